@@ -1,0 +1,77 @@
+"""JSON helpers shared by every module: the MISSING sentinel, compact encoding, type names."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Final
+
+__all__ = ["MISSING", "Missing", "dumps", "type_name", "utf8_size", "is_number", "is_integer"]
+
+
+class Missing:
+    """The type of :data:`MISSING`: a field that is absent, as opposed to JSON ``null``."""
+
+    _instance: Missing | None = None
+
+    def __new__(cls) -> Missing:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __bool__(self) -> bool:
+        raise TypeError("MISSING has no truth value; compare with `is MISSING`")
+
+    def __reduce__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Final = Missing()
+
+_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+_encode = _encoder.encode
+
+
+def dumps(value: Any) -> str:
+    """Serialise ``value`` the way Step Functions writes JSON text: compact, UTF-8, no NaN."""
+    return _encode(value)
+
+
+def utf8_size(text: str) -> int:
+    """Size of ``text`` in bytes once UTF-8 encoded (what AWS's payload limit counts)."""
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def is_number(value: Any) -> bool:
+    """True for JSON numbers (ints and floats, never booleans)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def is_integer(value: Any) -> bool:
+    """True for JSON numbers with no fractional part (``3`` and ``3.0``)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    return isinstance(value, float) and value.is_integer()
+
+
+def type_name(value: Any) -> str:
+    """The JSON type of ``value`` as AWS's messages name it: object, array, string, number, boolean, null."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__

@@ -1,0 +1,175 @@
+"""Exceptions for misuse and bad definitions, and the runtime error value of the States language.
+
+Python exceptions (``SfnNotebookError`` and its subclasses) report programming mistakes: an invalid
+definition, a malformed path, an AWS call that failed.  A failed *execution* is never an exception:
+it is a status on the :class:`~sfn_notebook.Execution`.  Inside the engine, ASL runtime errors travel
+as :class:`StatesError` until Retry/Catch handle them or the execution fails with them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = [
+    "SfnNotebookError",
+    "Diagnostic",
+    "DefinitionError",
+    "PathError",
+    "AwsError",
+    "TaskFailed",
+    "StatesError",
+]
+
+
+class SfnNotebookError(Exception):
+    """Base class of every exception sfn_notebook raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem found in a definition.
+
+    ``pointer`` is a JSON Pointer (RFC 6901) into the definition, ``line``/``column`` are 1-based
+    positions in the source text (``None`` when the definition came from a dict).
+    """
+
+    code: str
+    message: str
+    pointer: str = ""
+    line: int | None = None
+    column: int | None = None
+    severity: Literal["ERROR", "WARNING"] = "ERROR"
+
+    @property
+    def state(self) -> str | None:
+        """Name of the innermost state the pointer is inside, if any."""
+        parts = [p.replace("~1", "/").replace("~0", "~") for p in self.pointer.split("/")[1:]]
+        name = None
+        for i, part in enumerate(parts[:-1]):
+            if part == "States":
+                name = parts[i + 1]
+        return name
+
+    @property
+    def field(self) -> str | None:
+        """The last component of the pointer (the field the problem is about)."""
+        if not self.pointer:
+            return None
+        return self.pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+
+    def location(self) -> str:
+        where = self.pointer or "/"
+        if self.line is not None:
+            where = f"line {self.line}" + (f", column {self.column}" if self.column else "") + f" ({where})"
+        return where
+
+    def __str__(self) -> str:
+        return f"{self.severity.lower()} {self.code} at {self.location()}: {self.message}"
+
+
+class DefinitionError(SfnNotebookError, ValueError):
+    """The definition is not valid Amazon States Language. ``diagnostics`` lists every problem found."""
+
+    def __init__(self, diagnostics: list[Diagnostic], source_name: str | None = None) -> None:
+        self.diagnostics = list(diagnostics)
+        self.source_name = source_name
+        super().__init__(self._render())
+
+    @property
+    def pointer(self) -> str:
+        return self.diagnostics[0].pointer if self.diagnostics else ""
+
+    @property
+    def line(self) -> int | None:
+        return self.diagnostics[0].line if self.diagnostics else None
+
+    def _render(self) -> str:
+        errors = [d for d in self.diagnostics if d.severity == "ERROR"]
+        n = len(errors)
+        head = f"invalid state machine definition ({n} error{'s' if n != 1 else ''})"
+        if self.source_name:
+            head += f" in {self.source_name}"
+        return head + "".join(f"\n  - {d}" for d in errors)
+
+    def __reduce__(self):  # keep the exception picklable
+        return (type(self), (self.diagnostics, self.source_name))
+
+
+class PathError(SfnNotebookError, ValueError):
+    """A JSONPath, intrinsic function or JSONata expression that cannot be parsed."""
+
+    def __init__(self, message: str, expression: str, position: int | None = None) -> None:
+        self.message = message
+        self.expression = expression
+        self.position = position
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        text = f"{self.message}: {self.expression!r}"
+        if self.position is not None and "\n" not in self.expression:
+            text += f"\n  {self.expression}\n  {' ' * self.position}^"
+        return text
+
+    def __reduce__(self):
+        return (type(self), (self.message, self.expression, self.position))
+
+
+class AwsError(SfnNotebookError):
+    """A call to AWS failed. ``code`` is AWS's error code (``AccessDeniedException``, ...)."""
+
+    def __init__(self, code: str, message: str, operation: str | None = None, hint: str | None = None) -> None:
+        self.code = code
+        self.message = message
+        self.operation = operation
+        self.hint = hint
+        super().__init__(code, message)
+
+    def __str__(self) -> str:
+        text = f"{self.code}: {self.message}"
+        if self.operation:
+            text = f"{self.operation} failed with {text}"
+        if self.hint:
+            text += f"\n{self.hint}"
+        return text
+
+
+class TaskFailed(Exception):
+    """Raise inside a task handler to fail the task with exactly this ``error`` and ``cause``.
+
+    >>> raise TaskFailed("PaymentDeclined", "card expired")  # doctest: +SKIP
+    """
+
+    def __init__(self, error: str | None = None, cause: str | None = None) -> None:
+        self.error = error
+        self.cause = cause
+        super().__init__(error, cause)
+
+    def __str__(self) -> str:
+        return f"{self.error}: {self.cause}" if self.cause is not None else str(self.error)
+
+
+class StatesError(Exception):
+    """An ASL runtime error (``States.Runtime``, a task's error, ...) on its way to Retry/Catch.
+
+    It is internal control flow of the engine; users see it as ``Execution.error``/``cause``.
+    """
+
+    __slots__ = ("error", "cause")
+
+    def __init__(self, error: str | None, cause: str | None = None) -> None:
+        self.error = error
+        self.cause = cause
+        super().__init__(error, cause)
+
+    def __str__(self) -> str:
+        return f"{self.error}: {self.cause}"
+
+    def output(self) -> dict[str, str]:
+        """The Error Output a Catcher passes on: ``{"Error": ..., "Cause": ...}``."""
+        out: dict[str, str] = {}
+        if self.error is not None:
+            out["Error"] = self.error
+        if self.cause is not None:
+            out["Cause"] = self.cause
+        return out
