@@ -155,11 +155,11 @@ class StatesError(Exception):
     It is internal control flow of the engine; users see it as ``Execution.error``/``cause``.
     """
 
-    __slots__ = ("error", "cause")
-
-    def __init__(self, error: str | None, cause: str | None = None) -> None:
+    def __init__(self, error: str | None, cause: str | None = None, *, locate: bool = False) -> None:
         self.error = error
         self.cause = cause
+        # True while the cause still needs AWS's "An error occurred while executing the state ..." prefix
+        self.locate = locate
         super().__init__(error, cause)
 
     def __str__(self) -> str:

@@ -1,0 +1,80 @@
+"""Graph facts about a compiled machine: transitions, reachability, paths to an end.
+
+Shared by validation (warnings) and rendering (edges).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from . import model as m
+
+__all__ = ["edges", "reachable", "can_finish", "flow_warnings", "terminal"]
+
+
+def terminal(state: m.State) -> bool:
+    """Whether the state can end its scope (End: true, Succeed, Fail)."""
+    return state.end or isinstance(state, (m.SucceedState, m.FailState))
+
+
+def edges(machine: m.Machine) -> Iterator[tuple[str, str, str]]:
+    """``(source, target, label)`` for every transition inside one scope (not nested ones)."""
+    for state in machine.states.values():
+        for label, target in state.transitions():
+            if target in machine.states:
+                yield state.name, target, label
+
+
+def reachable(machine: m.Machine) -> set[str]:
+    """Names of the states that can be entered from ``StartAt``."""
+    if machine.start_at not in machine.states:
+        return set()
+    seen = {machine.start_at}
+    stack = [machine.start_at]
+    while stack:
+        state = machine.states[stack.pop()]
+        for _, target in state.transitions():
+            if target in machine.states and target not in seen:
+                seen.add(target)
+                stack.append(target)
+    return seen
+
+
+def can_finish(machine: m.Machine) -> set[str]:
+    """Names of the states from which some path leads to the end of the scope."""
+    incoming: dict[str, list[str]] = {name: [] for name in machine.states}
+    for source, target, _ in edges(machine):
+        incoming[target].append(source)
+    done = {name for name, state in machine.states.items() if terminal(state)}
+    stack = list(done)
+    while stack:
+        for source in incoming[stack.pop()]:
+            if source not in done:
+                done.add(source)
+                stack.append(source)
+    return done
+
+
+def flow_warnings(machine: m.Machine) -> list[tuple[str, str, str]]:
+    """``(pointer, code, message)`` for unreachable states and states that can never finish."""
+    out: list[tuple[str, str, str]] = []
+    scopes = [machine]
+    for state in machine.walk():
+        scopes.extend(state.children())
+    for scope in scopes:
+        live = reachable(scope)
+        finishing = can_finish(scope)
+        for name, state in scope.states.items():
+            if name not in live and scope.start_at in scope.states:
+                out.append(
+                    (state.pointer, "UNREACHABLE_STATE", f"state '{name}' can never be entered: nothing leads to it")
+                )
+            elif name in live and name not in finishing:
+                out.append(
+                    (
+                        state.pointer,
+                        "NO_PATH_TO_END",
+                        f"state '{name}' can never reach an end: every path from it loops forever",
+                    )
+                )
+    return out

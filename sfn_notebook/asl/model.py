@@ -1,0 +1,308 @@
+"""The parsed form of an Amazon States Language definition: immutable, compiled once.
+
+Every state is a frozen dataclass whose fields are already compiled (paths, intrinsic calls,
+payload templates, JSONata expressions, Choice rules), and remembers the JSON Pointer it came
+from so errors and graphs can point back at the source.  Absent fields are :data:`MISSING`,
+never ``None`` — ``None`` is JSON ``null`` and means something different (``"ResultPath": null``
+discards the result).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Union
+
+from .._json import MISSING, Missing
+
+if TYPE_CHECKING:
+    from ..paths.intrinsics import Call
+    from ..paths.jsonata import JsonataExpression
+    from ..paths.jsonpath import JsonPath
+
+__all__ = [
+    "QueryLanguage",
+    "Template",
+    "TConst",
+    "TPath",
+    "TIntrinsic",
+    "TJsonata",
+    "TObject",
+    "TArray",
+    "Retrier",
+    "Catcher",
+    "DataTest",
+    "BoolRule",
+    "ChoiceRule",
+    "Machine",
+    "State",
+    "PassState",
+    "TaskState",
+    "ChoiceState",
+    "WaitState",
+    "SucceedState",
+    "FailState",
+    "ParallelState",
+    "MapState",
+    "Expr",
+]
+
+QueryLanguage = Literal["JSONPath", "JSONata"]
+
+# ----------------------------------------------------------------------------- payload templates
+
+
+@dataclass(frozen=True)
+class TConst:
+    """A literal JSON value (no paths, intrinsics or expressions inside)."""
+
+    value: Any
+
+
+@dataclass(frozen=True)
+class TPath:
+    """A ``"key.$": "$.path"`` value: the JSONPath's result."""
+
+    path: JsonPath
+    field: str  # the key as written, e.g. "value.$" (AWS names it in error messages)
+
+
+@dataclass(frozen=True)
+class TIntrinsic:
+    """A ``"key.$": "States.Format(...)"`` value."""
+
+    call: Call
+    text: str
+    field: str
+
+
+@dataclass(frozen=True)
+class TJsonata:
+    """A ``"{% expression %}"`` string in a JSONata field."""
+
+    expr: JsonataExpression
+    field: str  # AWS's name for the place, e.g. "Output/error" or "Arguments"
+
+
+@dataclass(frozen=True)
+class TObject:
+    items: tuple[tuple[str, Template], ...]
+
+
+@dataclass(frozen=True)
+class TArray:
+    items: tuple[Template, ...]
+
+
+Template = Union[TConst, TPath, TIntrinsic, TJsonata, TObject, TArray]
+
+# A field that is either a literal or computed: an int, a path, an intrinsic or a JSONata expression.
+Expr = Union[TConst, TPath, TIntrinsic, TJsonata]
+
+# ----------------------------------------------------------------------------- Retry / Catch
+
+
+@dataclass(frozen=True)
+class Retrier:
+    error_equals: tuple[str, ...]
+    interval_seconds: int = 1
+    max_attempts: int = 3
+    backoff_rate: float = 2.0
+    max_delay_seconds: int | Missing = MISSING
+    jitter_strategy: str = "NONE"
+    pointer: str = ""
+
+
+@dataclass(frozen=True)
+class Catcher:
+    error_equals: tuple[str, ...]
+    next: str
+    result_path: JsonPath | None | Missing = MISSING
+    output: Template | Missing = MISSING
+    assign: Template | Missing = MISSING
+    pointer: str = ""
+
+
+# ----------------------------------------------------------------------------- Choice rules
+
+
+@dataclass(frozen=True)
+class DataTest:
+    """``{"Variable": "$.x", "<Operator>": value}``; ``value`` is a JsonPath for the ``...Path`` forms."""
+
+    variable: JsonPath
+    operator: str  # e.g. "NumericLessThan" (without the "Path" suffix)
+    value: Any
+    by_path: bool = False
+    pattern: re.Pattern[str] | None = None  # compiled StringMatches pattern
+
+
+@dataclass(frozen=True)
+class BoolRule:
+    """``And`` / ``Or`` (several rules) or ``Not`` (one rule)."""
+
+    operator: Literal["And", "Or", "Not"]
+    rules: tuple[Condition, ...]
+
+
+Condition = Union[DataTest, BoolRule, TJsonata, TConst]
+
+
+@dataclass(frozen=True)
+class ChoiceRule:
+    condition: Condition
+    next: str
+    output: Template | Missing = MISSING
+    assign: Template | Missing = MISSING
+    pointer: str = ""
+
+
+# ----------------------------------------------------------------------------- states
+
+
+@dataclass(frozen=True)
+class Machine:
+    """A ``StartAt`` + ``States`` scope: the top level, a Parallel branch or a Map item processor."""
+
+    start_at: str
+    states: dict[str, State]
+    query_language: QueryLanguage = "JSONPath"
+    comment: str | Missing = MISSING
+    timeout_seconds: int | Missing = MISSING
+    version: str | Missing = MISSING
+    pointer: str = ""
+
+    def walk(self):
+        """Every state of this scope and of the scopes nested inside it, depth first."""
+        for state in self.states.values():
+            yield state
+            for child in state.children():
+                yield from child.walk()
+
+
+@dataclass(frozen=True, kw_only=True)
+class State:
+    name: str
+    type: str
+    pointer: str
+    query_language: QueryLanguage = "JSONPath"
+    comment: str | Missing = MISSING
+    next: str | None = None
+    end: bool = False
+    input_path: JsonPath | None | Missing = MISSING
+    output_path: JsonPath | None | Missing = MISSING
+    output: Template | Missing = MISSING
+    assign: Template | Missing = MISSING
+
+    @property
+    def is_jsonata(self) -> bool:
+        return self.query_language == "JSONata"
+
+    def children(self) -> tuple[Machine, ...]:
+        return ()
+
+    def transitions(self) -> list[tuple[str, str]]:
+        """``(label, target)`` for every state this one can move to."""
+        return [("Next", self.next)] if self.next is not None else []
+
+
+@dataclass(frozen=True, kw_only=True)
+class _WithResult(State):
+    parameters: Template | Missing = MISSING
+    result_selector: Template | Missing = MISSING
+    result_path: JsonPath | None | Missing = MISSING
+    arguments: Template | Missing = MISSING
+    retry: tuple[Retrier, ...] = ()
+    catch: tuple[Catcher, ...] = ()
+
+    def transitions(self) -> list[tuple[str, str]]:
+        edges = super().transitions()
+        edges.extend(("Catch", c.next) for c in self.catch)
+        return edges
+
+
+@dataclass(frozen=True, kw_only=True)
+class PassState(State):
+    result: Any = MISSING
+    parameters: Template | Missing = MISSING
+    result_path: JsonPath | None | Missing = MISSING
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskState(_WithResult):
+    resource: str
+    timeout_seconds: Expr | Missing = MISSING
+    heartbeat_seconds: Expr | Missing = MISSING
+    credentials: Template | Missing = MISSING
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChoiceState(State):
+    choices: tuple[ChoiceRule, ...] = ()
+    default: str | Missing = MISSING
+
+    def transitions(self) -> list[tuple[str, str]]:
+        edges = [(f"rule {i + 1}", rule.next) for i, rule in enumerate(self.choices)]
+        if not isinstance(self.default, Missing):
+            edges.append(("Default", self.default))
+        return edges
+
+
+@dataclass(frozen=True, kw_only=True)
+class WaitState(State):
+    seconds: Expr | Missing = MISSING
+    timestamp: Expr | Missing = MISSING
+    # which of the four fields was given: Seconds, SecondsPath, Timestamp, TimestampPath
+    wait_field: str = "Seconds"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SucceedState(State):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class FailState(State):
+    error: Expr | Missing = MISSING
+    cause: Expr | Missing = MISSING
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParallelState(_WithResult):
+    branches: tuple[Machine, ...] = ()
+
+    def children(self) -> tuple[Machine, ...]:
+        return self.branches
+
+
+@dataclass(frozen=True, kw_only=True)
+class MapState(_WithResult):
+    processor: Machine
+    mode: Literal["INLINE", "DISTRIBUTED"] = "INLINE"
+    execution_type: str | Missing = MISSING
+    items_path: JsonPath | Missing = MISSING
+    items: Template | Missing = MISSING
+    item_selector: Template | Missing = MISSING
+    max_concurrency: Expr | Missing = MISSING
+    tolerated_failure_count: Expr | Missing = MISSING
+    tolerated_failure_percentage: Expr | Missing = MISSING
+    item_reader: Any = MISSING
+    item_batcher: Any = MISSING
+    result_writer: Any = MISSING
+    label: str | Missing = MISSING
+    legacy_iterator: bool = False
+
+    def children(self) -> tuple[Machine, ...]:
+        return (self.processor,)
+
+
+STATE_CLASSES: dict[str, type[State]] = {
+    "Pass": PassState,
+    "Task": TaskState,
+    "Choice": ChoiceState,
+    "Wait": WaitState,
+    "Succeed": SucceedState,
+    "Fail": FailState,
+    "Parallel": ParallelState,
+    "Map": MapState,
+}

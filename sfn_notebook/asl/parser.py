@@ -1,0 +1,1235 @@
+"""Turn a definition (plain JSON values) into the compiled model, collecting every problem found.
+
+One pass does both jobs: each field is checked and compiled where it stands, and a problem is
+recorded as a :class:`~sfn_notebook.errors.Diagnostic` (code, message, JSON Pointer, line) instead
+of stopping at the first one.  The caller raises :class:`~sfn_notebook.errors.DefinitionError`
+when any diagnostic is an error.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from .._json import MISSING, Missing, is_integer, is_number
+from ..errors import Diagnostic, PathError
+from ..paths.jsonpath import JsonPath, compile_path
+from . import model as m
+from .source import Source
+
+__all__ = ["parse_machine", "CHOICE_OPERATORS", "parse_timestamp"]
+
+P, A, B = "P", "A", "B"  # field allowed in JSONPath states, JSONata states, both
+
+_COMMON = {"Type": B, "Comment": B, "QueryLanguage": B}
+_IO = {"InputPath": P, "OutputPath": P, "Output": A}
+_NEXT = {"Next": B, "End": B}
+_RESULT = {"Parameters": P, "ResultSelector": P, "ResultPath": P, "Retry": B, "Catch": B, "Assign": B}
+
+STATE_FIELDS: dict[str, dict[str, str]] = {
+    "Pass": {**_COMMON, **_IO, **_NEXT, "Parameters": P, "Result": P, "ResultPath": P, "Assign": B},
+    "Task": {
+        **_COMMON,
+        **_IO,
+        **_NEXT,
+        **_RESULT,
+        "Resource": B,
+        "Arguments": A,
+        "TimeoutSeconds": B,
+        "TimeoutSecondsPath": P,
+        "HeartbeatSeconds": B,
+        "HeartbeatSecondsPath": P,
+        "Credentials": B,
+    },
+    "Choice": {**_COMMON, **_IO, "Choices": B, "Default": B, "Assign": B},
+    "Wait": {
+        **_COMMON,
+        **_IO,
+        **_NEXT,
+        "Seconds": B,
+        "SecondsPath": P,
+        "Timestamp": B,
+        "TimestampPath": P,
+        "Assign": B,
+    },
+    "Succeed": {**_COMMON, **_IO},
+    "Fail": {**_COMMON, "Error": B, "ErrorPath": P, "Cause": B, "CausePath": P},
+    "Parallel": {**_COMMON, **_IO, **_NEXT, **_RESULT, "Branches": B, "Arguments": A},
+    "Map": {
+        **_COMMON,
+        **_IO,
+        **_NEXT,
+        **_RESULT,
+        "ItemProcessor": B,
+        "Iterator": B,
+        "Items": A,
+        "ItemsPath": P,
+        "ItemSelector": B,
+        "MaxConcurrency": B,
+        "MaxConcurrencyPath": P,
+        "ToleratedFailureCount": B,
+        "ToleratedFailureCountPath": P,
+        "ToleratedFailurePercentage": B,
+        "ToleratedFailurePercentagePath": P,
+        "ItemReader": B,
+        "ItemBatcher": B,
+        "ResultWriter": B,
+        "Label": B,
+    },
+}
+ALL_FIELDS = sorted({f for fields in STATE_FIELDS.values() for f in fields})
+TOP_FIELDS = {"StartAt", "States", "Comment", "Version", "TimeoutSeconds", "QueryLanguage"}
+NESTED_FIELDS = {"StartAt", "States", "Comment", "QueryLanguage"}
+
+_COMPARISONS = ("Equals", "LessThan", "GreaterThan", "LessThanEquals", "GreaterThanEquals")
+_TYPED = {"String": "string", "Numeric": "number", "Boolean": "boolean", "Timestamp": "timestamp"}
+CHOICE_OPERATORS: dict[str, tuple[str, str, bool]] = {}  # name -> (base operator, value kind, by_path)
+for _prefix, _kind in _TYPED.items():
+    for _cmp in _COMPARISONS if _prefix != "Boolean" else ("Equals",):
+        CHOICE_OPERATORS[_prefix + _cmp] = (_prefix + _cmp, _kind, False)
+        CHOICE_OPERATORS[_prefix + _cmp + "Path"] = (_prefix + _cmp, "path", True)
+CHOICE_OPERATORS["StringMatches"] = ("StringMatches", "string", False)
+for _is in ("IsNull", "IsPresent", "IsNumeric", "IsString", "IsBoolean", "IsTimestamp"):
+    CHOICE_OPERATORS[_is] = (_is, "boolean", False)
+
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})\Z"
+)
+
+
+def parse_timestamp(text: Any) -> datetime | None:
+    """Parse an ASL timestamp (RFC 3339 profile: uppercase T, Z or numeric offset); None if invalid."""
+    if not isinstance(text, str):
+        return None
+    match = _RFC3339.match(text)
+    if match is None:
+        return None
+    frac = match.group(7) or ""
+    zone = match.group(8)
+    base = text[: match.start(7)] if frac else text[: match.start(8)]
+    micro = (frac[1:] + "000000")[:6] if frac else ""
+    iso = base + ("." + micro if micro else "") + ("+00:00" if zone == "Z" else zone)
+    try:
+        return datetime.fromisoformat(iso)
+    except ValueError:
+        return None
+
+
+def _ptr(pointer: str, key: str | int) -> str:
+    return f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _suggest(word: str, options: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+class _Ctx:
+    """Collects diagnostics while a definition is compiled."""
+
+    def __init__(self, source: Source | None) -> None:
+        self.source = source
+        self.diagnostics: list[Diagnostic] = []
+        self.state_names: dict[str, str] = {}  # name -> pointer (unique across the definition)
+        self.assigned_variables: set[str] = set()
+        self.variable_uses: list[tuple[str, str]] = []  # (name, pointer)
+
+    def report(self, pointer: str, code: str, message: str, severity: str = "ERROR") -> None:
+        line = column = None
+        if self.source is not None:
+            pos = self.source.position(pointer)
+            if pos is not None:
+                line, column = pos
+        self.diagnostics.append(Diagnostic(code, message, pointer, line, column, severity))  # type: ignore[arg-type]
+
+    def error(self, pointer: str, code: str, message: str) -> None:
+        self.report(pointer, code, message)
+
+    def warning(self, pointer: str, code: str, message: str) -> None:
+        self.report(pointer, code, message, "WARNING")
+
+
+# ----------------------------------------------------------------------------- scalar checks
+
+
+def _check_int(
+    ctx: _Ctx, value: Any, pointer: str, name: str, minimum: int | None = None, maximum: int | None = None
+) -> int | None:
+    if not is_integer(value):
+        ctx.error(pointer, "INVALID_TYPE", f"'{name}' must be an integer, not {_type_name(value)}")
+        return None
+    number = int(value)
+    if minimum is not None and number < minimum:
+        ctx.error(pointer, "INVALID_VALUE", f"'{name}' must be at least {minimum}, got {number}")
+        return None
+    if maximum is not None and number > maximum:
+        ctx.error(pointer, "INVALID_VALUE", f"'{name}' must be at most {maximum}, got {number}")
+        return None
+    return number
+
+
+def _check_str(ctx: _Ctx, value: Any, pointer: str, name: str, nonempty: bool = False) -> str | None:
+    if not isinstance(value, str):
+        ctx.error(pointer, "INVALID_TYPE", f"'{name}' must be a string, not {_type_name(value)}")
+        return None
+    if nonempty and value == "":
+        ctx.error(pointer, "INVALID_VALUE", f"'{name}' must not be empty")
+        return None
+    return value
+
+
+def _compile_path(
+    ctx: _Ctx, value: Any, pointer: str, name: str, reference: bool = False, nullable: bool = False
+) -> JsonPath | None | Missing:
+    """A Path (or Reference Path) field; returns None for JSON null when allowed, MISSING on error."""
+    if value is None:
+        if nullable:
+            return None
+        ctx.error(pointer, "INVALID_TYPE", f"'{name}' must be a JSONPath string, not null")
+        return MISSING
+    if not isinstance(value, str):
+        ctx.error(pointer, "INVALID_TYPE", f"'{name}' must be a JSONPath string, not {_type_name(value)}")
+        return MISSING
+    try:
+        path = compile_path(value)
+    except PathError as exc:
+        ctx.error(pointer, "INVALID_JSONPATH", f"'{name}' is not a valid JSONPath: {exc.message} in {value!r}")
+        return MISSING
+    if reference and not path.is_reference:
+        ctx.error(
+            pointer,
+            "INVALID_REFERENCE_PATH",
+            f"'{name}' must be a reference path (only .name, ['name'] and [index] steps, selecting one "
+            f"value), got {value!r}",
+        )
+        return MISSING
+    if path.is_variable:
+        ctx.variable_uses.append((path.root, pointer))
+    return path
+
+
+# ----------------------------------------------------------------------------- templates
+
+
+def _compile_payload_template(ctx: _Ctx, value: Any, pointer: str, name: str) -> m.Template | Missing:
+    """A JSONPath Payload Template: an object whose ``key.$`` members hold paths or intrinsics."""
+    if not isinstance(value, dict):
+        ctx.error(pointer, "INVALID_TYPE", f"'{name}' must be an object, not {_type_name(value)}")
+        return MISSING
+    return _template_node(ctx, value, pointer)
+
+
+def _template_node(ctx: _Ctx, value: Any, pointer: str) -> m.Template:
+    if isinstance(value, dict):
+        items: list[tuple[str, m.Template]] = []
+        seen: dict[str, str] = {}
+        dynamic = False
+        for key, item in value.items():
+            here = _ptr(pointer, key)
+            if key.endswith(".$") and len(key) > 2:
+                out_key = key[:-2]
+                node = _dynamic_value(ctx, item, here, key)
+                dynamic = True
+            else:
+                out_key = key
+                node = _template_node(ctx, item, here)
+                dynamic = dynamic or not isinstance(node, m.TConst)
+            if out_key in seen:
+                ctx.error(
+                    here,
+                    "DUPLICATE_FIELD",
+                    f"'{key}' and '{seen[out_key]}' both produce the field '{out_key}'",
+                )
+            seen[out_key] = key
+            items.append((out_key, node))
+        if not dynamic:
+            return m.TConst(value)
+        return m.TObject(tuple(items))
+    if isinstance(value, list):
+        nodes = tuple(_template_node(ctx, item, _ptr(pointer, i)) for i, item in enumerate(value))
+        if all(isinstance(n, m.TConst) for n in nodes):
+            return m.TConst(value)
+        return m.TArray(nodes)
+    return m.TConst(value)
+
+
+def _dynamic_value(ctx: _Ctx, value: Any, pointer: str, key: str) -> m.Template:
+    from ..paths.intrinsics import is_intrinsic, parse_intrinsic
+
+    if not isinstance(value, str):
+        ctx.error(
+            pointer,
+            "INVALID_TYPE",
+            f"'{key}' ends in '.$', so its value must be a JSONPath or an intrinsic function call "
+            f"string, not {_type_name(value)}",
+        )
+        return m.TConst(value)
+    if value.startswith("$"):
+        path = _compile_path(ctx, value, pointer, key)
+        if isinstance(path, JsonPath):
+            return m.TPath(path, key)
+        return m.TConst(value)
+    if is_intrinsic(value):
+        try:
+            call = parse_intrinsic(value)
+        except PathError as exc:
+            ctx.error(pointer, "INVALID_INTRINSIC", f"'{key}': {exc.message} in {value!r}")
+            return m.TConst(value)
+        for path in _intrinsic_paths(call):
+            if path.is_variable:
+                ctx.variable_uses.append((path.root, pointer))
+        return m.TIntrinsic(call, value, key)
+    ctx.error(
+        pointer,
+        "INVALID_JSONPATH",
+        f"'{key}' ends in '.$', so its value must be a JSONPath (starting with '$') or an intrinsic "
+        f"function call (States.Format(...), ...), got {value!r}; remove '.$' from the key for a literal",
+    )
+    return m.TConst(value)
+
+
+def _intrinsic_paths(call: Any) -> Iterable[JsonPath]:
+    from ..paths.intrinsics import Call, PathArg
+
+    for arg in call.args:
+        if isinstance(arg, PathArg):
+            yield arg.path
+        elif isinstance(arg, Call):
+            yield from _intrinsic_paths(arg)
+
+
+def _compile_jsonata_template(ctx: _Ctx, value: Any, pointer: str, field: str) -> m.Template:
+    """Any JSON value where ``{% ... %}`` strings at any depth are JSONata expressions."""
+    from ..paths.jsonata import is_jsonata
+
+    if isinstance(value, str) and is_jsonata(value):
+        expr = _compile_jsonata(ctx, value, pointer, field)
+        return expr if expr is not None else m.TConst(value)
+    if isinstance(value, dict):
+        items = tuple(
+            (k, _compile_jsonata_template(ctx, v, _ptr(pointer, k), f"{field}/{k}")) for k, v in value.items()
+        )
+        if all(isinstance(n, m.TConst) for _, n in items):
+            return m.TConst(value)
+        return m.TObject(items)
+    if isinstance(value, list):
+        nodes = tuple(
+            _compile_jsonata_template(ctx, v, _ptr(pointer, i), f"{field}[{i}]") for i, v in enumerate(value)
+        )
+        if all(isinstance(n, m.TConst) for n in nodes):
+            return m.TConst(value)
+        return m.TArray(nodes)
+    return m.TConst(value)
+
+
+def _compile_jsonata(ctx: _Ctx, text: str, pointer: str, field: str) -> m.TJsonata | None:
+    from ..paths.jsonata import compile_jsonata, strip_delimiters
+
+    try:
+        expr = compile_jsonata(strip_delimiters(text))
+    except PathError as exc:
+        ctx.error(pointer, "INVALID_JSONATA", f"'{field}' holds an invalid JSONata expression: {exc.message}")
+        return None
+    for name in expr.variables():
+        if name != "states":
+            ctx.variable_uses.append((name, pointer))
+    return m.TJsonata(expr, field)
+
+
+def _is_jsonata_string(value: Any) -> bool:
+    from ..paths.jsonata import is_jsonata
+
+    return isinstance(value, str) and is_jsonata(value)
+
+
+def _int_or_expr(
+    ctx: _Ctx,
+    state: dict,
+    pointer: str,
+    name: str,
+    jsonata: bool,
+    minimum: int,
+    maximum: int | None = None,
+    number: bool = False,
+) -> m.Expr | Missing:
+    """A numeric field given literally, as ``<name>Path`` (JSONPath) or as a JSONata string."""
+    value = state.get(name, MISSING)
+    path_value = state.get(name + "Path", MISSING)
+    if value is not MISSING and path_value is not MISSING:
+        ctx.error(_ptr(pointer, name + "Path"), "CONFLICTING_FIELDS", f"'{name}' and '{name}Path' cannot both be set")
+        return MISSING
+    if value is not MISSING:
+        here = _ptr(pointer, name)
+        if jsonata and _is_jsonata_string(value):
+            expr = _compile_jsonata(ctx, value, here, name)
+            return expr if expr is not None else MISSING
+        if number:
+            if not is_number(value):
+                ctx.error(here, "INVALID_TYPE", f"'{name}' must be a number, not {_type_name(value)}")
+                return MISSING
+            if value < minimum or (maximum is not None and value > maximum):
+                ctx.error(here, "INVALID_VALUE", f"'{name}' must be between {minimum} and {maximum}, got {value}")
+                return MISSING
+            return m.TConst(value)
+        checked = _check_int(ctx, value, here, name, minimum, maximum)
+        return m.TConst(checked) if checked is not None else MISSING
+    if path_value is not MISSING:
+        path = _compile_path(ctx, path_value, _ptr(pointer, name + "Path"), name + "Path", reference=True)
+        return m.TPath(path, name + "Path") if isinstance(path, JsonPath) else MISSING
+    return MISSING
+
+
+# ----------------------------------------------------------------------------- Retry / Catch
+
+
+def _check_error_equals(ctx: _Ctx, value: Any, pointer: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or len(value) == 0:
+        ctx.error(pointer, "INVALID_TYPE", "'ErrorEquals' must be a non-empty array of error names")
+        return ()
+    names = []
+    for i, item in enumerate(value):
+        if not isinstance(item, str):
+            ctx.error(_ptr(pointer, i), "INVALID_TYPE", f"error names must be strings, not {_type_name(item)}")
+            continue
+        names.append(item)
+    if "States.ALL" in names and len(value) > 1:
+        ctx.error(pointer, "STATES_ALL_NOT_ALONE", "'States.ALL' must appear alone in 'ErrorEquals'")
+    return tuple(names)
+
+
+_RETRIER_FIELDS = {
+    "ErrorEquals",
+    "IntervalSeconds",
+    "MaxAttempts",
+    "BackoffRate",
+    "MaxDelaySeconds",
+    "JitterStrategy",
+    "Comment",
+}
+
+
+def _parse_retry(ctx: _Ctx, value: Any, pointer: str) -> tuple[m.Retrier, ...]:
+    if not isinstance(value, list):
+        ctx.error(pointer, "INVALID_TYPE", f"'Retry' must be an array of retriers, not {_type_name(value)}")
+        return ()
+    retriers = []
+    for i, spec in enumerate(value):
+        here = _ptr(pointer, i)
+        if not isinstance(spec, dict):
+            ctx.error(here, "INVALID_TYPE", f"a retrier must be an object, not {_type_name(spec)}")
+            continue
+        _unknown_fields(ctx, spec, here, _RETRIER_FIELDS, "a retrier")
+        if "ErrorEquals" not in spec:
+            ctx.error(here, "MISSING_FIELD", "a retrier needs 'ErrorEquals'")
+        errors = _check_error_equals(ctx, spec.get("ErrorEquals", ["States.ALL"]), _ptr(here, "ErrorEquals"))
+        if "States.ALL" in errors and i != len(value) - 1:
+            ctx.error(_ptr(here, "ErrorEquals"), "STATES_ALL_NOT_LAST", "a retrier with 'States.ALL' must be the last one")
+        kwargs: dict[str, Any] = {}
+        if "IntervalSeconds" in spec:
+            kwargs["interval_seconds"] = _check_int(
+                ctx, spec["IntervalSeconds"], _ptr(here, "IntervalSeconds"), "IntervalSeconds", 1, 99999999
+            )
+        if "MaxAttempts" in spec:
+            kwargs["max_attempts"] = _check_int(
+                ctx, spec["MaxAttempts"], _ptr(here, "MaxAttempts"), "MaxAttempts", 0, 99999999
+            )
+        if "BackoffRate" in spec:
+            rate = spec["BackoffRate"]
+            if not is_number(rate):
+                ctx.error(_ptr(here, "BackoffRate"), "INVALID_TYPE", f"'BackoffRate' must be a number, not {_type_name(rate)}")
+            elif rate < 1.0:
+                ctx.error(_ptr(here, "BackoffRate"), "INVALID_VALUE", f"'BackoffRate' must be at least 1.0, got {rate}")
+            else:
+                kwargs["backoff_rate"] = float(rate)
+        if "MaxDelaySeconds" in spec:
+            kwargs["max_delay_seconds"] = _check_int(
+                ctx, spec["MaxDelaySeconds"], _ptr(here, "MaxDelaySeconds"), "MaxDelaySeconds", 1, 31622400
+            )
+        if "JitterStrategy" in spec:
+            jitter = spec["JitterStrategy"]
+            if jitter not in ("FULL", "NONE"):
+                ctx.error(
+                    _ptr(here, "JitterStrategy"),
+                    "INVALID_VALUE",
+                    f"'JitterStrategy' must be 'FULL' or 'NONE', got {jitter!r}",
+                )
+            else:
+                kwargs["jitter_strategy"] = jitter
+        kwargs = {k: v for k, v in kwargs.items() if v is not None}
+        retriers.append(m.Retrier(error_equals=errors, pointer=here, **kwargs))
+    return tuple(retriers)
+
+
+def _parse_catch(ctx: _Ctx, value: Any, pointer: str, jsonata: bool) -> tuple[m.Catcher, ...]:
+    if not isinstance(value, list):
+        ctx.error(pointer, "INVALID_TYPE", f"'Catch' must be an array of catchers, not {_type_name(value)}")
+        return ()
+    allowed = {"ErrorEquals": B, "Next": B, "ResultPath": P, "Output": A, "Assign": B, "Comment": B}
+    catchers = []
+    for i, spec in enumerate(value):
+        here = _ptr(pointer, i)
+        if not isinstance(spec, dict):
+            ctx.error(here, "INVALID_TYPE", f"a catcher must be an object, not {_type_name(spec)}")
+            continue
+        _mode_fields(ctx, spec, here, allowed, jsonata, "a catcher")
+        if "ErrorEquals" not in spec:
+            ctx.error(here, "MISSING_FIELD", "a catcher needs 'ErrorEquals'")
+        errors = _check_error_equals(ctx, spec.get("ErrorEquals", ["States.ALL"]), _ptr(here, "ErrorEquals"))
+        if "States.ALL" in errors and i != len(value) - 1:
+            ctx.error(_ptr(here, "ErrorEquals"), "STATES_ALL_NOT_LAST", "a catcher with 'States.ALL' must be the last one")
+        if "Next" not in spec:
+            ctx.error(here, "MISSING_FIELD", "a catcher needs 'Next'")
+            target = ""
+        else:
+            target = _check_str(ctx, spec["Next"], _ptr(here, "Next"), "Next") or ""
+        result_path: Any = MISSING
+        if "ResultPath" in spec and not jsonata:
+            result_path = _compile_path(ctx, spec["ResultPath"], _ptr(here, "ResultPath"), "ResultPath", True, True)
+            _check_result_path(ctx, result_path, _ptr(here, "ResultPath"))
+        output: Any = MISSING
+        if "Output" in spec and jsonata:
+            output = _compile_jsonata_template(ctx, spec["Output"], _ptr(here, "Output"), "Output")
+        assign = _parse_assign(ctx, spec, here, jsonata)
+        catchers.append(
+            m.Catcher(
+                error_equals=errors, next=target, result_path=result_path, output=output, assign=assign, pointer=here
+            )
+        )
+    return tuple(catchers)
+
+
+def _check_result_path(ctx: _Ctx, path: Any, pointer: str) -> None:
+    if isinstance(path, JsonPath) and (path.is_context or path.is_variable):
+        ctx.error(pointer, "INVALID_REFERENCE_PATH", "'ResultPath' must apply to the state's input ('$...'), "
+                  "not to the context object or a variable")
+
+
+_VARIABLE_NAME = re.compile(r"[^\W\d]\w*\Z", re.UNICODE)
+
+
+def _parse_assign(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool) -> m.Template | Missing:
+    if "Assign" not in spec:
+        return MISSING
+    here = _ptr(pointer, "Assign")
+    value = spec["Assign"]
+    if not isinstance(value, dict):
+        ctx.error(here, "INVALID_TYPE", f"'Assign' must be an object, not {_type_name(value)}")
+        return MISSING
+    for key in value:
+        name = key[:-2] if key.endswith(".$") and not jsonata else key
+        if not _VARIABLE_NAME.match(name) or len(name) > 80:
+            ctx.error(
+                _ptr(here, key),
+                "INVALID_VARIABLE_NAME",
+                f"{name!r} is not a valid variable name (a letter or underscore, then letters, digits or "
+                "underscores; at most 80 characters)",
+            )
+        elif name == "states":
+            ctx.error(_ptr(here, key), "RESERVED_VARIABLE", "'states' is reserved and cannot be assigned")
+        ctx.assigned_variables.add(name)
+    if jsonata:
+        return _compile_jsonata_template(ctx, value, here, "Assign")
+    return _template_node(ctx, value, here)
+
+
+# ----------------------------------------------------------------------------- fields per state
+
+
+def _unknown_fields(ctx: _Ctx, spec: dict, pointer: str, allowed: Iterable[str], what: str) -> None:
+    allowed = set(allowed)
+    for key in spec:
+        if key not in allowed:
+            ctx.error(
+                _ptr(pointer, key), "UNKNOWN_FIELD", f"{what} has no field '{key}'{_suggest(key, allowed)}"
+            )
+
+
+def _mode_fields(ctx: _Ctx, spec: dict, pointer: str, allowed: dict[str, str], jsonata: bool, what: str) -> None:
+    mode_name = "JSONata" if jsonata else "JSONPath"
+    for key in spec:
+        mode = allowed.get(key)
+        if mode is None:
+            hint = _suggest(key, allowed)
+            in_other = [t for t, fields in STATE_FIELDS.items() if key in fields]
+            if not hint and in_other:
+                hint = f" ('{key}' belongs to {', '.join(in_other)} states)"
+            ctx.error(_ptr(pointer, key), "UNKNOWN_FIELD", f"{what} has no field '{key}'{hint}")
+        elif (mode == P and jsonata) or (mode == A and not jsonata):
+            other = "JSONPath" if jsonata else "JSONata"
+            ctx.error(
+                _ptr(pointer, key),
+                "FIELD_NOT_ALLOWED_IN_QUERY_LANGUAGE",
+                f"'{key}' is only allowed in {other} states; this state uses {mode_name}"
+                + (_JSONATA_REPLACEMENTS.get(key, "") if jsonata else ""),
+            )
+
+
+_JSONATA_REPLACEMENTS = {
+    "InputPath": " (use Arguments/Output with $states.input)",
+    "Parameters": " (use 'Arguments')",
+    "ResultSelector": " (use 'Output' with $states.result)",
+    "ResultPath": " (use 'Output' or 'Assign')",
+    "OutputPath": " (use 'Output')",
+    "ItemsPath": " (use 'Items')",
+}
+
+
+def _parse_machine_scope(
+    ctx: _Ctx, spec: Any, pointer: str, query_language: str, top: bool, what: str
+) -> m.Machine | None:
+    if not isinstance(spec, dict):
+        ctx.error(pointer, "INVALID_TYPE", f"{what} must be an object, not {_type_name(spec)}")
+        return None
+    allowed = TOP_FIELDS if top else NESTED_FIELDS | ({"ProcessorConfig"} if "ItemProcessor" in what or "Iterator" in what else set())
+    for key in spec:
+        if key not in allowed:
+            extra = ""
+            if key in ("Version", "TimeoutSeconds") and not top:
+                extra = f" ('{key}' is only allowed at the top level of a definition)"
+            ctx.error(_ptr(pointer, key), "UNKNOWN_FIELD", f"{what} has no field '{key}'{extra or _suggest(key, allowed)}")
+    language = query_language
+    if "QueryLanguage" in spec:
+        ql = spec["QueryLanguage"]
+        if ql not in ("JSONPath", "JSONata"):
+            ctx.error(_ptr(pointer, "QueryLanguage"), "INVALID_VALUE", f"'QueryLanguage' must be 'JSONPath' or 'JSONata', got {ql!r}")
+        elif ql == "JSONPath" and query_language == "JSONata":
+            ctx.error(
+                _ptr(pointer, "QueryLanguage"),
+                "INVALID_VALUE",
+                "a branch or item processor cannot switch back to JSONPath when the state machine uses JSONata",
+            )
+        else:
+            language = ql
+    comment = spec.get("Comment", MISSING)
+    if comment is not MISSING:
+        _check_str(ctx, comment, _ptr(pointer, "Comment"), "Comment")
+    version = spec.get("Version", MISSING)
+    if top and version is not MISSING:
+        if version != "1.0":
+            ctx.error(_ptr(pointer, "Version"), "INVALID_VALUE", f"'Version' must be \"1.0\", got {version!r}")
+    timeout: Any = MISSING
+    if top and "TimeoutSeconds" in spec:
+        timeout = _check_int(ctx, spec["TimeoutSeconds"], _ptr(pointer, "TimeoutSeconds"), "TimeoutSeconds", 1, 99999999)
+        if timeout is None:
+            timeout = MISSING
+    states_spec = spec.get("States", MISSING)
+    states: dict[str, m.State] = {}
+    if states_spec is MISSING:
+        ctx.error(pointer, "MISSING_FIELD", f"{what} needs 'States'")
+    elif not isinstance(states_spec, dict):
+        ctx.error(_ptr(pointer, "States"), "INVALID_TYPE", f"'States' must be an object, not {_type_name(states_spec)}")
+    elif len(states_spec) == 0:
+        ctx.error(_ptr(pointer, "States"), "EMPTY_STATES", "'States' must contain at least one state")
+    else:
+        for name, state_spec in states_spec.items():
+            here = _ptr(_ptr(pointer, "States"), name)
+            if len(name) > 80:
+                ctx.error(here, "INVALID_STATE_NAME", f"state names are at most 80 characters ('{name[:20]}...' has {len(name)})")
+            elif name == "":
+                ctx.error(here, "INVALID_STATE_NAME", "a state name must not be empty")
+            if name in ctx.state_names:
+                ctx.error(here, "DUPLICATE_STATE_NAME", f"the state name '{name}' is already used at {ctx.state_names[name]}")
+            else:
+                ctx.state_names[name] = here
+            state = _parse_state(ctx, name, state_spec, here, language)
+            if state is not None:
+                states[name] = state
+    start_at = spec.get("StartAt", MISSING)
+    if start_at is MISSING:
+        ctx.error(pointer, "MISSING_FIELD", f"{what} needs 'StartAt'")
+        start_at = ""
+    elif not isinstance(start_at, str):
+        ctx.error(_ptr(pointer, "StartAt"), "INVALID_TYPE", f"'StartAt' must be a string, not {_type_name(start_at)}")
+        start_at = ""
+    elif isinstance(states_spec, dict) and start_at not in states_spec:
+        ctx.error(
+            _ptr(pointer, "StartAt"),
+            "UNKNOWN_STATE",
+            f"'StartAt' names '{start_at}', which is not a state here{_suggest(start_at, states_spec)}",
+        )
+    if isinstance(states_spec, dict):
+        _check_transitions(ctx, states, states_spec, pointer)
+    return m.Machine(
+        start_at=start_at,
+        states=states,
+        query_language=language,  # type: ignore[arg-type]
+        comment=comment,
+        timeout_seconds=timeout,
+        version=version if top else MISSING,
+        pointer=pointer,
+    )
+
+
+def _check_transitions(ctx: _Ctx, states: dict[str, m.State], names: dict, pointer: str) -> None:
+    for state in states.values():
+        targets: list[tuple[str, str]] = []
+        if state.next is not None:
+            targets.append((state.next, _ptr(state.pointer, "Next")))
+        if isinstance(state, m.ChoiceState):
+            for rule in state.choices:
+                targets.append((rule.next, _ptr(rule.pointer, "Next")))
+            if isinstance(state.default, str):
+                targets.append((state.default, _ptr(state.pointer, "Default")))
+        for catcher in getattr(state, "catch", ()):
+            targets.append((catcher.next, _ptr(catcher.pointer, "Next")))
+        for target, where in targets:
+            if target == "" or target in names:
+                continue
+            elsewhere = ctx.state_names.get(target)
+            detail = (
+                " (it exists in another scope: a state cannot move into or out of a Parallel branch "
+                "or Map item processor)"
+                if elsewhere is not None
+                else _suggest(target, names)
+            )
+            field = where.rsplit("/", 1)[-1]
+            ctx.error(where, "UNKNOWN_STATE", f"'{field}' names '{target}', which is not a state here{detail}")
+
+
+def _parse_state(ctx: _Ctx, name: str, spec: Any, pointer: str, machine_language: str) -> m.State | None:
+    if not isinstance(spec, dict):
+        ctx.error(pointer, "INVALID_TYPE", f"state '{name}' must be an object, not {_type_name(spec)}")
+        return None
+    type_ = spec.get("Type", MISSING)
+    if type_ is MISSING:
+        ctx.error(pointer, "MISSING_FIELD", f"state '{name}' needs a 'Type'")
+        return None
+    if type_ not in STATE_FIELDS:
+        ctx.error(
+            _ptr(pointer, "Type"),
+            "INVALID_STATE_TYPE",
+            f"unknown state type {type_!r}{_suggest(str(type_), STATE_FIELDS)} "
+            f"(one of {', '.join(STATE_FIELDS)})",
+        )
+        return None
+    language = machine_language
+    if "QueryLanguage" in spec:
+        ql = spec["QueryLanguage"]
+        if ql not in ("JSONPath", "JSONata"):
+            ctx.error(_ptr(pointer, "QueryLanguage"), "INVALID_VALUE", f"'QueryLanguage' must be 'JSONPath' or 'JSONata', got {ql!r}")
+        elif ql == "JSONPath" and machine_language == "JSONata":
+            ctx.error(
+                _ptr(pointer, "QueryLanguage"),
+                "INVALID_VALUE",
+                "a state cannot switch back to JSONPath when the state machine's QueryLanguage is JSONata",
+            )
+        else:
+            language = ql
+    jsonata = language == "JSONata"
+    allowed = STATE_FIELDS[type_]
+    _mode_fields(ctx, spec, pointer, allowed, jsonata, f"a {type_} state")
+    common: dict[str, Any] = {"name": name, "type": type_, "pointer": pointer, "query_language": language}
+    if "Comment" in spec:
+        common["comment"] = _check_str(ctx, spec["Comment"], _ptr(pointer, "Comment"), "Comment") or MISSING
+    # Next / End
+    has_next, has_end = "Next" in spec, "End" in spec
+    if "Next" in allowed:
+        if has_next:
+            common["next"] = _check_str(ctx, spec["Next"], _ptr(pointer, "Next"), "Next")
+        if has_end:
+            end = spec["End"]
+            if end is not True:
+                if isinstance(end, bool):
+                    if not has_next:
+                        ctx.error(_ptr(pointer, "End"), "INVALID_VALUE", "'End' must be true (use 'Next' to continue)")
+                else:
+                    ctx.error(_ptr(pointer, "End"), "INVALID_TYPE", f"'End' must be true, not {_type_name(end)}")
+            common["end"] = end is True
+        if has_next and spec.get("End") is True:
+            ctx.error(pointer, "NEXT_AND_END", f"state '{name}' has both 'Next' and 'End'; give exactly one")
+        elif not has_next and not has_end:
+            ctx.error(pointer, "MISSING_NEXT_OR_END", f"state '{name}' needs 'Next' or \"End\": true")
+    if not jsonata:
+        if "InputPath" in spec and "InputPath" in allowed:
+            common["input_path"] = _compile_path(ctx, spec["InputPath"], _ptr(pointer, "InputPath"), "InputPath", nullable=True)
+        if "OutputPath" in spec and "OutputPath" in allowed:
+            common["output_path"] = _compile_path(ctx, spec["OutputPath"], _ptr(pointer, "OutputPath"), "OutputPath", nullable=True)
+    elif "Output" in spec and "Output" in allowed:
+        common["output"] = _compile_jsonata_template(ctx, spec["Output"], _ptr(pointer, "Output"), "Output")
+    if "Assign" in allowed:
+        common["assign"] = _parse_assign(ctx, spec, pointer, jsonata)
+    builder = _BUILDERS[type_]
+    try:
+        return builder(ctx, spec, pointer, jsonata, common)
+    except _Skip:
+        return None
+
+
+class _Skip(Exception):
+    """A required piece is so broken that the state cannot be built (already reported)."""
+
+
+def _result_fields(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict) -> dict:
+    out = dict(common)
+    if jsonata:
+        if "Arguments" in spec and "Arguments" in STATE_FIELDS[common["type"]]:
+            args = spec["Arguments"]
+            if not isinstance(args, dict) and not _is_jsonata_string(args):
+                ctx.error(_ptr(pointer, "Arguments"), "INVALID_TYPE", "'Arguments' must be an object or a JSONata string")
+            else:
+                out["arguments"] = _compile_jsonata_template(ctx, args, _ptr(pointer, "Arguments"), "Arguments")
+    else:
+        if "Parameters" in spec and common["type"] != "Map":
+            out["parameters"] = _compile_payload_template(ctx, spec["Parameters"], _ptr(pointer, "Parameters"), "Parameters")
+        if "ResultSelector" in spec:
+            out["result_selector"] = _compile_payload_template(
+                ctx, spec["ResultSelector"], _ptr(pointer, "ResultSelector"), "ResultSelector"
+            )
+        if "ResultPath" in spec:
+            rp = _compile_path(ctx, spec["ResultPath"], _ptr(pointer, "ResultPath"), "ResultPath", True, True)
+            _check_result_path(ctx, rp, _ptr(pointer, "ResultPath"))
+            out["result_path"] = rp
+    if "Retry" in spec:
+        out["retry"] = _parse_retry(ctx, spec["Retry"], _ptr(pointer, "Retry"))
+    if "Catch" in spec:
+        out["catch"] = _parse_catch(ctx, spec["Catch"], _ptr(pointer, "Catch"), jsonata)
+    return out
+
+
+def _build_pass(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict) -> m.State:
+    kw = dict(common)
+    if not jsonata:
+        if "Result" in spec:
+            kw["result"] = spec["Result"]
+        if "Parameters" in spec:
+            kw["parameters"] = _compile_payload_template(ctx, spec["Parameters"], _ptr(pointer, "Parameters"), "Parameters")
+        if "ResultPath" in spec:
+            rp = _compile_path(ctx, spec["ResultPath"], _ptr(pointer, "ResultPath"), "ResultPath", True, True)
+            _check_result_path(ctx, rp, _ptr(pointer, "ResultPath"))
+            kw["result_path"] = rp
+    return m.PassState(**kw)
+
+
+def _build_task(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict) -> m.State:
+    kw = _result_fields(ctx, spec, pointer, jsonata, common)
+    resource = spec.get("Resource", MISSING)
+    if resource is MISSING:
+        ctx.error(pointer, "MISSING_FIELD", f"Task state '{common['name']}' needs a 'Resource'")
+        resource = ""
+    elif not isinstance(resource, str) or resource == "":
+        ctx.error(_ptr(pointer, "Resource"), "INVALID_TYPE", "'Resource' must be a non-empty string (an ARN)")
+        resource = ""
+    elif not re.match(r"[a-z][a-z0-9+.-]*:", resource):
+        ctx.error(_ptr(pointer, "Resource"), "INVALID_VALUE", f"'Resource' must be a URI such as an ARN, got {resource!r}")
+    kw["resource"] = resource
+    timeout = _int_or_expr(ctx, spec, pointer, "TimeoutSeconds", jsonata, 1, 99999999)
+    heartbeat = _int_or_expr(ctx, spec, pointer, "HeartbeatSeconds", jsonata, 1, 99999999)
+    if (
+        isinstance(timeout, m.TConst)
+        and isinstance(heartbeat, m.TConst)
+        and heartbeat.value >= timeout.value
+    ):
+        ctx.error(
+            _ptr(pointer, "HeartbeatSeconds"),
+            "INVALID_VALUE",
+            f"'HeartbeatSeconds' ({heartbeat.value}) must be smaller than 'TimeoutSeconds' ({timeout.value})",
+        )
+    kw["timeout_seconds"] = timeout
+    kw["heartbeat_seconds"] = heartbeat
+    if "Credentials" in spec:
+        cred = spec["Credentials"]
+        here = _ptr(pointer, "Credentials")
+        if not isinstance(cred, dict):
+            ctx.error(here, "INVALID_TYPE", f"'Credentials' must be an object, not {_type_name(cred)}")
+        elif jsonata:
+            kw["credentials"] = _compile_jsonata_template(ctx, cred, here, "Credentials")
+        else:
+            kw["credentials"] = _template_node(ctx, cred, here)
+    return m.TaskState(**kw)
+
+
+def _build_choice(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict) -> m.State:
+    kw = dict(common)
+    choices = spec.get("Choices", MISSING)
+    rules: list[m.ChoiceRule] = []
+    if choices is MISSING:
+        ctx.error(pointer, "MISSING_FIELD", f"Choice state '{common['name']}' needs 'Choices'")
+    elif not isinstance(choices, list) or len(choices) == 0:
+        ctx.error(_ptr(pointer, "Choices"), "INVALID_TYPE", "'Choices' must be a non-empty array of rules")
+    else:
+        for i, rule in enumerate(choices):
+            parsed = _parse_top_rule(ctx, rule, _ptr(_ptr(pointer, "Choices"), i), jsonata)
+            if parsed is not None:
+                rules.append(parsed)
+    kw["choices"] = tuple(rules)
+    if "Default" in spec:
+        kw["default"] = _check_str(ctx, spec["Default"], _ptr(pointer, "Default"), "Default") or MISSING
+    return m.ChoiceState(**kw)
+
+
+def _parse_top_rule(ctx: _Ctx, rule: Any, pointer: str, jsonata: bool) -> m.ChoiceRule | None:
+    if not isinstance(rule, dict):
+        ctx.error(pointer, "INVALID_TYPE", f"a Choice rule must be an object, not {_type_name(rule)}")
+        return None
+    target = ""
+    if "Next" not in rule:
+        ctx.error(pointer, "MISSING_FIELD", "a Choice rule needs 'Next'")
+    else:
+        target = _check_str(ctx, rule["Next"], _ptr(pointer, "Next"), "Next") or ""
+    assign = _parse_assign(ctx, rule, pointer, jsonata)
+    output: Any = MISSING
+    if jsonata:
+        _mode_fields(ctx, rule, pointer, {"Condition": A, "Next": B, "Output": A, "Assign": B, "Comment": B}, True, "a Choice rule")
+        if "Output" in rule:
+            output = _compile_jsonata_template(ctx, rule["Output"], _ptr(pointer, "Output"), "Output")
+        if "Condition" not in rule:
+            ctx.error(pointer, "MISSING_FIELD", "a JSONata Choice rule needs a 'Condition'")
+            return None
+        condition = _parse_condition(ctx, rule["Condition"], _ptr(pointer, "Condition"))
+    else:
+        condition = _parse_rule(ctx, rule, pointer, top=True)
+    if condition is None:
+        return None
+    return m.ChoiceRule(condition=condition, next=target, output=output, assign=assign, pointer=pointer)
+
+
+def _parse_condition(ctx: _Ctx, value: Any, pointer: str) -> m.Condition | None:
+    if isinstance(value, bool):
+        return m.TConst(value)
+    if _is_jsonata_string(value):
+        return _compile_jsonata(ctx, value, pointer, "Condition")
+    ctx.error(pointer, "INVALID_TYPE", "'Condition' must be a boolean or a JSONata string \"{% ... %}\"")
+    return None
+
+
+def _parse_rule(ctx: _Ctx, rule: Any, pointer: str, top: bool) -> m.Condition | None:
+    if not isinstance(rule, dict):
+        ctx.error(pointer, "INVALID_TYPE", f"a Choice rule must be an object, not {_type_name(rule)}")
+        return None
+    allowed = {"Variable", "And", "Or", "Not", "Comment", *CHOICE_OPERATORS}
+    if top:
+        allowed |= {"Next", "Assign"}
+    elif "Next" in rule:
+        ctx.error(_ptr(pointer, "Next"), "INVALID_FIELD", "'Next' is only allowed on top-level Choice rules, not nested ones")
+    for key in rule:
+        if key not in allowed and key != "Next":
+            hint = _suggest(key, allowed)
+            if key in ("Condition", "Output"):
+                hint = f" ('{key}' is for JSONata states)"
+            ctx.error(_ptr(pointer, key), "UNKNOWN_FIELD", f"a Choice rule has no field '{key}'{hint}")
+    bools = [k for k in ("And", "Or", "Not") if k in rule]
+    operators = [k for k in rule if k in CHOICE_OPERATORS]
+    if bools:
+        if len(bools) > 1 or operators or "Variable" in rule:
+            ctx.error(
+                pointer,
+                "INVALID_RULE",
+                "a Choice rule has either one of And/Or/Not, or 'Variable' with one comparison operator "
+                f"(found {', '.join(bools + operators + (['Variable'] if 'Variable' in rule else []))})",
+            )
+            return None
+        op = bools[0]
+        value = rule[op]
+        here = _ptr(pointer, op)
+        if op == "Not":
+            if not isinstance(value, dict):
+                ctx.error(here, "INVALID_TYPE", f"'Not' takes one rule object, not {_type_name(value)}")
+                return None
+            inner = _parse_rule(ctx, value, here, top=False)
+            return m.BoolRule("Not", (inner,)) if inner is not None else None
+        if not isinstance(value, list) or len(value) == 0:
+            ctx.error(here, "INVALID_TYPE", f"'{op}' takes a non-empty array of rules")
+            return None
+        inner_rules = [_parse_rule(ctx, r, _ptr(here, i), top=False) for i, r in enumerate(value)]
+        if any(r is None for r in inner_rules):
+            return None
+        return m.BoolRule(op, tuple(inner_rules))  # type: ignore[arg-type]
+    if "Variable" not in rule:
+        ctx.error(pointer, "INVALID_RULE", "a Choice rule needs 'Variable' and a comparison operator, or And/Or/Not")
+        return None
+    variable = _compile_path(ctx, rule["Variable"], _ptr(pointer, "Variable"), "Variable")
+    if len(operators) != 1:
+        if operators:
+            ctx.error(pointer, "INVALID_RULE", f"a Choice rule takes exactly one comparison operator, found {', '.join(operators)}")
+        else:
+            ctx.error(
+                pointer,
+                "INVALID_RULE",
+                "a Choice rule with 'Variable' needs a comparison operator (StringEquals, NumericLessThan, IsPresent, ...)",
+            )
+        return None
+    name = operators[0]
+    base, kind, by_path = CHOICE_OPERATORS[name]
+    here = _ptr(pointer, name)
+    value = rule[name]
+    pattern = None
+    if by_path:
+        compiled = _compile_path(ctx, value, here, name)
+        if not isinstance(compiled, JsonPath):
+            return None
+        value = compiled
+    elif kind == "string":
+        if not isinstance(value, str):
+            ctx.error(here, "INVALID_TYPE", f"'{name}' takes a string, not {_type_name(value)}")
+            return None
+        if name == "StringMatches":
+            pattern = _wildcard_pattern(ctx, value, here)
+    elif kind == "number":
+        if not is_number(value):
+            ctx.error(here, "INVALID_TYPE", f"'{name}' takes a number, not {_type_name(value)}")
+            return None
+    elif kind == "boolean":
+        if not isinstance(value, bool):
+            ctx.error(here, "INVALID_TYPE", f"'{name}' takes true or false, not {_type_name(value)}")
+            return None
+    elif kind == "timestamp":
+        if parse_timestamp(value) is None:
+            ctx.error(here, "INVALID_VALUE", f"'{name}' takes an RFC 3339 timestamp such as '2024-01-31T12:00:00Z', got {value!r}")
+            return None
+    if not isinstance(variable, JsonPath):
+        return None
+    return m.DataTest(variable=variable, operator=base, value=value, by_path=by_path, pattern=pattern)
+
+
+def _wildcard_pattern(ctx: _Ctx, text: str, pointer: str) -> re.Pattern[str] | None:
+    parts = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\":
+            if i + 1 < len(text) and text[i + 1] in "*\\":
+                parts.append(re.escape(text[i + 1]))
+                i += 2
+                continue
+            ctx.error(pointer, "INVALID_VALUE", f"'StringMatches': a backslash must escape '*' or '\\' (at position {i} of {text!r})")
+            return None
+        parts.append(".*" if ch == "*" else re.escape(ch))
+        i += 1
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def _build_wait(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict) -> m.State:
+    kw = dict(common)
+    given = [f for f in ("Seconds", "SecondsPath", "Timestamp", "TimestampPath") if f in spec]
+    if len(given) != 1:
+        what = "none" if not given else ", ".join(given)
+        choices = "'Seconds' or 'Timestamp'" if jsonata else "'Seconds', 'SecondsPath', 'Timestamp' or 'TimestampPath'"
+        ctx.error(pointer, "INVALID_WAIT", f"a Wait state needs exactly one of {choices} (found {what})")
+        return m.WaitState(**kw)
+    field = given[0]
+    kw["wait_field"] = field
+    here = _ptr(pointer, field)
+    value = spec[field]
+    if field == "Seconds":
+        if jsonata and _is_jsonata_string(value):
+            kw["seconds"] = _compile_jsonata(ctx, value, here, "Seconds") or MISSING
+        else:
+            checked = _check_int(ctx, value, here, "Seconds", 0, 99999999)
+            kw["seconds"] = m.TConst(checked) if checked is not None else MISSING
+    elif field == "Timestamp":
+        if jsonata and _is_jsonata_string(value):
+            kw["timestamp"] = _compile_jsonata(ctx, value, here, "Timestamp") or MISSING
+        elif parse_timestamp(value) is None:
+            ctx.error(here, "INVALID_VALUE", f"'Timestamp' must be an RFC 3339 timestamp such as '2024-01-31T12:00:00Z', got {value!r}")
+        else:
+            kw["timestamp"] = m.TConst(value)
+    else:
+        path = _compile_path(ctx, value, here, field, reference=True)
+        if isinstance(path, JsonPath):
+            kw["seconds" if field == "SecondsPath" else "timestamp"] = m.TPath(path, field)
+    return m.WaitState(**kw)
+
+
+def _build_succeed(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict) -> m.State:
+    return m.SucceedState(**common)
+
+
+def _build_fail(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict) -> m.State:
+    kw = dict(common)
+    for name, key in (("Error", "error"), ("Cause", "cause")):
+        value = spec.get(name, MISSING)
+        path_value = spec.get(name + "Path", MISSING)
+        if value is not MISSING and path_value is not MISSING:
+            ctx.error(pointer, "CONFLICTING_FIELDS", f"'{name}' and '{name}Path' cannot both be set")
+            continue
+        if value is not MISSING:
+            here = _ptr(pointer, name)
+            if jsonata and _is_jsonata_string(value):
+                kw[key] = _compile_jsonata(ctx, value, here, name) or MISSING
+            elif _check_str(ctx, value, here, name) is not None:
+                kw[key] = m.TConst(value)
+        elif path_value is not MISSING:
+            kw[key] = _fail_path(ctx, path_value, _ptr(pointer, name + "Path"), name + "Path")
+    return m.FailState(**kw)
+
+
+def _fail_path(ctx: _Ctx, value: Any, pointer: str, name: str) -> m.Expr | Missing:
+    from ..paths.intrinsics import is_intrinsic, parse_intrinsic
+
+    if isinstance(value, str) and is_intrinsic(value):
+        try:
+            return m.TIntrinsic(parse_intrinsic(value), value, name)
+        except PathError as exc:
+            ctx.error(pointer, "INVALID_INTRINSIC", f"'{name}': {exc.message} in {value!r}")
+            return MISSING
+    path = _compile_path(ctx, value, pointer, name, reference=True)
+    return m.TPath(path, name) if isinstance(path, JsonPath) else MISSING
+
+
+def _build_parallel(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict) -> m.State:
+    kw = _result_fields(ctx, spec, pointer, jsonata, common)
+    branches = spec.get("Branches", MISSING)
+    parsed: list[m.Machine] = []
+    machine_language = _machine_language(ctx)
+    if branches is MISSING:
+        ctx.error(pointer, "MISSING_FIELD", f"Parallel state '{common['name']}' needs 'Branches'")
+    elif not isinstance(branches, list) or len(branches) == 0:
+        ctx.error(_ptr(pointer, "Branches"), "INVALID_TYPE", "'Branches' must be a non-empty array of state machines")
+    else:
+        for i, branch in enumerate(branches):
+            machine = _parse_machine_scope(
+                ctx, branch, _ptr(_ptr(pointer, "Branches"), i), machine_language, False, f"branch {i} of '{common['name']}'"
+            )
+            if machine is not None:
+                parsed.append(machine)
+    kw["branches"] = tuple(parsed)
+    return m.ParallelState(**kw)
+
+
+def _machine_language(ctx: _Ctx) -> str:
+    return getattr(ctx, "top_language", "JSONPath")
+
+
+def _build_map(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict) -> m.State:
+    kw = _result_fields(ctx, spec, pointer, jsonata, common)
+    name = common["name"]
+    has_processor, has_iterator = "ItemProcessor" in spec, "Iterator" in spec
+    if has_processor == has_iterator:
+        ctx.error(
+            pointer,
+            "INVALID_MAP",
+            f"Map state '{name}' needs exactly one of 'ItemProcessor' and 'Iterator' (found "
+            f"{'both' if has_processor else 'neither'})",
+        )
+        raise _Skip
+    field = "ItemProcessor" if has_processor else "Iterator"
+    proc_spec = spec[field]
+    here = _ptr(pointer, field)
+    processor = _parse_machine_scope(ctx, proc_spec, here, _machine_language(ctx), False, f"the {field} of '{name}'")
+    if processor is None:
+        raise _Skip
+    kw["processor"] = processor
+    kw["legacy_iterator"] = has_iterator
+    config = proc_spec.get("ProcessorConfig", MISSING) if isinstance(proc_spec, dict) else MISSING
+    if config is not MISSING:
+        cpointer = _ptr(here, "ProcessorConfig")
+        if not isinstance(config, dict):
+            ctx.error(cpointer, "INVALID_TYPE", "'ProcessorConfig' must be an object")
+        else:
+            _unknown_fields(ctx, config, cpointer, {"Mode", "ExecutionType"}, "'ProcessorConfig'")
+            mode = config.get("Mode", "INLINE")
+            if mode not in ("INLINE", "DISTRIBUTED"):
+                ctx.error(_ptr(cpointer, "Mode"), "INVALID_VALUE", f"'Mode' must be 'INLINE' or 'DISTRIBUTED', got {mode!r}")
+            else:
+                kw["mode"] = mode
+            if "ExecutionType" in config:
+                etype = config["ExecutionType"]
+                if etype not in ("STANDARD", "EXPRESS"):
+                    ctx.error(_ptr(cpointer, "ExecutionType"), "INVALID_VALUE", f"'ExecutionType' must be 'STANDARD' or 'EXPRESS', got {etype!r}")
+                else:
+                    kw["execution_type"] = etype
+            elif mode == "DISTRIBUTED":
+                ctx.error(cpointer, "MISSING_FIELD", "a DISTRIBUTED ProcessorConfig needs 'ExecutionType' (STANDARD or EXPRESS)")
+    if "ItemSelector" in spec and "Parameters" in spec:
+        ctx.error(_ptr(pointer, "Parameters"), "CONFLICTING_FIELDS", "'ItemSelector' and 'Parameters' cannot both be set (Parameters is the older name)")
+    selector_field = "ItemSelector" if "ItemSelector" in spec else ("Parameters" if "Parameters" in spec else None)
+    if selector_field is not None and not (jsonata and selector_field == "Parameters"):
+        sel = spec[selector_field]
+        sp = _ptr(pointer, selector_field)
+        if jsonata:
+            if not isinstance(sel, dict) and not _is_jsonata_string(sel):
+                ctx.error(sp, "INVALID_TYPE", "'ItemSelector' must be an object or a JSONata string")
+            else:
+                kw["item_selector"] = _compile_jsonata_template(ctx, sel, sp, "ItemSelector")
+        else:
+            kw["item_selector"] = _compile_payload_template(ctx, sel, sp, selector_field)
+    if jsonata:
+        if "Items" in spec:
+            items = spec["Items"]
+            ip = _ptr(pointer, "Items")
+            if not isinstance(items, list) and not _is_jsonata_string(items):
+                ctx.error(ip, "INVALID_TYPE", "'Items' must be an array or a JSONata string")
+            else:
+                kw["items"] = _compile_jsonata_template(ctx, items, ip, "Items")
+    elif "ItemsPath" in spec:
+        kw["items_path"] = _compile_path(ctx, spec["ItemsPath"], _ptr(pointer, "ItemsPath"), "ItemsPath", reference=True)
+    kw["max_concurrency"] = _int_or_expr(ctx, spec, pointer, "MaxConcurrency", jsonata, 0, 99999999)
+    kw["tolerated_failure_count"] = _int_or_expr(ctx, spec, pointer, "ToleratedFailureCount", jsonata, 0, 99999999)
+    kw["tolerated_failure_percentage"] = _int_or_expr(
+        ctx, spec, pointer, "ToleratedFailurePercentage", jsonata, 0, 100, number=True
+    )
+    for field_name, key in (("ItemReader", "item_reader"), ("ItemBatcher", "item_batcher"), ("ResultWriter", "result_writer")):
+        if field_name in spec:
+            value = spec[field_name]
+            if not isinstance(value, dict):
+                ctx.error(_ptr(pointer, field_name), "INVALID_TYPE", f"'{field_name}' must be an object")
+            else:
+                kw[key] = value
+                if field_name in ("ItemReader", "ResultWriter") and "Resource" not in value:
+                    ctx.error(_ptr(pointer, field_name), "MISSING_FIELD", f"'{field_name}' needs a 'Resource'")
+    if "Label" in spec:
+        kw["label"] = _check_str(ctx, spec["Label"], _ptr(pointer, "Label"), "Label", nonempty=True) or MISSING
+    return m.MapState(**kw)
+
+
+_BUILDERS: dict[str, Callable[[_Ctx, dict, str, bool, dict], m.State]] = {
+    "Pass": _build_pass,
+    "Task": _build_task,
+    "Choice": _build_choice,
+    "Wait": _build_wait,
+    "Succeed": _build_succeed,
+    "Fail": _build_fail,
+    "Parallel": _build_parallel,
+    "Map": _build_map,
+}
+
+
+def parse_machine(source: Source) -> tuple[m.Machine | None, list[Diagnostic]]:
+    """Compile ``source.value``; returns the machine (None if unusable) and every diagnostic."""
+    ctx = _Ctx(source)
+    value = source.value
+    if not isinstance(value, dict):
+        ctx.error("", "INVALID_TYPE", f"a state machine definition must be an object, not {_type_name(value)}")
+        return None, ctx.diagnostics
+    top_language = value.get("QueryLanguage", "JSONPath")
+    ctx.top_language = top_language if top_language in ("JSONPath", "JSONata") else "JSONPath"  # type: ignore[attr-defined]
+    machine = _parse_machine_scope(ctx, value, "", "JSONPath", True, "the state machine")
+    _check_variables(ctx)
+    if machine is not None:
+        from .analysis import flow_warnings
+
+        for pointer, code, message in flow_warnings(machine):
+            ctx.warning(pointer, code, message)
+    return machine, ctx.diagnostics
+
+
+def _check_variables(ctx: _Ctx) -> None:
+    for name, pointer in ctx.variable_uses:
+        if name not in ctx.assigned_variables:
+            ctx.error(
+                pointer,
+                "UNDEFINED_VARIABLE",
+                f"the variable '${name}' is never assigned in this state machine"
+                + _suggest(name, ctx.assigned_variables),
+            )

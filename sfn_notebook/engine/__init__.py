@@ -1,0 +1,1 @@
+"""The local interpreter: compiled states in, AWS-shaped execution history out."""

@@ -1,0 +1,1440 @@
+"""The run loop: states as generator functions, a virtual clock, and a small fiber scheduler.
+
+Each branch of work (the execution itself, a Parallel branch, a Map iteration) is a *fiber*: a
+generator that runs states one after another and only yields to the scheduler when it has to wait
+(a Wait state, a retry back-off, children to finish, a task token).  Simple states never yield, so
+a chain of Pass states costs a few function calls each.  Time is virtual: waiting costs nothing,
+and fibers run in order of their virtual time, so concurrent branches interleave as they would on
+AWS and the same run always gives the same history.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import random
+import uuid
+from collections.abc import Callable, Generator, Iterable
+from datetime import datetime, timezone
+from types import GeneratorType
+from typing import Any
+
+from .._json import MISSING, dumps, is_integer, is_number, utf8_size
+from ..asl import model as m
+from ..asl.parser import parse_timestamp
+from ..errors import StatesError
+from . import choice as choice_rules
+from . import dataflow as df
+from .events import HISTORY_LIMIT, EventLog
+from .resources import (
+    HandlerRegistry,
+    ResourceInfo,
+    call_handler,
+    function_arn,
+    handler_failure,
+    invoke_response,
+    lambda_keys,
+    parse_resource,
+    to_json_value,
+)
+from .retry import find_catcher, find_retrier, retry_delay
+
+__all__ = ["Run", "MAX_PAYLOAD", "TaskToken"]
+
+MAX_PAYLOAD = 262_144  # bytes, UTF-8 (256 KiB)
+INLINE_MAP_CONCURRENCY = 40  # what AWS runs at once for an inline Map with MaxConcurrency 0
+
+_TRUNCATED = {"truncated": False}
+
+
+# ----------------------------------------------------------------------------- fibers
+
+
+class _Sleep:
+    __slots__ = ("seconds",)
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+
+class _Spawn:
+    __slots__ = ("gen", "log", "last")
+
+    def __init__(self, gen: Generator, log: EventLog | None = None, last: int | None = None) -> None:
+        self.gen = gen
+        self.log = log
+        self.last = last
+
+
+class _WaitAny:
+    __slots__ = ("fibers",)
+
+    def __init__(self, fibers: list[Fiber]) -> None:
+        self.fibers = fibers
+
+
+class _Cancel:
+    __slots__ = ("fibers",)
+
+    def __init__(self, fibers: Iterable[Fiber]) -> None:
+        self.fibers = list(fibers)
+
+
+class TaskToken:
+    """A Task waiting for ``SendTaskSuccess``/``SendTaskFailure`` (``.waitForTaskToken``)."""
+
+    __slots__ = ("token", "state", "fiber", "outcome", "heartbeat_at", "timeout_at", "heartbeat_seconds")
+
+    def __init__(self, token: str, state: str) -> None:
+        self.token = token
+        self.state = state
+        self.fiber: Fiber | None = None
+        self.outcome: tuple[str, Any] | None = None  # ("success", output) / ("failure", (error, cause))
+        self.timeout_at: float | None = None
+        self.heartbeat_at: float | None = None
+        self.heartbeat_seconds: int | None = None
+
+
+class _AwaitToken:
+    __slots__ = ("token",)
+
+    def __init__(self, token: TaskToken) -> None:
+        self.token = token
+
+
+class Fiber:
+    __slots__ = ("gen", "time", "seq", "log", "last", "waiter", "waiting", "done", "result", "error", "send", "cancelled")
+
+    def __init__(self, gen: Generator, time: float, seq: int, log: EventLog, last: int) -> None:
+        self.gen = gen
+        self.time = time
+        self.seq = seq
+        self.log = log
+        self.last = last
+        self.waiter: Fiber | None = None  # the fiber blocked in WaitAny on this one
+        self.waiting: list[Fiber] | None = None  # the fibers this one is blocked on
+        self.done = False
+        self.result: Any = None
+        self.error: StatesError | None = None
+        self.send: Any = None
+        self.cancelled = False
+
+
+# ----------------------------------------------------------------------------- variables
+
+
+class Variables:
+    """One scope of workflow variables; inner scopes (branches, iterations) read outer ones."""
+
+    __slots__ = ("values", "parent")
+
+    def __init__(self, parent: Variables | None = None) -> None:
+        self.values: dict[str, Any] = {}
+        self.parent = parent
+
+    def get(self, name: str) -> Any:
+        scope: Variables | None = self
+        while scope is not None:
+            values = scope.values
+            if name in values:
+                return values[name]
+            scope = scope.parent
+        raise df.runtime_error(f"The variable '${name}' is not defined at this point of the execution")
+
+    def flatten(self) -> dict[str, Any]:
+        chain = []
+        scope: Variables | None = self
+        while scope is not None:
+            chain.append(scope.values)
+            scope = scope.parent
+        merged: dict[str, Any] = {}
+        for values in reversed(chain):
+            merged.update(values)
+        return merged
+
+
+# ----------------------------------------------------------------------------- one state visit
+
+
+class _Scope:
+    """Where a fiber runs: its variables and, inside a Map iteration, the current item."""
+
+    __slots__ = ("variables", "map_item", "execution")
+
+    def __init__(self, variables: Variables, map_item: dict | None, execution: dict) -> None:
+        self.variables = variables
+        self.map_item = map_item
+        self.execution = execution  # the context's Execution/StateMachine part
+
+
+class Visit:
+    """The environment expressions see while one state runs (implements dataflow.Env)."""
+
+    __slots__ = ("run", "scope", "state", "entered_time", "entered_id", "retry_count", "token", "_context")
+
+    def __init__(self, run: Run, scope: _Scope, state: m.State, entered_id: int) -> None:
+        self.run = run
+        self.scope = scope
+        self.state = state
+        self.entered_time = run.now
+        self.entered_id = entered_id
+        self.retry_count: int | None = None
+        self.token: str | None = None
+        self._context: dict | None = None
+
+    @property
+    def rng(self) -> random.Random:
+        return self.run.rng
+
+    def context(self) -> dict[str, Any]:
+        ctx = self._context
+        if ctx is None:
+            state_part: dict[str, Any] = {"EnteredTime": iso_time(self.entered_time), "Name": self.state.name}
+            if self.retry_count is not None:
+                state_part["RetryCount"] = self.retry_count
+            ctx = dict(self.scope.execution)
+            ctx["State"] = state_part
+            if self.token is not None:
+                ctx["Task"] = {"Token": self.token}
+            if self.scope.map_item is not None:
+                ctx["Map"] = {"Item": self.scope.map_item}
+            self._context = ctx
+        return ctx
+
+    def invalidate(self) -> None:
+        self._context = None
+
+    def variable(self, name: str) -> Any:
+        return self.scope.variables.get(name)
+
+
+def iso_time(seconds: float) -> str:
+    """AWS's timestamp format in the context object: ``2024-01-31T12:00:00.123Z``."""
+    stamp = datetime.fromtimestamp(seconds, tz=timezone.utc)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+
+
+class _ExecutionEnded(Exception):
+    """Internal: stop the run now (history limit, timeout, abort)."""
+
+
+# ----------------------------------------------------------------------------- the run
+
+
+class Run:
+    """One local execution: the scheduler, the clock, the history and the state runners."""
+
+    def __init__(
+        self,
+        machine: m.Machine,
+        input_value: Any,
+        *,
+        handlers: HandlerRegistry,
+        state_machine_name: str,
+        execution_name: str,
+        region: str,
+        account: str,
+        role_arn: str,
+        start_time: float,
+        rng: random.Random,
+        listener: Callable[[Run, int], None] | None = None,
+        mocks: Any = None,
+    ) -> None:
+        self.machine = machine
+        self.input = input_value
+        self.handlers = handlers
+        self.region = region
+        self.account = account
+        self.role_arn = role_arn
+        self.rng = rng
+        self.listener = listener
+        self.mocks = mocks
+        self.state_machine_arn = f"arn:aws:states:{region}:{account}:stateMachine:{state_machine_name}"
+        self.execution_arn = f"arn:aws:states:{region}:{account}:execution:{state_machine_name}:{execution_name}"
+        self.state_machine_name = state_machine_name
+        self.execution_name = execution_name
+        self.start_time = start_time
+        self.now = start_time
+        self.events = EventLog()
+        self.status = "RUNNING"
+        self.output: Any = MISSING
+        self.output_text: str | None = None
+        self.error: str | None = None
+        self.cause: str | None = None
+        self.stop_time: float | None = None
+        self._ready: list[tuple[float, int, Fiber]] = []
+        self._seq = 0
+        self._current: Fiber | None = None
+        self._main: Fiber | None = None
+        self.tokens: dict[str, TaskToken] = {}
+        self.notes: list[str] = []  # hints for the user (e.g. a Lambda function with no handler)
+        self.map_runs: dict[str, list[Any]] = {}
+        self.deadline = (
+            start_time + machine.timeout_seconds if isinstance(machine.timeout_seconds, int) else None
+        )
+        self._execution_ctx = {
+            "Execution": {
+                "Id": self.execution_arn,
+                "Input": input_value,
+                "StartTime": iso_time(start_time),
+                "Name": execution_name,
+                "RoleArn": role_arn,
+                "RedriveCount": 0,
+            },
+            "StateMachine": {"Id": self.state_machine_arn, "Name": state_machine_name},
+        }
+        self._last_text: tuple[Any, str] | None = None
+
+    # -- history
+
+    def emit(self, event_type: str, details: dict[str, Any] | None) -> int:
+        fiber = self._current
+        log = fiber.log if fiber is not None else self.events
+        previous = fiber.last if fiber is not None else len(log)
+        if log is self.events and len(log) >= HISTORY_LIMIT - 1:
+            self._fail_history_limit()
+        event_id = log.add(event_type, self.now, previous, details)
+        if fiber is not None:
+            fiber.last = event_id
+        if self.listener is not None and log is self.events:
+            self.listener(self, event_id)
+        return event_id
+
+    def _fail_history_limit(self) -> None:
+        self.error = "States.Runtime"
+        self.cause = (
+            f"The execution reached the maximum number of history events ({HISTORY_LIMIT}). "
+            "Use a Map state in DISTRIBUTED mode or start child executions for long loops."
+        )
+        raise _ExecutionEnded
+
+    def text(self, value: Any, state: str) -> str:
+        """JSON text of a payload for the history, enforcing the 256 KiB limit."""
+        cached = self._last_text
+        if cached is not None and cached[0] is value:
+            return cached[1]
+        try:
+            text = dumps(value)
+        except (TypeError, ValueError) as exc:
+            raise df.runtime_error(f"the value is not JSON: {exc}") from None
+        if len(text) > MAX_PAYLOAD // 4 and utf8_size(text) > MAX_PAYLOAD:
+            raise StatesError(
+                "States.DataLimitExceeded",
+                f"The state/task '{state}' returned a result with a size exceeding the maximum number of "
+                "bytes service limit.",
+            )
+        self._last_text = (value, text)
+        return text
+
+    # -- driving
+
+    def start(self) -> None:
+        """Record ExecutionStarted and schedule the main fiber."""
+        try:
+            text = dumps(self.input)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"the execution input is not JSON: {exc}") from None
+        if utf8_size(text) > MAX_PAYLOAD:
+            raise ValueError(
+                f"the execution input is {utf8_size(text)} bytes; Step Functions accepts at most {MAX_PAYLOAD}"
+            )
+        self.events.add(
+            "ExecutionStarted",
+            self.now,
+            0,
+            {"input": text, "inputDetails": _TRUNCATED, "roleArn": self.role_arn},
+        )
+        if self.listener is not None:
+            self.listener(self, 1)
+        scope = _Scope(Variables(), None, self._execution_ctx)
+        gen = self.run_scope(self.machine, self.input, scope)
+        self._main = self._spawn(gen, self.events, 1)
+
+    def _spawn(self, gen: Generator, log: EventLog, last: int) -> Fiber:
+        self._seq += 1
+        fiber = Fiber(gen, self.now, self._seq, log, last)
+        heapq.heappush(self._ready, (fiber.time, fiber.seq, fiber))
+        return fiber
+
+    @property
+    def finished(self) -> bool:
+        return self.status != "RUNNING"
+
+    def drive(self) -> None:
+        """Run until the execution ends or every fiber waits for a task token."""
+        ready = self._ready
+        try:
+            while ready and self.status == "RUNNING":
+                time, _, fiber = heapq.heappop(ready)
+                if fiber.done or fiber.cancelled:
+                    continue
+                if self.deadline is not None and time > self.deadline:
+                    self.now = self.deadline
+                    self._timed_out()
+                    return
+                self.now = time
+                self._step(fiber)
+        except _ExecutionEnded:
+            self._end_failed("ExecutionFailed")
+
+    def _step(self, fiber: Fiber) -> None:
+        self._current = fiber
+        gen = fiber.gen
+        value = fiber.send
+        fiber.send = None
+        while True:
+            try:
+                if isinstance(value, StatesError):
+                    cmd = gen.throw(value)
+                else:
+                    cmd = gen.send(value)
+            except StopIteration as stop:
+                self._finish(fiber, stop.value, None)
+                return
+            except StatesError as err:
+                self._finish(fiber, None, err)
+                return
+            kind = type(cmd)
+            if kind is _Sleep:
+                fiber.time = self.now + cmd.seconds
+                heapq.heappush(self._ready, (fiber.time, fiber.seq, fiber))
+                return
+            if kind is _Spawn:
+                log = cmd.log if cmd.log is not None else fiber.log
+                last = cmd.last if cmd.last is not None else fiber.last
+                value = self._spawn(cmd.gen, log, last)
+                continue
+            if kind is _WaitAny:
+                finished = next((f for f in cmd.fibers if f.done), None)
+                if finished is not None:
+                    value = finished
+                    continue
+                fiber.waiting = cmd.fibers
+                for child in cmd.fibers:
+                    child.waiter = fiber
+                return
+            if kind is _Cancel:
+                for child in cmd.fibers:
+                    self._cancel(child)
+                value = None
+                continue
+            if kind is _AwaitToken:
+                token = cmd.token
+                token.fiber = fiber
+                if token.outcome is not None:
+                    value = token
+                    continue
+                return
+            raise AssertionError(f"unknown scheduler command {cmd!r}")
+
+    def _finish(self, fiber: Fiber, result: Any, error: StatesError | None) -> None:
+        fiber.done = True
+        fiber.result = result
+        fiber.error = error
+        parent = fiber.waiter
+        if fiber is self._main:
+            if error is None:
+                self._succeed(result)
+            else:
+                self.error, self.cause = error.error, error.cause
+                self._end_failed("ExecutionFailed")
+            return
+        if parent is not None and not parent.done and parent.waiting is not None and fiber in parent.waiting:
+            for sibling in parent.waiting:
+                sibling.waiter = None
+            parent.waiting = None
+            parent.send = fiber
+            parent.time = max(parent.time, self.now)
+            parent.last = fiber.last if fiber.log is parent.log else parent.last
+            heapq.heappush(self._ready, (parent.time, parent.seq, parent))
+
+    def _cancel(self, fiber: Fiber) -> None:
+        if fiber.done:
+            return
+        fiber.cancelled = True
+        fiber.done = True
+        fiber.gen.close()
+
+    def _succeed(self, output: Any) -> None:
+        self._current = self._main
+        try:
+            text = self.text(output, "execution")
+        except StatesError as err:
+            self.error, self.cause = err.error, err.cause
+            self._end_failed("ExecutionFailed")
+            return
+        self.emit("ExecutionSucceeded", {"output": text, "outputDetails": _TRUNCATED})
+        self.status = "SUCCEEDED"
+        self.output = output
+        self.output_text = text
+        self.stop_time = self.now
+
+    def _end_failed(self, event_type: str) -> None:
+        details: dict[str, Any] = {}
+        if self.error is not None:
+            details["error"] = self.error
+        if self.cause is not None:
+            details["cause"] = self.cause
+        main = self._main
+        previous = main.last if main is not None and main.log is self.events else len(self.events)
+        self._current = main
+        self.events.add(event_type, self.now, previous, details)
+        if self.listener is not None:
+            self.listener(self, len(self.events))
+        self.status = {"ExecutionFailed": "FAILED", "ExecutionTimedOut": "TIMED_OUT", "ExecutionAborted": "ABORTED"}[
+            event_type
+        ]
+        self.stop_time = self.now
+        self._close_all()
+
+    def _timed_out(self) -> None:
+        self.error = "States.Timeout"
+        self.cause = f"The execution timed out after {self.machine.timeout_seconds} seconds."
+        self._end_failed("ExecutionTimedOut")
+
+    def _close_all(self) -> None:
+        for _, _, fiber in self._ready:
+            if not fiber.done:
+                fiber.cancelled = True
+                fiber.done = True
+                fiber.gen.close()
+        self._ready.clear()
+        if self._main is not None and not self._main.done:
+            self._main.done = True
+            self._main.gen.close()
+
+    def abort(self, error: str | None = None, cause: str | None = None) -> None:
+        """StopExecution: end a running execution as ABORTED."""
+        if self.status != "RUNNING":
+            return
+        self.error, self.cause = error, cause
+        self._end_failed("ExecutionAborted")
+
+    def advance(self, seconds: float) -> None:
+        """Let virtual time pass while the execution waits for callbacks (timeouts may fire)."""
+        target = self.now + seconds
+        for token in list(self.tokens.values()):
+            limit = min(t for t in (token.timeout_at, token.heartbeat_at) if t is not None) if (
+                token.timeout_at is not None or token.heartbeat_at is not None
+            ) else None
+            if limit is not None and limit <= target and token.outcome is None and token.fiber is not None:
+                heartbeat = token.heartbeat_at is not None and (token.timeout_at is None or token.heartbeat_at < token.timeout_at)
+                token.outcome = ("timeout", "States.HeartbeatTimeout" if heartbeat else "States.Timeout")
+                self._resume_token(token, limit)
+        self.drive()
+        if self.status == "RUNNING":
+            self.now = max(self.now, target)
+
+    def complete_token(self, token_id: str, outcome: tuple[str, Any]) -> None:
+        token = self.tokens.get(token_id)
+        if token is None or token.outcome is not None:
+            raise KeyError(token_id)
+        token.outcome = outcome
+        if token.fiber is not None:
+            self._resume_token(token, self.now)
+            self.drive()
+
+    def heartbeat(self, token_id: str) -> None:
+        token = self.tokens.get(token_id)
+        if token is None or token.outcome is not None:
+            raise KeyError(token_id)
+        if token.heartbeat_seconds is not None:
+            token.heartbeat_at = self.now + token.heartbeat_seconds
+
+    def _resume_token(self, token: TaskToken, at: float) -> None:
+        fiber = token.fiber
+        assert fiber is not None
+        fiber.send = token
+        fiber.time = max(fiber.time, at)
+        heapq.heappush(self._ready, (fiber.time, fiber.seq, fiber))
+
+    @property
+    def waiting_tokens(self) -> list[TaskToken]:
+        return [t for t in self.tokens.values() if t.outcome is None and t.fiber is not None]
+
+    # -- scopes and states
+
+    def run_scope(self, machine: m.Machine, value: Any, scope: _Scope) -> Generator[Any, Any, Any]:
+        states = machine.states
+        state = states[machine.start_at]
+        runners = _RUNNERS
+        while True:
+            outcome = runners[state.type](self, state, value, scope)
+            if type(outcome) is GeneratorType:
+                outcome = yield from outcome
+            value, next_name = outcome
+            if next_name is None:
+                return value
+            state = states[next_name]
+
+    def enter(self, state: m.State, value: Any, scope: _Scope) -> Visit:
+        event_id = self.emit(
+            state.type + "StateEntered",
+            {"name": state.name, "input": self.text(value, state.name), "inputDetails": _TRUNCATED},
+        )
+        return Visit(self, scope, state, event_id)
+
+    def exit(self, visit: Visit, output: Any, assigned: dict[str, Any] | None = None) -> None:
+        state = visit.state
+        details: dict[str, Any] = {"name": state.name, "output": self.text(output, state.name), "outputDetails": _TRUNCATED}
+        if assigned is not None:
+            details["assignedVariables"] = {k: dumps(v) for k, v in assigned.items()}
+            details["assignedVariablesDetails"] = _TRUNCATED
+        self.emit(state.type + "StateExited", details)
+
+    def located(self, err: StatesError, visit: Visit) -> StatesError:
+        """Give a runtime error AWS's "An error occurred while executing the state ..." prefix."""
+        if err.locate:
+            err.cause = (
+                f"An error occurred while executing the state '{visit.state.name}' (entered at the event id "
+                f"#{visit.entered_id}). {err.cause}"
+            )
+            err.locate = False
+            location = getattr(err, "location", None)
+            if err.error == "States.QueryEvaluationError":
+                details = {"error": err.error, "cause": err.cause, "state": visit.state.name}
+                if location is not None:
+                    details = {"error": err.error, "cause": err.cause, "location": location, "state": visit.state.name}
+                self.emit("EvaluationFailed", details)
+        return err
+
+    # -- assign
+
+    def assign(
+        self, template: Any, visit: Visit, doc: Any, states: Callable[[], dict] | None
+    ) -> dict[str, Any] | None:
+        """Evaluate an Assign block; returns the new values (applied by the caller after Output)."""
+        if template is MISSING:
+            return None
+        values = df.evaluate(template, doc, visit, states)
+        return values if isinstance(values, dict) else None
+
+    def commit(self, scope: _Scope, assigned: dict[str, Any] | None) -> None:
+        if assigned:
+            scope.variables.values.update(assigned)
+
+
+# ----------------------------------------------------------------------------- state runners
+# Each runner returns (output, next_state_name_or_None), or a generator that does.
+
+
+def _jsonata_states(visit: Visit, raw: Any, **extra: Any) -> Callable[[], dict[str, Any]]:
+    def build() -> dict[str, Any]:
+        binding = {"input": raw, "context": visit.context()}
+        binding.update(extra)
+        return binding
+
+    return build
+
+
+def _finish_simple(run: Run, state: m.State, visit: Visit, raw: Any, effective: Any, scope: _Scope) -> tuple[Any, str | None]:
+    """Output processing shared by Pass/Choice/Wait/Succeed once their work is done."""
+    if state.is_jsonata:
+        states = _jsonata_states(visit, raw)
+        output = raw if state.output is MISSING else df.evaluate(state.output, raw, visit, states)
+        assigned = run.assign(state.assign, visit, raw, states)
+    else:
+        assigned = run.assign(state.assign, visit, effective, None)
+        output = df.apply_output_path(state.output_path, effective, visit)
+    run.commit(scope, assigned)
+    run.exit(visit, output, assigned)
+    return output, state.next
+
+
+def run_pass(run: Run, state: m.PassState, raw: Any, scope: _Scope) -> tuple[Any, str | None]:
+    visit = run.enter(state, raw, scope)
+    try:
+        if state.is_jsonata:
+            return _finish_simple(run, state, visit, raw, raw, scope)
+        effective = df.apply_input_path(state.input_path, raw, visit)
+        if state.parameters is not MISSING:
+            effective = df.evaluate(state.parameters, effective, visit)
+        result = state.result if state.result is not MISSING else effective
+        assigned = run.assign(state.assign, visit, result, None)
+        combined = df.apply_result_path(state.result_path, raw, result)
+        output = df.apply_output_path(state.output_path, combined, visit)
+        run.commit(scope, assigned)
+        run.exit(visit, output, assigned)
+        return output, state.next
+    except StatesError as err:
+        raise run.located(err, visit) from None
+
+
+def run_succeed(run: Run, state: m.SucceedState, raw: Any, scope: _Scope) -> tuple[Any, str | None]:
+    visit = run.enter(state, raw, scope)
+    try:
+        if state.is_jsonata:
+            return _finish_simple(run, state, visit, raw, raw, scope)[0], None
+        effective = df.apply_input_path(state.input_path, raw, visit)
+        output = df.apply_output_path(state.output_path, effective, visit)
+        run.exit(visit, output)
+        return output, None
+    except StatesError as err:
+        raise run.located(err, visit) from None
+
+
+def run_fail(run: Run, state: m.FailState, raw: Any, scope: _Scope) -> tuple[Any, str | None]:
+    visit = run.enter(state, raw, scope)
+    try:
+        error = _fail_field(state.error, raw, visit, "Error")
+        cause = _fail_field(state.cause, raw, visit, "Cause")
+    except StatesError as err:
+        raise run.located(err, visit) from None
+    raise StatesError(error, cause)
+
+
+def _fail_field(expr: Any, raw: Any, visit: Visit, name: str) -> str | None:
+    if expr is MISSING:
+        return None
+    states = _jsonata_states(visit, raw) if visit.state.is_jsonata else None
+    value = df.evaluate(expr, raw, visit, states)
+    if not isinstance(value, str):
+        if type(expr) is m.TJsonata:
+            df.expect_type(value, "string", expr)
+        raise df.runtime_error(
+            f"The {name}Path field must resolve to a string, but it resolved to {dumps(value)}"
+        )
+    return value
+
+
+def run_choice(run: Run, state: m.ChoiceState, raw: Any, scope: _Scope) -> tuple[Any, str | None]:
+    visit = run.enter(state, raw, scope)
+    try:
+        if state.is_jsonata:
+            states = _jsonata_states(visit, raw)
+            for rule in state.choices:
+                cond = rule.condition
+                if type(cond) is m.TConst:
+                    matched = cond.value is True
+                else:
+                    value = df.evaluate(cond, raw, visit, states)
+                    if not isinstance(value, bool):
+                        df.expect_type(value, "boolean", cond)  # type: ignore[arg-type]
+                    matched = value is True
+                if matched:
+                    output_t = rule.output if rule.output is not MISSING else state.output
+                    assign_t = rule.assign if rule.assign is not MISSING else state.assign
+                    output = raw if output_t is MISSING else df.evaluate(output_t, raw, visit, states)
+                    assigned = run.assign(assign_t, visit, raw, states)
+                    run.commit(scope, assigned)
+                    run.exit(visit, output, assigned)
+                    return output, rule.next
+        else:
+            effective = df.apply_input_path(state.input_path, raw, visit)
+            for rule in state.choices:
+                if choice_rules.evaluate_condition(rule.condition, effective, visit):
+                    assign_t = rule.assign if rule.assign is not MISSING else state.assign
+                    assigned = run.assign(assign_t, visit, effective, None)
+                    output = df.apply_output_path(state.output_path, effective, visit)
+                    run.commit(scope, assigned)
+                    run.exit(visit, output, assigned)
+                    return output, rule.next
+        if isinstance(state.default, str):
+            return _finish_simple(run, state, visit, raw, df.apply_input_path(state.input_path, raw, visit), scope)[0], state.default
+        raise df.runtime_error("No Choice Rule matched and no Default was specified.", "States.NoChoiceMatched")
+    except StatesError as err:
+        raise run.located(err, visit) from None
+
+
+def run_wait(run: Run, state: m.WaitState, raw: Any, scope: _Scope) -> Generator[Any, Any, tuple[Any, str | None]]:
+    visit = run.enter(state, raw, scope)
+    try:
+        effective = raw if state.is_jsonata else df.apply_input_path(state.input_path, raw, visit)
+        seconds = _wait_seconds(run, state, effective, raw, visit)
+    except StatesError as err:
+        raise run.located(err, visit) from None
+    if seconds > 0:
+        yield _Sleep(seconds)
+    try:
+        return _finish_simple(run, state, visit, raw, effective, scope)
+    except StatesError as err:
+        raise run.located(err, visit) from None
+
+
+def _wait_seconds(run: Run, state: m.WaitState, effective: Any, raw: Any, visit: Visit) -> float:
+    field = state.wait_field
+    states = _jsonata_states(visit, raw) if state.is_jsonata else None
+    if field in ("Seconds", "SecondsPath"):
+        node = state.seconds
+        value = df.evaluate(node, effective, visit, states)
+        if field == "SecondsPath":
+            if not is_integer(value) or isinstance(value, float) and not value.is_integer():
+                raise df.runtime_error(
+                    f"The SecondsPath parameter cannot be parsed as a long value: {node.path.text} == {_java_text(value)}"  # type: ignore[union-attr]
+                )
+            if value < 0:
+                raise df.runtime_error(
+                    f"The SecondsPath parameter references a negative value: {node.path.text} == {_java_text(value)}"  # type: ignore[union-attr]
+                )
+            return float(value)
+        if type(node) is m.TJsonata:
+            if not is_integer(value):
+                df.expect_type(value, "integer", node) if not is_number(value) else None
+                raise df.query_error(
+                    f"The JSONata expression '{node.expr.source}' specified for the field 'Seconds' returned an "
+                    f"unexpected result type. Expected 'integer', but was 'number' for value: {dumps(value)}"
+                )
+            if value < 0:
+                raise df.query_error(
+                    f"The JSONata expression '{node.expr.source}' specified for the field 'Seconds' returned a "
+                    f"negative value: {dumps(value)}"
+                )
+        return float(value)
+    node = state.timestamp
+    value = df.evaluate(node, effective, visit, states)
+    stamp = parse_timestamp(value)
+    if stamp is None:
+        if field == "TimestampPath":
+            raise df.runtime_error(
+                "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time "
+                f"format string: {node.path.text} == {_java_text(value)}"  # type: ignore[union-attr]
+            )
+        err = df.query_error(
+            "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: "
+            f"{_java_text(value)}"
+        )
+        err.location = "Timestamp"  # type: ignore[attr-defined]
+        raise err
+    return max(0.0, stamp.timestamp() - run.now)
+
+
+def _java_text(value: Any) -> str:
+    return value if isinstance(value, str) else dumps(value)
+
+
+# -- Task
+
+
+def run_task(run: Run, state: m.TaskState, raw: Any, scope: _Scope) -> Generator[Any, Any, tuple[Any, str | None]]:
+    visit = run.enter(state, raw, scope)
+    info = parse_resource(state.resource, run.region)
+    return (yield from _with_retry(run, state, visit, raw, scope, lambda: _task_attempt(run, state, info, visit, raw, scope)))
+
+
+def _with_retry(
+    run: Run,
+    state: Any,
+    visit: Visit,
+    raw: Any,
+    scope: _Scope,
+    attempt: Callable[[], Generator[Any, Any, tuple[Any, dict | None]]],
+) -> Generator[Any, Any, tuple[Any, str | None]]:
+    """Run ``attempt`` under the state's Retry and Catch rules."""
+    counts = [0] * len(state.retry)
+    total = 0
+    while True:
+        visit.retry_count = total
+        visit.invalidate()
+        try:
+            output, assigned = yield from attempt()
+            run.commit(scope, assigned)
+            run.exit(visit, output, assigned)
+            return output, state.next
+        except StatesError as err:
+            run.located(err, visit)
+            failed_event = getattr(err, "state_failed_event", None)
+            if failed_event is not None:
+                err.state_failed_event = None  # type: ignore[attr-defined]
+            index = find_retrier(state.retry, err.error)
+            if index is not None:
+                retrier = state.retry[index]
+                if counts[index] < retrier.max_attempts:
+                    counts[index] += 1
+                    total += 1
+                    delay = retry_delay(retrier, counts[index], run.rng)
+                    if delay > 0:
+                        yield _Sleep(delay)
+                    continue
+            if failed_event is not None:
+                run.emit(failed_event, None)
+            catch_index = find_catcher(state.catch, err.error)
+            if catch_index is None:
+                raise
+            catcher = state.catch[catch_index]
+            return _caught(run, state, visit, raw, scope, catcher, err)
+
+
+def _caught(
+    run: Run, state: Any, visit: Visit, raw: Any, scope: _Scope, catcher: m.Catcher, err: StatesError
+) -> tuple[Any, str | None]:
+    error_output = err.output()
+    try:
+        if state.is_jsonata:
+            states = _jsonata_states(visit, raw, errorOutput=error_output)
+            output = error_output if catcher.output is MISSING else df.evaluate(catcher.output, raw, visit, states)
+            assigned = run.assign(catcher.assign, visit, raw, states)
+        else:
+            assigned = run.assign(catcher.assign, visit, error_output, None)
+            output = df.apply_result_path(catcher.result_path, raw, error_output)
+    except StatesError as inner:
+        raise run.located(inner, visit) from None
+    run.commit(scope, assigned)
+    run.exit(visit, output, assigned)
+    return output, catcher.next
+
+
+def _result_processing(
+    run: Run, state: Any, visit: Visit, raw: Any, result: Any
+) -> tuple[Any, dict | None]:
+    """After a Task/Parallel/Map produced ``result``: selectors, paths or JSONata Output, and Assign."""
+    if state.is_jsonata:
+        states = _jsonata_states(visit, raw, result=result)
+        output = result if state.output is MISSING else df.evaluate(state.output, raw, visit, states)
+        assigned = run.assign(state.assign, visit, raw, states)
+        return output, assigned
+    selected = result if state.result_selector is MISSING else df.evaluate(state.result_selector, result, visit)
+    assigned = run.assign(state.assign, visit, selected, None)
+    combined = df.apply_result_path(state.result_path, raw, selected)
+    return df.apply_output_path(state.output_path, combined, visit), assigned
+
+
+def _effective_input(state: Any, visit: Visit, raw: Any) -> Any:
+    """What a Task sends or a Parallel/Map distributes: InputPath + Parameters, or JSONata Arguments."""
+    if state.is_jsonata:
+        if state.arguments is MISSING:
+            return raw
+        return df.evaluate(state.arguments, raw, visit, _jsonata_states(visit, raw))
+    effective = df.apply_input_path(state.input_path, raw, visit)
+    if state.parameters is not MISSING:
+        effective = df.evaluate(state.parameters, effective, visit)
+    return effective
+
+
+def _timeout_value(expr: Any, visit: Visit, raw: Any, effective: Any, name: str) -> int | None:
+    if expr is MISSING:
+        return None
+    states = _jsonata_states(visit, raw) if visit.state.is_jsonata else None
+    value = df.evaluate(expr, effective, visit, states)
+    if not is_integer(value) or value <= 0:
+        raise df.runtime_error(f"The {name} field must be a positive integer, got {dumps(value)}")
+    return int(value)
+
+
+def _task_attempt(
+    run: Run, state: m.TaskState, info: ResourceInfo, visit: Visit, raw: Any, scope: _Scope
+) -> Generator[Any, Any, tuple[Any, dict | None]]:
+    if info.waits_for_token:
+        token = _new_token(run, state)
+        visit.token = token.token
+        visit.invalidate()
+    else:
+        token = None
+    effective_raw = raw if state.is_jsonata else df.apply_input_path(state.input_path, raw, visit)
+    params = _effective_input(state, visit, raw)
+    timeout = _timeout_value(state.timeout_seconds, visit, raw, effective_raw, "TimeoutSecondsPath")
+    heartbeat = _timeout_value(state.heartbeat_seconds, visit, raw, effective_raw, "HeartbeatSecondsPath")
+    text = run.text(params, state.name)
+    result = yield from _invoke(run, state, info, visit, params, text, timeout, heartbeat, token)
+    return _result_processing(run, state, visit, raw, result)
+
+
+def _new_token(run: Run, state: m.State) -> TaskToken:
+    raw_token = "".join(run.rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") for _ in range(88))
+    token = TaskToken("AQB8AAAAKgAAAAMAAAAAAAAAA" + raw_token, state.name)
+    run.tokens[token.token] = token
+    return token
+
+
+class TaskContext:
+    """The ``context`` a handler receives: Lambda's context object, plus a few local helpers."""
+
+    def __init__(
+        self,
+        run: Run,
+        visit: Visit,
+        info: ResourceInfo,
+        function_name: str,
+        request_id: str,
+        timeout: int | None,
+        token: TaskToken | None,
+    ) -> None:
+        self._run = run
+        self._start = run.now
+        self._timeout = timeout
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = (
+            function_arn(function_name, run.region, run.account) if function_name else info.resource
+        )
+        self.memory_limit_in_mb = 128
+        self.aws_request_id = request_id
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = "local"
+        self.resource = info.resource
+        self.state_name = visit.state.name
+        self.execution_arn = run.execution_arn
+        self.retry_count = visit.retry_count or 0
+        self.task_token = token.token if token is not None else None
+        self.elapsed = 0.0
+        self._token = token
+
+    def get_remaining_time_in_millis(self) -> int:
+        limit = self._timeout if self._timeout is not None else 900
+        return max(0, int((limit - self.elapsed) * 1000))
+
+    def sleep(self, seconds: float) -> None:
+        """Pretend the work takes ``seconds`` (virtual time; the Task's TimeoutSeconds applies)."""
+        if seconds < 0:
+            raise ValueError("seconds must not be negative")
+        self.elapsed += seconds
+
+    def send_task_success(self, output: Any, token: str | None = None) -> None:
+        """Complete this ``.waitForTaskToken`` task with ``output`` (as SendTaskSuccess would)."""
+        self._complete(token, ("success", output))
+
+    def send_task_failure(self, error: str | None = None, cause: str | None = None, token: str | None = None) -> None:
+        self._complete(token, ("failure", (error, cause)))
+
+    def _complete(self, token: str | None, outcome: tuple[str, Any]) -> None:
+        target = self._run.tokens.get(token) if token is not None else self._token
+        if target is None:
+            raise ValueError("this task has no task token; use '.waitForTaskToken' in the Resource")
+        if target.outcome is not None:
+            raise ValueError("the task token was already used")
+        target.outcome = outcome
+
+
+def _invoke(
+    run: Run,
+    state: m.TaskState,
+    info: ResourceInfo,
+    visit: Visit,
+    params: Any,
+    text: str,
+    timeout: int | None,
+    heartbeat: int | None,
+    token: TaskToken | None,
+) -> Generator[Any, Any, Any]:
+    request_id = str(uuid.UUID(int=run.rng.getrandbits(128), version=4))
+    kind = info.kind
+    if kind == "lambda":
+        details: dict[str, Any] = {"resource": info.resource, "input": text, "inputDetails": _TRUNCATED}
+        if timeout is not None:
+            details["timeoutInSeconds"] = timeout
+        run.emit("LambdaFunctionScheduled", details)
+        prefix = "LambdaFunction"
+        keys = (*lambda_keys(info.resource), info.function_name, state.name)
+        function_name = info.function_name
+        event = json.loads(text)
+    elif kind == "activity":
+        details = {"resource": info.resource, "input": text, "inputDetails": _TRUNCATED}
+        if timeout is not None:
+            details["timeoutInSeconds"] = timeout
+        if heartbeat is not None:
+            details["heartbeatInSeconds"] = heartbeat
+        run.emit("ActivityScheduled", details)
+        prefix = "Activity"
+        keys = (info.resource, info.function_name, state.name)
+        function_name = ""
+        event = json.loads(text)
+    else:
+        details = {
+            "resourceType": info.resource_type,
+            "resource": info.resource_name,
+            "region": info.region,
+            "parameters": text,
+        }
+        if timeout is not None:
+            details["timeoutInSeconds"] = timeout
+        if heartbeat is not None:
+            details["heartbeatInSeconds"] = heartbeat
+        run.emit("TaskScheduled", details)
+        prefix = "Task"
+        function_name = ""
+        event = json.loads(text)
+        if info.is_lambda_invoke:
+            function = params.get("FunctionName") if isinstance(params, dict) else None
+            if not isinstance(function, str):
+                return (yield from _task_error(run, info, StatesError(
+                    "States.Runtime", "The field 'FunctionName' is required by lambda:invoke"
+                ), prefix, started=False))
+            function_name = function
+            keys = (*lambda_keys(function), state.name)
+            payload = params.get("Payload", MISSING)
+            if payload is MISSING or payload is None:
+                event = {}
+            elif isinstance(payload, str):
+                # a string Payload is sent as the request body itself: it must be JSON text
+                try:
+                    event = json.loads(payload)
+                except ValueError as exc:
+                    run.emit("TaskStarted", {"resourceType": info.resource_type, "resource": info.resource_name})
+                    return (yield from _task_error(run, info, StatesError(
+                        "Lambda.InvalidRequestContentException",
+                        f"Could not parse request body into json: {exc} (Service: AWSLambda; Status Code: 400; "
+                        f"Error Code: InvalidRequestContentException; Request ID: {request_id}; Proxy: null)",
+                    ), prefix))
+            else:
+                event = json.loads(dumps(payload))
+        else:
+            keys = (info.resource, info.resource.rsplit(".", 1)[0] if info.pattern else info.resource, state.name)
+    handler = run.handlers.lookup(*keys)
+    if kind == "activity":
+        run.emit("ActivityStarted", {"workerName": "sfn-notebook"})
+    elif kind == "lambda":
+        run.emit("LambdaFunctionStarted", None)
+    else:
+        run.emit("TaskStarted", {"resourceType": info.resource_type, "resource": info.resource_name})
+    if handler is None:
+        return (yield from _task_error(run, info, _missing_handler(run, state, info, function_name, request_id), prefix))
+    context = TaskContext(run, visit, info, function_name, request_id, timeout, token)
+    try:
+        if hasattr(handler, "run") and hasattr(handler, "definition"):
+            raw_result = _run_child_machine(run, handler, event)
+        else:
+            raw_result = call_handler(handler, event, context)
+        result, result_text = to_json_value(raw_result)
+    except (TypeError, ValueError) as exc:
+        if "JSON" in str(exc) or "serializable" in str(exc):
+            failure = StatesError(
+                "Runtime.MarshalError" if kind == "lambda" or info.is_lambda_invoke else "States.Runtime",
+                f"Unable to marshal response: {exc}",
+            )
+        else:
+            failure = handler_failure(exc, info, request_id)
+        return (yield from _task_error(run, info, failure, prefix))
+    except Exception as exc:  # a handler's exception fails the task, like a failing Lambda function
+        return (yield from _task_error(run, info, handler_failure(exc, info, request_id), prefix))
+    if context.elapsed > 0:
+        if timeout is not None and context.elapsed >= timeout:
+            yield _Sleep(float(timeout))
+            return (yield from _task_error(run, info, StatesError("States.Timeout", None), prefix, timed_out=True))
+        yield _Sleep(context.elapsed)
+    if info.is_lambda_invoke and not info.waits_for_token:
+        date = datetime.fromtimestamp(run.now, tz=timezone.utc).strftime("%a, %d %b %Y %H:%M:%S GMT")
+        result = invoke_response(result, request_id, date)
+        result_text = dumps(result)
+    if utf8_size(result_text) > MAX_PAYLOAD:
+        return (yield from _task_error(run, info, StatesError(
+            "States.DataLimitExceeded",
+            f"The state/task '{state.name}' returned a result with a size exceeding the maximum number of bytes "
+            "service limit.",
+        ), prefix))
+    if token is not None:
+        run.emit(
+            "TaskSubmitted",
+            {"resourceType": info.resource_type, "resource": info.resource_name, "output": result_text, "outputDetails": _TRUNCATED},
+        )
+        token.timeout_at = run.now + timeout if timeout is not None else None
+        token.heartbeat_seconds = heartbeat
+        token.heartbeat_at = run.now + heartbeat if heartbeat is not None else None
+        outcome_token = yield _AwaitToken(token)
+        kind_, payload = outcome_token.outcome
+        if kind_ == "failure":
+            error, cause = payload
+            return (yield from _task_error(run, info, StatesError(error, cause), prefix))
+        if kind_ == "timeout":
+            return (yield from _task_error(run, info, StatesError(payload, None), prefix, timed_out=True))
+        try:
+            result, result_text = to_json_value(payload)
+        except (TypeError, ValueError) as exc:
+            return (yield from _task_error(run, info, StatesError("States.Runtime", f"the callback output is not JSON: {exc}"), prefix))
+    succeeded: dict[str, Any] = {"output": result_text, "outputDetails": _TRUNCATED}
+    if prefix == "Task":
+        succeeded = {"resourceType": info.resource_type, "resource": info.resource_name, **succeeded}
+    run.emit(prefix + "Succeeded", succeeded)
+    return result
+
+
+def _run_child_machine(run: Run, machine: Any, event: Any) -> Any:
+    child = machine.run(event)
+    if child.status != "SUCCEEDED":
+        raise_error = StatesError(child.error or "States.TaskFailed", child.cause)
+        raise raise_error
+    return child.output
+
+
+def _missing_handler(run: Run, state: m.TaskState, info: ResourceInfo, function_name: str, request_id: str) -> StatesError:
+    if info.kind == "lambda" or info.is_lambda_invoke:
+        name = function_name or info.function_name
+        arn = function_arn(name, run.region, run.account)
+        short = lambda_keys(name)[-1]
+        run.notes.append(
+            f"State '{state.name}' invokes the Lambda function '{short}', which has no Python handler: "
+            f"register one with @sfn.task({short!r}) or pass resources={{{short!r}: handler}} to run()."
+        )
+        return StatesError(
+            "Lambda.ResourceNotFoundException",
+            f"Function not found: {arn}:$LATEST (Service: AWSLambda; Status Code: 404; Error Code: "
+            f"ResourceNotFoundException; Request ID: {request_id}; Proxy: null)",
+        )
+    return StatesError(
+        "States.Runtime",
+        f"No handler is registered for the resource '{info.resource}' used by state '{state.name}'. "
+        f"Register one with @sfn.task({info.resource!r}) or pass resources={{{info.resource!r}: handler}} "
+        "to run(); it receives the task's parameters and returns the service's response.",
+    )
+
+
+def _task_error(
+    run: Run, info: ResourceInfo, err: StatesError, prefix: str, *, started: bool = True, timed_out: bool = False
+) -> Generator[Any, Any, Any]:
+    suffix = "TimedOut" if timed_out else "Failed"
+    details: dict[str, Any] = {}
+    if prefix == "Task":
+        details = {"resourceType": info.resource_type, "resource": info.resource_name}
+    if err.error is not None:
+        details["error"] = err.error
+    if err.cause is not None:
+        details["cause"] = err.cause
+    if err.error == "States.Runtime":
+        err.locate = True
+    else:
+        run.emit(prefix + suffix, details)
+    raise err
+    yield  # pragma: no cover - makes this a generator
+
+
+def _state_failed(err: StatesError, event_type: str) -> StatesError:
+    """Mark an error from a branch or iteration: the state records ``event_type`` once it gives up
+    (not between retries)."""
+    if err.error != "States.Runtime":
+        err.state_failed_event = event_type  # type: ignore[attr-defined]
+    return err
+
+
+# -- Parallel
+
+
+def run_parallel(run: Run, state: m.ParallelState, raw: Any, scope: _Scope) -> Generator[Any, Any, tuple[Any, str | None]]:
+    visit = run.enter(state, raw, scope)
+    return (yield from _with_retry(run, state, visit, raw, scope, lambda: _parallel_attempt(run, state, visit, raw, scope)))
+
+
+def _parallel_attempt(
+    run: Run, state: m.ParallelState, visit: Visit, raw: Any, scope: _Scope
+) -> Generator[Any, Any, tuple[Any, dict | None]]:
+    branch_input = _effective_input(state, visit, raw)
+    run.emit("ParallelStateStarted", None)
+    children = []
+    for branch in state.branches:
+        child_scope = _Scope(Variables(scope.variables), None, scope.execution)
+        fiber = yield _Spawn(run.run_scope(branch, branch_input, child_scope))
+        children.append(fiber)
+    pending = list(children)
+    while pending:
+        finished = yield _WaitAny(pending)
+        pending.remove(finished)
+        if finished.error is not None:
+            yield _Cancel(pending)
+            raise _state_failed(finished.error, "ParallelStateFailed")
+    run.emit("ParallelStateSucceeded", None)
+    results = [f.result for f in children]
+    return _result_processing(run, state, visit, raw, results)
+
+
+# -- Map
+
+
+def run_map(run: Run, state: m.MapState, raw: Any, scope: _Scope) -> Generator[Any, Any, tuple[Any, str | None]]:
+    visit = run.enter(state, raw, scope)
+    return (yield from _with_retry(run, state, visit, raw, scope, lambda: _map_attempt(run, state, visit, raw, scope)))
+
+
+def _map_items(run: Run, state: m.MapState, visit: Visit, raw: Any, effective: Any) -> list[Any]:
+    if state.is_jsonata:
+        if state.items is MISSING:
+            items = raw
+            if not isinstance(items, list):
+                raise df.query_error(f"Map state input must be an array but was: {dumps(items)}")
+            return items
+        items = df.evaluate(state.items, raw, visit, _jsonata_states(visit, raw))
+        if not isinstance(items, list):
+            node = state.items
+            if type(node) is m.TJsonata:
+                try:
+                    df.expect_type(items, "array", node)
+                except StatesError as err:
+                    err.location = "Items"  # type: ignore[attr-defined]
+                    raise
+        return items
+    path = state.items_path
+    items = effective if path is MISSING else df.apply_input_path(path, effective, visit)
+    if not isinstance(items, list):
+        raise df.runtime_error(
+            f"Invalid path '{path.text if path is not MISSING else '$'}': the value at the path must be an array, "  # type: ignore[union-attr]
+            f"but was {dumps(items)}"
+        )
+    return items
+
+
+def _map_number(
+    run: Run, expr: Any, visit: Visit, raw: Any, effective: Any, name: str, kind: str, default: float
+) -> float:
+    if expr is MISSING:
+        return default
+    states = _jsonata_states(visit, raw) if visit.state.is_jsonata else None
+    value = df.evaluate(expr, effective, visit, states)
+    if type(expr) is m.TPath:
+        if kind == "integer":
+            if not is_integer(value) or isinstance(value, float) and not value.is_integer():
+                raise df.runtime_error(
+                    f"The {name}Path field refers to value \"{_java_text(value)}\" which is not a valid integer: "
+                    f"{expr.path.text}"
+                )
+        elif not is_number(value):
+            raise df.runtime_error(
+                f"The {name}Path field refers to value \"{_java_text(value)}\" which is not a valid float: "
+                f"{expr.path.text}"
+            )
+    elif not is_number(value):
+        raise df.query_error(f"The field '{name}' must be a number, got {dumps(value)}")
+    if name == "ToleratedFailurePercentage" and not 0 <= value <= 100:
+        raise df.runtime_error("ToleratedFailurePercentage must be between 0 and 100.")
+    if value < 0:
+        raise df.runtime_error(f"{name} must not be negative, got {dumps(value)}.")
+    return float(value)
+
+
+def _map_attempt(
+    run: Run, state: m.MapState, visit: Visit, raw: Any, scope: _Scope
+) -> Generator[Any, Any, tuple[Any, dict | None]]:
+    effective = raw if state.is_jsonata else df.apply_input_path(state.input_path, raw, visit)
+    items = _map_items(run, state, visit, raw, effective)
+    concurrency = int(_map_number(run, state.max_concurrency, visit, raw, effective, "MaxConcurrency", "integer", 0))
+    distributed = state.mode == "DISTRIBUTED"
+    inputs = [_item_input(run, state, visit, raw, effective, scope, i, item) for i, item in enumerate(items)]
+    run.emit("MapStateStarted", {"length": len(items)})
+    tolerated_count = _map_number(run, state.tolerated_failure_count, visit, raw, effective, "ToleratedFailureCount", "integer", 0)
+    tolerated_pct = _map_number(
+        run, state.tolerated_failure_percentage, visit, raw, effective, "ToleratedFailurePercentage", "float", 0
+    )
+    if distributed:
+        result = yield from _distributed(run, state, visit, scope, inputs, concurrency, tolerated_count, tolerated_pct)
+    else:
+        result = yield from _inline(run, state, scope, inputs, concurrency)
+    return _result_processing(run, state, visit, raw, result)
+
+
+def _item_input(
+    run: Run, state: m.MapState, visit: Visit, raw: Any, effective: Any, scope: _Scope, index: int, item: Any
+) -> Any:
+    if state.item_selector is MISSING:
+        return item
+    map_item = {"Index": index, "Value": item}
+    item_visit = Visit(run, _Scope(scope.variables, map_item, scope.execution), state, visit.entered_id)
+    item_visit.entered_time = visit.entered_time
+    item_visit.retry_count = visit.retry_count
+    if state.is_jsonata:
+        return df.evaluate(state.item_selector, raw, item_visit, _jsonata_states(item_visit, raw))
+    return df.evaluate(state.item_selector, effective, item_visit)
+
+
+def _iteration(
+    run: Run, state: m.MapState, index: int, value: Any, scope: _Scope
+) -> Generator[Any, Any, Any]:
+    details = {"index": index, "name": state.name}
+    run.emit("MapIterationStarted", details)
+    try:
+        result = yield from run.run_scope(state.processor, value, scope)
+    except StatesError:
+        run.emit("MapIterationFailed", details)
+        raise
+    run.emit("MapIterationSucceeded", details)
+    return result
+
+
+def _inline(
+    run: Run, state: m.MapState, scope: _Scope, inputs: list[Any], concurrency: int
+) -> Generator[Any, Any, list[Any]]:
+    limit = concurrency if concurrency > 0 else INLINE_MAP_CONCURRENCY
+    results: list[Any] = [None] * len(inputs)
+    running: list[Any] = []
+    index_of: dict[int, int] = {}
+    next_index = 0
+    while next_index < len(inputs) or running:
+        while next_index < len(inputs) and len(running) < limit:
+            child_scope = _Scope(Variables(scope.variables), {"Index": next_index, "Value": inputs[next_index]}, scope.execution)
+            fiber = yield _Spawn(_iteration(run, state, next_index, inputs[next_index], child_scope))
+            index_of[id(fiber)] = next_index
+            running.append(fiber)
+            next_index += 1
+        finished = yield _WaitAny(running)
+        running.remove(finished)
+        if finished.error is not None:
+            yield _Cancel(running)
+            for other in running:
+                run.emit("MapIterationAborted", {"index": index_of[id(other)], "name": state.name})
+            raise _state_failed(finished.error, "MapStateFailed")
+        results[index_of[id(finished)]] = finished.result
+    run.emit("MapStateSucceeded", None)
+    return results
+
+
+def _distributed(
+    run: Run,
+    state: m.MapState,
+    visit: Visit,
+    scope: _Scope,
+    inputs: list[Any],
+    concurrency: int,
+    tolerated_count: float,
+    tolerated_pct: float,
+) -> Generator[Any, Any, list[Any]]:
+    label = state.label if isinstance(state.label, str) else state.name
+    run_id = str(uuid.UUID(int=run.rng.getrandbits(128), version=4))
+    map_run_arn = (
+        f"arn:aws:states:{run.region}:{run.account}:mapRun:{run.state_machine_name}/{label}:{run_id}"
+    )
+    run.emit("MapRunStarted", {"mapRunArn": map_run_arn})
+    limit = concurrency if concurrency > 0 else 10_000
+    logs: list[EventLog] = []
+    run.map_runs[map_run_arn] = logs
+    results: list[Any] = [None] * len(inputs)
+    failures = 0
+    first_error: StatesError | None = None
+    running: list[Any] = []
+    index_of: dict[int, int] = {}
+    next_index = 0
+    total = len(inputs)
+    while next_index < total or running:
+        while next_index < total and len(running) < limit:
+            log = EventLog()
+            logs.append(log)
+            child_input = inputs[next_index]
+            log.add("ExecutionStarted", run.now, 0, {"input": dumps(child_input), "inputDetails": _TRUNCATED, "roleArn": run.role_arn})
+            child_scope = _Scope(Variables(), {"Index": next_index, "Value": child_input}, scope.execution)
+            fiber = yield _Spawn(_child_execution(run, state, child_input, child_scope), log, 1)
+            index_of[id(fiber)] = next_index
+            running.append(fiber)
+            next_index += 1
+        finished = yield _WaitAny(running)
+        running.remove(finished)
+        if finished.error is not None:
+            failures += 1
+            first_error = first_error or finished.error
+            over_count = failures > tolerated_count
+            over_pct = total > 0 and failures * 100.0 / total > tolerated_pct
+            if over_count and over_pct:
+                yield _Cancel(running)
+                cause = "The specified tolerated failure threshold was exceeded"
+                run.emit("MapRunFailed", {"error": "States.ExceedToleratedFailureThreshold", "cause": cause})
+                raise _state_failed(StatesError("States.ExceedToleratedFailureThreshold", cause), "MapStateFailed")
+        else:
+            results[index_of[id(finished)]] = finished.result
+    run.emit("MapRunSucceeded", None)
+    run.emit("MapStateSucceeded", None)
+    return results
+
+
+def _child_execution(run: Run, state: m.MapState, value: Any, scope: _Scope) -> Generator[Any, Any, Any]:
+    try:
+        result = yield from run.run_scope(state.processor, value, scope)
+    except StatesError as err:
+        details = {k: v for k, v in (("error", err.error), ("cause", err.cause)) if v is not None}
+        run.emit("ExecutionFailed", details)
+        raise
+    run.emit("ExecutionSucceeded", {"output": dumps(result), "outputDetails": _TRUNCATED})
+    return result
+
+
+_RUNNERS: dict[str, Callable[..., Any]] = {
+    "Pass": run_pass,
+    "Task": run_task,
+    "Choice": run_choice,
+    "Wait": run_wait,
+    "Succeed": run_succeed,
+    "Fail": run_fail,
+    "Parallel": run_parallel,
+    "Map": run_map,
+}

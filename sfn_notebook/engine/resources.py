@@ -1,0 +1,322 @@
+"""Task resources: which Python handler serves a Task, and how AWS would describe the call.
+
+A Task's ``Resource`` is one of
+
+* a Lambda function ARN (``arn:aws:lambda:...:function:Name``): *LambdaFunction* events;
+* an optimised or SDK service integration (``arn:aws:states:::lambda:invoke``,
+  ``arn:aws:states:::dynamodb:putItem``, ``arn:aws:states:::aws-sdk:s3:getObject``): *Task* events;
+* an activity (``arn:aws:states:...:activity:Name``): *Activity* events.
+
+Handlers are plain Python callables ``handler(event, context)`` (or ``handler(event)``) registered
+under a function name, an ARN, a resource string or a state name.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .._json import dumps
+from ..errors import StatesError, TaskFailed
+
+__all__ = [
+    "Handler",
+    "ResourceInfo",
+    "parse_resource",
+    "HandlerRegistry",
+    "task",
+    "lambda_error_cause",
+    "invoke_response",
+    "registered_handlers",
+]
+
+Handler = Callable[..., Any]
+
+_LAMBDA_ARN = re.compile(
+    r"arn:(?P<partition>[\w-]+):lambda:(?P<region>[\w-]*):(?P<account>\d*):function:(?P<name>[^:]+)(?::(?P<qualifier>.+))?\Z"
+)
+_ACTIVITY_ARN = re.compile(r"arn:[\w-]+:states:[\w-]*:\d*:activity:(?P<name>.+)\Z")
+_SERVICE = re.compile(r"arn:[\w-]+:states:[\w-]*:[\w-]*:(?P<service>[\w-]+(?::[\w-]+)?):(?P<action>[\w.:-]+)\Z")
+_PATTERNS = (".waitForTaskToken", ".sync:2", ".sync")
+
+
+@dataclass(frozen=True)
+class ResourceInfo:
+    """How a Task's Resource is invoked and how AWS names it in history events."""
+
+    resource: str
+    kind: str  # "lambda" (function ARN), "service" (integration), "activity"
+    resource_type: str = ""  # taskScheduled resourceType, e.g. "lambda", "dynamodb", "aws-sdk:s3"
+    resource_name: str = ""  # taskScheduled resource, e.g. "invoke", "putItem", "invoke.waitForTaskToken"
+    pattern: str = ""  # "", ".sync", ".sync:2", ".waitForTaskToken"
+    function_name: str = ""  # for Lambda ARNs
+    region: str = "us-east-1"
+
+    @property
+    def is_lambda_invoke(self) -> bool:
+        return self.kind == "service" and self.resource_type == "lambda" and self.resource_name.startswith("invoke")
+
+    @property
+    def waits_for_token(self) -> bool:
+        return self.pattern == ".waitForTaskToken"
+
+
+_resource_cache: dict[str, ResourceInfo] = {}
+
+
+def parse_resource(resource: str, default_region: str = "us-east-1") -> ResourceInfo:
+    """Classify a Task's Resource string.
+
+    >>> parse_resource("arn:aws:states:::lambda:invoke").resource_type
+    'lambda'
+    >>> parse_resource("arn:aws:lambda:us-east-1:123456789012:function:Hello").function_name
+    'Hello'
+    """
+    cached = _resource_cache.get(resource)
+    if cached is not None:
+        return cached
+    info: ResourceInfo
+    match = _LAMBDA_ARN.match(resource)
+    if match:
+        info = ResourceInfo(
+            resource, "lambda", function_name=match["name"], region=match["region"] or default_region
+        )
+    elif _ACTIVITY_ARN.match(resource):
+        info = ResourceInfo(resource, "activity", function_name=_ACTIVITY_ARN.match(resource)["name"])  # type: ignore[index]
+    else:
+        smatch = _SERVICE.match(resource)
+        if smatch:
+            service, action = smatch["service"], smatch["action"]
+            pattern = next((p for p in _PATTERNS if action.endswith(p)), "")
+            region_match = re.match(r"arn:[\w-]+:states:([\w-]*):", resource)
+            region = (region_match.group(1) if region_match else "") or default_region
+            info = ResourceInfo(resource, "service", service, action, pattern, region=region)
+        else:
+            info = ResourceInfo(resource, "service", resource_type=resource.split(":")[0], resource_name=resource)
+    _resource_cache[resource] = info
+    return info
+
+
+# ----------------------------------------------------------------------------- registry
+
+_global_handlers: dict[str, Handler] = {}
+
+
+def task(name: str, fn: Handler | None = None) -> Any:
+    """Register a Python function as the stand-in for a Lambda function or other Task resource.
+
+    ``name`` may be a function name (``"ProcessOrder"``), a full function ARN, any Resource
+    string (``"arn:aws:states:::dynamodb:putItem"``) or a state name.
+
+    >>> @task("Hello")
+    ... def hello(event, context):
+    ...     return {"greeting": f"Hello, {event['name']}!"}
+    """
+    if not isinstance(name, str) or name == "":
+        raise TypeError("task() takes the function name, ARN or resource string to stand in for")
+
+    def register(handler: Handler) -> Handler:
+        if not callable(handler):
+            raise TypeError(f"task({name!r}) needs a callable, got {type(handler).__name__}")
+        _global_handlers[name] = handler
+        return handler
+
+    if fn is not None:
+        return register(fn)
+    return register
+
+
+def registered_handlers() -> dict[str, Handler]:
+    """A copy of the handlers registered with :func:`task`."""
+    return dict(_global_handlers)
+
+
+class HandlerRegistry:
+    """The handlers one run can use: ``resources=`` given to the run first, then :func:`task` ones."""
+
+    def __init__(self, resources: Mapping[str, Handler] | None = None) -> None:
+        local = dict(resources or {})
+        for key, handler in local.items():
+            if not callable(handler) and not hasattr(handler, "run"):
+                raise TypeError(f"resources[{key!r}] must be callable, got {type(handler).__name__}")
+        self._local = local
+
+    def lookup(self, *keys: str) -> Handler | None:
+        for table in (self._local, _global_handlers):
+            for key in keys:
+                if key and key in table:
+                    return table[key]
+        return None
+
+    def names(self) -> list[str]:
+        return sorted(set(self._local) | set(_global_handlers))
+
+
+def lambda_keys(function: str) -> tuple[str, ...]:
+    """Names a Lambda function may be registered under, most specific first.
+
+    ``function`` is a name, a partial ARN (``123456789012:function:Name``) or a full ARN, optionally
+    with a version or alias.
+    """
+    keys = [function]
+    match = _LAMBDA_ARN.match(function)
+    name = qualifier = None
+    if match:
+        name, qualifier = match["name"], match["qualifier"]
+    else:
+        parts = function.split(":")
+        if len(parts) >= 3 and parts[-2] == "function":
+            name = parts[-1]
+        elif len(parts) >= 4 and parts[-3] == "function":
+            name, qualifier = parts[-2], parts[-1]
+        elif len(parts) == 2:
+            name, qualifier = parts
+        else:
+            name = function
+    if name is not None:
+        if qualifier:
+            keys.append(f"{name}:{qualifier}")
+        keys.append(name)
+    return tuple(dict.fromkeys(keys))
+
+
+def function_arn(function: str, region: str, account: str) -> str:
+    match = _LAMBDA_ARN.match(function)
+    if match:
+        return function
+    keys = lambda_keys(function)
+    return f"arn:aws:lambda:{region}:{account}:function:{keys[-1]}"
+
+
+# ----------------------------------------------------------------------------- calling handlers
+
+_arity_cache: dict[int, int] = {}
+
+
+def call_handler(handler: Handler, event: Any, context: Any) -> Any:
+    """Call ``handler(event, context)``, or ``handler(event)`` when it takes one argument."""
+    key = id(handler)
+    arity = _arity_cache.get(key)
+    if arity is None:
+        arity = 2
+        try:
+            params = [
+                p
+                for p in inspect.signature(handler).parameters.values()
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
+            ]
+            if not any(p.kind == p.VAR_POSITIONAL for p in params):
+                required = [p for p in params if p.default is p.empty]
+                if len(params) <= 1 or len(required) <= 1 and len(params) == 1:
+                    arity = len(params)
+        except (TypeError, ValueError):
+            arity = 2
+        if len(_arity_cache) < 4096:
+            _arity_cache[key] = arity
+    if arity == 0:
+        return handler()
+    if arity == 1:
+        return handler(event)
+    return handler(event, context)
+
+
+def lambda_error_cause(exc: BaseException, request_id: str) -> str:
+    """Lambda's JSON error object for an exception raised by a Python function."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    # drop the frames of the engine itself: the user's code starts after call_handler
+    user = [f for f in frames if "sfn_notebook" not in f.filename.replace("\\", "/").split("/")[-3:-1]]
+    stack = traceback.format_list(user or frames)
+    body = {
+        "errorMessage": str(exc),
+        "errorType": type(exc).__name__,
+        "requestId": request_id,
+        "stackTrace": stack,
+    }
+    return json.dumps(body)
+
+
+def handler_failure(exc: BaseException, info: ResourceInfo, request_id: str) -> StatesError:
+    """Turn an exception from a handler into the task's error, the way the real service reports it."""
+    if isinstance(exc, TaskFailed):
+        return StatesError(exc.error, exc.cause)
+    if info.kind == "lambda" or info.is_lambda_invoke:
+        return StatesError(type(exc).__name__, lambda_error_cause(exc, request_id))
+    code = _client_error_code(exc)
+    if code is not None:
+        service = _SERVICE_PREFIX.get(info.resource_type.split(":")[-1], info.resource_type.split(":")[-1].title())
+        return StatesError(f"{service}.{code}", str(exc))
+    return StatesError(type(exc).__name__, str(exc))
+
+
+_SERVICE_PREFIX = {
+    "dynamodb": "DynamoDB",
+    "sqs": "SQS",
+    "sns": "SNS",
+    "s3": "S3",
+    "lambda": "Lambda",
+    "ecs": "ECS",
+    "glue": "Glue",
+    "batch": "Batch",
+    "events": "EventBridge",
+    "states": "StepFunctions",
+    "sagemaker": "SageMaker",
+    "athena": "Athena",
+}
+
+
+def _client_error_code(exc: BaseException) -> str | None:
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        code = response.get("Error", {}).get("Code")
+        if isinstance(code, str):
+            return code
+    return None
+
+
+def invoke_response(payload: Any, request_id: str, date: str) -> dict[str, Any]:
+    """The result of ``arn:aws:states:::lambda:invoke``: Lambda's Invoke response as AWS wraps it."""
+    body = json.dumps(payload)  # the Python runtime's serialisation decides Content-Length
+    length = str(len(body.encode("utf-8")))
+    return {
+        "ExecutedVersion": "$LATEST",
+        "Payload": payload,
+        "SdkHttpMetadata": {
+            "AllHttpHeaders": {
+                "X-Amz-Executed-Version": ["$LATEST"],
+                "x-amzn-Remapped-Content-Length": ["0"],
+                "Connection": ["keep-alive"],
+                "x-amzn-RequestId": [request_id],
+                "Content-Length": [length],
+                "Date": [date],
+                "X-Amzn-Trace-Id": [f"Root=1-{request_id[:8]}-{request_id[9:13]}{request_id[14:18]};Sampled=0"],
+                "Content-Type": ["application/json"],
+            },
+            "HttpHeaders": {
+                "Connection": "keep-alive",
+                "Content-Length": length,
+                "Content-Type": "application/json",
+                "Date": date,
+                "X-Amz-Executed-Version": "$LATEST",
+                "x-amzn-Remapped-Content-Length": "0",
+                "x-amzn-RequestId": request_id,
+                "X-Amzn-Trace-Id": f"Root=1-{request_id[:8]}-{request_id[9:13]}{request_id[14:18]};Sampled=0",
+            },
+            "HttpStatusCode": 200,
+        },
+        "SdkResponseMetadata": {"RequestId": request_id},
+        "StatusCode": 200,
+    }
+
+
+def to_json_value(result: Any) -> tuple[Any, str]:
+    """Round-trip a handler's return value through JSON, as the real service boundary does.
+
+    Returns ``(value, compact_text)``; raises TypeError/ValueError when the value is not JSON.
+    """
+    text = dumps(result)
+    return json.loads(text), text

@@ -1,0 +1,281 @@
+"""Executions: what a run produced, with one interface whether it ran locally or on AWS."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from ._json import MISSING
+from .history import history_frame, parse_json_text, states_frame
+
+if TYPE_CHECKING:
+    from .engine.executor import Run, TaskToken
+    from .machine import StateMachine
+
+__all__ = ["Execution", "LocalExecution", "ExecutionFailedError", "FINAL_STATUSES"]
+
+FINAL_STATUSES = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
+
+
+class ExecutionFailedError(RuntimeError):
+    """Raised by :meth:`Execution.raise_for_status` when an execution did not succeed."""
+
+    def __init__(self, execution: Execution) -> None:
+        self.execution = execution
+        super().__init__(f"execution {execution.name} {execution.status}: {execution.error}: {execution.cause}")
+
+
+class Execution:
+    """The common interface of local and AWS executions.
+
+    Subclasses provide :attr:`events` (shaped like ``get_execution_history()["events"]``) and the
+    status fields; everything else (tables, graph, explorer, diff) is derived from the events.
+    """
+
+    arn: str
+    name: str
+    state_machine: StateMachine | None = None
+
+    # -- to be provided by subclasses
+    @property
+    def status(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    @property
+    def output(self) -> Any:
+        raise NotImplementedError
+
+    @property
+    def error(self) -> str | None:
+        raise NotImplementedError
+
+    @property
+    def cause(self) -> str | None:
+        raise NotImplementedError
+
+    # -- derived
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "SUCCEEDED"
+
+    @property
+    def done(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    @property
+    def input(self) -> Any:
+        events = self.events
+        if events and events[0]["type"] == "ExecutionStarted":
+            return parse_json_text(events[0].get("executionStartedEventDetails", {}).get("input"))
+        return None
+
+    @property
+    def start_date(self) -> datetime | None:
+        events = self.events
+        return events[0]["timestamp"] if events else None
+
+    @property
+    def stop_date(self) -> datetime | None:
+        if not self.done:
+            return None
+        events = self.events
+        return events[-1]["timestamp"] if events else None
+
+    @property
+    def duration(self) -> Any:
+        start, stop = self.start_date, self.stop_date
+        return stop - start if start is not None and stop is not None else None
+
+    def history(self) -> Any:
+        """One row per history event (pandas DataFrame); see :data:`sfn_notebook.history.HISTORY_COLUMNS`."""
+        return history_frame(self.events)
+
+    def states(self) -> Any:
+        """One row per state visit (pandas DataFrame): name, type, timing, status, input, output, retries."""
+        return states_frame(self.events)
+
+    def trace(self) -> Any:
+        """The data-flow steps of every state visit, as TestState's inspection data shows them."""
+        from .trace import trace_frame
+
+        return trace_frame(self)
+
+    def raise_for_status(self) -> Execution:
+        """Raise :class:`ExecutionFailedError` unless the execution succeeded; returns self otherwise."""
+        if self.status != "SUCCEEDED":
+            raise ExecutionFailedError(self)
+        return self
+
+    def graph(self, **options: Any) -> Any:
+        """The state machine's graph coloured by what this execution did (``graphviz.Digraph``)."""
+        from .render import render_execution
+
+        return render_execution(self, **options)
+
+    def explore(self) -> Any:
+        """An ipywidgets explorer: step through the events; the graph follows."""
+        from .notebook.widgets import ExecutionExplorer
+
+        return ExecutionExplorer(self)
+
+    def diff(self, other: Execution) -> Any:
+        """Compare two executions event by event; says where they part."""
+        from .compare import diff_executions
+
+        return diff_executions(self, other)
+
+    def summary(self) -> str:
+        text = f"{type(self).__name__} {self.name}: {self.status}"
+        if self.status == "SUCCEEDED":
+            from ._json import dumps
+
+            out = dumps(self.output)
+            text += f" → {out if len(out) <= 200 else out[:197] + '...'}"
+        elif self.error is not None or self.cause is not None:
+            text += f" ({self.error}: {self.cause})"
+        return text
+
+    def __repr__(self) -> str:
+        return f"<{self.summary()}>"
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        bundle: dict[str, Any] = {"text/plain": repr(self)}
+        if self.state_machine is not None:
+            try:
+                svg = self.graph().pipe(format="svg", encoding="utf-8")
+            except Exception as exc:  # a missing `dot` must not break the notebook
+                bundle["text/html"] = f"<pre>{_escape(self.summary())}</pre><p><em>{_escape(str(exc))}</em></p>"
+            else:
+                bundle["image/svg+xml"] = svg
+        return bundle
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
+class LocalExecution(Execution):
+    """An execution of the local engine. Synchronous runs are finished when you get them;
+    :meth:`StateMachine.start` returns one that runs in the background (:meth:`wait`)."""
+
+    def __init__(self, run: Run, state_machine: StateMachine) -> None:
+        self._run = run
+        self.state_machine = state_machine
+        self.arn = run.execution_arn
+        self.name = run.execution_name
+        self._lock = threading.RLock()
+        self._thread: threading.Thread | None = None
+        self._listeners: list[Callable[[LocalExecution, int], None]] = []
+
+    # -- status
+    @property
+    def status(self) -> str:
+        return self._run.status
+
+    @property
+    def output(self) -> Any:
+        out = self._run.output
+        return None if out is MISSING else out
+
+    @property
+    def error(self) -> str | None:
+        return self._run.error
+
+    @property
+    def cause(self) -> str | None:
+        return self._run.cause
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        # the history only grows, so reading it while a background run appends is safe
+        return self._run.events.materialize()
+
+    @property
+    def map_runs(self) -> dict[str, list[list[dict[str, Any]]]]:
+        """Histories of the child executions of each Distributed Map run, by map run ARN."""
+        return {arn: [log.materialize() for log in logs] for arn, logs in self._run.map_runs.items()}
+
+    @property
+    def start_date(self) -> datetime | None:
+        return datetime.fromtimestamp(self._run.start_time, tz=timezone.utc)
+
+    # -- control
+    def wait(self, timeout: float | None = None) -> LocalExecution:
+        """Block until a background run stops (finished, or waiting for a task token)."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+        return self
+
+    def stop(self, error: str | None = None, cause: str | None = None) -> LocalExecution:
+        """Abort the execution (StopExecution): status ABORTED, history kept."""
+        with self._lock:
+            self._run.abort(error, cause)
+        return self
+
+    @property
+    def waiting_for(self) -> list[TaskToken]:
+        """Tasks waiting for a callback (``.waitForTaskToken``): each has ``.token`` and ``.state``."""
+        return self._run.waiting_tokens
+
+    def send_task_success(self, token: str, output: Any) -> LocalExecution:
+        """Complete a ``.waitForTaskToken`` task (like SendTaskSuccess); the execution continues."""
+        return self._complete(token, ("success", output))
+
+    def send_task_failure(self, token: str, error: str | None = None, cause: str | None = None) -> LocalExecution:
+        """Fail a ``.waitForTaskToken`` task (like SendTaskFailure); Retry/Catch apply."""
+        return self._complete(token, ("failure", (error, cause)))
+
+    def send_task_heartbeat(self, token: str) -> LocalExecution:
+        with self._lock:
+            try:
+                self._run.heartbeat(token)
+            except KeyError:
+                raise ValueError(f"no task is waiting for the token {token[:16]}...") from None
+        return self
+
+    def advance(self, seconds: float) -> LocalExecution:
+        """Let virtual time pass while tasks wait for callbacks (their timeouts may fire)."""
+        with self._lock:
+            self._run.advance(seconds)
+        return self
+
+    def _complete(self, token: str, outcome: tuple[str, Any]) -> LocalExecution:
+        if self.done:
+            raise ValueError(f"the execution has already ended ({self.status})")
+        with self._lock:
+            try:
+                self._run.complete_token(token, outcome)
+            except KeyError:
+                raise ValueError(f"no task is waiting for the token {token[:16]}...") from None
+        return self
+
+    def _drive_in_background(self) -> None:
+        def work() -> None:
+            with self._lock:
+                self._run.drive()
+
+        self._thread = threading.Thread(target=work, name=f"sfn-{self.name}", daemon=True)
+        self._thread.start()
+
+    @property
+    def notes(self) -> list[str]:
+        """Hints about this run, such as a Lambda function that had no Python handler."""
+        return list(self._run.notes)
+
+    def summary(self) -> str:
+        text = super().summary()
+        for note in dict.fromkeys(self._run.notes):
+            text += f"\n  note: {note}"
+        if self.status == "RUNNING" and self._run.waiting_tokens:
+            names = ", ".join(sorted({t.state for t in self._run.waiting_tokens}))
+            text += f" (waiting for a task token in {names}: see .waiting_for and .send_task_success())"
+        return text

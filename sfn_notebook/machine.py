@@ -1,0 +1,269 @@
+"""StateMachine: a validated, compiled definition you can draw, run locally, or deploy to AWS."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import time
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ._json import MISSING
+from .asl import model as m
+from .asl.parser import parse_machine
+from .asl.source import Source, load_text, load_value
+from .errors import DefinitionError, Diagnostic
+from .execution import LocalExecution
+
+__all__ = ["StateMachine", "DEFAULT_REGION", "DEFAULT_ACCOUNT"]
+
+DEFAULT_REGION = "us-east-1"
+DEFAULT_ACCOUNT = "123456789012"
+_NAME_OK = re.compile(r"[^\s?*<>{}\[\]\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]{1,80}\Z")
+
+
+def _check_name(name: str, what: str) -> str:
+    if not isinstance(name, str) or not _NAME_OK.match(name):
+        raise ValueError(
+            f"invalid {what} name {name!r}: 1 to 80 characters, no whitespace and none of "
+            "? * < > { } [ ] \" # % \\ ^ | ~ ` $ & , ; : /"
+        )
+    return name
+
+
+class StateMachine:
+    """An Amazon States Language definition, validated and compiled once.
+
+    ``definition`` is a dict, JSON text or YAML text.  Invalid definitions raise
+    :class:`~sfn_notebook.DefinitionError` listing every problem with its line; warnings
+    (unreachable states, loops with no way out) are kept in :attr:`diagnostics`.
+
+    >>> sm = StateMachine('{"StartAt": "Hi", "States": {"Hi": {"Type": "Pass", "Result": 1, "End": true}}}')
+    >>> sm.run({}).output
+    1
+    """
+
+    def __init__(
+        self,
+        definition: Mapping[str, Any] | str | Source,
+        name: str = "StateMachine",
+        *,
+        format: str | None = None,
+        type: str = "STANDARD",
+        role_arn: str | None = None,
+        source_name: str | None = None,
+    ) -> None:
+        if isinstance(definition, Source):
+            source = definition
+        elif isinstance(definition, str):
+            source = load_text(definition, format=format)
+        elif isinstance(definition, Mapping):
+            source = load_value(dict(definition))
+        else:
+            raise TypeError(
+                f"a definition is a dict, JSON text or YAML text, not {definition.__class__.__name__}"
+            )
+        if type not in ("STANDARD", "EXPRESS"):
+            raise ValueError(f"type must be 'STANDARD' or 'EXPRESS', not {type!r}")
+        self.name = _check_name(name, "state machine")
+        self.type = type
+        self.role_arn = role_arn
+        self.source = source
+        self.source_name = source_name
+        machine, diagnostics = parse_machine(source)
+        errors = [d for d in diagnostics if d.severity == "ERROR"]
+        if errors or machine is None:
+            raise DefinitionError(diagnostics, source_name)
+        self.machine: m.Machine = machine
+        self.diagnostics: list[Diagnostic] = [d for d in diagnostics if d.severity != "ERROR"]
+
+    # -- constructors
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], name: str | None = None, **kwargs: Any) -> StateMachine:
+        """Read a definition from a ``.json``, ``.asl.json``, ``.yaml`` or ``.yml`` file."""
+        p = Path(path)
+        text = p.read_text(encoding="utf-8")
+        fmt = "yaml" if p.suffix.lower() in (".yaml", ".yml") else None
+        default_name = re.sub(r"[^\w-]", "-", p.name.split(".")[0]) or "StateMachine"
+        kwargs.setdefault("format", fmt)
+        return cls(text, name or default_name, source_name=str(p), **kwargs)
+
+    # -- the definition
+    @property
+    def definition(self) -> dict[str, Any]:
+        """The definition as plain JSON values."""
+        return self.source.value  # type: ignore[no-any-return]
+
+    @property
+    def start_at(self) -> str:
+        return self.machine.start_at
+
+    @property
+    def state_names(self) -> list[str]:
+        """Every state name, nested ones included, in definition order."""
+        return [s.name for s in self.machine.walk()]
+
+    @property
+    def query_language(self) -> str:
+        return self.machine.query_language
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.definition, indent=indent, ensure_ascii=False)
+
+    def to_yaml(self) -> str:
+        import yaml
+
+        return yaml.safe_dump(self.definition, sort_keys=False, allow_unicode=True)
+
+    # -- running
+    def run(
+        self,
+        input: Any = MISSING,
+        *,
+        resources: Mapping[str, Any] | None = None,
+        name: str | None = None,
+        on: Any = None,
+        mocks: Any = None,
+        test_case: str | None = None,
+        start_time: Any = None,
+        seed: int | None = None,
+        role_arn: str | None = None,
+        region: str = DEFAULT_REGION,
+        account: str = DEFAULT_ACCOUNT,
+        progress: Any = None,
+    ) -> Any:
+        """Run the state machine to its end and return the :class:`~sfn_notebook.Execution`.
+
+        Locally (the default) the run is synchronous and instant: Wait states and retry back-off
+        advance a virtual clock.  ``resources`` maps function names, ARNs, resource strings or state
+        names to Python handlers ``handler(event, context)``.  ``seed`` makes random values
+        (execution name, States.UUID, jitter) reproducible; ``start_time`` fixes the clock.
+
+        With ``on=aws`` (from :func:`sfn_notebook.aws.connect`) the machine runs on AWS instead.
+        """
+        if on is not None:
+            return on.run(self, {} if input is MISSING else input, name=name)
+        execution = self._prepare(
+            input, resources, name, mocks, test_case, start_time, seed, role_arn, region, account, progress
+        )
+        execution._run.drive()
+        return execution
+
+    def start(self, input: Any = MISSING, **kwargs: Any) -> LocalExecution:
+        """Start a local run in the background and return at once; ``ex.wait()`` blocks until it stops.
+
+        In a notebook the returned execution shows live progress when displayed.
+        """
+        progress = kwargs.pop("progress", None)
+        execution = self._prepare(
+            input,
+            kwargs.pop("resources", None),
+            kwargs.pop("name", None),
+            kwargs.pop("mocks", None),
+            kwargs.pop("test_case", None),
+            kwargs.pop("start_time", None),
+            kwargs.pop("seed", None),
+            kwargs.pop("role_arn", None),
+            kwargs.pop("region", DEFAULT_REGION),
+            kwargs.pop("account", DEFAULT_ACCOUNT),
+            progress,
+        )
+        if kwargs:
+            raise TypeError(f"start() got unexpected arguments: {', '.join(kwargs)}")
+        execution._drive_in_background()
+        return execution
+
+    def _prepare(
+        self,
+        input: Any,
+        resources: Mapping[str, Any] | None,
+        name: str | None,
+        mocks: Any,
+        test_case: str | None,
+        start_time: Any,
+        seed: int | None,
+        role_arn: str | None,
+        region: str,
+        account: str,
+        progress: Any,
+    ) -> LocalExecution:
+        from .engine.executor import Run
+        from .engine.resources import HandlerRegistry
+
+        rng = random.Random(seed)
+        if name is None:
+            name = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        _check_name(name, "execution")
+        handlers = HandlerRegistry(resources)
+        if mocks is not None or test_case is not None:
+            from .mocks import MockConfig
+
+            config = mocks if isinstance(mocks, MockConfig) else MockConfig.load(mocks)
+            handlers = config.handlers(self.name, test_case, fallback=handlers)
+        value = {} if input is MISSING else input
+        started = _to_epoch(start_time)
+        role = role_arn or self.role_arn or f"arn:aws:iam::{account}:role/service-role/StepFunctions-{self.name}-role"
+        run = Run(
+            self.machine,
+            value,
+            handlers=handlers,
+            state_machine_name=self.name,
+            execution_name=name,
+            region=region,
+            account=account,
+            role_arn=role,
+            start_time=started,
+            rng=rng,
+        )
+        execution = LocalExecution(run, self)
+        if progress is not None:
+            run.listener = lambda _run, event_id: progress(execution, event_id)
+        run.start()
+        return execution
+
+    # -- display
+    def graph(self, **options: Any) -> Any:
+        """The definition drawn as a ``graphviz.Digraph`` (``rankdir="LR"`` for left-to-right)."""
+        from .render import render_machine
+
+        return render_machine(self, **options)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        bundle: dict[str, Any] = {"text/plain": repr(self)}
+        try:
+            bundle["image/svg+xml"] = self.graph().pipe(format="svg", encoding="utf-8")
+        except Exception as exc:  # e.g. no Graphviz: show text, never a traceback
+            import html
+
+            bundle["text/html"] = f"<pre>{html.escape(repr(self))}</pre><p><em>{html.escape(str(exc))}</em></p>"
+        return bundle
+
+    def __repr__(self) -> str:
+        count = len(self.state_names)
+        warn = f", {len(self.diagnostics)} warning(s)" if self.diagnostics else ""
+        return f"<StateMachine {self.name}: {count} state{'s' if count != 1 else ''}, starts at {self.start_at!r}{warn}>"
+
+    # -- AWS
+    def deploy(self, aws: Any, **kwargs: Any) -> str:
+        """Create or update this state machine on AWS; returns its ARN."""
+        return aws.deploy(self, **kwargs)  # type: ignore[no-any-return]
+
+
+def _to_epoch(start_time: Any) -> float:
+    if start_time is None:
+        return round(time.time(), 3)
+    if isinstance(start_time, (int, float)):
+        return float(start_time)
+    from datetime import datetime, timezone
+
+    if isinstance(start_time, str):
+        start_time = datetime.fromisoformat(start_time.replace("Z", "+00:00"))
+    if isinstance(start_time, datetime):
+        if start_time.tzinfo is None:
+            start_time = start_time.replace(tzinfo=timezone.utc)
+        return start_time.timestamp()
+    raise TypeError(f"start_time must be a datetime, an ISO string or epoch seconds, not {type(start_time).__name__}")
