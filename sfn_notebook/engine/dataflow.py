@@ -139,7 +139,11 @@ def evaluate(node: m.Template, doc: Any, env: Env, states: Callable[[], dict[str
 
 
 def evaluate_intrinsic(node: m.TIntrinsic, doc: Any, env: Env) -> Any:
-    return node.call.evaluate(lambda path: resolve_path(path, doc, env, node.field), env.rng)
+    try:
+        return node.call.evaluate(lambda path: resolve_path(path, doc, env, node.field), env.rng)
+    except StatesError as err:
+        err.locate = True  # intrinsic failures get AWS's "An error occurred while executing..." prefix
+        raise
 
 
 def evaluate_jsonata(
