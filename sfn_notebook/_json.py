@@ -30,13 +30,31 @@ class Missing:
 
 MISSING: Final = Missing()
 
-_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-_encode = _encoder.encode
+def _not_json(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-def dumps(value: Any) -> str:
-    """Serialise ``value`` the way Step Functions writes JSON text: compact, UTF-8, no NaN."""
-    return _encode(value)
+try:  # the C encoder, built once (json.dumps builds a new one on every call)
+    from json.encoder import c_make_encoder as _make_encoder  # type: ignore[attr-defined]
+    from json.encoder import encode_basestring as _encode_str
+except ImportError:  # pragma: no cover - pure-Python builds
+    _make_encoder = None
+
+if _make_encoder is not None:
+    _c_encode = _make_encoder(None, _not_json, _encode_str, None, ":", ",", False, False, False)
+
+    def dumps(value: Any) -> str:
+        """Serialise ``value`` the way Step Functions writes JSON text: compact, UTF-8, no NaN."""
+        if type(value) is str:
+            return _encode_str(value)  # type: ignore[no-any-return]
+        return "".join(_c_encode(value, 0))
+
+else:  # pragma: no cover
+    _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+
+    def dumps(value: Any) -> str:
+        """Serialise ``value`` the way Step Functions writes JSON text: compact, UTF-8, no NaN."""
+        return _encode(value)
 
 
 def utf8_size(text: str) -> int:

@@ -171,9 +171,16 @@ class LocalExecution(Execution):
         self.state_machine = state_machine
         self.arn = run.execution_arn
         self.name = run.execution_name
-        self._lock = threading.RLock()
+        self._lock_: threading.RLock | None = None
         self._thread: threading.Thread | None = None
         self._listeners: list[Callable[[LocalExecution, int], None]] = []
+
+    @property
+    def _lock(self) -> threading.RLock:
+        lock = self._lock_
+        if lock is None:
+            lock = self._lock_ = threading.RLock()
+        return lock
 
     # -- status
     @property

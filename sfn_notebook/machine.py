@@ -16,6 +16,8 @@ from ._json import MISSING
 from .asl import model as m
 from .asl.parser import parse_machine
 from .asl.source import Source, load_text, load_value
+from .engine.executor import Run
+from .engine.resources import HandlerRegistry
 from .errors import DefinitionError, Diagnostic
 from .execution import LocalExecution
 
@@ -191,13 +193,12 @@ class StateMachine:
         account: str,
         progress: Any,
     ) -> LocalExecution:
-        from .engine.executor import Run
-        from .engine.resources import HandlerRegistry
-
-        rng = random.Random(seed)
         if name is None:
-            name = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-        _check_name(name, "execution")
+            name = _random_uuid() if seed is None else str(
+                uuid.UUID(int=random.Random(f"name:{seed}").getrandbits(128), version=4)
+            )
+        else:
+            _check_name(name, "execution")
         handlers = HandlerRegistry(resources)
         if mocks is not None or test_case is not None:
             from .mocks import MockConfig
@@ -217,7 +218,7 @@ class StateMachine:
             account=account,
             role_arn=role,
             start_time=started,
-            rng=rng,
+            seed=seed,
         )
         execution = LocalExecution(run, self)
         if progress is not None:
@@ -251,6 +252,15 @@ class StateMachine:
     def deploy(self, aws: Any, **kwargs: Any) -> str:
         """Create or update this state machine on AWS; returns its ARN."""
         return aws.deploy(self, **kwargs)  # type: ignore[no-any-return]
+
+
+def _random_uuid() -> str:
+    """A version-4 UUID as text (what AWS uses for execution names by default)."""
+    h = bytearray(os.urandom(16))
+    h[6] = (h[6] & 0x0F) | 0x40
+    h[8] = (h[8] & 0x3F) | 0x80
+    x = h.hex()
+    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
 
 
 def _to_epoch(start_time: Any) -> float:

@@ -159,12 +159,11 @@ class Variables:
 class _Scope:
     """Where a fiber runs: its variables and, inside a Map iteration, the current item."""
 
-    __slots__ = ("variables", "map_item", "execution")
+    __slots__ = ("variables", "map_item")
 
-    def __init__(self, variables: Variables, map_item: dict | None, execution: dict) -> None:
+    def __init__(self, variables: Variables, map_item: dict | None) -> None:
         self.variables = variables
         self.map_item = map_item
-        self.execution = execution  # the context's Execution/StateMachine part
 
 
 class Visit:
@@ -192,7 +191,7 @@ class Visit:
             state_part: dict[str, Any] = {"EnteredTime": iso_time(self.entered_time), "Name": self.state.name}
             if self.retry_count is not None:
                 state_part["RetryCount"] = self.retry_count
-            ctx = dict(self.scope.execution)
+            ctx = dict(self.run.execution_context)
             ctx["State"] = state_part
             if self.token is not None:
                 ctx["Task"] = {"Token": self.token}
@@ -236,7 +235,7 @@ class Run:
         account: str,
         role_arn: str,
         start_time: float,
-        rng: random.Random,
+        seed: int | None = None,
         listener: Callable[[Run, int], None] | None = None,
         mocks: Any = None,
     ) -> None:
@@ -246,7 +245,8 @@ class Run:
         self.region = region
         self.account = account
         self.role_arn = role_arn
-        self.rng = rng
+        self._seed = seed
+        self._rng: random.Random | None = None
         self.listener = listener
         self.mocks = mocks
         self.state_machine_arn = f"arn:aws:states:{region}:{account}:stateMachine:{state_machine_name}"
@@ -272,18 +272,34 @@ class Run:
         self.deadline = (
             start_time + machine.timeout_seconds if isinstance(machine.timeout_seconds, int) else None
         )
-        self._execution_ctx = {
-            "Execution": {
-                "Id": self.execution_arn,
-                "Input": input_value,
-                "StartTime": iso_time(start_time),
-                "Name": execution_name,
-                "RoleArn": role_arn,
-                "RedriveCount": 0,
-            },
-            "StateMachine": {"Id": self.state_machine_arn, "Name": state_machine_name},
-        }
+        self._execution_ctx: dict[str, Any] | None = None
         self._last_text: tuple[Any, str] | None = None
+
+    @property
+    def rng(self) -> random.Random:
+        """Randomness of this run (UUIDs, jitter, tokens), seeded when the run was given a seed."""
+        rng = self._rng
+        if rng is None:
+            rng = self._rng = random.Random(self._seed)
+        return rng
+
+    @property
+    def execution_context(self) -> dict[str, Any]:
+        """The ``Execution`` and ``StateMachine`` parts of the context object (built on first use)."""
+        ctx = self._execution_ctx
+        if ctx is None:
+            ctx = self._execution_ctx = {
+                "Execution": {
+                    "Id": self.execution_arn,
+                    "Input": self.input,
+                    "StartTime": iso_time(self.start_time),
+                    "Name": self.execution_name,
+                    "RoleArn": self.role_arn,
+                    "RedriveCount": 0,
+                },
+                "StateMachine": {"Id": self.state_machine_arn, "Name": self.state_machine_name},
+            }
+        return ctx
 
     # -- history
 
@@ -344,9 +360,10 @@ class Run:
             0,
             {"input": text, "inputDetails": _TRUNCATED, "roleArn": self.role_arn},
         )
+        self._last_text = (self.input, text)
         if self.listener is not None:
             self.listener(self, 1)
-        scope = _Scope(Variables(), None, self._execution_ctx)
+        scope = _Scope(Variables(), None)
         gen = self.run_scope(self.machine, self.input, scope)
         self._main = self._spawn(gen, self.events, 1)
 
@@ -1208,7 +1225,7 @@ def _parallel_attempt(
     run.emit("ParallelStateStarted", None)
     children = []
     for branch in state.branches:
-        child_scope = _Scope(Variables(scope.variables), None, scope.execution)
+        child_scope = _Scope(Variables(scope.variables), None)
         fiber = yield _Spawn(run.run_scope(branch, branch_input, child_scope))
         children.append(fiber)
     pending = list(children)
@@ -1312,7 +1329,7 @@ def _item_input(
     if state.item_selector is MISSING:
         return item
     map_item = {"Index": index, "Value": item}
-    item_visit = Visit(run, _Scope(scope.variables, map_item, scope.execution), state, visit.entered_id)
+    item_visit = Visit(run, _Scope(scope.variables, map_item), state, visit.entered_id)
     item_visit.entered_time = visit.entered_time
     item_visit.retry_count = visit.retry_count
     if state.is_jsonata:
@@ -1344,7 +1361,7 @@ def _inline(
     next_index = 0
     while next_index < len(inputs) or running:
         while next_index < len(inputs) and len(running) < limit:
-            child_scope = _Scope(Variables(scope.variables), {"Index": next_index, "Value": inputs[next_index]}, scope.execution)
+            child_scope = _Scope(Variables(scope.variables), {"Index": next_index, "Value": inputs[next_index]})
             fiber = yield _Spawn(_iteration(run, state, next_index, inputs[next_index], child_scope))
             index_of[id(fiber)] = next_index
             running.append(fiber)
@@ -1393,7 +1410,7 @@ def _distributed(
             logs.append(log)
             child_input = inputs[next_index]
             log.add("ExecutionStarted", run.now, 0, {"input": dumps(child_input), "inputDetails": _TRUNCATED, "roleArn": run.role_arn})
-            child_scope = _Scope(Variables(), {"Index": next_index, "Value": child_input}, scope.execution)
+            child_scope = _Scope(Variables(), {"Index": next_index, "Value": child_input})
             fiber = yield _Spawn(_child_execution(run, state, child_input, child_scope), log, 1)
             index_of[id(fiber)] = next_index
             running.append(fiber)

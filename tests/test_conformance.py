@@ -1,0 +1,64 @@
+"""Run the AWS-recorded conformance corpus (kept outside this repository) as a ratchet.
+
+The corpus lives in ``../shared/conformance`` beside the checkout, or wherever the
+``SFN_CONFORMANCE_DIR`` environment variable points.  Cases listed in
+``conformance_known_failures.txt`` may fail (each line says what AWS does that we do not yet);
+every other case must match AWS.  Without the corpus the test is skipped.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = Path(os.environ.get("SFN_CONFORMANCE_DIR", ROOT.parent / "shared" / "conformance"))
+KNOWN = {
+    line.split()[0]: line.split(None, 1)[1] if len(line.split(None, 1)) > 1 else ""
+    for line in (Path(__file__).with_name("conformance_known_failures.txt")).read_text().splitlines()
+    if line.strip() and not line.startswith("#")
+}
+
+
+def _runner():
+    spec = importlib.util.spec_from_file_location("sfn_conformance_runner", CORPUS / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module
+
+
+def _cases() -> list:
+    if not (CORPUS / "run.py").is_file():
+        return [pytest.param(None, marks=pytest.mark.skip(reason=f"no conformance corpus at {CORPUS}"))]
+    root = CORPUS / "cases"
+    params = []
+    for path in sorted(root.rglob("*.json")):
+        name = str(path.relative_to(root).with_suffix(""))
+        marks = [pytest.mark.xfail(reason=KNOWN[name], strict=False)] if name in KNOWN else []
+        params.append(pytest.param(path, id=name, marks=marks))
+    return params
+
+
+@pytest.fixture(scope="module")
+def runner():
+    return _runner()
+
+
+@pytest.mark.parametrize("path", _cases())
+def test_case_matches_aws(path: Path, runner) -> None:
+    case = json.loads(path.read_text())
+    case.setdefault("name", str(path))
+    verdict = runner.compare(case, runner.run_sfn_notebook(case))
+    assert verdict is None, verdict
+
+
+def test_known_failures_are_real_cases() -> None:
+    if not (CORPUS / "cases").is_dir():
+        pytest.skip(f"no conformance corpus at {CORPUS}")
+    names = {str(p.relative_to(CORPUS / "cases").with_suffix("")) for p in (CORPUS / "cases").rglob("*.json")}
+    assert set(KNOWN) <= names, sorted(set(KNOWN) - names)
