@@ -323,8 +323,14 @@ def history_frame(events: Sequence[dict[str, Any]]) -> Any:
     frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
     frame["elapsed"] = pd.to_timedelta(frame["elapsed"])
     for column in ("type", "state", "state_type", "error", "cause", "resource"):
-        frame[column] = frame[column].astype("object")
+        frame[column] = _none_for_missing(frame[column])
     return frame.set_index("id", drop=False).rename_axis(None)
+
+
+def _none_for_missing(column: Any) -> Any:
+    """Text columns keep None (not NaN) where a value is absent, whatever pandas inferred."""
+    values = column.astype("object")
+    return values.where(values.notna(), None)
 
 
 def _resource(details: dict[str, Any]) -> str | None:
@@ -368,4 +374,6 @@ def states_frame(events: Sequence[dict[str, Any]]) -> Any:
     frame["iteration"] = frame["iteration"].astype("Int64")
     frame["entered_event_id"] = frame["entered_event_id"].astype("int64")
     frame["exited_event_id"] = frame["exited_event_id"].astype("Int64")
+    for column in ("name", "type", "parent", "status", "error", "cause"):
+        frame[column] = _none_for_missing(frame[column])
     return frame

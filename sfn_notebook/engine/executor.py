@@ -169,9 +169,10 @@ class _Scope:
 class Visit:
     """The environment expressions see while one state runs (implements dataflow.Env)."""
 
-    __slots__ = ("run", "scope", "state", "entered_time", "entered_id", "retry_count", "token", "_context")
+    __slots__ = ("run", "scope", "state", "entered_time", "entered_id", "retry_count", "token", "_context", "trace")
 
     def __init__(self, run: Run, scope: _Scope, state: m.State, entered_id: int) -> None:
+        self.trace: dict[str, Any] | None = None
         self.run = run
         self.scope = scope
         self.state = state
@@ -202,6 +203,12 @@ class Visit:
 
     def invalidate(self) -> None:
         self._context = None
+
+    def record(self, stage: str, value: Any) -> None:
+        """Keep a data-flow stage (TestState's inspection names) for the inspector."""
+        trace = self.trace
+        if trace is not None:
+            trace[stage] = value
 
     def variable(self, name: str) -> Any:
         return self.scope.variables.get(name)
@@ -268,6 +275,9 @@ class Run:
         self._main: Fiber | None = None
         self.tokens: dict[str, TaskToken] = {}
         self.notes: list[str] = []  # hints for the user (e.g. a Lambda function with no handler)
+        self.tracing = True
+        # (entered event id, state name, state type, stages, recorded in the main history?)
+        self.traces: list[tuple[int, str, str, dict[str, Any], bool]] = []
         self.map_runs: dict[str, list[Any]] = {}
         self.deadline = (
             start_time + machine.timeout_seconds if isinstance(machine.timeout_seconds, int) else None
@@ -360,6 +370,7 @@ class Run:
             0,
             {"input": text, "inputDetails": _TRUNCATED, "roleArn": self.role_arn},
         )
+        self.input = json.loads(text)  # a private copy: the caller's object is never shared or mutated
         self._last_text = (self.input, text)
         if self.listener is not None:
             self.listener(self, 1)
@@ -589,7 +600,13 @@ class Run:
             state.type + "StateEntered",
             {"name": state.name, "input": self.text(value, state.name), "inputDetails": _TRUNCATED},
         )
-        return Visit(self, scope, state, event_id)
+        visit = Visit(self, scope, state, event_id)
+        if self.tracing:
+            trace = visit.trace = {"input": value}
+            fiber = self._current
+            main = fiber is None or fiber.log is self.events
+            self.traces.append((event_id, state.name, state.type, trace, main))
+        return visit
 
     def exit(self, visit: Visit, output: Any, assigned: dict[str, Any] | None = None) -> None:
         state = visit.state
@@ -597,6 +614,8 @@ class Run:
         if assigned is not None:
             details["assignedVariables"] = {k: dumps(v) for k, v in assigned.items()}
             details["assignedVariablesDetails"] = _TRUNCATED
+            visit.record("variables", assigned)
+        visit.record("output", output)
         self.emit(state.type + "StateExited", details)
 
     def located(self, err: StatesError, visit: Visit) -> StatesError:
@@ -613,6 +632,8 @@ class Run:
                 if location is not None:
                     details = {"error": err.error, "cause": err.cause, "location": location, "state": visit.state.name}
                 self.emit("EvaluationFailed", details)
+        visit.record("error", err.error)
+        visit.record("cause", err.cause)
         return err
 
     # -- assign
@@ -664,11 +685,15 @@ def run_pass(run: Run, state: m.PassState, raw: Any, scope: _Scope) -> tuple[Any
         if state.is_jsonata:
             return _finish_simple(run, state, visit, raw, raw, scope)
         effective = df.apply_input_path(state.input_path, raw, visit)
+        visit.record("afterInputPath", effective)
         if state.parameters is not MISSING:
             effective = df.evaluate(state.parameters, effective, visit)
+        visit.record("afterParameters", effective)
         result = state.result if state.result is not MISSING else effective
+        visit.record("result", result)
         assigned = run.assign(state.assign, visit, result, None)
         combined = df.apply_result_path(state.result_path, raw, result)
+        visit.record("afterResultPath", combined)
         output = df.apply_output_path(state.output_path, combined, visit)
         run.commit(scope, assigned)
         run.exit(visit, output, assigned)
@@ -885,6 +910,8 @@ def _caught(
             output = df.apply_result_path(catcher.result_path, raw, error_output)
     except StatesError as inner:
         raise run.located(inner, visit) from None
+    visit.record("errorOutput", error_output)
+    visit.record("caughtBy", catcher.pointer)
     run.commit(scope, assigned)
     run.exit(visit, output, assigned)
     return output, catcher.next
@@ -894,14 +921,17 @@ def _result_processing(
     run: Run, state: Any, visit: Visit, raw: Any, result: Any
 ) -> tuple[Any, dict | None]:
     """After a Task/Parallel/Map produced ``result``: selectors, paths or JSONata Output, and Assign."""
+    visit.record("result", result)
     if state.is_jsonata:
         states = _jsonata_states(visit, raw, result=result)
         output = result if state.output is MISSING else df.evaluate(state.output, raw, visit, states)
         assigned = run.assign(state.assign, visit, raw, states)
         return output, assigned
     selected = result if state.result_selector is MISSING else df.evaluate(state.result_selector, result, visit)
+    visit.record("afterResultSelector", selected)
     assigned = run.assign(state.assign, visit, selected, None)
     combined = df.apply_result_path(state.result_path, raw, selected)
+    visit.record("afterResultPath", combined)
     return df.apply_output_path(state.output_path, combined, visit), assigned
 
 
@@ -909,11 +939,16 @@ def _effective_input(state: Any, visit: Visit, raw: Any) -> Any:
     """What a Task sends or a Parallel/Map distributes: InputPath + Parameters, or JSONata Arguments."""
     if state.is_jsonata:
         if state.arguments is MISSING:
+            visit.record("afterArguments", raw)
             return raw
-        return df.evaluate(state.arguments, raw, visit, _jsonata_states(visit, raw))
+        arguments = df.evaluate(state.arguments, raw, visit, _jsonata_states(visit, raw))
+        visit.record("afterArguments", arguments)
+        return arguments
     effective = df.apply_input_path(state.input_path, raw, visit)
+    visit.record("afterInputPath", effective)
     if state.parameters is not MISSING:
         effective = df.evaluate(state.parameters, effective, visit)
+    visit.record("afterParameters", effective)
     return effective
 
 
@@ -1030,7 +1065,7 @@ def _invoke(
             details["timeoutInSeconds"] = timeout
         run.emit("LambdaFunctionScheduled", details)
         prefix = "LambdaFunction"
-        keys = (*lambda_keys(info.resource), info.function_name, state.name)
+        keys = (*lambda_keys(info.resource), info.function_name)
         function_name = info.function_name
         event = json.loads(text)
     elif kind == "activity":
@@ -1041,7 +1076,7 @@ def _invoke(
             details["heartbeatInSeconds"] = heartbeat
         run.emit("ActivityScheduled", details)
         prefix = "Activity"
-        keys = (info.resource, info.function_name, state.name)
+        keys = (info.resource, info.function_name)
         function_name = ""
         event = json.loads(text)
     else:
@@ -1066,7 +1101,7 @@ def _invoke(
                     "States.Runtime", "The field 'FunctionName' is required by lambda:invoke"
                 ), prefix, started=False))
             function_name = function
-            keys = (*lambda_keys(function), state.name)
+            keys = lambda_keys(function)
             payload = params.get("Payload", MISSING)
             if payload is MISSING or payload is None:
                 event = {}
@@ -1084,8 +1119,9 @@ def _invoke(
             else:
                 event = json.loads(dumps(payload))
         else:
-            keys = (info.resource, info.resource.rsplit(".", 1)[0] if info.pattern else info.resource, state.name)
-    handler = run.handlers.lookup(*keys)
+            keys = (info.resource, info.resource.rsplit(".", 1)[0] if info.pattern else info.resource)
+    handler = run.handlers.for_state(state.name, keys)
+    mocked = getattr(handler, "is_mock", False) is True
     if kind == "activity":
         run.emit("ActivityStarted", {"workerName": "sfn-notebook"})
     elif kind == "lambda":
@@ -1117,7 +1153,7 @@ def _invoke(
             yield _Sleep(float(timeout))
             return (yield from _task_error(run, info, StatesError("States.Timeout", None), prefix, timed_out=True))
         yield _Sleep(context.elapsed)
-    if info.is_lambda_invoke and not info.waits_for_token:
+    if info.is_lambda_invoke and not info.waits_for_token and not mocked:
         date = datetime.fromtimestamp(run.now, tz=timezone.utc).strftime("%a, %d %b %Y %H:%M:%S GMT")
         result = invoke_response(result, request_id, date)
         result_text = dumps(result)

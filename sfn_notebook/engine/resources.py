@@ -153,6 +153,10 @@ class HandlerRegistry:
                     return table[key]
         return None
 
+    def for_state(self, state: str, keys: tuple[str, ...]) -> Handler | None:
+        """The handler for a Task state: by resource keys (most specific first), then by state name."""
+        return self.lookup(*keys, state)
+
     def names(self) -> list[str]:
         return sorted(set(self._local) | set(_global_handlers))
 

@@ -1,0 +1,1340 @@
+"""JSONata as Step Functions evaluates it: JSONata 2.0.6 plus AWS's six functions, minus ``$eval``.
+
+A field value ``"{% expr %}"`` holds a JSONata expression.  :func:`compile_jsonata` parses it once when
+the definition is loaded (syntax errors become :class:`~sfn_notebook.errors.PathError` with a position)
+and :meth:`JsonataExpression.evaluate` runs it with ``$states`` and the workflow variables bound:
+
+>>> expr = compile_jsonata(strip_delimiters("{% $sum($states.input.prices) * $rate %}"))
+>>> expr.evaluate({"input": {"prices": [2, 3]}}, {"rate": 2})
+10
+>>> sorted(expr.variables()), sorted(expr.uses_states_fields())
+(['rate', 'states'], ['input'])
+>>> expr.evaluate({"input": {}}, {"rate": 2}) is UNDEFINED_RESULT
+True
+>>> compile_jsonata("$partition([1, 2, 3], 2)").evaluate({}, {})
+[[1, 2], [3]]
+
+The dialect
+-----------
+* AWS's functions: ``$partition(array, size)``, ``$range(start, end, step)`` (end included when a step
+  lands on it; a one-element range is the bare number, as AWS returns it), ``$hash(data, algorithm)``
+  (MD5, SHA-1, SHA-256, SHA-384, SHA-512), ``$random([seed])`` (seeded = ``java.util.Random(seed)
+  .nextDouble()``; unseeded draws from the ``rng`` given to :meth:`~JsonataExpression.evaluate`),
+  ``$uuid()`` (version 4, from ``rng``) and ``$parse(json)``.  They are JSONata lambdas bound around
+  the expression, so an undefined argument or result stays undefined, as JSONata's own functions do.
+* ``$eval`` fails with ``T1006: Attempted to invoke a non-function``, which is what AWS answers.
+* JSONata 2.1's ``??`` and ``?:`` are syntax errors: AWS runs 2.0.6.
+* Numbers are doubles.  Results come back as ``int`` when integral and below 2**63 in magnitude (AWS
+  writes ``1 + 2`` as ``3``), as ``float`` otherwise.  An input integer beyond a Java ``long`` becomes
+  a double, as AWS reads it.  A non-finite result is the string AWS writes for it: ``"Infinity"``,
+  ``"-Infinity"``, ``"NaN"``.
+* A result that is, or contains, a function is refused (``UNSUPPORTED_RESULT``): AWS reports that the
+  expression "returned an unsupported result type".
+
+Error causes
+------------
+AWS words a failed expression as (AWS-recorded; the state prefix is the engine's business)::
+
+    An error occurred while executing the state '<State>' (entered at the event id #<n>).
+    The JSONata expression '<expr>' specified for the field '<Field/path>' <ending>
+
+with ``<ending>`` one of ``threw an error during evaluation. <CODE>: <message>`` (``: <message>``
+when the JSONata error has no code), ``returned nothing (undefined).``, ``returned an unsupported
+result type.`` and ``returned an unexpected result type. Expected 'array', but was 'number' for
+value: 1``.  :class:`JsonataError` carries ``<CODE>: <message>`` in ``message``, worded like
+jsonata-js's catalogue, which is what AWS prints; :func:`evaluation_failure_cause`,
+:func:`undefined_result_cause` and :func:`unexpected_type_cause` build the sentences.
+
+Choice of library (measured on this machine, Python 3.11, x86-64)
+-----------------------------------------------------------------
+jsonatapy 2.2.13 (Rust, PyO3) against jsonata-python 0.7.1 (pure Python), evaluating with ``$states``
+bound, per call:
+
+======================================  ==============  ===============  =================
+expression                              input           jsonatapy        jsonata-python
+======================================  ==============  ===============  =================
+``$states.input.order.id``              0.4 KB          7.5 us           45 us
+``$sum($states.input.items.(p*q))``     0.4 KB          11 us            230 us
+``$states.input.items[q > 3].sku``      0.4 KB          9.4 us           156 us
+``$states.input.order.id``              177 KB          2.3 ms           0.07 ms
+``$sum(...)`` / filter                  177 KB          3.0 / 3.6 ms     87 / 51 ms
+``$states.input.order.id``              737 KB          12.7 ms          0.14 ms
+``$sum(...)`` / filter                  737 KB          15 / 14 ms       341 / 199 ms
+compile (5 typical expressions)         -               5-11 us          140-430 us
+======================================  ==============  ===============  =================
+
+jsonatapy is 6-30x faster everywhere except a plain field access on a large input, where converting
+the Python input to Rust on every call dominates.  Two measures address that: only the workflow
+variables an expression names, and only the ``$states`` fields it reads, are converted; and an
+expression that is nothing but ``$name.field.field`` (the commonest shape in real definitions) is
+answered in Python without the library, which brings ``$states.input.order.id`` on the 737 KB input
+to a few microseconds.  Pre-converting the input once per state visit (``jsonatapy.JsonataData``) was
+measured and rejected: building it costs 2-3x one call's conversion (7.1 ms against 2.3 ms at
+177 KB), pays off only after three or four expressions on the same large input, and bindings cannot
+hold one, so ``$states`` would have to become the root context ``$$``, which changes what a nested
+``$$`` means.  AWS's 256 KiB payload limit keeps the per-call conversion near 3 ms at worst.
+
+jsonatapy's shortcomings are covered here: its errors are ``ValueError`` text without positions (the
+code is parsed from the text, the message reworded to jsonata-js's, and the position of a syntax
+error found by re-parsing prefixes of the expression); ``None`` stands for JSON null, undefined and
+functions alike (a second, JSON-text evaluation tells them apart when a ``None`` shows up); integers
+beyond 64 bits cannot cross into Rust (they become doubles, as on AWS); and it accepts the 2.1
+operators.  It has wheels for CPython 3.10-3.13 on Linux x86-64, macOS arm64 and Windows x86-64; on
+other platforms (Linux arm64, musl, macOS x86-64) pip builds it from source, which needs a Rust
+toolchain.  jsonata-python would be the fallback there, but it fails on function-valued results, on
+``1/0`` and on ``$number('x')`` with Python exceptions, so it would need its own adapter; none is
+provided yet.
+
+Static analysis (:meth:`JsonataExpression.variables`, :meth:`~JsonataExpression.uses_states_fields`)
+works on this module's own JSONata tokenizer (neither library exposes its syntax tree): it skips
+strings, quoted names, comments and regular expressions, and follows JSONata's scopes (blocks,
+lambda parameters, ``:=``, ``@$v`` and ``#$i`` bindings).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import hashlib
+import itertools
+import json
+import math
+import random
+import re
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Final, Protocol
+
+from .._json import MISSING, dumps, is_number, type_name
+from ..errors import PathError
+
+__all__ = [
+    "UNDEFINED_RESULT",
+    "JsonataError",
+    "JsonataExpression",
+    "compile_jsonata",
+    "evaluation_failure_cause",
+    "is_jsonata",
+    "java_random_double",
+    "strip_delimiters",
+    "undefined_result_cause",
+    "unexpected_type_cause",
+]
+
+#: What :meth:`JsonataExpression.evaluate` returns when the expression yields nothing (undefined).
+UNDEFINED_RESULT: Final = MISSING
+
+#: Longest an evaluation may run before it fails with ``D1012`` (milliseconds).  AWS bounds
+#: evaluation too; this is a safety net against expressions that never terminate.
+EVALUATION_TIMEOUT_MS: Final = 10_000
+
+#: JSONata 2.0.6's built-in functions (``$eval`` included: it is a name, calling it fails).
+JSONATA_FUNCTIONS: Final = frozenset({
+    "string", "length", "substring", "substringBefore", "substringAfter", "uppercase", "lowercase", "trim",
+    "pad", "contains", "split", "join", "match", "replace", "eval", "base64encode", "base64decode",
+    "encodeUrlComponent", "encodeUrl", "decodeUrlComponent", "decodeUrl", "formatNumber", "formatBase",
+    "formatInteger", "parseInteger", "number", "abs", "floor", "ceil", "round", "power", "sqrt", "random",
+    "sum", "max", "min", "average", "boolean", "not", "exists", "count", "append", "sort", "reverse",
+    "shuffle", "distinct", "zip", "keys", "lookup", "spread", "merge", "sift", "each", "error", "assert",
+    "type", "now", "millis", "fromMillis", "toMillis", "map", "filter", "single", "reduce", "clone",
+})  # fmt: skip
+
+#: The functions Step Functions adds to JSONata.
+AWS_FUNCTIONS: Final = frozenset({"partition", "range", "hash", "random", "uuid", "parse"})
+
+BUILTIN_FUNCTIONS: Final = JSONATA_FUNCTIONS | AWS_FUNCTIONS
+
+#: The fields AWS puts in ``$states``.
+STATES_FIELDS: Final = frozenset({"input", "context", "result", "errorOutput"})
+
+_LONG_MIN: Final = -(2**63)
+_LONG_MAX: Final = 2**63 - 1
+
+
+class VariableLookup(Protocol):
+    """What :meth:`JsonataExpression.evaluate` needs from the workflow variables: lookup by name."""
+
+    def __contains__(self, name: object, /) -> bool: ...
+
+    def __getitem__(self, name: str, /) -> Any: ...
+
+
+# ============================================================================ delimiters
+
+
+def is_jsonata(value: Any) -> bool:
+    """True when ``value`` is a string AWS evaluates as JSONata: ``{%`` ... ``%}``, nothing outside.
+
+    >>> is_jsonata("{% $states.input %}"), is_jsonata("{%1%}"), is_jsonata(" {% 1 %}"), is_jsonata(3)
+    (True, True, False, False)
+    """
+    return isinstance(value, str) and len(value) >= 4 and value.startswith("{%") and value.endswith("%}")
+
+
+def strip_delimiters(text: str) -> str:
+    """The expression inside ``{% ... %}``, trimmed as AWS trims it (the text AWS quotes in causes).
+
+    AWS quotes ``{% true %}`` as ``'true'``; the trim removes what Java's ``String.trim`` removes
+    (every character up to U+0020).
+
+    >>> strip_delimiters("{%  $states.input.x %}")
+    '$states.input.x'
+    """
+    if not is_jsonata(text):
+        raise ValueError(f"not a JSONata string (must start with '{{%' and end with '%}}'): {text!r}")
+    return _java_trim(text[2:-2])
+
+
+def _java_trim(text: str) -> str:
+    start, end = 0, len(text)
+    while start < end and text[start] <= " ":
+        start += 1
+    while end > start and text[end - 1] <= " ":
+        end -= 1
+    return text[start:end]
+
+
+# ============================================================================ errors
+
+
+class JsonataError(Exception):
+    """A JSONata expression failed while being evaluated (AWS: ``States.QueryEvaluationError``).
+
+    ``code`` is JSONata's error code (``T0410``, ``D3020``, ...), or ``"UNSUPPORTED_RESULT"`` when the
+    result is not JSON (a function).  ``message`` is the text AWS prints after "threw an error during
+    evaluation. ": ``"<code>: <message>"``, or the bare message for the few errors AWS prints without a
+    code (evaluation limits, ``D3010``).
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        self.message = message
+        super().__init__(code, message)
+
+    @property
+    def has_code_in_message(self) -> bool:
+        """Whether ``message`` starts with the code (AWS then joins it with ``. ``, otherwise ``: ``)."""
+        return self.message.startswith(self.code + ": ")
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.code, self.message))
+
+
+def evaluation_failure_cause(source: str, field: str, error: JsonataError) -> str:
+    """AWS's sentence for an expression that failed (the cause without the state prefix).
+
+    >>> error = JsonataError("T1006", "T1006: Attempted to invoke a non-function")
+    >>> print(evaluation_failure_cause("$x()", "Output", error).split(" threw ")[1])
+    an error during evaluation. T1006: Attempted to invoke a non-function
+    """
+    head = f"The JSONata expression '{source}' specified for the field '{field}'"
+    if error.code == "UNSUPPORTED_RESULT":
+        return f"{head} returned an unsupported result type."
+    joint = ". " if error.has_code_in_message else ": "
+    return f"{head} threw an error during evaluation{joint}{error.message}"
+
+
+def undefined_result_cause(source: str, field: str) -> str:
+    """AWS's sentence for an expression that returned nothing (undefined)."""
+    return (
+        f"The JSONata expression '{source}' specified for the field '{field}' returned nothing (undefined)."
+    )
+
+
+def unexpected_type_cause(source: str, field: str, expected: str, value: Any) -> str:
+    """AWS's sentence for a result of the wrong JSON type (``expected`` as ``type_name`` names it).
+
+    >>> print(unexpected_type_cause("1", "Items", "array", 1).split(". ")[1])
+    Expected 'array', but was 'number' for value: 1
+    """
+    return (
+        f"The JSONata expression '{source}' specified for the field '{field}' returned an unexpected result "
+        f"type. Expected '{expected}', but was '{type_name(value)}' for value: {dumps(value)}"
+    )
+
+
+def _error(code: str, message: str, *, with_code: bool = True) -> JsonataError:
+    return JsonataError(code, f"{code}: {message}" if with_code else message)
+
+
+# ============================================================================ tokenizer
+
+
+@dataclass(frozen=True)
+class _Token:
+    """One lexical token.  ``kind`` is one of: name, var, str, num, value, regex, op, end.
+
+    ``text`` is the operator, the name (without backquotes), the variable name (without ``$``), the
+    decoded string or the literal's source.  ``prefix`` is True when the token was read where an operand
+    was expected (this is what makes ``/`` a regex and ``and`` a field name).
+    """
+
+    kind: str
+    text: str
+    start: int
+    end: int
+    prefix: bool
+    quoted: bool = False
+
+
+class _LexError(Exception):
+    def __init__(self, code: str, message: str, position: int) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.position = position
+
+
+_OPERATOR_CHARS: Final = frozenset(".[]{}(),@#;:?+-*/%|=<>^&!~")
+_TWO_CHAR_OPERATORS: Final = frozenset({"..", ":=", "!=", ">=", "<=", "**", "~>", "??", "?:"})
+_INFIX_WORDS: Final = frozenset({"and", "or", "in"})
+_VALUE_WORDS: Final = frozenset({"true", "false", "null"})
+_LAMBDA_WORDS: Final = frozenset({"function", "λ"})
+_OPERAND_OPERATORS: Final = frozenset({"*", "**", "%", "?"})  # operands when read in prefix position
+_NUMBER: Final = re.compile(r"(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[Ee][-+]?[0-9]+)?")
+_ESCAPES: Final = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def _tokenize(text: str) -> list[_Token]:
+    """Split ``text`` into tokens the way JSONata 2.0.6's lexer does (ending with an ``end`` token)."""
+    tokens: list[_Token] = []
+    pos, n = 0, len(text)
+    expect_operand = True
+    while True:
+        while pos < n and text[pos].isspace():
+            pos += 1
+        if pos < n and text.startswith("/*", pos):
+            close = text.find("*/", pos + 2)
+            if close < 0:
+                raise _LexError("S0106", "Comment has no closing tag", pos)
+            pos = close + 2
+            continue
+        if pos >= n:
+            tokens.append(_Token("end", "", n, n, expect_operand))
+            return tokens
+        ch = text[pos]
+        start = pos
+        if ch == "/" and expect_operand:
+            pos = _scan_regex(text, pos)
+            tokens.append(_Token("regex", text[start:pos], start, pos, True))
+            expect_operand = False
+            continue
+        if text[pos : pos + 2] in _TWO_CHAR_OPERATORS:
+            op = text[pos : pos + 2]
+            pos += 2
+            tokens.append(_Token("op", op, start, pos, expect_operand))
+            expect_operand = True
+            continue
+        if ch in _OPERATOR_CHARS:
+            if ch in "!~":
+                raise _LexError("S0204", f"Unknown operator: {json.dumps(ch)}", pos)
+            pos += 1
+            tokens.append(_Token("op", ch, start, pos, expect_operand))
+            # an operator follows a closing bracket or an operand-like one (wildcard, placeholder)
+            expect_operand = not (ch in ")]}" or (ch in _OPERAND_OPERATORS and expect_operand))
+            continue
+        if ch in "\"'":
+            value, pos = _scan_string(text, pos)
+            tokens.append(_Token("str", value, start, pos, expect_operand))
+            expect_operand = False
+            continue
+        if ch == "`":
+            close = text.find("`", pos + 1)
+            if close < 0:
+                raise _LexError("S0105", "Quoted property name must be terminated with a backquote (`)", pos)
+            pos = close + 1
+            tokens.append(_Token("name", text[start + 1 : close], start, pos, expect_operand, quoted=True))
+            expect_operand = False
+            continue
+        match = _NUMBER.match(text, pos) if ch.isdigit() else None
+        if match is not None:
+            pos = match.end()
+            if math.isinf(float(match.group())):
+                raise _LexError("S0102", f"Number out of range: {match.group()}", start)
+            tokens.append(_Token("num", match.group(), start, pos, expect_operand))
+            expect_operand = False
+            continue
+        if ch == "$":
+            pos = _scan_name(text, pos + 1)
+            tokens.append(_Token("var", text[start + 1 : pos], start, pos, expect_operand))
+            expect_operand = False
+            continue
+        pos = _scan_name(text, pos)
+        word = text[start:pos]
+        if word in _INFIX_WORDS and not expect_operand:
+            tokens.append(_Token("op", word, start, pos, False))
+            expect_operand = True
+        elif word in _VALUE_WORDS:
+            tokens.append(_Token("value", word, start, pos, expect_operand))
+            expect_operand = False
+        elif word in _LAMBDA_WORDS and expect_operand:
+            tokens.append(_Token("name", word, start, pos, True))
+            expect_operand = True
+        else:
+            tokens.append(_Token("name", word, start, pos, expect_operand))
+            expect_operand = False
+
+
+def _scan_name(text: str, pos: int) -> int:
+    n = len(text)
+    while pos < n and not text[pos].isspace() and text[pos] not in _OPERATOR_CHARS:
+        pos += 1
+    return pos
+
+
+def _scan_string(text: str, pos: int) -> tuple[str, int]:
+    quote, start, n = text[pos], pos, len(text)
+    pos += 1
+    out: list[str] = []
+    while pos < n:
+        ch = text[pos]
+        if ch == quote:
+            return "".join(out), pos + 1
+        if ch == "\\":
+            nxt = text[pos + 1 : pos + 2]
+            if nxt in _ESCAPES:
+                out.append(_ESCAPES[nxt])
+                pos += 2
+                continue
+            if nxt == "u":
+                digits = text[pos + 2 : pos + 6]
+                if len(digits) == 4 and all(c in "0123456789abcdefABCDEF" for c in digits):
+                    out.append(chr(int(digits, 16)))
+                    pos += 6
+                    continue
+                raise _LexError("S0104", "The escape sequence \\u must be followed by 4 hex digits", pos)
+            raise _LexError("S0103", f"Unsupported escape sequence: \\{nxt}", pos)
+        out.append(ch)
+        pos += 1
+    raise _LexError("S0101", "String literal must be terminated by a matching quote", start)
+
+
+def _scan_regex(text: str, pos: int) -> int:
+    """Position just after the regex literal starting at ``pos`` (its flags included)."""
+    start, n, depth = pos, len(text), 0
+    pos += 1
+    while pos < n:
+        ch = text[pos]
+        escaped = _odd_backslashes_before(text, pos)
+        if ch == "/" and depth == 0 and not escaped:
+            if pos == start + 1:
+                raise _LexError("S0301", "Empty regular expressions are not allowed", start)
+            pos += 1
+            while pos < n and text[pos] in "im":
+                pos += 1
+            return pos
+        if ch in "([{" and text[pos - 1] != "\\":
+            depth += 1
+        elif ch in ")]}" and text[pos - 1] != "\\":
+            depth -= 1
+        pos += 1
+    raise _LexError("S0302", "No terminating / in regular expression", start)
+
+
+def _odd_backslashes_before(text: str, pos: int) -> bool:
+    count = 0
+    while pos - count - 1 >= 0 and text[pos - count - 1] == "\\":
+        count += 1
+    return count % 2 == 1
+
+
+# ============================================================================ static analysis
+
+
+class _Scope:
+    """A JSONata frame: the root, a ``( ... )`` block or a lambda body."""
+
+    __slots__ = ("all_bound", "committed", "is_lambda", "parent")
+
+    def __init__(self, parent: _Scope | None, is_lambda: bool = False) -> None:
+        self.parent = parent
+        self.is_lambda = is_lambda
+        self.committed: set[str] = set()  # bound by the point the scan has reached
+        self.all_bound: set[str] = set()  # bound anywhere in the frame (what a lambda sees when called)
+
+
+class _Level:
+    """An open bracket, or the whole expression (``root``)."""
+
+    __slots__ = ("kind", "pending", "scope")
+
+    def __init__(self, kind: str, scope: _Scope) -> None:
+        self.kind = kind  # root, block, call, params, lambda, array, filter, object
+        self.scope = scope  # the frame expressions inside this bracket run in
+        self.pending: list[str] = []  # ``$x :=`` seen; bound once the right-hand side ends
+
+
+@dataclass(frozen=True)
+class _Analysis:
+    free: frozenset[str]  # free variable reads (builtins excluded)
+    states_fields: frozenset[str]
+    names: frozenset[str]  # every ``$name`` in the text (what may need binding)
+    called: tuple[str, ...]  # built-in functions called (for error messages)
+    may_yield_function: bool
+    simple_path: tuple[str, tuple[str, ...]] | None  # ``$var.a.b`` shape: (var, steps)
+
+
+def _analyse(tokens: list[_Token]) -> _Analysis:
+    """Free variables and other facts about a tokenized expression (assumed syntactically valid)."""
+    root = _Scope(None)
+    levels = [_Level("root", root)]
+    deferred: list[tuple[str, int, list[_Scope]]] = []
+    free_reads: list[tuple[str, int]] = []
+    bound_anywhere: set[str] = set()
+    called: list[str] = []
+    may_yield_function = False
+    lambda_pending: _Scope | None = None  # parameters read, body not opened yet
+    i, count = 0, len(tokens)
+
+    def commit(level: _Level) -> None:
+        level.scope.committed.update(level.pending)
+        level.pending.clear()
+
+    def read(name: str, index: int) -> None:
+        scope: _Scope | None = levels[-1].scope
+        lazy: list[_Scope] = []
+        crossed = False
+        while scope is not None:
+            if not crossed and name in scope.committed:
+                return
+            if crossed:
+                lazy.append(scope)
+            if scope.is_lambda:
+                crossed = True
+            scope = scope.parent
+        if lazy:
+            deferred.append((name, index, lazy))
+        else:
+            free_reads.append((name, index))
+
+    while i < count:
+        tok = tokens[i]
+        prev = tokens[i - 1] if i > 0 else None
+        nxt = tokens[i + 1] if i + 1 < count else tokens[-1]
+        level = levels[-1]
+        if tok.kind == "var":
+            if level.kind == "params" or (prev is not None and prev.kind == "op" and prev.text in ("@", "#")):
+                level.scope.committed.add(tok.text)
+                level.scope.all_bound.add(tok.text)
+                bound_anywhere.add(tok.text)
+            elif nxt.kind == "op" and nxt.text == ":=":
+                level.pending.append(tok.text)
+                level.scope.all_bound.add(tok.text)
+                bound_anywhere.add(tok.text)
+            else:
+                read(tok.text, i)
+                if (nxt.kind == "op" and nxt.text == "(") or (prev is not None and prev.text == "~>"):
+                    called.append(tok.text)
+        elif tok.kind == "name" and tok.prefix and not tok.quoted and tok.text in _LAMBDA_WORDS:
+            may_yield_function = True
+        elif tok.kind == "op":
+            op = tok.text
+            if op == "(":
+                if prev is not None and prev.kind == "name" and prev.prefix and prev.text in _LAMBDA_WORDS:
+                    levels.append(_Level("params", _Scope(level.scope, is_lambda=True)))
+                elif not tok.prefix or (prev is not None and prev.text == "^"):
+                    levels.append(_Level("call", level.scope))
+                else:
+                    levels.append(_Level("block", _Scope(level.scope)))
+            elif op == "[":
+                levels.append(_Level("array" if tok.prefix else "filter", level.scope))
+            elif op == "{":
+                if lambda_pending is not None:
+                    levels.append(_Level("lambda", lambda_pending))
+                    lambda_pending = None
+                else:
+                    levels.append(_Level("object", level.scope))
+            elif op in ")]}":
+                commit(level)
+                if len(levels) > 1:
+                    levels.pop()
+                if level.kind == "params":
+                    lambda_pending = level.scope
+                    if nxt.kind == "op" and nxt.text == "<":
+                        i = _skip_signature(tokens, i + 1)
+                        continue
+            elif op in (";", ","):
+                commit(level)
+            elif op == "?" and tok.prefix:
+                may_yield_function = True  # a partial application placeholder
+        i += 1
+    for level in levels:
+        commit(level)
+
+    free = {name for name, _ in free_reads}
+    for name, index, scopes in deferred:
+        if not any(name in scope.all_bound for scope in scopes):
+            free.add(name)
+            free_reads.append((name, index))
+    free_reads.sort(key=lambda item: item[1])
+
+    fields: set[str] = set()
+    for name, index in free_reads:
+        if name != "states":
+            continue
+        dot = tokens[index + 1]
+        step = tokens[index + 2] if index + 2 < count else tokens[-1]
+        if dot.kind == "op" and dot.text == "." and step.kind in ("name", "str"):
+            fields.add(step.text)
+        else:
+            fields.add("*")
+
+    names = frozenset(tok.text for tok in tokens if tok.kind == "var")
+    for tok, nxt in itertools.pairwise(tokens):
+        if tok.kind == "var" and not (nxt.kind == "op" and nxt.text == "("):
+            if tok.text in BUILTIN_FUNCTIONS or tok.text in bound_anywhere:
+                may_yield_function = True
+
+    return _Analysis(
+        free=frozenset(free - BUILTIN_FUNCTIONS - {"", "$"}),
+        states_fields=frozenset(fields),
+        names=names,
+        called=tuple(dict.fromkeys(n for n in called if n in BUILTIN_FUNCTIONS and n not in bound_anywhere)),
+        may_yield_function=may_yield_function,
+        simple_path=_simple_path(tokens),
+    )
+
+
+def _skip_signature(tokens: list[_Token], i: int) -> int:
+    """Index of the token after the function signature ``<...>`` that starts at ``tokens[i]``."""
+    depth = 0
+    while i < len(tokens) and tokens[i].kind != "end":
+        tok = tokens[i]
+        if tok.kind == "op" and tok.text == "<":
+            depth += 1
+        elif tok.kind == "op" and tok.text == ">":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        elif tok.kind == "op" and tok.text == "{":
+            return i
+        i += 1
+    return i
+
+
+def _simple_path(tokens: list[_Token]) -> tuple[str, tuple[str, ...]] | None:
+    """``(var, (step, ...))`` when the expression is ``$var`` followed only by ``.name`` steps."""
+    body = tokens[:-1]
+    if not body or body[0].kind != "var" or body[0].text in ("", "$") or len(body) % 2 != 1:
+        return None
+    steps = []
+    for dot, name in zip(body[1::2], body[2::2]):
+        if not (dot.kind == "op" and dot.text == "." and name.kind == "name"):
+            return None
+        if not name.quoted and name.text in _LAMBDA_WORDS:
+            return None
+        steps.append(name.text)
+    return body[0].text, tuple(steps)
+
+
+def _check_dialect(tokens: list[_Token]) -> None:
+    """Reject what jsonatapy accepts but JSONata 2.0.6 (AWS) does not."""
+    in_signature = 0
+    for prev, tok in zip([None, *tokens], tokens):
+        if tok.kind != "op":
+            continue
+        if (
+            tok.text == "<"
+            and prev is not None
+            and prev.kind == "op"
+            and prev.text == ")"
+            and not in_signature
+        ):
+            in_signature = 1 if _closes_params(tokens, prev) else 0
+            continue
+        if in_signature:
+            if tok.text == "<":
+                in_signature += 1
+            elif tok.text == ">":
+                in_signature -= 1
+            continue
+        if tok.text in ("??", "?:"):
+            # 2.0.6 reads these as two tokens; its parser stops at the second one.
+            second = tok.text[1]
+            raise _LexError(
+                "S0211", f"The symbol {json.dumps(second)} cannot be used as a unary operator", tok.start + 1
+            )
+        if tok.text == ":=" and (prev is None or prev.kind != "var"):
+            raise _LexError("S0212", "The left side of := must be a variable name (start with $)", tok.start)
+
+
+def _closes_params(tokens: list[_Token], close: _Token) -> bool:
+    """Whether the ``)`` token ``close`` ends a lambda's parameter list."""
+    index = tokens.index(close)
+    depth = 0
+    for j in range(index, -1, -1):
+        tok = tokens[j]
+        if tok.kind == "op" and tok.text == ")":
+            depth += 1
+        elif tok.kind == "op" and tok.text == "(":
+            depth -= 1
+            if depth == 0:
+                before = tokens[j - 1] if j > 0 else None
+                return before is not None and before.kind == "name" and before.text in _LAMBDA_WORDS
+    return False
+
+
+# ============================================================================ AWS's functions
+
+_UNDEFINED_MARK: Final = "\u0000sfn-notebook:undefined\u0000"
+_HASHES: Final = {
+    "MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512",
+}  # fmt: skip
+_RANGE_LIMIT: Final = 10_000_000
+
+# Each AWS function is a JSONata lambda around a host function, so JSONata decides what is undefined:
+# the host receives which arguments exist, and returns a marker for "undefined".
+_PRELUDE: Final = {
+    "partition": (
+        "$partition := function($a, $b) { $__sfn_u($__sfn_partition([$exists($a), $exists($b)], $a, $b)) }"
+    ),
+    "range": (
+        "$range := function($a, $b, $c) "
+        "{ $__sfn_u($__sfn_range([$exists($a), $exists($b), $exists($c)], $a, $b, $c)) }"
+    ),
+    "hash": "$hash := function($a, $b) { $__sfn_u($__sfn_hash([$exists($a), $exists($b)], $a, $b)) }",
+    "random": "$random := function($a) { $__sfn_random([$exists($a)], $a) }",
+    "uuid": "$uuid := function() { $__sfn_uuid() }",
+    "parse": "$parse := function($a) { $__sfn_u($__sfn_parse([$exists($a)], $a)) }",
+    "now": "$now := function($a, $b) { $fromMillis($__sfn_millis(), $a, $b) }",
+    "millis": "$millis := function() { $__sfn_millis() }",
+}
+_PRELUDE_UNDEFINED: Final = (
+    "$__sfn_u := function($r) { $r = '\\u0000sfn-notebook:undefined\\u0000' ? $__sfn_none : $r }"
+)
+
+
+@dataclass
+class _Evaluation:
+    """Per-evaluation state the host functions read (set in a context variable)."""
+
+    rng: random.Random | None
+    now: datetime | None
+    millis: int | None = None
+    failure: JsonataError | None = None
+
+
+_CURRENT: contextvars.ContextVar[_Evaluation] = contextvars.ContextVar("sfn_notebook_jsonata_evaluation")
+
+
+class _HostFailure(Exception):
+    """Raised inside a host function; the real error waits in the current :class:`_Evaluation`."""
+
+
+def _fail(error: JsonataError) -> _HostFailure:
+    current = _CURRENT.get(None)
+    if current is not None:
+        current.failure = error
+    return _HostFailure(error.message)
+
+
+def _signature_error(function: str, argument: int) -> _HostFailure:
+    message = f'Argument {argument} of function "{function}" does not match function signature'
+    return _fail(_error("T0410", message))
+
+
+def _towards_zero(value: Any, function: str, argument: int) -> int:
+    """A numeric argument as a Java ``long``: truncated towards zero, saturated, NaN as 0."""
+    if not is_number(value):
+        raise _signature_error(function, argument)
+    if isinstance(value, int):
+        return min(max(value, _LONG_MIN), _LONG_MAX)
+    if math.isnan(value):
+        return 0
+    if math.isinf(value):
+        return _LONG_MAX if value > 0 else _LONG_MIN
+    return min(max(math.trunc(value), _LONG_MIN), _LONG_MAX)
+
+
+def java_random_double(seed: int) -> float:
+    """``new java.util.Random(seed).nextDouble()``, bit for bit (what AWS's ``$random(seed)`` returns).
+
+    >>> java_random_double(42)
+    0.7275636800328681
+    """
+    multiplier, mask = 0x5DEECE66D, (1 << 48) - 1
+    state = (seed ^ multiplier) & mask
+    state = (state * multiplier + 0xB) & mask
+    high = state >> 22  # next(26)
+    state = (state * multiplier + 0xB) & mask
+    low = state >> 21  # next(27)
+    return ((high << 27) + low) / float(1 << 53)
+
+
+def _host_partition(flags: list[bool], array: Any, size: Any) -> Any:
+    if not flags[0]:
+        return _UNDEFINED_MARK
+    if not isinstance(array, list):
+        raise _fail(_error("T0412", 'Argument 1 of function "partition" must be an array of undefined'))
+    if not array:
+        return _UNDEFINED_MARK
+    if not flags[1]:
+        return [array]
+    chunk = _towards_zero(size, "partition", 2)
+    if chunk < 0:
+        raise _fail(_error("D3137", "Second argument must be zero or greater"))
+    if chunk == 0:
+        return _UNDEFINED_MARK
+    return [array[i : i + chunk] for i in range(0, len(array), chunk)]
+
+
+def _host_range(flags: list[bool], start: Any, end: Any, step: Any) -> Any:
+    first = _towards_zero(start if flags[0] else None, "range", 1)
+    last = _towards_zero(end if flags[1] else None, "range", 2)
+    if not flags[2]:
+        return _UNDEFINED_MARK
+    stride = _towards_zero(step, "range", 3)
+    if stride == 0 or (stride > 0 and first > last) or (stride < 0 and first < last):
+        return _UNDEFINED_MARK
+    size = (last - first) // stride + 1
+    if size > _RANGE_LIMIT:
+        raise _fail(
+            _error(
+                "D2014",
+                f"The size of the sequence allocated by the range function must not exceed 1e7.  "
+                f"Attempted to allocate {size}.",
+            )
+        )
+    values = [first + k * stride for k in range(size)]
+    return values[0] if len(values) == 1 else values
+
+
+def _host_hash(flags: list[bool], data: Any, algorithm: Any) -> Any:
+    if not isinstance(data, str) or not flags[0]:
+        raise _signature_error("hash", 1)
+    if not flags[1]:
+        return _UNDEFINED_MARK
+    if not isinstance(algorithm, str):
+        raise _signature_error("hash", 2)
+    name = _HASHES.get(algorithm)
+    if name is None:
+        allowed = "SHA-1, SHA-384, SHA-256, SHA-512, MD5"
+        raise _fail(_error("D3137", f"Hash algorithm '{algorithm}' must be one of {allowed}"))
+    return hashlib.new(name, data.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _host_random(flags: list[bool], seed: Any) -> float:
+    if flags[0]:
+        return java_random_double(_towards_zero(seed, "random", 1))
+    current = _CURRENT.get(None)
+    generator = current.rng if current is not None and current.rng is not None else random
+    return generator.random()
+
+
+def _host_uuid() -> str:
+    current = _CURRENT.get(None)
+    generator = current.rng if current is not None and current.rng is not None else random
+    bits = generator.getrandbits(128)
+    return str(uuid.UUID(int=bits, version=4))
+
+
+def _host_parse(flags: list[bool], text: Any) -> Any:
+    if not flags[0]:
+        return _UNDEFINED_MARK
+    if not isinstance(text, str):
+        raise _signature_error("parse", 1)
+    try:
+        value = json.loads(
+            text,
+            object_pairs_hook=_no_duplicate_keys,
+            parse_constant=_no_constant,
+            parse_float=_finite_float,
+            parse_int=_json_integer,
+        )
+    except (ValueError, RecursionError):
+        raise _fail(_error("D3137", "Invalid JSON")) from None
+    return _to_library(value)
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise ValueError("duplicate key")
+    return obj
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
+def _json_integer(text: str) -> int | float:
+    """A JSON integer as AWS reads it: exact while it fits a Java ``long``, a double beyond."""
+    value = int(text)
+    return value if _LONG_MIN <= value <= _LONG_MAX else _finite_float(text)
+
+
+def _host_millis() -> int:
+    current = _CURRENT.get(None)
+    if current is None:
+        return int(datetime.now(timezone.utc).timestamp() * 1000)
+    if current.millis is None:
+        moment = current.now if current.now is not None else datetime.now(timezone.utc)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        current.millis = int(moment.timestamp() * 1000)  # one timestamp per evaluation, as JSONata's $now
+    return current.millis
+
+
+def _host_reject_eval(*_args: Any) -> Any:
+    raise _fail(_error("T1006", "Attempted to invoke a non-function"))
+
+
+_HOSTS: Final[dict[str, Callable[..., Any]]] = {
+    "__sfn_partition": _host_partition,
+    "__sfn_range": _host_range,
+    "__sfn_hash": _host_hash,
+    "__sfn_random": _host_random,
+    "__sfn_uuid": _host_uuid,
+    "__sfn_parse": _host_parse,
+    "__sfn_millis": _host_millis,
+}
+
+
+# ============================================================================ values
+
+
+def _to_library(value: Any) -> Any:
+    """``value`` with integers beyond a Java ``long`` turned into doubles (what AWS reads them as)."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return value if _LONG_MIN <= value <= _LONG_MAX else float(value)
+    if isinstance(value, list):
+        return [_to_library(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _to_library(v) for k, v in value.items()}
+    return value
+
+
+def _number(value: float) -> Any:
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    if value.is_integer() and -(2.0**63) < value < 2.0**63:
+        return int(value)
+    return value
+
+
+def _finish(value: Any, nulls: list[bool]) -> Any:
+    """Fix numbers in place in a fresh library result; ``nulls`` records whether a ``None`` was seen."""
+    if isinstance(value, float):
+        return _number(value)
+    if value is None:
+        nulls[0] = True
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            value[i] = _finish(item, nulls)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            value[key] = _finish(item, nulls)
+    return value
+
+
+def _copy_json(value: Any) -> Any:
+    """A copy of a caller's JSON value, with numbers as JSONata hands them back."""
+    if isinstance(value, dict):
+        return {k: _copy_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy_json(v) for v in value]
+    if isinstance(value, float):
+        return _number(value)
+    if isinstance(value, int) and not isinstance(value, bool) and not _LONG_MIN <= value <= _LONG_MAX:
+        return _number(float(value))
+    return value
+
+
+def _functions_inside(value: Any, shadow: Any) -> bool:
+    """Whether the library result ``value`` holds a function where its JSON rendering ``shadow`` has one.
+
+    jsonatapy returns ``None`` for a function and renders it as ``""`` in JSON text.
+    """
+    if value is None:
+        return shadow == ""
+    if isinstance(value, list) and isinstance(shadow, list) and len(value) == len(shadow):
+        return any(_functions_inside(v, s) for v, s in zip(value, shadow))
+    if isinstance(value, dict) and isinstance(shadow, dict):
+        return any(_functions_inside(v, shadow.get(k)) for k, v in value.items() if k in shadow)
+    return False
+
+
+# ============================================================================ library messages
+
+_TOKEN_NAMES: Final = {
+    "LeftParen": "(", "RightParen": ")", "LeftBracket": "[", "RightBracket": "]", "LeftBrace": "{",
+    "RightBrace": "}", "Comma": ",", "Semicolon": ";", "Colon": ":", "Dot": ".", "DotDot": "..",
+    "Plus": "+", "Minus": "-", "Star": "*", "StarStar": "**", "Slash": "/", "Percent": "%",
+    "Equal": "=", "NotEqual": "!=", "LessThan": "<", "LessThanOrEqual": "<=", "GreaterThan": ">",
+    "GreaterThanOrEqual": ">=", "Ampersand": "&", "At": "@", "Hash": "#", "Caret": "^", "Pipe": "|",
+    "Question": "?", "QuestionQuestion": "??", "QuestionColon": "?:", "ColonEqual": ":=",
+    "TildeArrow": "~>", "True": "true", "False": "false", "Null": "null", "And": "and", "Or": "or",
+    "In": "in",
+}  # fmt: skip
+_TOKEN_REPR: Final = re.compile(
+    r"\b(Identifier|String|Number|Variable|ParentVariable|Function|Regex)\((.*?)\)|\b([A-Z][A-Za-z]+)\b"
+)
+_LIBRARY_ERROR: Final = re.compile(r"(?:Parse error: )?(?:Invalid syntax: )?([A-Z]\d{4}): (.*)", re.S)
+_TYPE_PLURALS: Final = {
+    "Number": "numbers", "String": "strings", "Boolean": "booleans", "Object": "objects", "Array": "arrays",
+    "Function": "functions", "Null": "nulls",
+}  # fmt: skip
+_CODELESS: Final = frozenset({"D3010", "U1001", "D1012"})  # AWS prints these without their code
+# jsonata-js's wording where jsonatapy words things differently and no detail is lost.
+_FIXED_MESSAGES: Final = {
+    "D1002": "Cannot negate a non-numeric value",
+    "D1012": "Expression evaluation timeout: Check for infinite loop",
+    "D2014": "The size of the sequence allocated by the range operator (..) must not exceed 1e7",
+    "D3010": "Second argument of replace function cannot be an empty string",
+    "D3011": "Fourth argument of replace function must evaluate to a positive number",
+    "D3020": "Third argument of split function must evaluate to a positive number",
+    "D3040": "Third argument of match function must evaluate to a positive number",
+    "T1006": "Attempted to invoke a non-function",
+    "T2003": "The left side of the range operator (..) must evaluate to an integer",
+    "T2004": "The right side of the range operator (..) must evaluate to an integer",
+    "T2006": "The right side of the function application operator ~> must be a function",
+    "U1001": "Stack overflow error: Check for non-terminating recursive function.  "
+    "Consider rewriting as tail-recursive.",
+}
+
+
+def _readable_token(match: re.Match[str]) -> str:
+    kind, payload, bare = match.group(1), match.group(2), match.group(3)
+    if bare is not None:
+        return json.dumps(_TOKEN_NAMES[bare]) if bare in _TOKEN_NAMES else bare
+    if kind == "Number":
+        try:
+            return dumps(_number(float(payload)))
+        except ValueError:
+            return payload
+    if kind in ("String", "Identifier", "Function"):
+        try:
+            return json.dumps(json.loads(payload))
+        except ValueError:
+            return payload
+    if kind == "Variable":
+        return json.dumps("$" + payload.strip('"'))
+    if kind == "ParentVariable":
+        return json.dumps("$$")
+    return match.group(0)
+
+
+def _syntax_message(code: str, text: str) -> str:
+    if code in ("S0201", "S0202", "S0203", "S0211"):
+        return _TOKEN_REPR.sub(_readable_token, text)
+    if code == "S0217":
+        return "The object representing the 'parent' cannot be derived from this expression"
+    return text
+
+
+def _runtime_message(code: str, text: str, called: tuple[str, ...]) -> str:
+    if code in _FIXED_MESSAGES:
+        return _FIXED_MESSAGES[code]
+    function = called[0] if len(called) == 1 else None
+    if code == "T0410":
+        match = re.match(r"(\w+)\(\) takes no arguments", text)
+        if match:
+            function, index = match.group(1), 1
+        else:
+            numbers = [int(n) for n in re.findall(r"\d+", text)]
+            if text.startswith("Argument count mismatch") and len(numbers) == 2:
+                index = numbers[0] + 1 if numbers[1] > numbers[0] else numbers[1] + 1
+            else:
+                index = numbers[0] if numbers else 1
+        name = f' "{function}"' if function else ""
+        return f"Argument {index} of function{name} does not match function signature"
+    if code == "T0411":
+        name = f' "{function}"' if function else ""
+        return f"Context value is not a compatible type with argument 1 of function{name}"
+    if code == "T0412":
+        match = re.match(r"Argument (\d+) must be an array of (\w+)", text)
+        if match:
+            kind = _TYPE_PLURALS.get(match.group(2), match.group(2).lower())
+            name = f' "{function}"' if function else ""
+            return f"Argument {match.group(1)} of function{name} must be an array of {json.dumps(kind)}"
+    if code in ("T2001", "T2002"):
+        return re.sub(r"the (\S+) operator", lambda m: f"the {json.dumps(m.group(1))} operator", text)
+    if code == "T2009":
+        match = re.search(r'operator ("[^"]*")', text)
+        operator = f" {match.group(1)}" if match else ""
+        return f"The values either side of the operator{operator} must be of the same data type"
+    if code == "D3030":
+        match = re.match(r"Cannot convert '(.*)' to number", text, re.S)
+        if match:
+            return f"Unable to cast value to a number: {json.dumps(match.group(1))}"
+    if code == "D3100":
+        match = re.search(r"got (-?\d+)", text)
+        if match:
+            given = match.group(1)
+            return f"The radix of the formatBase function must be between 2 and 36.  It was given {given}"
+    if code == "D3130":
+        start = json.dumps(text)
+        return f"Formatting or parsing an integer as a sequence starting with {start} is not supported " + (
+            "by this implementation"
+        )
+    if code == "D3138":
+        return "The $single() function expected exactly 1 matching result.  Instead it matched more."
+    return text
+
+
+def _runtime_error(exc: BaseException, called: tuple[str, ...]) -> JsonataError:
+    text = str(exc)
+    match = _LIBRARY_ERROR.match(text)
+    if match is None:
+        return JsonataError("", text)
+    code = match.group(1)
+    message = _runtime_message(code, match.group(2).strip(), called)
+    return _error(code, message, with_code=code not in _CODELESS)
+
+
+# ============================================================================ compiling
+
+
+def compile_jsonata(expression_text: str) -> JsonataExpression:
+    """Parse ``expression_text`` (the text inside ``{% %}``) once, for many evaluations.
+
+    Raises :class:`~sfn_notebook.errors.PathError` for a syntax error.  The message starts with the
+    JSONata code; ``position`` is the 0-based offset of the offending token in ``expression_text``
+    (its length when the expression ends too early).
+
+    >>> compile_jsonata("$states.input.a +")
+    Traceback (most recent call last):
+      ...
+    sfn_notebook.errors.PathError: S0207: Unexpected end of expression: '$states.input.a +'
+      $states.input.a +
+                       ^
+    """
+    import jsonatapy
+
+    try:
+        tokens = _tokenize(expression_text)
+        _check_dialect(tokens)
+    except _LexError as exc:
+        raise PathError(f"{exc.code}: {exc.message}", expression_text, exc.position) from None
+    try:
+        checked = jsonatapy.compile(expression_text)
+    except ValueError as exc:
+        raise _syntax_error(jsonatapy, expression_text, tokens, str(exc)) from None
+    analysis = _analyse(tokens)
+    prelude = [_PRELUDE[name] for name in _PRELUDE if name in analysis.names]
+    if prelude:
+        source = "(" + "; ".join([_PRELUDE_UNDEFINED, *prelude]) + ";\n(" + expression_text + "\n))"
+        compiled = jsonatapy.compile(source)
+        for host, function in _HOSTS.items():
+            if f"${host}(" in source:
+                compiled.register(host, function)
+    else:
+        compiled = checked
+    if "eval" in analysis.names:
+        compiled.register_override("eval", _host_reject_eval)
+    return JsonataExpression(expression_text, compiled, analysis, bool(prelude) or "eval" in analysis.names)
+
+
+def _syntax_error(library: Any, text: str, tokens: list[_Token], message: str) -> PathError:
+    match = _LIBRARY_ERROR.match(message)
+    if match is None:
+        detail = message.removeprefix("Parse error: ")
+        return PathError(detail, text, None)
+    code = match.group(1)
+    detail = f"{code}: {_syntax_message(code, match.group(2).strip())}"
+    if code in ("S0207", "S0203"):
+        return PathError(detail, text, len(text))
+    # The library gives no position: the offending token is the first one whose prefix already fails
+    # with this code (and not merely because the prefix ends early).
+    for tok in tokens[:-1]:
+        try:
+            library.compile(text[: tok.end])
+        except ValueError as exc:
+            found = _LIBRARY_ERROR.match(str(exc))
+            if found is not None and found.group(1) == code:
+                return PathError(detail, text, tok.start)
+    return PathError(detail, text, None)
+
+
+# ============================================================================ expressions
+
+
+class JsonataExpression:
+    """A compiled JSONata expression (see :func:`compile_jsonata`)."""
+
+    __slots__ = ("_analysis", "_compiled", "_hosted", "source")
+
+    def __init__(self, source: str, compiled: Any, analysis: _Analysis, hosted: bool) -> None:
+        self.source = source
+        self._compiled = compiled
+        self._analysis = analysis
+        self._hosted = hosted  # calls back into Python (AWS's functions, $eval)
+
+    def __repr__(self) -> str:
+        return f"JsonataExpression({self.source!r})"
+
+    def variables(self) -> frozenset[str]:
+        """Names of the ``$variables`` the expression reads and does not bind itself.
+
+        Built-in function names are left out; ``states`` is in when ``$states`` is read.
+
+        >>> sorted(compile_jsonata("($x := 1; $x + $y + $sum([$z]))").variables())
+        ['y', 'z']
+        """
+        return self._analysis.free
+
+    def uses_states_fields(self) -> frozenset[str]:
+        """The ``$states.<field>`` names read (``input``, ``context``, ``result``, ``errorOutput``).
+
+        ``"*"`` is in the set when ``$states`` is used whole (``$states``, ``$states[...]``,
+        ``$keys($states)``), since any field may then be read.
+
+        >>> sorted(compile_jsonata("$states.input.a & $states.context.State.Name").uses_states_fields())
+        ['context', 'input']
+        """
+        return self._analysis.states_fields
+
+    def evaluate(
+        self,
+        states: Mapping[str, Any],
+        variables: VariableLookup,
+        rng: random.Random | None = None,
+        *,
+        now: datetime | None = None,
+    ) -> Any:
+        """The expression's JSON value, or :data:`UNDEFINED_RESULT`.
+
+        ``states`` is bound to ``$states``; ``variables`` (only looked up by name, with ``in`` and
+        ``[]``) supplies the workflow variables.  ``rng`` feeds unseeded ``$random()`` and ``$uuid()``
+        so runs can be reproduced; ``now`` fixes ``$now()`` and ``$millis()`` (naive means UTC).
+        Raises :class:`JsonataError`.
+        """
+        analysis = self._analysis
+        if analysis.simple_path is not None:
+            value = self._lookup(states, variables)
+            if value is not _UNANSWERED:
+                return value
+        bindings: dict[str, Any] = {}
+        for name in analysis.names:
+            if name == "states":
+                bindings[name] = self._states_binding(states)
+            elif name in variables:
+                bindings[name] = variables[name]
+        if not self._hosted:
+            return self._evaluate(bindings, None)
+        generator = rng
+        if generator is None and analysis.names & {"random", "uuid"}:
+            generator = random.Random()
+        token = _CURRENT.set(_Evaluation(generator, now))
+        try:
+            return self._evaluate(bindings, generator if analysis.names & {"random", "uuid"} else None)
+        finally:
+            _CURRENT.reset(token)
+
+    # -------------------------------------------------------------------- internals
+
+    def _evaluate(self, bindings: dict[str, Any], generator: random.Random | None) -> Any:
+        """Run the library; ``generator`` is rewound for a second run so both draw the same numbers."""
+        rewind = _Rewind(generator)
+        try:
+            value = self._run(bindings)
+        except OverflowError:  # an integer beyond 64 bits: AWS reads it as a double
+            bindings = _to_library(bindings)
+            rewind.back()
+            value = self._run(bindings)
+        nulls = [False]
+        value = _finish(value, nulls)
+        if nulls[0] and (value is None or self._analysis.may_yield_function):
+            with rewind.replay():
+                value = self._disambiguate(value, bindings)
+        return value
+
+    def _run(self, bindings: dict[str, Any]) -> Any:
+        try:
+            return self._compiled.evaluate(None, bindings, timeout=EVALUATION_TIMEOUT_MS)
+        except ValueError as exc:
+            raise self._translate(exc) from None
+
+    def _translate(self, exc: ValueError) -> JsonataError:
+        current = _CURRENT.get(None)
+        failure = current.failure if current is not None else None
+        if failure is not None and str(exc).startswith("host function raised"):
+            return failure
+        return _runtime_error(exc, self._analysis.called)
+
+    def _disambiguate(self, value: Any, bindings: dict[str, Any]) -> Any:
+        """Tell JSON null from undefined and from functions, which the library all returns as ``None``."""
+        current = _CURRENT.get(None)
+        if current is not None:
+            current.failure = None
+        try:
+            text = self._compiled.evaluate_json_or_none(None, bindings, timeout=EVALUATION_TIMEOUT_MS)
+        except ValueError as exc:
+            raise self._translate(exc) from None
+        if text is None:
+            return UNDEFINED_RESULT
+        if _functions_inside(value, json.loads(text)):
+            raise JsonataError("UNSUPPORTED_RESULT", "returned an unsupported result type")
+        return value
+
+    def _states_binding(self, states: Mapping[str, Any]) -> Any:
+        fields = self._analysis.states_fields
+        if "*" in fields or not fields:
+            return states if isinstance(states, dict) else dict(states)
+        return {name: states[name] for name in fields if name in states}
+
+    def _lookup(self, states: Mapping[str, Any], variables: VariableLookup) -> Any:
+        """Answer ``$var.a.b`` in Python, or :data:`_UNANSWERED` when JSONata's own rules are needed."""
+        assert self._analysis.simple_path is not None
+        name, steps = self._analysis.simple_path
+        if name == "states":
+            value: Any = states
+        elif name in variables:
+            value = variables[name]
+        elif name in BUILTIN_FUNCTIONS:
+            return _UNANSWERED
+        else:
+            return UNDEFINED_RESULT
+        for step in steps:
+            if isinstance(value, list):
+                return _UNANSWERED  # a path over an array maps and flattens
+            if not isinstance(value, Mapping) or step not in value:
+                return UNDEFINED_RESULT
+            value = value[step]
+        return _copy_json(value)
+
+
+_UNANSWERED: Final = object()
+
+
+class _Rewind:
+    """Remembers a generator's state so a second evaluation draws the same numbers as the first."""
+
+    __slots__ = ("_generator", "_saved")
+
+    def __init__(self, generator: random.Random | None) -> None:
+        self._generator = generator
+        self._saved = generator.getstate() if generator is not None else None
+
+    def back(self) -> None:
+        if self._generator is not None and self._saved is not None:
+            self._generator.setstate(self._saved)
+
+    @contextlib.contextmanager
+    def replay(self) -> Iterator[None]:
+        """Run the block from the saved state, then put the generator back where it was."""
+        if self._generator is None:
+            yield
+            return
+        after = self._generator.getstate()
+        self.back()
+        try:
+            yield
+        finally:
+            self._generator.setstate(after)
