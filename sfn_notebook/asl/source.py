@@ -610,7 +610,7 @@ _CORE_NON_FINITE = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
 _SCALAR_START: Final = frozenset("-+.0123456789~nNtTfF")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
-# Aliases may expand a document to at most this many nodes more than ten times its own size.
+# Through aliases, a YAML document may expand to ten times its own number of nodes plus this many.
 _ALIAS_BUDGET: Final = 100_000
 
 
