@@ -265,6 +265,34 @@ class LocalExecution(Execution):
                 raise ValueError(f"no task is waiting for the token {token[:16]}...") from None
         return self
 
+    def subscribe(self, callback: Callable[[LocalExecution, int], None]) -> None:
+        """Call ``callback(execution, event_id)`` for every new history event (from the running thread)."""
+        self._listeners.append(callback)
+        run = self._run
+        if run.listener is None:
+            run.listener = lambda _run, event_id: self._notify(event_id)
+
+    def _notify(self, event_id: int) -> None:
+        for callback in list(self._listeners):
+            callback(self, event_id)
+
+    def live(self) -> Any:
+        """A widget showing this run's progress as it happens (for :meth:`StateMachine.start`)."""
+        widget = getattr(self, "_live", None)
+        if widget is None:
+            from .notebook.widgets import LiveProgress
+
+            widget = self._live = LiveProgress(self)
+        return widget
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        if self._thread is not None and self._thread.is_alive():
+            try:
+                return self.live()._repr_mimebundle_(include=include, exclude=exclude)  # type: ignore[no-any-return]
+            except Exception:  # outside a notebook: fall back to the static view
+                pass
+        return super()._repr_mimebundle_(include, exclude)
+
     def _drive_in_background(self) -> None:
         def work() -> None:
             with self._lock:

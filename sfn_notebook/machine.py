@@ -222,7 +222,7 @@ class StateMachine:
         )
         execution = LocalExecution(run, self)
         if progress is not None:
-            run.listener = lambda _run, event_id: progress(execution, event_id)
+            execution.subscribe(progress)
         run.start()
         return execution
 

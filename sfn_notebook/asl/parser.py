@@ -1225,9 +1225,10 @@ def parse_machine(source: Source) -> tuple[m.Machine | None, list[Diagnostic]]:
 
 
 def _check_variables(ctx: _Ctx) -> None:
+    # AWS accepts such definitions and fails at run time, so this is a warning, not an error
     for name, pointer in ctx.variable_uses:
         if name not in ctx.assigned_variables:
-            ctx.error(
+            ctx.warning(
                 pointer,
                 "UNDEFINED_VARIABLE",
                 f"the variable '${name}' is never assigned in this state machine"

@@ -55,8 +55,11 @@ def runtime_error(message: str, error: str = "States.Runtime") -> StatesError:
     return StatesError(error, message, locate=True)
 
 
-def query_error(message: str) -> StatesError:
-    return runtime_error(message, "States.QueryEvaluationError")
+def query_error(message: str, location: str | None = None) -> StatesError:
+    """States.QueryEvaluationError; ``location`` is the field AWS names in the EvaluationFailed event."""
+    err = runtime_error(message, "States.QueryEvaluationError")
+    err.location = location  # type: ignore[attr-defined]
+    return err
 
 
 def apply_input_path(path: JsonPath | None | Missing, value: Any, env: Env | None = None) -> Any:
@@ -159,16 +162,19 @@ def evaluate_jsonata(
         if exc.code == "UNSUPPORTED_RESULT":
             raise query_error(
                 f"The JSONata expression '{expr.source}' specified for the field '{node.field}' returned an "
-                "unsupported result type."
+                "unsupported result type.",
+                node.field,
             ) from None
         raise query_error(
             f"The JSONata expression '{expr.source}' specified for the field '{node.field}' threw an error "
-            f"during evaluation. {exc.message}"
+            f"during evaluation. {exc.message}",
+            node.field,
         ) from None
     if value is MISSING and not allow_undefined:
         raise query_error(
             f"The JSONata expression '{expr.source}' specified for the field '{node.field}' returned nothing "
-            "(undefined)."
+            "(undefined).",
+            node.field,
         )
     return value
 
@@ -203,5 +209,6 @@ def expect_type(value: Any, expected: str, expr: m.TJsonata) -> None:
     if type_name(value) != expected:
         raise query_error(
             f"The JSONata expression '{expr.expr.source}' specified for the field '{expr.field}' returned an "
-            f"unexpected result type. Expected '{expected}', but was '{type_name(value)}' for value: {dumps(value)}"
+            f"unexpected result type. Expected '{expected}', but was '{type_name(value)}' for value: {dumps(value)}",
+            expr.field,
         )

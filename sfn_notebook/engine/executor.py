@@ -611,7 +611,7 @@ class Run:
     def exit(self, visit: Visit, output: Any, assigned: dict[str, Any] | None = None) -> None:
         state = visit.state
         details: dict[str, Any] = {"name": state.name, "output": self.text(output, state.name), "outputDetails": _TRUNCATED}
-        if assigned is not None:
+        if assigned:
             details["assignedVariables"] = {k: dumps(v) for k, v in assigned.items()}
             details["assignedVariablesDetails"] = _TRUNCATED
             visit.record("variables", assigned)
@@ -831,12 +831,11 @@ def _wait_seconds(run: Run, state: m.WaitState, effective: Any, raw: Any, visit:
                 "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time "
                 f"format string: {node.path.text} == {_java_text(value)}"  # type: ignore[union-attr]
             )
-        err = df.query_error(
+        raise df.query_error(
             "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: "
-            f"{_java_text(value)}"
+            f"{_java_text(value)}",
+            "Timestamp",
         )
-        err.location = "Timestamp"  # type: ignore[attr-defined]
-        raise err
     return max(0.0, stamp.timestamp() - run.now)
 
 
@@ -874,9 +873,6 @@ def _with_retry(
             return output, state.next
         except StatesError as err:
             run.located(err, visit)
-            failed_event = getattr(err, "state_failed_event", None)
-            if failed_event is not None:
-                err.state_failed_event = None  # type: ignore[attr-defined]
             index = find_retrier(state.retry, err.error)
             if index is not None:
                 retrier = state.retry[index]
@@ -887,7 +883,8 @@ def _with_retry(
                     if delay > 0:
                         yield _Sleep(delay)
                     continue
-            if failed_event is not None:
+            failed_event = _STATE_FAILED.get(state.type)
+            if failed_event is not None and err.error != "States.Runtime":
                 run.emit(failed_event, None)
             catch_index = find_catcher(state.catch, err.error)
             if catch_index is None:
@@ -1238,12 +1235,9 @@ def _task_error(
     yield  # pragma: no cover - makes this a generator
 
 
-def _state_failed(err: StatesError, event_type: str) -> StatesError:
-    """Mark an error from a branch or iteration: the state records ``event_type`` once it gives up
-    (not between retries)."""
-    if err.error != "States.Runtime":
-        err.state_failed_event = event_type  # type: ignore[attr-defined]
-    return err
+# Map and Parallel record that they failed once the error leaves the state (not between retries);
+# AWS does not record it for States.Runtime.
+_STATE_FAILED = {"Map": "MapStateFailed", "Parallel": "ParallelStateFailed"}
 
 
 # -- Parallel
@@ -1270,7 +1264,7 @@ def _parallel_attempt(
         pending.remove(finished)
         if finished.error is not None:
             yield _Cancel(pending)
-            raise _state_failed(finished.error, "ParallelStateFailed")
+            raise finished.error
     run.emit("ParallelStateSucceeded", None)
     results = [f.result for f in children]
     return _result_processing(run, state, visit, raw, results)
@@ -1295,11 +1289,7 @@ def _map_items(run: Run, state: m.MapState, visit: Visit, raw: Any, effective: A
         if not isinstance(items, list):
             node = state.items
             if type(node) is m.TJsonata:
-                try:
-                    df.expect_type(items, "array", node)
-                except StatesError as err:
-                    err.location = "Items"  # type: ignore[attr-defined]
-                    raise
+                df.expect_type(items, "array", node)
         return items
     path = state.items_path
     items = effective if path is MISSING else df.apply_input_path(path, effective, visit)
@@ -1408,7 +1398,7 @@ def _inline(
             yield _Cancel(running)
             for other in running:
                 run.emit("MapIterationAborted", {"index": index_of[id(other)], "name": state.name})
-            raise _state_failed(finished.error, "MapStateFailed")
+            raise finished.error
         results[index_of[id(finished)]] = finished.result
     run.emit("MapStateSucceeded", None)
     return results
@@ -1462,7 +1452,7 @@ def _distributed(
                 yield _Cancel(running)
                 cause = "The specified tolerated failure threshold was exceeded"
                 run.emit("MapRunFailed", {"error": "States.ExceedToleratedFailureThreshold", "cause": cause})
-                raise _state_failed(StatesError("States.ExceedToleratedFailureThreshold", cause), "MapStateFailed")
+                raise StatesError("States.ExceedToleratedFailureThreshold", cause)
         else:
             results[index_of[id(finished)]] = finished.result
     run.emit("MapRunSucceeded", None)

@@ -1,0 +1,289 @@
+"""IPython magics: ``%%statemachine`` to define, check and draw; ``%sfn`` to run and inspect.
+
+Thin glue: every magic parses its arguments and calls the plain Python API.  Problems a user can
+fix (an invalid definition, a bad option, an unknown variable) are raised as IPython's
+``UsageError``, which a notebook shows as a short message rather than a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.display import HTML, display
+from traitlets import Bool, CaselessStrEnum, Int
+
+from ..errors import DefinitionError, Diagnostic
+
+__all__ = ["StateMachineMagics", "load_ipython_extension", "format_diagnostics"]
+
+
+def format_diagnostics(diagnostics: list[Diagnostic], text: str | None, limit: int = 20) -> str:
+    """Diagnostics as plain text, each followed by its source line and a caret."""
+    lines = text.splitlines() if text is not None else []
+    out = []
+    for d in diagnostics[:limit]:
+        where = f"line {d.line}" if d.line is not None else (d.pointer or "/")
+        state = f"state '{d.state}', " if d.state is not None else ""
+        field = f"field '{d.field}'" if d.field is not None and d.field != d.state else ""
+        head = f"{d.severity.lower()}: {where} ({state}{field})".replace(", )", ")").replace(" ()", "")
+        out.append(f"{head}: {d.message}  [{d.code}]")
+        if d.line is not None and 0 < d.line <= len(lines):
+            source = lines[d.line - 1]
+            out.append(f"    {d.line:>4} | {source}")
+            if d.column is not None:
+                out.append("         | " + " " * (d.column - 1) + "^")
+    if len(diagnostics) > limit:
+        out.append(f"... and {len(diagnostics) - limit} more")
+    return "\n".join(out)
+
+
+def _parse_input(ns: dict[str, Any], text: str | None) -> Any:
+    """``--input`` accepts JSON text or the name of a variable in the notebook."""
+    if text is None:
+        return {}
+    stripped = text.strip()
+    if stripped.isidentifier() and stripped in ns:
+        return ns[stripped]
+    try:
+        return json.loads(stripped)
+    except ValueError as exc:
+        raise UsageError(
+            f"--input must be JSON text (e.g. '{{\"x\": 1}}') or the name of a variable; {exc}"
+        ) from None
+
+
+@magics_class
+class StateMachineMagics(Magics):
+    """``%%statemachine`` and ``%sfn``. Options below can be set with ``%config StateMachineMagics.<name>``."""
+
+    show_graph = Bool(True, help="Draw the graph under each %%statemachine cell.").tag(config=True)
+    rankdir = CaselessStrEnum(["TB", "LR"], "TB", help="Graph layout: top-down (TB) or left-right (LR).").tag(
+        config=True
+    )
+    max_diagnostics = Int(20, help="How many diagnostics to list for an invalid cell.").tag(config=True)
+
+    def __init__(self, shell: Any = None, **kwargs: Any) -> None:
+        super().__init__(shell=shell, **kwargs)
+        if shell is not None and self not in shell.configurables:
+            shell.configurables.append(self)
+
+    # ------------------------------------------------------------------ %%statemachine
+    @magic_arguments()
+    @argument("name", help="the variable to bind the StateMachine to (also its name)")
+    @argument("--yaml", action="store_true", help="the cell is YAML (default: detected)")
+    @argument("--json", action="store_true", help="the cell is JSON (default: detected)")
+    @argument("--run", metavar="INPUT", help="run it locally with this input (JSON text or a variable name)")
+    @argument("--as", dest="as_", metavar="VAR", help="bind the execution of --run to VAR (default: <name>_ex)")
+    @argument("--no-graph", action="store_true", help="do not draw the graph")
+    @argument("--rankdir", choices=["TB", "LR", "tb", "lr"], help="graph layout for this cell")
+    @argument("--type", choices=["STANDARD", "EXPRESS"], default="STANDARD", help="the state machine type")
+    @argument("--resources", metavar="VAR", help="a dict of task handlers for --run")
+    @argument("--seed", type=int, help="seed for reproducible runs")
+    @cell_magic
+    def statemachine(self, line: str, cell: str) -> None:
+        """Define a state machine from the cell (JSON or YAML), check it and draw it."""
+        args = parse_argstring(self.statemachine, line)
+        name = args.name
+        if not name.isidentifier():
+            raise UsageError(f"%%statemachine NAME: {name!r} is not a valid Python variable name")
+        from ..machine import StateMachine
+
+        fmt = "yaml" if args.yaml else "json" if args.json else None
+        try:
+            sm = StateMachine(cell, name=name, format=fmt, type=args.type, source_name=f"cell {name}")
+        except DefinitionError as exc:
+            errors = [d for d in exc.diagnostics if d.severity == "ERROR"]
+            text = format_diagnostics(errors, cell, self.max_diagnostics)
+            raise UsageError(
+                f"{name}: invalid state machine definition ({len(errors)} error{'s' if len(errors) != 1 else ''})\n"
+                + text
+            ) from None
+        except ValueError as exc:  # e.g. an invalid state machine name
+            raise UsageError(str(exc)) from None
+        self.shell.user_ns[name] = sm
+        if sm.diagnostics:
+            display(_Diagnostics(sm.diagnostics, cell, self.max_diagnostics))
+        if not (args.no_graph or not self.show_graph):
+            rankdir = (args.rankdir or self.rankdir).upper()
+            display(_GraphDisplay(lambda: sm.graph(rankdir=rankdir)))
+        if args.run is not None:
+            resources = self._lookup(args.resources) if args.resources else None
+            execution = sm.run(_parse_input(self.shell.user_ns, args.run), resources=resources, seed=args.seed)
+            self.shell.user_ns[args.as_ or f"{name}_ex"] = execution
+            display(execution)
+
+    # ------------------------------------------------------------------ %sfn
+    @line_magic
+    def sfn(self, line: str) -> Any:
+        """``%sfn run|graph|history|states|trace|explore|validate ...`` — ``%sfn help`` lists them."""
+        words = shlex.split(line)
+        if not words or words[0] in ("help", "-h", "--help"):
+            display(HTML(_HELP_HTML))
+            return None
+        command, rest = words[0], words[1:]
+        handler = getattr(self, f"_sfn_{command}", None)
+        if handler is None:
+            raise UsageError(f"%sfn: unknown command {command!r}; one of: {', '.join(_COMMANDS)}")
+        return handler(rest)
+
+    def _lookup(self, name: str) -> Any:
+        if name not in self.shell.user_ns:
+            raise UsageError(f"no variable named {name!r} in the notebook")
+        return self.shell.user_ns[name]
+
+    def _machine(self, name: str) -> Any:
+        from ..machine import StateMachine
+
+        value = self._lookup(name)
+        if not isinstance(value, StateMachine):
+            raise UsageError(f"{name!r} is a {type(value).__name__}, not a StateMachine")
+        return value
+
+    def _execution(self, name: str) -> Any:
+        from ..execution import Execution
+
+        value = self._lookup(name)
+        if not isinstance(value, Execution):
+            raise UsageError(f"{name!r} is a {type(value).__name__}, not an Execution")
+        return value
+
+    def _sfn_run(self, rest: list[str]) -> Any:
+        args = _parse(self._run_parser, rest)
+        sm = self._machine(args.machine)
+        resources = self._lookup(args.resources) if args.resources else None
+        payload = _parse_input(self.shell.user_ns, args.input)
+        if args.on is not None:
+            execution = sm.run(payload, on=self._lookup(args.on))
+        elif args.background:
+            execution = sm.start(payload, resources=resources, seed=args.seed)
+        else:
+            execution = sm.run(payload, resources=resources, seed=args.seed)
+        self.shell.user_ns[args.as_ or f"{args.machine}_ex"] = execution
+        return execution
+
+    def _sfn_graph(self, rest: list[str]) -> Any:
+        args = _parse(self._graph_parser, rest)
+        value = self._lookup(args.target)
+        if not hasattr(value, "graph"):
+            raise UsageError(f"{args.target!r} is neither a StateMachine nor an Execution")
+        return value.graph(rankdir=(args.rankdir or self.rankdir).upper())
+
+    def _sfn_history(self, rest: list[str]) -> Any:
+        return self._execution(_one(rest, "history EXECUTION")).history()
+
+    def _sfn_states(self, rest: list[str]) -> Any:
+        return self._execution(_one(rest, "states EXECUTION")).states()
+
+    def _sfn_trace(self, rest: list[str]) -> Any:
+        return self._execution(_one(rest, "trace EXECUTION")).trace()
+
+    def _sfn_explore(self, rest: list[str]) -> Any:
+        return self._execution(_one(rest, "explore EXECUTION")).explore()
+
+    def _sfn_panel(self, rest: list[str]) -> Any:
+        from .widgets import RunPanel
+
+        return RunPanel(self._machine(_one(rest, "panel MACHINE")))
+
+    def _sfn_validate(self, rest: list[str]) -> Any:
+        sm = self._machine(_one(rest, "validate MACHINE"))
+        if not sm.diagnostics:
+            return HTML(f"<b>{sm.name}</b>: valid, no warnings")
+        return _Diagnostics(sm.diagnostics, sm.source.text, self.max_diagnostics)
+
+    @property
+    def _run_parser(self) -> Any:
+        import argparse
+
+        parser = argparse.ArgumentParser(prog="%sfn run", add_help=False)
+        parser.add_argument("machine")
+        parser.add_argument("--input", help="JSON text or a variable name")
+        parser.add_argument("--as", dest="as_")
+        parser.add_argument("--resources")
+        parser.add_argument("--seed", type=int)
+        parser.add_argument("--on", help="an AWS backend variable (from sfn_notebook.aws.connect)")
+        parser.add_argument("--background", action="store_true", help="start in the background with live progress")
+        return parser
+
+    @property
+    def _graph_parser(self) -> Any:
+        import argparse
+
+        parser = argparse.ArgumentParser(prog="%sfn graph", add_help=False)
+        parser.add_argument("target")
+        parser.add_argument("--rankdir", choices=["TB", "LR", "tb", "lr"])
+        return parser
+
+
+_COMMANDS = ["run", "graph", "history", "states", "trace", "explore", "panel", "validate", "help"]
+_HELP_HTML = """<table>
+<tr><td><code>%sfn run SM [--input JSON|VAR] [--as VAR] [--resources VAR] [--seed N] [--background] [--on AWS]</code></td>
+<td>run locally (or on AWS) and bind the execution</td></tr>
+<tr><td><code>%sfn graph SM|EX [--rankdir LR]</code></td><td>draw a machine or an execution</td></tr>
+<tr><td><code>%sfn history EX</code> · <code>states EX</code> · <code>trace EX</code></td><td>the DataFrames</td></tr>
+<tr><td><code>%sfn explore EX</code></td><td>the execution explorer widget</td></tr>
+<tr><td><code>%sfn panel SM</code></td><td>a run panel: edit the input, run, see the result</td></tr>
+<tr><td><code>%sfn validate SM</code></td><td>list warnings</td></tr></table>"""
+
+
+def _one(rest: list[str], usage: str) -> str:
+    if len(rest) != 1:
+        raise UsageError(f"usage: %sfn {usage}")
+    return rest[0]
+
+
+def _parse(parser: Any, rest: list[str]) -> Any:
+    try:
+        return parser.parse_args(rest)
+    except SystemExit:
+        raise UsageError(f"usage: {parser.format_usage().strip()}") from None
+
+
+class _Diagnostics:
+    """Warnings (or errors) displayed with their source lines."""
+
+    def __init__(self, diagnostics: list[Diagnostic], text: str | None, limit: int) -> None:
+        self.diagnostics = diagnostics
+        self.text = text
+        self.limit = limit
+
+    def __repr__(self) -> str:
+        return format_diagnostics(self.diagnostics, self.text, self.limit)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        rows = []
+        for d in self.diagnostics[: self.limit]:
+            colour = "#b00020" if d.severity == "ERROR" else "#b36b00"
+            where = f"line {d.line}" if d.line is not None else html.escape(d.pointer or "/")
+            rows.append(
+                f"<li><span style='color:{colour};font-weight:bold'>{d.severity.lower()}</span> "
+                f"<code>{where}</code>: {html.escape(d.message)} <small>[{d.code}]</small></li>"
+            )
+        return f"<ul style='margin:0'>{''.join(rows)}</ul>"
+
+
+class _GraphDisplay:
+    """Displays a graph as SVG; if Graphviz cannot run, shows the reason instead of a traceback."""
+
+    def __init__(self, build: Any) -> None:
+        self.build = build
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        try:
+            svg = self.build().pipe(format="svg", encoding="utf-8")
+        except Exception as exc:
+            import html
+
+            return {"text/plain": str(exc), "text/html": f"<p><em>{html.escape(str(exc))}</em></p>"}
+        return {"image/svg+xml": svg, "text/plain": "<state machine graph>"}
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    ipython.register_magics(StateMachineMagics(ipython))
