@@ -29,7 +29,32 @@ def _runner():
     module = importlib.util.module_from_spec(spec)
     assert spec.loader is not None
     spec.loader.exec_module(module)
+    module.event_view = _with_parsed_object_variables(module.event_view)
     return module
+
+
+def _with_parsed_object_variables(event_view):
+    """Compare ``assignedVariables`` the way the corpus stores them.
+
+    AWS returns every assigned value as JSON text (the API's map<string, string>), and so do we.
+    The recorder normalised text that starts with ``{`` into parsed objects (arrays and scalars
+    stayed text), and the shared runner does not undo that for ``assignedVariables``.  Parsing our
+    object-valued texts the same way compares like with like, without changing what we emit.
+    """
+
+    def view(event, level):
+        result = event_view(event, level)
+        details = result.get("details")
+        if isinstance(details, dict) and isinstance(details.get("assignedVariables"), dict):
+            details = dict(details)
+            details["assignedVariables"] = {
+                name: json.loads(text) if isinstance(text, str) and text.startswith("{") else text
+                for name, text in details["assignedVariables"].items()
+            }
+            result["details"] = details
+        return result
+
+    return view
 
 
 def _cases() -> list:
