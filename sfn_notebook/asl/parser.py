@@ -154,6 +154,12 @@ class _Ctx:
         self.state_names: dict[str, str] = {}  # name -> pointer (unique across the definition)
         self.assigned_variables: set[str] = set()
         self.variable_uses: list[tuple[str, str]] = []  # (name, pointer)
+        # variable scopes: each States object is one; inner scopes must not assign outer names
+        self.scope_parent: list[int | None] = []
+        self.scope_stack: list[int] = []
+        self.assignments: list[tuple[str, str, int]] = []  # (name, pointer, scope id)
+        # which $states fields the JSONata expression being compiled may use
+        self.allowed_states: frozenset[str] = _STATES_BASE
 
     def report(self, pointer: str, code: str, message: str, severity: str = "ERROR") -> None:
         line = column = None
@@ -171,6 +177,26 @@ class _Ctx:
 
 
 # ----------------------------------------------------------------------------- scalar checks
+
+
+_STATES_BASE = frozenset({"input", "context"})
+_STATES_WITH_RESULT = _STATES_BASE | {"result"}
+_STATES_IN_CATCH = _STATES_BASE | {"errorOutput"}
+
+
+class _AllowStates:
+    """``with _AllowStates(ctx, fields):`` — the $states fields allowed in the expressions compiled inside."""
+
+    def __init__(self, ctx: _Ctx, fields: frozenset[str]) -> None:
+        self.ctx = ctx
+        self.fields = fields
+
+    def __enter__(self) -> None:
+        self.saved = self.ctx.allowed_states
+        self.ctx.allowed_states = self.fields
+
+    def __exit__(self, *exc: object) -> None:
+        self.ctx.allowed_states = self.saved
 
 
 def _check_int(
@@ -354,6 +380,16 @@ def _compile_jsonata(ctx: _Ctx, text: str, pointer: str, field: str) -> m.TJsona
     for name in expr.variables():
         if name != "states":
             ctx.variable_uses.append((name, pointer))
+    for used in sorted(expr.uses_states_fields() - ctx.allowed_states):
+        where = {
+            "result": "only in the Output and Assign of Task, Map and Parallel states",
+            "errorOutput": "only in the Output and Assign of a Catcher",
+        }.get(used, "nowhere: $states has input, context, result and errorOutput")
+        ctx.error(
+            pointer,
+            "INVALID_STATES_REFERENCE",
+            f"'{field}' uses $states.{used}, which is available {where}",
+        )
     return m.TJsonata(expr, field)
 
 
@@ -508,9 +544,10 @@ def _parse_catch(ctx: _Ctx, value: Any, pointer: str, jsonata: bool) -> tuple[m.
             result_path = _compile_path(ctx, spec["ResultPath"], _ptr(here, "ResultPath"), "ResultPath", True, True)
             _check_result_path(ctx, result_path, _ptr(here, "ResultPath"))
         output: Any = MISSING
-        if "Output" in spec and jsonata:
-            output = _compile_jsonata_template(ctx, spec["Output"], _ptr(here, "Output"), "Output")
-        assign = _parse_assign(ctx, spec, here, jsonata)
+        with _AllowStates(ctx, _STATES_IN_CATCH):
+            if "Output" in spec and jsonata:
+                output = _compile_jsonata_template(ctx, spec["Output"], _ptr(here, "Output"), "Output")
+            assign = _parse_assign(ctx, spec, here, jsonata)
         catchers.append(
             m.Catcher(
                 error_equals=errors, next=target, result_path=result_path, output=output, assign=assign, pointer=here
@@ -548,6 +585,8 @@ def _parse_assign(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool) -> m.Templ
         elif name == "states":
             ctx.error(_ptr(here, key), "RESERVED_VARIABLE", "'states' is reserved and cannot be assigned")
         ctx.assigned_variables.add(name)
+        if ctx.scope_stack:
+            ctx.assignments.append((name, _ptr(here, key), ctx.scope_stack[-1]))
     if jsonata:
         return _compile_jsonata_template(ctx, value, here, "Assign")
     return _template_node(ctx, value, here)
@@ -642,6 +681,9 @@ def _parse_machine_scope(
     elif len(states_spec) == 0:
         ctx.error(_ptr(pointer, "States"), "EMPTY_STATES", "'States' must contain at least one state")
     else:
+        scope_id = len(ctx.scope_parent)
+        ctx.scope_parent.append(ctx.scope_stack[-1] if ctx.scope_stack else None)
+        ctx.scope_stack.append(scope_id)
         for name, state_spec in states_spec.items():
             here = _ptr(_ptr(pointer, "States"), name)
             if len(name) > 80:
@@ -655,6 +697,7 @@ def _parse_machine_scope(
             state = _parse_state(ctx, name, state_spec, here, language)
             if state is not None:
                 states[name] = state
+        ctx.scope_stack.pop()
     start_at = spec.get("StartAt", MISSING)
     if start_at is MISSING:
         ctx.error(pointer, "MISSING_FIELD", f"{what} needs 'StartAt'")
@@ -765,10 +808,11 @@ def _parse_state(ctx: _Ctx, name: str, spec: Any, pointer: str, machine_language
             common["input_path"] = _compile_path(ctx, spec["InputPath"], _ptr(pointer, "InputPath"), "InputPath", nullable=True)
         if "OutputPath" in spec and "OutputPath" in allowed:
             common["output_path"] = _compile_path(ctx, spec["OutputPath"], _ptr(pointer, "OutputPath"), "OutputPath", nullable=True)
-    elif "Output" in spec and "Output" in allowed:
-        common["output"] = _compile_jsonata_template(ctx, spec["Output"], _ptr(pointer, "Output"), "Output")
-    if "Assign" in allowed:
-        common["assign"] = _parse_assign(ctx, spec, pointer, jsonata)
+    with _AllowStates(ctx, _STATES_WITH_RESULT if type_ in ("Task", "Map", "Parallel") else _STATES_BASE):
+        if jsonata and "Output" in spec and "Output" in allowed:
+            common["output"] = _compile_jsonata_template(ctx, spec["Output"], _ptr(pointer, "Output"), "Output")
+        if "Assign" in allowed:
+            common["assign"] = _parse_assign(ctx, spec, pointer, jsonata)
     builder = _BUILDERS[type_]
     try:
         return builder(ctx, spec, pointer, jsonata, common)
@@ -1216,12 +1260,34 @@ def parse_machine(source: Source) -> tuple[m.Machine | None, list[Diagnostic]]:
     ctx.top_language = top_language if top_language in ("JSONPath", "JSONata") else "JSONPath"  # type: ignore[attr-defined]
     machine = _parse_machine_scope(ctx, value, "", "JSONPath", True, "the state machine")
     _check_variables(ctx)
+    _check_variable_scopes(ctx)
     if machine is not None:
         from .analysis import flow_warnings
 
         for pointer, code, message in flow_warnings(machine):
             ctx.warning(pointer, code, message)
     return machine, ctx.diagnostics
+
+
+def _check_variable_scopes(ctx: _Ctx) -> None:
+    """A Parallel branch or Map iteration reads outer variables; assigning an outer name inside it
+    creates a separate inner variable, which is rarely what was meant (AWS accepts it: a warning)."""
+    by_scope: dict[int, set[str]] = {}
+    for name, _, scope in ctx.assignments:
+        by_scope.setdefault(scope, set()).add(name)
+    for name, pointer, scope in ctx.assignments:
+        parent = ctx.scope_parent[scope]
+        while parent is not None:
+            if name in by_scope.get(parent, set()):
+                ctx.warning(
+                    pointer,
+                    "VARIABLE_ASSIGNED_IN_OUTER_SCOPE",
+                    f"the variable '{name}' is also assigned in an enclosing scope; assigning it inside a "
+                    "Parallel branch or Map item processor does not change the outer value (return it "
+                    "through the state's output instead)",
+                )
+                break
+            parent = ctx.scope_parent[parent]
 
 
 def _check_variables(ctx: _Ctx) -> None:
