@@ -98,6 +98,21 @@ _FAMILY = (
     ("ParallelState", "Parallel"),
     ("WaitState", "Wait"),
 )
+_FAILURE_TYPES = ("Failed", "TimedOut", "Aborted")
+_ATTEMPT_STARTS = frozenset(
+    {"TaskScheduled", "LambdaFunctionScheduled", "ActivityScheduled", "MapStateStarted", "ParallelStateStarted"}
+)
+
+
+@dataclass(frozen=True)
+class _Open:
+    """A state that has been entered and not yet exited, on some branch of the history."""
+
+    name: str
+    type: str
+    entered_id: int
+    iteration: int | None
+    parent: _Open | None
 
 
 @dataclass
@@ -105,56 +120,87 @@ class EventRow:
     event: dict[str, Any]
     state: str | None
     state_type: str | None
+    visit_id: int | None = None  # the id of the StateEntered event of the state visit it belongs to
+    iteration: int | None = None  # the Map iteration index it runs in, if any
+    parent: str | None = None  # the enclosing Map/Parallel state, if any
 
 
 def event_rows(events: Sequence[dict[str, Any]]) -> list[EventRow]:
-    """Attach to every event the state it belongs to, following the previousEventId chain.
+    """Attach to every event the state visit it belongs to, following the previousEventId chain.
 
     Each event inherits the innermost *open* state (entered, not yet exited) of the event it follows;
-    entering pushes a state and exiting pops it, so nested Map/Parallel states resolve correctly.
+    entering pushes a state and exiting pops it, so nested Map and Parallel states resolve correctly
+    even when their branches interleave.
     """
-    open_at: dict[int, tuple[str, str, Any] | None] = {}
-    rows = []
+    open_at: dict[int, _Open | None] = {0: None}
+    iteration_at: dict[int, int | None] = {0: None}
+    rows: list[EventRow] = []
     for event in events:
         event_id = event.get("id", 0)
         prev = event.get("previousEventId") or 0
-        parent_open = open_at.get(prev)
+        before = open_at.get(prev)
+        iteration = iteration_at.get(prev)
         event_type = event.get("type", "")
-        stype = state_type_of(event_type)
         details = event_details(event)
+        stype = state_type_of(event_type)
         if stype is not None and event_type.endswith("StateEntered"):
-            opened = (details.get("name", ""), stype, parent_open)
+            opened = _Open(details.get("name", ""), stype, event_id, iteration, before)
             open_at[event_id] = opened
-            rows.append(EventRow(event, opened[0], stype))
+            iteration_at[event_id] = iteration
+            rows.append(EventRow(event, opened.name, stype, event_id, iteration, _container(before)))
             continue
-        if stype is not None:
-            # Exited: pop back to the state around it
-            current = parent_open
-            while current is not None and current[0] != details.get("name"):
-                current = current[2]
-            open_at[event_id] = current[2] if current is not None else parent_open
-            rows.append(EventRow(event, details.get("name"), stype))
+        if stype is not None:  # exited: pop back to the state around it
+            closing = before
+            while closing is not None and closing.name != details.get("name"):
+                closing = closing.parent
+            if closing is None:
+                open_at[event_id] = before
+                iteration_at[event_id] = iteration
+                rows.append(EventRow(event, details.get("name"), stype, None, iteration, _container(before)))
+                continue
+            open_at[event_id] = closing.parent
+            iteration_at[event_id] = closing.iteration
+            rows.append(
+                EventRow(event, closing.name, stype, closing.entered_id, closing.iteration, _container(closing.parent))
+            )
             continue
+        open_at[event_id] = before
+        if event_type == "MapIterationStarted":
+            iteration_at[event_id] = details.get("index")
+        else:
+            iteration_at[event_id] = iteration
         if event_type.startswith("Execution"):
-            open_at[event_id] = parent_open
             rows.append(EventRow(event, None, None))
             continue
-        owner = parent_open
+        owner = before
         family = next((f for prefix, f in _FAMILY if event_type.startswith(prefix)), None)
         if family is not None:
             probe = owner
-            while probe is not None and probe[1] != family:
-                probe = probe[2]
+            while probe is not None and probe.type != family:
+                probe = probe.parent
             if probe is not None:
                 owner = probe
         if event_type.startswith("MapIteration") and "name" in details:
-            probe = parent_open
-            while probe is not None and probe[0] != details["name"]:
-                probe = probe[2]
-            owner = probe if probe is not None else owner
-        open_at[event_id] = parent_open
-        rows.append(EventRow(event, owner[0] if owner else None, owner[1] if owner else None))
+            probe = before
+            while probe is not None and probe.name != details["name"]:
+                probe = probe.parent
+            if probe is not None:
+                owner = probe
+        if owner is None:
+            rows.append(EventRow(event, None, None, None, iteration))
+        else:
+            own_iteration = owner.iteration if event_type.startswith("Map") else iteration
+            rows.append(
+                EventRow(event, owner.name, owner.type, owner.entered_id, own_iteration, _container(owner.parent))
+            )
     return rows
+
+
+def _container(open_state: _Open | None) -> str | None:
+    probe = open_state
+    while probe is not None and probe.type not in ("Map", "Parallel"):
+        probe = probe.parent
+    return probe.name if probe is not None else None
 
 
 @dataclass
@@ -180,40 +226,29 @@ def state_visits(events: Sequence[dict[str, Any]]) -> list[StateVisit]:
     """One record per state entered, with its outcome.
 
     ``status`` is SUCCEEDED, FAILED (the error left the state), CAUGHT (a Catcher handled it),
-    or RUNNING (no exit yet: the execution is still going, or stopped while the state ran).
+    RUNNING (no exit yet), or TIMED_OUT/ABORTED when the execution ended that way while it ran.
+    ``retries`` counts the attempts after the first.
     """
-    rows = event_rows(events)
-    visits: list[StateVisit] = []
-    open_visits: dict[tuple[str, str | None], StateVisit] = {}
-    index = {r.event["id"]: r for r in rows}
-    iteration_of: dict[int, int | None] = {}
-    for row in rows:
+    visits: dict[int, StateVisit] = {}
+    attempts: dict[int, int] = {}
+    for row in event_rows(events):
         event = row.event
         event_type = event["type"]
         details = event_details(event)
-        prev = event.get("previousEventId") or 0
-        iteration = iteration_of.get(prev)
-        if event_type == "MapIterationStarted":
-            iteration = details.get("index")
-        iteration_of[event["id"]] = iteration
-        if event_type.endswith("StateEntered"):
-            parent = _parent_name(index, row)
-            visit = StateVisit(
+        if event_type.endswith("StateEntered") and row.visit_id is not None:
+            visits[row.visit_id] = StateVisit(
                 name=row.state or "",
                 type=row.state_type or "",
-                parent=parent,
-                iteration=iteration,
+                parent=row.parent,
+                iteration=row.iteration,
                 entered=event["timestamp"],
                 entered_event_id=event["id"],
                 input=parse_json_text(details.get("input")),
+                events=[event["id"]],
+                status="FAILED" if row.state_type == "Fail" else "RUNNING",
             )
-            visits.append(visit)
-            open_visits[(visit.name, str(iteration))] = visit
-            visit.events.append(event["id"])
             continue
-        if row.state is None:
-            continue
-        visit = open_visits.get((row.state, str(iteration))) or _latest_open(visits, row.state)
+        visit = visits.get(row.visit_id) if row.visit_id is not None else None
         if visit is None:
             continue
         visit.events.append(event["id"])
@@ -222,71 +257,41 @@ def state_visits(events: Sequence[dict[str, Any]]) -> list[StateVisit]:
             visit.exited_event_id = event["id"]
             visit.output = parse_json_text(details.get("output"))
             visit.status = "CAUGHT" if visit.error is not None else "SUCCEEDED"
-        elif event_type.endswith(("Failed", "TimedOut")) and "error" in details or event_type.endswith("StateFailed"):
-            if event_type in ("TaskScheduled",):
-                continue
-            if "error" in details:
+        elif event_type in _ATTEMPT_STARTS:
+            attempts[visit.entered_event_id] = attempts.get(visit.entered_event_id, 0) + 1
+            visit.retries = attempts[visit.entered_event_id] - 1
+            visit.error = visit.cause = None
+            if visit.status == "FAILED":
+                visit.status = "RUNNING"
+        elif event_type.endswith(_FAILURE_TYPES) and not event_type.startswith("MapIteration"):
+            if "error" in details or "cause" in details:
                 visit.error = details.get("error")
                 visit.cause = details.get("cause")
-            elif visit.error is None:
-                visit.error = visit.error
-            if event_type.endswith("StateFailed") or "error" in details:
-                visit.status = "FAILED"
-        elif event_type in ("TaskScheduled", "LambdaFunctionScheduled", "ActivityScheduled", "MapStateStarted", "ParallelStateStarted"):
-            if any(_is_attempt_start(events, eid) for eid in visit.events[:-1]):
-                visit.retries += 1
-    # an execution that failed: the state that was running when it failed failed too
+            visit.status = "FAILED"
+        elif event_type == "EvaluationFailed":
+            visit.error = details.get("error")
+            visit.cause = details.get("cause")
+            visit.status = "FAILED"
+    ordered = sorted(visits.values(), key=lambda v: v.entered_event_id)
     last = events[-1] if events else None
+    if last is not None and last["type"] == "ExecutionSucceeded":
+        for visit in ordered:  # branches stopped when a sibling failed and the error was caught
+            if visit.exited is None and visit.status == "RUNNING":
+                visit.status = "ABORTED"
     if last is not None and last["type"] in ("ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"):
+        final = {"ExecutionFailed": "FAILED", "ExecutionTimedOut": "TIMED_OUT", "ExecutionAborted": "ABORTED"}[
+            last["type"]
+        ]
         details = event_details(last)
-        for visit in visits:
+        for visit in ordered:
             if visit.exited is None:
-                visit.status = {"ExecutionFailed": "FAILED", "ExecutionTimedOut": "TIMED_OUT", "ExecutionAborted": "ABORTED"}[
-                    last["type"]
-                ] if visit.status in ("RUNNING", "FAILED") else visit.status
-                if visit.error is None and last["type"] == "ExecutionFailed":
+                if visit.status == "RUNNING" or final != "FAILED":
+                    visit.status = final
+                if visit.error is None and final == "FAILED":
                     visit.error = details.get("error")
                     visit.cause = details.get("cause")
-                visit.exited = visit.exited or last["timestamp"]
-    return visits
-
-
-def _is_attempt_start(events: Sequence[dict[str, Any]], event_id: int) -> bool:
-    if 0 < event_id <= len(events):
-        return events[event_id - 1]["type"] in (
-            "TaskScheduled",
-            "LambdaFunctionScheduled",
-            "ActivityScheduled",
-            "MapStateStarted",
-            "ParallelStateStarted",
-        )
-    return False
-
-
-def _latest_open(visits: list[StateVisit], name: str) -> StateVisit | None:
-    for visit in reversed(visits):
-        if visit.name == name and visit.exited is None:
-            return visit
-    return None
-
-
-def _parent_name(index: dict[int, EventRow], row: EventRow) -> str | None:
-    """The enclosing Map/Parallel: walk back along previousEventId to the open container."""
-    prev = row.event.get("previousEventId") or 0
-    depth = 0
-    while prev:
-        r = index.get(prev)
-        if r is None:
-            return None
-        t = r.event["type"]
-        if t in ("MapStateExited", "ParallelStateExited"):
-            depth += 1
-        elif t in ("MapStateEntered", "ParallelStateEntered"):
-            if depth == 0:
-                return r.state
-            depth -= 1
-        prev = r.event.get("previousEventId") or 0
-    return None
+                visit.exited = last["timestamp"]
+    return ordered
 
 
 def history_frame(events: Sequence[dict[str, Any]]) -> Any:

@@ -120,24 +120,24 @@ def resolve_path(path: JsonPath, doc: Any, env: Env, field: str) -> Any:
         ) from None
 
 
-def evaluate(node: m.Template, doc: Any, env: Env, states: Callable[[], dict[str, Any]] | None = None) -> Any:
+def evaluate(node: Any, doc: Any, env: Env, states: Callable[[], dict[str, Any]] | None = None) -> Any:
     """Evaluate a compiled template (Parameters, ResultSelector, ItemSelector, Arguments, Output...).
 
     ``doc`` is what ``$`` means (JSONPath); ``states`` builds the ``$states`` binding (JSONata).
     """
     kind = type(node)
     if kind is m.TConst:
-        return node.value  # type: ignore[union-attr]
+        return node.value
     if kind is m.TObject:
-        return {key: evaluate(child, doc, env, states) for key, child in node.items}  # type: ignore[union-attr]
+        return {key: evaluate(child, doc, env, states) for key, child in node.items}
     if kind is m.TPath:
-        return resolve_path(node.path, doc, env, node.field)  # type: ignore[union-attr]
+        return resolve_path(node.path, doc, env, node.field)
     if kind is m.TIntrinsic:
-        return evaluate_intrinsic(node, doc, env)  # type: ignore[arg-type]
+        return evaluate_intrinsic(node, doc, env)
     if kind is m.TJsonata:
-        return evaluate_jsonata(node, env, states)  # type: ignore[arg-type]
+        return evaluate_jsonata(node, env, states)
     if kind is m.TArray:
-        return [evaluate(child, doc, env, states) for child in node.items]  # type: ignore[union-attr]
+        return [evaluate(child, doc, env, states) for child in node.items]
     raise AssertionError(f"not a template node: {node!r}")
 
 

@@ -105,7 +105,7 @@ class StateMachineMagics(Magics):
             ) from None
         except ValueError as exc:  # e.g. an invalid state machine name
             raise UsageError(str(exc)) from None
-        self.shell.user_ns[name] = sm
+        self._ns[name] = sm
         if sm.diagnostics:
             display(_Diagnostics(sm.diagnostics, cell, self.max_diagnostics))
         if not (args.no_graph or not self.show_graph):
@@ -113,8 +113,8 @@ class StateMachineMagics(Magics):
             display(_GraphDisplay(lambda: sm.graph(rankdir=rankdir)))
         if args.run is not None:
             resources = self._lookup(args.resources) if args.resources else None
-            execution = sm.run(_parse_input(self.shell.user_ns, args.run), resources=resources, seed=args.seed)
-            self.shell.user_ns[args.as_ or f"{name}_ex"] = execution
+            execution = sm.run(_parse_input(self._ns, args.run), resources=resources, seed=args.seed)
+            self._ns[args.as_ or f"{name}_ex"] = execution
             display(execution)
 
     # ------------------------------------------------------------------ %sfn
@@ -131,10 +131,17 @@ class StateMachineMagics(Magics):
             raise UsageError(f"%sfn: unknown command {command!r}; one of: {', '.join(_COMMANDS)}")
         return handler(rest)
 
+    @property
+    def _ns(self) -> dict[str, Any]:
+        shell = self.shell
+        if shell is None:
+            raise UsageError("the sfn_notebook magics need an IPython shell")
+        return shell.user_ns  # type: ignore[no-any-return]
+
     def _lookup(self, name: str) -> Any:
-        if name not in self.shell.user_ns:
+        if name not in self._ns:
             raise UsageError(f"no variable named {name!r} in the notebook")
-        return self.shell.user_ns[name]
+        return self._ns[name]
 
     def _machine(self, name: str) -> Any:
         from ..machine import StateMachine
@@ -156,14 +163,14 @@ class StateMachineMagics(Magics):
         args = _parse(self._run_parser, rest)
         sm = self._machine(args.machine)
         resources = self._lookup(args.resources) if args.resources else None
-        payload = _parse_input(self.shell.user_ns, args.input)
+        payload = _parse_input(self._ns, args.input)
         if args.on is not None:
             execution = sm.run(payload, on=self._lookup(args.on))
         elif args.background:
             execution = sm.start(payload, resources=resources, seed=args.seed)
         else:
             execution = sm.run(payload, resources=resources, seed=args.seed)
-        self.shell.user_ns[args.as_ or f"{args.machine}_ex"] = execution
+        self._ns[args.as_ or f"{args.machine}_ex"] = execution
         return execution
 
     def _sfn_graph(self, rest: list[str]) -> Any:

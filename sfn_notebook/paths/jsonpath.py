@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from ..errors import PathError
 
@@ -184,7 +184,9 @@ class JsonPath:
                         continue
                 elif type(node) is list:
                     n = len(node)
-                    i = key if key >= 0 else key + n  # type: ignore[operator]
+                    i = cast(int, key)
+                    if i < 0:
+                        i += n
                     if 0 <= i < n:
                         node = node[i]
                         continue
@@ -295,7 +297,9 @@ def _set_in(node: Any, keys: tuple[str | int, ...], i: int, value: Any, path: Js
     if type(node) is not list:
         raise UpdateFailed(_describe_mismatch(path, keys[:i], node))
     n = len(node)
-    idx = key if key >= 0 else key + n  # type: ignore[operator]
+    idx = cast(int, key)
+    if idx < 0:
+        idx += n
     if not 0 <= idx < n:
         raise UpdateFailed(f"Index {key} out of bounds for length {n} in path {path.text}")
     new_list = list(node)
