@@ -133,6 +133,14 @@ class AwsError(SfnNotebookError):
             text += f"\n{self.hint}"
         return text
 
+    def _render_traceback_(self) -> list[str]:
+        """IPython shows this instead of a traceback: the message and the hint."""
+        lines = str(self).splitlines()
+        return [f"AwsError: {lines[0]}", *(f"  {line}" for line in lines[1:])]
+
+    def __reduce__(self):  # keep the exception picklable
+        return (type(self), (self.code, self.message, self.operation, self.hint))
+
 
 class TaskFailed(Exception):
     """Raise inside a task handler to fail the task with exactly this ``error`` and ``cause``.

@@ -137,6 +137,8 @@ class StateMachine:
         region: str = DEFAULT_REGION,
         account: str = DEFAULT_ACCOUNT,
         progress: Any = None,
+        wait: bool = True,
+        timeout: float | None = None,
     ) -> Any:
         """Run the state machine to its end and return the :class:`~sfn_notebook.Execution`.
 
@@ -148,7 +150,7 @@ class StateMachine:
         With ``on=aws`` (from :func:`sfn_notebook.aws.connect`) the machine runs on AWS instead.
         """
         if on is not None:
-            return on.run(self, {} if input is MISSING else input, name=name)
+            return on.run(self, {} if input is MISSING else input, name=name, wait=wait, timeout=timeout)
         execution = self._prepare(
             input, resources, name, mocks, test_case, start_time, seed, role_arn, region, account, progress
         )
@@ -161,6 +163,9 @@ class StateMachine:
         In a notebook the returned execution shows live progress when displayed.
         """
         progress = kwargs.pop("progress", None)
+        on = kwargs.pop("on", None)
+        if on is not None:
+            return on.start(self, {} if input is MISSING else input, name=kwargs.pop("name", None))  # type: ignore[no-any-return]
         execution = self._prepare(
             input,
             kwargs.pop("resources", None),

@@ -376,7 +376,8 @@ class Run:
             self.listener(self, 1)
         scope = _Scope(Variables(), None)
         gen = self.run_scope(self.machine, self.input, scope)
-        self._main = self._spawn(gen, self.events, 1)
+        # as on AWS, the first state's entry names no previous event (previousEventId 0)
+        self._main = self._spawn(gen, self.events, 0)
 
     def _spawn(self, gen: Generator, log: EventLog, last: int) -> Fiber:
         self._seq += 1
@@ -1437,7 +1438,7 @@ def _distributed(
             child_input = inputs[next_index]
             log.add("ExecutionStarted", run.now, 0, {"input": dumps(child_input), "inputDetails": _TRUNCATED, "roleArn": run.role_arn})
             child_scope = _Scope(Variables(), {"Index": next_index, "Value": child_input})
-            fiber = yield _Spawn(_child_execution(run, state, child_input, child_scope), log, 1)
+            fiber = yield _Spawn(_child_execution(run, state, child_input, child_scope), log, 0)
             index_of[id(fiber)] = next_index
             running.append(fiber)
             next_index += 1
