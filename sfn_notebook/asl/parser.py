@@ -380,7 +380,7 @@ def _compile_jsonata(ctx: _Ctx, text: str, pointer: str, field: str) -> m.TJsona
     for name in expr.variables():
         if name != "states":
             ctx.variable_uses.append((name, pointer))
-    for used in sorted(expr.uses_states_fields() - ctx.allowed_states):
+    for used in sorted(expr.uses_states_fields() - ctx.allowed_states - {"*"}):
         where = {
             "result": "only in the Output and Assign of Task, Map and Parallel states",
             "errorOutput": "only in the Output and Assign of a Catcher",

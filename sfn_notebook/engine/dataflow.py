@@ -152,31 +152,27 @@ def evaluate_intrinsic(node: m.TIntrinsic, doc: Any, env: Env) -> Any:
 def evaluate_jsonata(
     node: m.TJsonata, env: Env, states: Callable[[], dict[str, Any]] | None, *, allow_undefined: bool = False
 ) -> Any:
-    from ..paths.jsonata import JsonataError
+    from ..paths.jsonata import JsonataError, evaluation_failure_cause, undefined_result_cause
 
     binding = states() if states is not None else {"context": env.context()}
     expr = node.expr
     try:
-        value = expr.evaluate(binding, _VariableView(env), env.rng)
+        value = expr.evaluate(binding, _VariableView(env), env.rng, now=_now(env))
     except JsonataError as exc:
-        if exc.code == "UNSUPPORTED_RESULT":
-            raise query_error(
-                f"The JSONata expression '{expr.source}' specified for the field '{node.field}' returned an "
-                "unsupported result type.",
-                node.field,
-            ) from None
-        raise query_error(
-            f"The JSONata expression '{expr.source}' specified for the field '{node.field}' threw an error "
-            f"during evaluation. {exc.message}",
-            node.field,
-        ) from None
+        raise query_error(evaluation_failure_cause(expr.source, node.field, exc), node.field) from None
     if value is MISSING and not allow_undefined:
-        raise query_error(
-            f"The JSONata expression '{expr.source}' specified for the field '{node.field}' returned nothing "
-            "(undefined).",
-            node.field,
-        )
+        raise query_error(undefined_result_cause(expr.source, node.field), node.field)
     return value
+
+
+def _now(env: Env) -> Any:
+    """The virtual clock's time, so ``$now()`` and ``$millis()`` follow the run, not the wall clock."""
+    from datetime import datetime, timezone
+
+    run = getattr(env, "run", None)
+    if run is None:
+        return None
+    return datetime.fromtimestamp(run.now, tz=timezone.utc)
 
 
 class _VariableView:
@@ -207,8 +203,6 @@ class _VariableView:
 def expect_type(value: Any, expected: str, expr: m.TJsonata) -> None:
     """Check a JSONata result's JSON type, with AWS's message when it is wrong."""
     if type_name(value) != expected:
-        raise query_error(
-            f"The JSONata expression '{expr.expr.source}' specified for the field '{expr.field}' returned an "
-            f"unexpected result type. Expected '{expected}', but was '{type_name(value)}' for value: {dumps(value)}",
-            expr.field,
-        )
+        from ..paths.jsonata import unexpected_type_cause
+
+        raise query_error(unexpected_type_cause(expr.expr.source, expr.field, expected, value), expr.field)

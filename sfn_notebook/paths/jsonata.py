@@ -45,45 +45,53 @@ value: 1``.  :class:`JsonataError` carries ``<CODE>: <message>`` in ``message``,
 jsonata-js's catalogue, which is what AWS prints; :func:`evaluation_failure_cause`,
 :func:`undefined_result_cause` and :func:`unexpected_type_cause` build the sentences.
 
-Choice of library (measured on this machine, Python 3.11, x86-64)
------------------------------------------------------------------
-jsonatapy 2.2.13 (Rust, PyO3) against jsonata-python 0.7.1 (pure Python), evaluating with ``$states``
-bound, per call:
+Choice of library
+-----------------
+Measured on a 2-core x86-64 machine, CPython 3.11, best of three runs, time per call, ``$states``
+bound (``p``/``q`` stand for ``price``/``qty``):
 
-======================================  ==============  ===============  =================
-expression                              input           jsonatapy        jsonata-python
-======================================  ==============  ===============  =================
-``$states.input.order.id``              0.4 KB          7.5 us           45 us
-``$sum($states.input.items.(p*q))``     0.4 KB          11 us            230 us
-``$states.input.items[q > 3].sku``      0.4 KB          9.4 us           156 us
-``$states.input.order.id``              177 KB          2.3 ms           0.07 ms
-``$sum(...)`` / filter                  177 KB          3.0 / 3.6 ms     87 / 51 ms
-``$states.input.order.id``              737 KB          12.7 ms          0.14 ms
-``$sum(...)`` / filter                  737 KB          15 / 14 ms       341 / 199 ms
-compile (5 typical expressions)         -               5-11 us          140-430 us
-======================================  ==============  ===============  =================
+=====================================  ======  ================  ===============  ============
+expression                             input   jsonatapy 2.2.13  jsonata-python   this adapter
+=====================================  ======  ================  ===============  ============
+``$states.input.order.id``             0.4 KB  8.7 us            48 us            3.9 us
+``$sum($states.input.items.(p*q))``    0.4 KB  12 us             305 us           18 us
+``$states.input.items[q > 3].sku``     0.4 KB  17 us             193 us           14 us
+``$states.input.order.id``             177 KB  2.5 ms            31 us            1.8 us
+``$sum($states.input.items.(p*q))``    177 KB  3.8 ms            100 ms           2.3 ms
+``$states.input.items[q > 3].sku``     177 KB  2.9 ms            47 ms            1.5 ms
+``$states.input.order.id``             737 KB  12.9 ms           51 us            3.4 us
+``$sum($states.input.items.(p*q))``    737 KB  19.7 ms           217 ms           4.5 ms
+compile (five typical expressions)     -       2.6-4.7 us        144-443 us       95-232 us
+=====================================  ======  ================  ===============  ============
 
-jsonatapy is 6-30x faster everywhere except a plain field access on a large input, where converting
-the Python input to Rust on every call dominates.  Two measures address that: only the workflow
-variables an expression names, and only the ``$states`` fields it reads, are converted; and an
-expression that is nothing but ``$name.field.field`` (the commonest shape in real definitions) is
-answered in Python without the library, which brings ``$states.input.order.id`` on the 737 KB input
-to a few microseconds.  Pre-converting the input once per state visit (``jsonatapy.JsonataData``) was
-measured and rejected: building it costs 2-3x one call's conversion (7.1 ms against 2.3 ms at
-177 KB), pays off only after three or four expressions on the same large input, and bindings cannot
-hold one, so ``$states`` would have to become the root context ``$$``, which changes what a nested
-``$$`` means.  AWS's 256 KiB payload limit keeps the per-call conversion near 3 ms at worst.
+jsonatapy (Rust) is 6-30x faster than jsonata-python (pure Python) except for a plain field access on
+a large input, where jsonatapy converts its bindings whole on every call.  So this adapter does not
+bind ``$states`` and the variables: it hands them over as the input document, which jsonatapy reads
+lazily, and binds them in a block around the expression (``$states := $$.`sfn:states```); and an
+expression that is only ``$name.field.field`` (the commonest shape in definitions) is answered in
+Python.  Pre-converting the input once per state visit (``jsonatapy.JsonataData``) was measured and is
+not needed: building it costs 3-7 ms at 177 KB, more than one call's conversion, and the lazy input
+document already makes a path into a large input cost microseconds.  Compiling is slower than the
+library alone (the tokenizer below is Python) and is cached per expression text.
 
-jsonatapy's shortcomings are covered here: its errors are ``ValueError`` text without positions (the
-code is parsed from the text, the message reworded to jsonata-js's, and the position of a syntax
-error found by re-parsing prefixes of the expression); ``None`` stands for JSON null, undefined and
-functions alike (a second, JSON-text evaluation tells them apart when a ``None`` shows up); integers
-beyond 64 bits cannot cross into Rust (they become doubles, as on AWS); and it accepts the 2.1
-operators.  It has wheels for CPython 3.10-3.13 on Linux x86-64, macOS arm64 and Windows x86-64; on
-other platforms (Linux arm64, musl, macOS x86-64) pip builds it from source, which needs a Rust
+jsonatapy's differences from JSONata, and what the adapter does about them: errors are ``ValueError``
+text without a position (the code is parsed out, the message reworded as jsonata-js words it, and a
+syntax error located by re-parsing prefixes of the expression); ``None`` stands for JSON null,
+undefined and functions alike, and a list of objects it built comes back with every object's keys in
+the order first met in the result (a second run inside ``$string`` settles both when they can
+matter); integers beyond 64 bits cannot be handed to it (they become doubles, as AWS reads them); it
+accepts JSONata 2.1's operators (refused here); binding a name to undefined hides a built-in, and a
+lambda resolves a free name when it is made if the name is bound by then (so only free names are
+bound around the expression).  Remaining differences: the library computes with doubles, so an
+integer beyond 2**53 loses precision once it goes through arithmetic or a function (plain paths keep
+it exact, as AWS's ``long`` does), and its regular expressions are Rust's (no look-around or
+back-references, which AWS's Java engine has).
+
+jsonatapy has wheels for CPython 3.10-3.13 on Linux x86-64, macOS arm64 and Windows x86-64; elsewhere
+(Linux arm64, musl, macOS x86-64, CPython 3.14) pip builds it from source, which needs a Rust
 toolchain.  jsonata-python would be the fallback there, but it fails on function-valued results, on
-``1/0`` and on ``$number('x')`` with Python exceptions, so it would need its own adapter; none is
-provided yet.
+``1/0`` and on ``$number('x')`` with Python exceptions and words errors differently, so it would need
+an adapter of its own; none is provided yet.
 
 Static analysis (:meth:`JsonataExpression.variables`, :meth:`~JsonataExpression.uses_states_fields`)
 works on this module's own JSONata tokenizer (neither library exposes its syntax tree): it skips
@@ -95,6 +103,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import hashlib
 import itertools
 import json
@@ -114,6 +123,7 @@ __all__ = [
     "UNDEFINED_RESULT",
     "JsonataError",
     "JsonataExpression",
+    "VariableLookup",
     "compile_jsonata",
     "evaluation_failure_cause",
     "is_jsonata",
@@ -145,9 +155,6 @@ JSONATA_FUNCTIONS: Final = frozenset({
 AWS_FUNCTIONS: Final = frozenset({"partition", "range", "hash", "random", "uuid", "parse"})
 
 BUILTIN_FUNCTIONS: Final = JSONATA_FUNCTIONS | AWS_FUNCTIONS
-
-#: The fields AWS puts in ``$states``.
-STATES_FIELDS: Final = frozenset({"input", "context", "result", "errorOutput"})
 
 _LONG_MIN: Final = -(2**63)
 _LONG_MAX: Final = 2**63 - 1
@@ -472,6 +479,7 @@ class _Level:
 @dataclass(frozen=True)
 class _Analysis:
     free: frozenset[str]  # free variable reads (builtins excluded)
+    free_any: frozenset[str]  # free variable reads, built-in function names included
     states_fields: frozenset[str]
     names: frozenset[str]  # every ``$name`` in the text (what may need binding)
     called: tuple[str, ...]  # built-in functions called (for error messages)
@@ -592,6 +600,7 @@ def _analyse(tokens: list[_Token]) -> _Analysis:
 
     return _Analysis(
         free=frozenset(free - BUILTIN_FUNCTIONS - {"", "$"}),
+        free_any=frozenset(free - {"", "$"}),
         states_fields=frozenset(fields),
         names=names,
         called=tuple(dict.fromkeys(n for n in called if n in BUILTIN_FUNCTIONS and n not in bound_anywhere)),
@@ -688,10 +697,12 @@ _HASHES: Final = {
 _RANGE_LIMIT: Final = 10_000_000
 
 # Each AWS function is a JSONata lambda around a host function, so JSONata decides what is undefined:
-# the host receives which arguments exist, and returns a marker for "undefined".
+# the host learns which arguments exist and returns a marker for "undefined".  Hosts whose results may
+# hold objects return JSON text, decoded by the library's own reader: values handed back directly lose
+# their key order in jsonatapy 2.2.13.
 _PRELUDE: Final = {
     "partition": (
-        "$partition := function($a, $b) { $__sfn_u($__sfn_partition([$exists($a), $exists($b)], $a, $b)) }"
+        "$partition := function($a, $b) { $__sfn_j($__sfn_partition([$exists($a), $exists($b)], $a, $b)) }"
     ),
     "range": (
         "$range := function($a, $b, $c) "
@@ -700,13 +711,19 @@ _PRELUDE: Final = {
     "hash": "$hash := function($a, $b) { $__sfn_u($__sfn_hash([$exists($a), $exists($b)], $a, $b)) }",
     "random": "$random := function($a) { $__sfn_random([$exists($a)], $a) }",
     "uuid": "$uuid := function() { $__sfn_uuid() }",
-    "parse": "$parse := function($a) { $__sfn_u($__sfn_parse([$exists($a)], $a)) }",
+    "parse": "$parse := function($a) { $__sfn_j($__sfn_parse([$exists($a)], $a)) }",
     "now": "$now := function($a, $b) { $fromMillis($__sfn_millis(), $a, $b) }",
     "millis": "$millis := function() { $__sfn_millis() }",
+    "eval": "$eval := function() { $__sfn_reject_eval() }",
 }
-_PRELUDE_UNDEFINED: Final = (
-    "$__sfn_u := function($r) { $r = '\\u0000sfn-notebook:undefined\\u0000' ? $__sfn_none : $r }"
-)
+_MARK_TEST: Final = "$r = '\\u0000sfn-notebook:undefined\\u0000'"
+_DECODER: Final = "$__sfn_json := $eval"  # captured before a user's ``$eval`` is replaced
+_UNDEFINED_HELPER: Final = f"$__sfn_u := function($r) {{ {_MARK_TEST} ? $__sfn_none : $r }}"
+_JSON_HELPER: Final = f"$__sfn_j := function($r) {{ {_MARK_TEST} ? $__sfn_none : $__sfn_json($r) }}"
+_JSON_FUNCTIONS: Final = frozenset({"partition", "parse"})
+_PLAIN_FUNCTIONS: Final = frozenset({"range", "hash"})
+_STATES_KEY: Final = "sfn:states"  # keys of the document the prelude reads ``$states`` and variables from
+_VARIABLES_KEY: Final = "sfn:variables"
 
 
 @dataclass
@@ -766,6 +783,10 @@ def java_random_double(seed: int) -> float:
     return ((high << 27) + low) / float(1 << 53)
 
 
+def _as_json_text(value: Any) -> str:
+    return json.dumps(_to_library(value), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
 def _host_partition(flags: list[bool], array: Any, size: Any) -> Any:
     if not flags[0]:
         return _UNDEFINED_MARK
@@ -774,13 +795,13 @@ def _host_partition(flags: list[bool], array: Any, size: Any) -> Any:
     if not array:
         return _UNDEFINED_MARK
     if not flags[1]:
-        return [array]
+        return _as_json_text([array])
     chunk = _towards_zero(size, "partition", 2)
     if chunk < 0:
         raise _fail(_error("D3137", "Second argument must be zero or greater"))
     if chunk == 0:
         return _UNDEFINED_MARK
-    return [array[i : i + chunk] for i in range(0, len(array), chunk)]
+    return _as_json_text([array[i : i + chunk] for i in range(0, len(array), chunk)])
 
 
 def _host_range(flags: list[bool], start: Any, end: Any, step: Any) -> Any:
@@ -848,7 +869,7 @@ def _host_parse(flags: list[bool], text: Any) -> Any:
         )
     except (ValueError, RecursionError):
         raise _fail(_error("D3137", "Invalid JSON")) from None
-    return _to_library(value)
+    return _as_json_text(value)
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -899,6 +920,7 @@ _HOSTS: Final[dict[str, Callable[..., Any]]] = {
     "__sfn_uuid": _host_uuid,
     "__sfn_parse": _host_parse,
     "__sfn_millis": _host_millis,
+    "__sfn_reject_eval": _host_reject_eval,
 }
 
 
@@ -928,31 +950,58 @@ def _number(value: float) -> Any:
     return value
 
 
-def _finish(value: Any, nulls: list[bool]) -> Any:
-    """Fix numbers in place in a fresh library result; ``nulls`` records whether a ``None`` was seen."""
-    if isinstance(value, float):
+class _Seen:
+    """What :func:`_finish` noticed in a library result."""
+
+    __slots__ = ("listed", "nulls")
+
+    def __init__(self) -> None:
+        self.nulls = False  # a None: JSON null, or undefined, or a function
+        self.listed: list[dict[str, Any]] = []  # objects that are items of lists
+
+
+def _finish(value: Any, seen: _Seen) -> Any:
+    """``value`` with numbers as AWS writes them, noting in ``seen`` what needs a second look.
+
+    Containers are copied only where something changes, so the result may share unchanged parts
+    with the arguments (the library hands back the caller's own objects for a plain path); nothing
+    the caller passed in is ever modified.
+    """
+    kind = type(value)
+    if kind is dict:
+        changed: Any = None
+        for key, item in value.items():
+            item_kind = type(item)
+            if item_kind is str or item_kind is bool or (item_kind is int and _LONG_MIN <= item <= _LONG_MAX):
+                continue
+            new = _finish(item, seen)
+            if new is not item:
+                if changed is None:
+                    changed = dict(value)
+                changed[key] = new
+        return value if changed is None else changed
+    if kind is list:
+        changed = None
+        for index, item in enumerate(value):
+            item_kind = type(item)
+            if item_kind is str or item_kind is bool or (item_kind is int and _LONG_MIN <= item <= _LONG_MAX):
+                continue
+            if item_kind is dict:
+                seen.listed.append(item)
+            new = _finish(item, seen)
+            if new is not item:
+                if changed is None:
+                    changed = list(value)
+                changed[index] = new
+        return value if changed is None else changed
+    if kind is float:
         return _number(value)
     if value is None:
-        nulls[0] = True
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            value[i] = _finish(item, nulls)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            value[key] = _finish(item, nulls)
-    return value
-
-
-def _copy_json(value: Any) -> Any:
-    """A copy of a caller's JSON value, with numbers as JSONata hands them back."""
-    if isinstance(value, dict):
-        return {k: _copy_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_copy_json(v) for v in value]
-    if isinstance(value, float):
-        return _number(value)
-    if isinstance(value, int) and not isinstance(value, bool) and not _LONG_MIN <= value <= _LONG_MAX:
+        seen.nulls = True
+    elif kind is int and not _LONG_MIN <= value <= _LONG_MAX:
         return _number(float(value))
+    elif isinstance(value, (dict, list)):  # a subclass: copy it as its base type
+        return _finish(dict(value) if isinstance(value, dict) else list(value), seen)
     return value
 
 
@@ -1079,9 +1128,9 @@ def _runtime_message(code: str, text: str, called: tuple[str, ...]) -> str:
             given = match.group(1)
             return f"The radix of the formatBase function must be between 2 and 36.  It was given {given}"
     if code == "D3130":
-        start = json.dumps(text)
-        return f"Formatting or parsing an integer as a sequence starting with {start} is not supported " + (
-            "by this implementation"
+        return (
+            f"Formatting or parsing an integer as a sequence starting with {json.dumps(text)} is not "
+            "supported by this implementation"
         )
     if code == "D3138":
         return "The $single() function expected exactly 1 matching result.  Instead it matched more."
@@ -1115,6 +1164,12 @@ def compile_jsonata(expression_text: str) -> JsonataExpression:
       $states.input.a +
                        ^
     """
+    return _compile(expression_text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _compile(expression_text: str) -> JsonataExpression:
+    """:func:`compile_jsonata`, remembered: a definition is often loaded again, and expressions repeat."""
     import jsonatapy
 
     try:
@@ -1123,22 +1178,53 @@ def compile_jsonata(expression_text: str) -> JsonataExpression:
     except _LexError as exc:
         raise PathError(f"{exc.code}: {exc.message}", expression_text, exc.position) from None
     try:
-        checked = jsonatapy.compile(expression_text)
+        jsonatapy.compile(expression_text)
     except ValueError as exc:
         raise _syntax_error(jsonatapy, expression_text, tokens, str(exc)) from None
-    analysis = _analyse(tokens)
-    prelude = [_PRELUDE[name] for name in _PRELUDE if name in analysis.names]
-    if prelude:
-        source = "(" + "; ".join([_PRELUDE_UNDEFINED, *prelude]) + ";\n(" + expression_text + "\n))"
-        compiled = jsonatapy.compile(source)
-        for host, function in _HOSTS.items():
-            if f"${host}(" in source:
-                compiled.register(host, function)
-    else:
-        compiled = checked
-    if "eval" in analysis.names:
-        compiled.register_override("eval", _host_reject_eval)
-    return JsonataExpression(expression_text, compiled, analysis, bool(prelude) or "eval" in analysis.names)
+    return JsonataExpression(expression_text, _analyse(tokens))
+
+
+def _program(source: str, analysis: _Analysis, shadowing: frozenset[str], probe: bool) -> _Program:
+    """Compile ``source`` inside the block that binds ``$states``, the variables and AWS's functions.
+
+    The bindings read a document ``{"sfn:states": ..., "sfn:variables": {...}}`` given as the input:
+    the library reads an input lazily (a path into a large input costs microseconds, where bindings
+    are converted whole on every call) and keeps its key order (bindings lose it in jsonatapy 2.2.13).
+    ``shadowing`` are names of built-in functions that workflow variables override; ``probe`` wraps
+    the expression in ``$string`` to tell JSON null from undefined and functions.
+    """
+    import jsonatapy
+
+    names = analysis.names
+    parts: list[str] = []
+    if names & _JSON_FUNCTIONS:
+        parts += [_DECODER, _JSON_HELPER]
+    if names & _PLAIN_FUNCTIONS:
+        parts.append(_UNDEFINED_HELPER)
+    parts += [definition for name, definition in _PRELUDE.items() if name in names]
+    if "states" in analysis.free:
+        parts.append(f"$states := $$.`{_STATES_KEY}`")
+    # Only free names are bound here: jsonatapy 2.2.13 resolves a lambda's free variable when the lambda
+    # is made if the name is bound by then, so pre-binding a name the expression binds itself would hide
+    # the expression's own (later) binding from its lambdas.
+    bound = (analysis.free - {"states"}) | shadowing
+    parts += [f"${name} := $$.`{_VARIABLES_KEY}`.`{name}`" for name in sorted(bound) if "`" not in name]
+    body = f"$string(({source}\n))" if probe else f"({source}\n)"
+    text = "(" + "; ".join(parts) + ";\n" + body + ")" if parts else (body if probe else source)
+    compiled = jsonatapy.compile(text)
+    hosted = False
+    for host, function in _HOSTS.items():
+        if f"${host}(" in text:
+            compiled.register(host, function)
+            hosted = True
+    return _Program(compiled, reads_input=bool(parts), hosted=hosted)
+
+
+@dataclass(frozen=True)
+class _Program:
+    compiled: Any
+    reads_input: bool  # evaluated against the ``sfn:states``/``sfn:variables`` document
+    hosted: bool  # calls back into Python
 
 
 def _syntax_error(library: Any, text: str, tokens: list[_Token], message: str) -> PathError:
@@ -1168,13 +1254,13 @@ def _syntax_error(library: Any, text: str, tokens: list[_Token], message: str) -
 class JsonataExpression:
     """A compiled JSONata expression (see :func:`compile_jsonata`)."""
 
-    __slots__ = ("_analysis", "_compiled", "_hosted", "source")
+    __slots__ = ("_analysis", "_programs", "source")
 
-    def __init__(self, source: str, compiled: Any, analysis: _Analysis, hosted: bool) -> None:
+    def __init__(self, source: str, analysis: _Analysis) -> None:
         self.source = source
-        self._compiled = compiled
         self._analysis = analysis
-        self._hosted = hosted  # calls back into Python (AWS's functions, $eval)
+        self._programs: dict[tuple[frozenset[str], bool], _Program] = {}
+        self._program(frozenset(), probe=False)
 
     def __repr__(self) -> str:
         return f"JsonataExpression({self.source!r})"
@@ -1212,82 +1298,121 @@ class JsonataExpression:
 
         ``states`` is bound to ``$states``; ``variables`` (only looked up by name, with ``in`` and
         ``[]``) supplies the workflow variables.  ``rng`` feeds unseeded ``$random()`` and ``$uuid()``
-        so runs can be reproduced; ``now`` fixes ``$now()`` and ``$millis()`` (naive means UTC).
-        Raises :class:`JsonataError`.
+        so runs can be reproduced; ``now`` fixes ``$now()`` and ``$millis()`` (naive means UTC).  The
+        result may share unchanged parts with ``states`` and ``variables`` (JSON values are treated
+        as immutable, as everywhere in the engine); they are never modified.  Raises
+        :class:`JsonataError`.
         """
         analysis = self._analysis
         if analysis.simple_path is not None:
             value = self._lookup(states, variables)
             if value is not _UNANSWERED:
                 return value
-        bindings: dict[str, Any] = {}
-        for name in analysis.names:
-            if name == "states":
-                bindings[name] = self._states_binding(states)
-            elif name in variables:
-                bindings[name] = variables[name]
-        if not self._hosted:
-            return self._evaluate(bindings, None)
+        present = {name: variables[name] for name in analysis.free_any - {"states"} if name in variables}
+        shadowing = frozenset(present) & BUILTIN_FUNCTIONS
+        document = {
+            _STATES_KEY: states if isinstance(states, dict) else dict(states),
+            _VARIABLES_KEY: present,
+        }
+        program = self._program(shadowing, probe=False)
+        if not program.hosted:
+            return self._evaluate(program, document, shadowing, None)
         generator = rng
-        if generator is None and analysis.names & {"random", "uuid"}:
-            generator = random.Random()
+        if analysis.names & {"random", "uuid"}:
+            generator = generator if generator is not None else random.Random()
+        else:
+            generator = None
         token = _CURRENT.set(_Evaluation(generator, now))
         try:
-            return self._evaluate(bindings, generator if analysis.names & {"random", "uuid"} else None)
+            return self._evaluate(program, document, shadowing, generator)
         finally:
             _CURRENT.reset(token)
 
     # -------------------------------------------------------------------- internals
 
-    def _evaluate(self, bindings: dict[str, Any], generator: random.Random | None) -> Any:
+    def _program(self, shadowing: frozenset[str], probe: bool) -> _Program:
+        key = (shadowing, probe)
+        program = self._programs.get(key)
+        if program is None:
+            program = self._programs[key] = _program(self.source, self._analysis, shadowing, probe)
+        return program
+
+    def _evaluate(
+        self,
+        program: _Program,
+        document: dict[str, Any],
+        shadowing: frozenset[str],
+        generator: random.Random | None,
+    ) -> Any:
         """Run the library; ``generator`` is rewound for a second run so both draw the same numbers."""
         rewind = _Rewind(generator)
         try:
-            value = self._run(bindings)
-        except OverflowError:  # an integer beyond 64 bits: AWS reads it as a double
-            bindings = _to_library(bindings)
+            value = self._run(program, document)
+        except (OverflowError, TypeError) as exc:
+            if "int too big" not in str(exc):
+                raise
+            document = _to_library(document)  # an integer beyond 64 bits: AWS reads it as a double
             rewind.back()
-            value = self._run(bindings)
-        nulls = [False]
-        value = _finish(value, nulls)
-        if nulls[0] and (value is None or self._analysis.may_yield_function):
+            value = self._run(program, document)
+        seen = _Seen()
+        value = _finish(value, seen)
+        # jsonatapy returns None for JSON null, undefined and functions alike, and when it hands Python
+        # a list holding objects it built, it puts every object's keys in the order the keys were first
+        # met in the whole result.  A second run inside $string settles both (see _shadow).
+        ambiguous = seen.nulls and (value is None or self._analysis.may_yield_function)
+        reordered = len(seen.listed) > 1 and not _passed_through(seen.listed, document)
+        if ambiguous or reordered:
             with rewind.replay():
-                value = self._disambiguate(value, bindings)
+                shadow = self._shadow(document, shadowing)
+            if shadow is UNDEFINED_RESULT:
+                return UNDEFINED_RESULT
+            if shadow is not _UNANSWERED:
+                if ambiguous and _functions_inside(value, shadow):
+                    raise JsonataError("UNSUPPORTED_RESULT", "returned an unsupported result type")
+                if reordered:
+                    value = _in_order_of(value, shadow)
         return value
 
-    def _run(self, bindings: dict[str, Any]) -> Any:
+    def _run(self, program: _Program, document: dict[str, Any]) -> Any:
         try:
-            return self._compiled.evaluate(None, bindings, timeout=EVALUATION_TIMEOUT_MS)
+            return program.compiled.evaluate(
+                document if program.reads_input else None, None, timeout=EVALUATION_TIMEOUT_MS
+            )
         except ValueError as exc:
             raise self._translate(exc) from None
 
     def _translate(self, exc: ValueError) -> JsonataError:
         current = _CURRENT.get(None)
-        failure = current.failure if current is not None else None
-        if failure is not None and str(exc).startswith("host function raised"):
+        if (
+            current is not None
+            and current.failure is not None
+            and str(exc).startswith("host function raised")
+        ):
+            failure, current.failure = current.failure, None
             return failure
         return _runtime_error(exc, self._analysis.called)
 
-    def _disambiguate(self, value: Any, bindings: dict[str, Any]) -> Any:
-        """Tell JSON null from undefined and from functions, which the library all returns as ``None``."""
-        current = _CURRENT.get(None)
-        if current is not None:
-            current.failure = None
+    def _shadow(self, document: dict[str, Any], shadowing: frozenset[str]) -> Any:
+        """The result as ``$string`` writes it, parsed: ``""`` where the result holds a function.
+
+        Its key order is each object's own; its numbers may be rounded (15 digits), so only its shape
+        is used.  :data:`UNDEFINED_RESULT` for an undefined result, ``_UNANSWERED`` when the result
+        cannot be written (a non-finite number).
+        """
         try:
-            text = self._compiled.evaluate_json_or_none(None, bindings, timeout=EVALUATION_TIMEOUT_MS)
-        except ValueError as exc:
-            raise self._translate(exc) from None
+            text = self._run(self._program(shadowing, probe=True), document)
+        except JsonataError:
+            return _UNANSWERED
         if text is None:
             return UNDEFINED_RESULT
-        if _functions_inside(value, json.loads(text)):
-            raise JsonataError("UNSUPPORTED_RESULT", "returned an unsupported result type")
-        return value
-
-    def _states_binding(self, states: Mapping[str, Any]) -> Any:
-        fields = self._analysis.states_fields
-        if "*" in fields or not fields:
-            return states if isinstance(states, dict) else dict(states)
-        return {name: states[name] for name in fields if name in states}
+        if not isinstance(text, str):
+            return _UNANSWERED
+        if text == "":
+            return ""
+        try:
+            return json.loads(text)
+        except ValueError:
+            return _UNANSWERED
 
     def _lookup(self, states: Mapping[str, Any], variables: VariableLookup) -> Any:
         """Answer ``$var.a.b`` in Python, or :data:`_UNANSWERED` when JSONata's own rules are needed."""
@@ -1307,10 +1432,35 @@ class JsonataExpression:
             if not isinstance(value, Mapping) or step not in value:
                 return UNDEFINED_RESULT
             value = value[step]
-        return _copy_json(value)
+        return _finish(value, _Seen())
 
 
 _UNANSWERED: Final = object()
+
+
+def _in_order_of(value: Any, shadow: Any) -> Any:
+    """``value`` with the key order of ``shadow``, a rendering of the same value."""
+    if isinstance(value, dict) and isinstance(shadow, dict) and value.keys() == shadow.keys():
+        return {key: _in_order_of(value[key], shadow[key]) for key in shadow}
+    if isinstance(value, list) and isinstance(shadow, list) and len(value) == len(shadow):
+        return [_in_order_of(item, twin) for item, twin in zip(value, shadow)]
+    return value
+
+
+def _passed_through(objects: list[dict[str, Any]], document: dict[str, Any]) -> bool:
+    """Whether all ``objects`` are the caller's own (the library handed them back without rebuilding)."""
+    wanted = {id(item) for item in objects}
+    stack: list[Any] = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            wanted.discard(id(node))
+            if not wanted:
+                return True
+            stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, (dict, list)))
+    return False
 
 
 class _Rewind:
