@@ -231,6 +231,7 @@ def state_visits(events: Sequence[dict[str, Any]]) -> list[StateVisit]:
     """
     visits: dict[int, StateVisit] = {}
     attempts: dict[int, int] = {}
+    failed: set[int] = set()  # visits whose current attempt failed (a Catcher may still take it)
     for row in event_rows(events):
         event = row.event
         event_type = event["type"]
@@ -256,11 +257,16 @@ def state_visits(events: Sequence[dict[str, Any]]) -> list[StateVisit]:
             visit.exited = event["timestamp"]
             visit.exited_event_id = event["id"]
             visit.output = parse_json_text(details.get("output"))
-            visit.status = "CAUGHT" if visit.error is not None else "SUCCEEDED"
+            caught = visit.entered_event_id in failed
+            visit.status = "CAUGHT" if caught else "SUCCEEDED"
+            if caught and visit.error is None and isinstance(visit.output, dict):
+                visit.error = visit.output.get("Error")  # a Catcher's default output names the error
+                visit.cause = visit.output.get("Cause")
         elif event_type in _ATTEMPT_STARTS:
             attempts[visit.entered_event_id] = attempts.get(visit.entered_event_id, 0) + 1
             visit.retries = attempts[visit.entered_event_id] - 1
             visit.error = visit.cause = None
+            failed.discard(visit.entered_event_id)
             if visit.status == "FAILED":
                 visit.status = "RUNNING"
         elif event_type.endswith(_FAILURE_TYPES) and not event_type.startswith("MapIteration"):
@@ -268,10 +274,12 @@ def state_visits(events: Sequence[dict[str, Any]]) -> list[StateVisit]:
                 visit.error = details.get("error")
                 visit.cause = details.get("cause")
             visit.status = "FAILED"
+            failed.add(visit.entered_event_id)
         elif event_type == "EvaluationFailed":
             visit.error = details.get("error")
             visit.cause = details.get("cause")
             visit.status = "FAILED"
+            failed.add(visit.entered_event_id)
     ordered = sorted(visits.values(), key=lambda v: v.entered_event_id)
     last = events[-1] if events else None
     if last is not None and last["type"] == "ExecutionSucceeded":

@@ -103,7 +103,21 @@ class _AwaitToken:
 
 
 class Fiber:
-    __slots__ = ("gen", "time", "seq", "log", "last", "waiter", "waiting", "done", "result", "error", "send", "cancelled")
+    __slots__ = (
+        "gen",
+        "time",
+        "seq",
+        "log",
+        "last",
+        "waiter",
+        "waiting",
+        "done",
+        "result",
+        "error",
+        "send",
+        "cancelled",
+        "started",
+    )
 
     def __init__(self, gen: Generator, time: float, seq: int, log: EventLog, last: int) -> None:
         self.gen = gen
@@ -118,6 +132,7 @@ class Fiber:
         self.error: StatesError | None = None
         self.send: Any = None
         self.cancelled = False
+        self.started = False
 
 
 # ----------------------------------------------------------------------------- variables
@@ -169,7 +184,17 @@ class _Scope:
 class Visit:
     """The environment expressions see while one state runs (implements dataflow.Env)."""
 
-    __slots__ = ("run", "scope", "state", "entered_time", "entered_id", "retry_count", "token", "_context", "trace")
+    __slots__ = (
+        "run",
+        "scope",
+        "state",
+        "entered_time",
+        "entered_id",
+        "retry_count",
+        "token",
+        "_context",
+        "trace",
+    )
 
     def __init__(self, run: Run, scope: _Scope, state: m.State, entered_id: int) -> None:
         self.trace: dict[str, Any] | None = None
@@ -257,7 +282,9 @@ class Run:
         self.listener = listener
         self.mocks = mocks
         self.state_machine_arn = f"arn:aws:states:{region}:{account}:stateMachine:{state_machine_name}"
-        self.execution_arn = f"arn:aws:states:{region}:{account}:execution:{state_machine_name}:{execution_name}"
+        self.execution_arn = (
+            f"arn:aws:states:{region}:{account}:execution:{state_machine_name}:{execution_name}"
+        )
         self.state_machine_name = state_machine_name
         self.execution_name = execution_name
         self.start_time = start_time
@@ -408,6 +435,7 @@ class Run:
 
     def _step(self, fiber: Fiber) -> None:
         self._current = fiber
+        fiber.started = True
         gen = fiber.gen
         value = fiber.send
         fiber.send = None
@@ -474,6 +502,10 @@ class Run:
             parent.waiting = None
             parent.send = fiber
             parent.time = max(parent.time, self.now)
+            # behind the fibers already due now: siblings started together finish their step first,
+            # as concurrent branches do on AWS
+            self._seq += 1
+            parent.seq = self._seq
             parent.last = fiber.last if fiber.log is parent.log else parent.last
             heapq.heappush(self._ready, (parent.time, parent.seq, parent))
 
@@ -510,9 +542,11 @@ class Run:
         self.events.add(event_type, self.now, previous, details)
         if self.listener is not None:
             self.listener(self, len(self.events))
-        self.status = {"ExecutionFailed": "FAILED", "ExecutionTimedOut": "TIMED_OUT", "ExecutionAborted": "ABORTED"}[
-            event_type
-        ]
+        self.status = {
+            "ExecutionFailed": "FAILED",
+            "ExecutionTimedOut": "TIMED_OUT",
+            "ExecutionAborted": "ABORTED",
+        }[event_type]
         self.stop_time = self.now
         self._close_all()
 
@@ -543,11 +577,15 @@ class Run:
         """Let virtual time pass while the execution waits for callbacks (timeouts may fire)."""
         target = self.now + seconds
         for token in list(self.tokens.values()):
-            limit = min(t for t in (token.timeout_at, token.heartbeat_at) if t is not None) if (
-                token.timeout_at is not None or token.heartbeat_at is not None
-            ) else None
+            limit = (
+                min(t for t in (token.timeout_at, token.heartbeat_at) if t is not None)
+                if (token.timeout_at is not None or token.heartbeat_at is not None)
+                else None
+            )
             if limit is not None and limit <= target and token.outcome is None and token.fiber is not None:
-                heartbeat = token.heartbeat_at is not None and (token.timeout_at is None or token.heartbeat_at < token.timeout_at)
+                heartbeat = token.heartbeat_at is not None and (
+                    token.timeout_at is None or token.heartbeat_at < token.timeout_at
+                )
                 token.outcome = ("timeout", "States.HeartbeatTimeout" if heartbeat else "States.Timeout")
                 self._resume_token(token, limit)
         self.drive()
@@ -611,7 +649,11 @@ class Run:
 
     def exit(self, visit: Visit, output: Any, assigned: dict[str, Any] | None = None) -> None:
         state = visit.state
-        details: dict[str, Any] = {"name": state.name, "output": self.text(output, state.name), "outputDetails": _TRUNCATED}
+        details: dict[str, Any] = {
+            "name": state.name,
+            "output": self.text(output, state.name),
+            "outputDetails": _TRUNCATED,
+        }
         if assigned:
             details["assignedVariables"] = {k: dumps(v) for k, v in assigned.items()}
             details["assignedVariablesDetails"] = _TRUNCATED
@@ -631,7 +673,12 @@ class Run:
             if err.error == "States.QueryEvaluationError":
                 details = {"error": err.error, "cause": err.cause, "state": visit.state.name}
                 if location is not None:
-                    details = {"error": err.error, "cause": err.cause, "location": location, "state": visit.state.name}
+                    details = {
+                        "error": err.error,
+                        "cause": err.cause,
+                        "location": location,
+                        "state": visit.state.name,
+                    }
                 self.emit("EvaluationFailed", details)
         visit.record("error", err.error)
         visit.record("cause", err.cause)
@@ -666,7 +713,9 @@ def _jsonata_states(visit: Visit, raw: Any, **extra: Any) -> Callable[[], dict[s
     return build
 
 
-def _finish_simple(run: Run, state: m.State, visit: Visit, raw: Any, effective: Any, scope: _Scope) -> tuple[Any, str | None]:
+def _finish_simple(
+    run: Run, state: m.State, visit: Visit, raw: Any, effective: Any, scope: _Scope
+) -> tuple[Any, str | None]:
     """Output processing shared by Pass/Choice/Wait/Succeed once their work is done."""
     if state.is_jsonata:
         states = _jsonata_states(visit, raw)
@@ -773,13 +822,19 @@ def run_choice(run: Run, state: m.ChoiceState, raw: Any, scope: _Scope) -> tuple
                     run.exit(visit, output, assigned)
                     return output, rule.next
         if isinstance(state.default, str):
-            return _finish_simple(run, state, visit, raw, df.apply_input_path(state.input_path, raw, visit), scope)[0], state.default
-        raise df.runtime_error("No Choice Rule matched and no Default was specified.", "States.NoChoiceMatched")
+            return _finish_simple(
+                run, state, visit, raw, df.apply_input_path(state.input_path, raw, visit), scope
+            )[0], state.default
+        raise df.runtime_error(
+            "No Choice Rule matched and no Default was specified.", "States.NoChoiceMatched"
+        )
     except StatesError as err:
         raise run.located(err, visit) from None
 
 
-def run_wait(run: Run, state: m.WaitState, raw: Any, scope: _Scope) -> Generator[Any, Any, tuple[Any, str | None]]:
+def run_wait(
+    run: Run, state: m.WaitState, raw: Any, scope: _Scope
+) -> Generator[Any, Any, tuple[Any, str | None]]:
     visit = run.enter(state, raw, scope)
     try:
         effective = raw if state.is_jsonata else df.apply_input_path(state.input_path, raw, visit)
@@ -847,10 +902,16 @@ def _java_text(value: Any) -> str:
 # -- Task
 
 
-def run_task(run: Run, state: m.TaskState, raw: Any, scope: _Scope) -> Generator[Any, Any, tuple[Any, str | None]]:
+def run_task(
+    run: Run, state: m.TaskState, raw: Any, scope: _Scope
+) -> Generator[Any, Any, tuple[Any, str | None]]:
     visit = run.enter(state, raw, scope)
     info = parse_resource(state.resource, run.region)
-    return (yield from _with_retry(run, state, visit, raw, scope, lambda: _task_attempt(run, state, info, visit, raw, scope)))
+    return (
+        yield from _with_retry(
+            run, state, visit, raw, scope, lambda: _task_attempt(run, state, info, visit, raw, scope)
+        )
+    )
 
 
 def _with_retry(
@@ -901,7 +962,9 @@ def _caught(
     try:
         if state.is_jsonata:
             states = _jsonata_states(visit, raw, errorOutput=error_output)
-            output = error_output if catcher.output is MISSING else df.evaluate(catcher.output, raw, visit, states)
+            output = (
+                error_output if catcher.output is MISSING else df.evaluate(catcher.output, raw, visit, states)
+            )
             assigned = run.assign(catcher.assign, visit, raw, states)
         else:
             assigned = run.assign(catcher.assign, visit, error_output, None)
@@ -915,9 +978,7 @@ def _caught(
     return output, catcher.next
 
 
-def _result_processing(
-    run: Run, state: Any, visit: Visit, raw: Any, result: Any
-) -> tuple[Any, dict | None]:
+def _result_processing(run: Run, state: Any, visit: Visit, raw: Any, result: Any) -> tuple[Any, dict | None]:
     """After a Task/Parallel/Map produced ``result``: selectors, paths or JSONata Output, and Assign."""
     visit.record("result", result)
     if state.is_jsonata:
@@ -925,7 +986,9 @@ def _result_processing(
         output = result if state.output is MISSING else df.evaluate(state.output, raw, visit, states)
         assigned = run.assign(state.assign, visit, raw, states)
         return output, assigned
-    selected = result if state.result_selector is MISSING else df.evaluate(state.result_selector, result, visit)
+    selected = (
+        result if state.result_selector is MISSING else df.evaluate(state.result_selector, result, visit)
+    )
     visit.record("afterResultSelector", selected)
     assigned = run.assign(state.assign, visit, selected, None)
     combined = df.apply_result_path(state.result_path, raw, selected)
@@ -979,7 +1042,9 @@ def _task_attempt(
 
 
 def _new_token(run: Run, state: m.State) -> TaskToken:
-    raw_token = "".join(run.rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") for _ in range(88))
+    raw_token = "".join(
+        run.rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") for _ in range(88)
+    )
     token = TaskToken("AQB8AAAAKgAAAAMAAAAAAAAAA" + raw_token, state.name)
     run.tokens[token.token] = token
     return token
@@ -1032,7 +1097,9 @@ class TaskContext:
         """Complete this ``.waitForTaskToken`` task with ``output`` (as SendTaskSuccess would)."""
         self._complete(token, ("success", output))
 
-    def send_task_failure(self, error: str | None = None, cause: str | None = None, token: str | None = None) -> None:
+    def send_task_failure(
+        self, error: str | None = None, cause: str | None = None, token: str | None = None
+    ) -> None:
         self._complete(token, ("failure", (error, cause)))
 
     def _complete(self, token: str | None, outcome: tuple[str, Any]) -> None:
@@ -1095,9 +1162,17 @@ def _invoke(
         if info.is_lambda_invoke:
             function = params.get("FunctionName") if isinstance(params, dict) else None
             if not isinstance(function, str):
-                return (yield from _task_error(run, info, StatesError(
-                    "States.Runtime", "The field 'FunctionName' is required by lambda:invoke"
-                ), prefix, started=False))
+                return (
+                    yield from _task_error(
+                        run,
+                        info,
+                        StatesError(
+                            "States.Runtime", "The field 'FunctionName' is required by lambda:invoke"
+                        ),
+                        prefix,
+                        started=False,
+                    )
+                )
             function_name = function
             keys = lambda_keys(function)
             payload = params.get("Payload", MISSING)
@@ -1108,12 +1183,21 @@ def _invoke(
                 try:
                     event = json.loads(payload)
                 except ValueError as exc:
-                    run.emit("TaskStarted", {"resourceType": info.resource_type, "resource": info.resource_name})
-                    return (yield from _task_error(run, info, StatesError(
-                        "Lambda.InvalidRequestContentException",
-                        f"Could not parse request body into json: {exc} (Service: AWSLambda; Status Code: 400; "
-                        f"Error Code: InvalidRequestContentException; Request ID: {request_id}; Proxy: null)",
-                    ), prefix))
+                    run.emit(
+                        "TaskStarted", {"resourceType": info.resource_type, "resource": info.resource_name}
+                    )
+                    return (
+                        yield from _task_error(
+                            run,
+                            info,
+                            StatesError(
+                                "Lambda.InvalidRequestContentException",
+                                f"Could not parse request body into json: {exc} (Service: AWSLambda; Status Code: 400; "
+                                f"Error Code: InvalidRequestContentException; Request ID: {request_id}; Proxy: null)",
+                            ),
+                            prefix,
+                        )
+                    )
             else:
                 event = json.loads(dumps(payload))
         else:
@@ -1127,7 +1211,11 @@ def _invoke(
     else:
         run.emit("TaskStarted", {"resourceType": info.resource_type, "resource": info.resource_name})
     if handler is None:
-        return (yield from _task_error(run, info, _missing_handler(run, state, info, function_name, request_id), prefix))
+        return (
+            yield from _task_error(
+                run, info, _missing_handler(run, state, info, function_name, request_id), prefix
+            )
+        )
     context = TaskContext(run, visit, info, function_name, request_id, timeout, token)
     try:
         if hasattr(handler, "run") and hasattr(handler, "definition"):
@@ -1149,22 +1237,36 @@ def _invoke(
     if context.elapsed > 0:
         if timeout is not None and context.elapsed >= timeout:
             yield _Sleep(float(timeout))
-            return (yield from _task_error(run, info, StatesError("States.Timeout", None), prefix, timed_out=True))
+            return (
+                yield from _task_error(run, info, StatesError("States.Timeout", None), prefix, timed_out=True)
+            )
         yield _Sleep(context.elapsed)
     if info.is_lambda_invoke and not info.waits_for_token and not mocked:
         date = datetime.fromtimestamp(run.now, tz=timezone.utc).strftime("%a, %d %b %Y %H:%M:%S GMT")
         result = invoke_response(result, request_id, date)
         result_text = dumps(result)
     if utf8_size(result_text) > MAX_PAYLOAD:
-        return (yield from _task_error(run, info, StatesError(
-            "States.DataLimitExceeded",
-            f"The state/task '{state.name}' returned a result with a size exceeding the maximum number of bytes "
-            "service limit.",
-        ), prefix))
+        return (
+            yield from _task_error(
+                run,
+                info,
+                StatesError(
+                    "States.DataLimitExceeded",
+                    f"The state/task '{state.name}' returned a result with a size exceeding the maximum number of bytes "
+                    "service limit.",
+                ),
+                prefix,
+            )
+        )
     if token is not None:
         run.emit(
             "TaskSubmitted",
-            {"resourceType": info.resource_type, "resource": info.resource_name, "output": result_text, "outputDetails": _TRUNCATED},
+            {
+                "resourceType": info.resource_type,
+                "resource": info.resource_name,
+                "output": result_text,
+                "outputDetails": _TRUNCATED,
+            },
         )
         token.timeout_at = run.now + timeout if timeout is not None else None
         token.heartbeat_seconds = heartbeat
@@ -1179,7 +1281,14 @@ def _invoke(
         try:
             result, result_text = to_json_value(payload)
         except (TypeError, ValueError) as exc:
-            return (yield from _task_error(run, info, StatesError("States.Runtime", f"the callback output is not JSON: {exc}"), prefix))
+            return (
+                yield from _task_error(
+                    run,
+                    info,
+                    StatesError("States.Runtime", f"the callback output is not JSON: {exc}"),
+                    prefix,
+                )
+            )
     succeeded: dict[str, Any] = {"output": result_text, "outputDetails": _TRUNCATED}
     if prefix == "Task":
         succeeded = {"resourceType": info.resource_type, "resource": info.resource_name, **succeeded}
@@ -1195,7 +1304,9 @@ def _run_child_machine(run: Run, machine: Any, event: Any) -> Any:
     return child.output
 
 
-def _missing_handler(run: Run, state: m.TaskState, info: ResourceInfo, function_name: str, request_id: str) -> StatesError:
+def _missing_handler(
+    run: Run, state: m.TaskState, info: ResourceInfo, function_name: str, request_id: str
+) -> StatesError:
     if info.kind == "lambda" or info.is_lambda_invoke:
         name = function_name or info.function_name
         arn = function_arn(name, run.region, run.account)
@@ -1218,7 +1329,13 @@ def _missing_handler(run: Run, state: m.TaskState, info: ResourceInfo, function_
 
 
 def _task_error(
-    run: Run, info: ResourceInfo, err: StatesError, prefix: str, *, started: bool = True, timed_out: bool = False
+    run: Run,
+    info: ResourceInfo,
+    err: StatesError,
+    prefix: str,
+    *,
+    started: bool = True,
+    timed_out: bool = False,
 ) -> Generator[Any, Any, Any]:
     suffix = "TimedOut" if timed_out else "Failed"
     details: dict[str, Any] = {}
@@ -1244,9 +1361,15 @@ _STATE_FAILED = {"Map": "MapStateFailed", "Parallel": "ParallelStateFailed"}
 # -- Parallel
 
 
-def run_parallel(run: Run, state: m.ParallelState, raw: Any, scope: _Scope) -> Generator[Any, Any, tuple[Any, str | None]]:
+def run_parallel(
+    run: Run, state: m.ParallelState, raw: Any, scope: _Scope
+) -> Generator[Any, Any, tuple[Any, str | None]]:
     visit = run.enter(state, raw, scope)
-    return (yield from _with_retry(run, state, visit, raw, scope, lambda: _parallel_attempt(run, state, visit, raw, scope)))
+    return (
+        yield from _with_retry(
+            run, state, visit, raw, scope, lambda: _parallel_attempt(run, state, visit, raw, scope)
+        )
+    )
 
 
 def _parallel_attempt(
@@ -1274,9 +1397,15 @@ def _parallel_attempt(
 # -- Map
 
 
-def run_map(run: Run, state: m.MapState, raw: Any, scope: _Scope) -> Generator[Any, Any, tuple[Any, str | None]]:
+def run_map(
+    run: Run, state: m.MapState, raw: Any, scope: _Scope
+) -> Generator[Any, Any, tuple[Any, str | None]]:
     visit = run.enter(state, raw, scope)
-    return (yield from _with_retry(run, state, visit, raw, scope, lambda: _map_attempt(run, state, visit, raw, scope)))
+    return (
+        yield from _with_retry(
+            run, state, visit, raw, scope, lambda: _map_attempt(run, state, visit, raw, scope)
+        )
+    )
 
 
 def _map_items(run: Run, state: m.MapState, visit: Visit, raw: Any, effective: Any) -> list[Any]:
@@ -1313,12 +1442,12 @@ def _map_number(
         if kind == "integer":
             if not is_integer(value) or isinstance(value, float) and not value.is_integer():
                 raise df.runtime_error(
-                    f"The {name}Path field refers to value \"{_java_text(value)}\" which is not a valid integer: "
+                    f'The {name}Path field refers to value "{_java_text(value)}" which is not a valid integer: '
                     f"{expr.path.text}"
                 )
         elif not is_number(value):
             raise df.runtime_error(
-                f"The {name}Path field refers to value \"{_java_text(value)}\" which is not a valid float: "
+                f'The {name}Path field refers to value "{_java_text(value)}" which is not a valid float: '
                 f"{expr.path.text}"
             )
     elif not is_number(value):
@@ -1335,16 +1464,29 @@ def _map_attempt(
 ) -> Generator[Any, Any, tuple[Any, dict | None]]:
     effective = raw if state.is_jsonata else df.apply_input_path(state.input_path, raw, visit)
     items = _map_items(run, state, visit, raw, effective)
-    concurrency = int(_map_number(run, state.max_concurrency, visit, raw, effective, "MaxConcurrency", "integer", 0))
+    concurrency = int(
+        _map_number(run, state.max_concurrency, visit, raw, effective, "MaxConcurrency", "integer", 0)
+    )
     distributed = state.mode == "DISTRIBUTED"
     inputs = [_item_input(run, state, visit, raw, effective, scope, i, item) for i, item in enumerate(items)]
     run.emit("MapStateStarted", {"length": len(items)})
-    tolerated_count = _map_number(run, state.tolerated_failure_count, visit, raw, effective, "ToleratedFailureCount", "integer", 0)
+    tolerated_count = _map_number(
+        run, state.tolerated_failure_count, visit, raw, effective, "ToleratedFailureCount", "integer", 0
+    )
     tolerated_pct = _map_number(
-        run, state.tolerated_failure_percentage, visit, raw, effective, "ToleratedFailurePercentage", "float", 0
+        run,
+        state.tolerated_failure_percentage,
+        visit,
+        raw,
+        effective,
+        "ToleratedFailurePercentage",
+        "float",
+        0,
     )
     if distributed:
-        result = yield from _distributed(run, state, visit, scope, inputs, concurrency, tolerated_count, tolerated_pct)
+        result = yield from _distributed(
+            run, state, visit, scope, inputs, concurrency, tolerated_count, tolerated_pct
+        )
     else:
         result = yield from _inline(run, state, scope, inputs, concurrency)
     return _result_processing(run, state, visit, raw, result)
@@ -1388,7 +1530,9 @@ def _inline(
     next_index = 0
     while next_index < len(inputs) or running:
         while next_index < len(inputs) and len(running) < limit:
-            child_scope = _Scope(Variables(scope.variables), {"Index": next_index, "Value": inputs[next_index]})
+            child_scope = _Scope(
+                Variables(scope.variables), {"Index": next_index, "Value": inputs[next_index]}
+            )
             fiber = yield _Spawn(_iteration(run, state, next_index, inputs[next_index], child_scope))
             index_of[id(fiber)] = next_index
             running.append(fiber)
@@ -1398,7 +1542,8 @@ def _inline(
         if finished.error is not None:
             yield _Cancel(running)
             for other in running:
-                run.emit("MapIterationAborted", {"index": index_of[id(other)], "name": state.name})
+                if other.started:
+                    run.emit("MapIterationAborted", {"index": index_of[id(other)], "name": state.name})
             raise finished.error
         results[index_of[id(finished)]] = finished.result
     run.emit("MapStateSucceeded", None)
@@ -1436,7 +1581,12 @@ def _distributed(
             log = EventLog()
             logs.append(log)
             child_input = inputs[next_index]
-            log.add("ExecutionStarted", run.now, 0, {"input": dumps(child_input), "inputDetails": _TRUNCATED, "roleArn": run.role_arn})
+            log.add(
+                "ExecutionStarted",
+                run.now,
+                0,
+                {"input": dumps(child_input), "inputDetails": _TRUNCATED, "roleArn": run.role_arn},
+            )
             child_scope = _Scope(Variables(), {"Index": next_index, "Value": child_input})
             fiber = yield _Spawn(_child_execution(run, state, child_input, child_scope), log, 0)
             index_of[id(fiber)] = next_index

@@ -1,0 +1,1099 @@
+"""Draw state machines and executions as Graphviz graphs that look like the AWS console's.
+
+:func:`render_machine` draws a definition the way Workflow Studio does: Start and End markers, one
+node style per state type, Choice rules and Catch errors written on the edges, Parallel branches and
+Map item processors as dashed boxes.  :func:`render_execution` draws the same graph coloured by what
+an execution did, in the Step Functions console's colours, with a legend.
+
+Both return a ``graphviz.Digraph`` built with the graphviz package's API, so ``.source`` (the DOT
+text) is there without Graphviz installed.  Rendering needs a ``dot`` program: the one on PATH when
+there is one, otherwise the executable of the ``graphviz-pure`` package (see :func:`ensure_dot`).
+The graphs returned find it by themselves before they render.
+
+>>> import sfn_notebook as sfn
+>>> sm = sfn.StateMachine({"StartAt": "Hi", "States": {"Hi": {"Type": "Pass", "End": True}}})
+>>> graph = render_machine(sm)
+>>> "Hi<BR/>" in graph.source
+True
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import html
+import json
+import os
+import re
+import shutil
+import sys
+import sysconfig
+import textwrap
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._json import Missing
+from .asl import model as m
+from .asl.analysis import terminal
+from .errors import SfnNotebookError
+
+if TYPE_CHECKING:
+    import graphviz
+
+    from .execution import Execution
+    from .history import StateVisit
+    from .machine import StateMachine
+
+__all__ = [
+    "STATUS_STYLES",
+    "GraphvizNotFound",
+    "StatusStyle",
+    "condition_text",
+    "dot_binary",
+    "ensure_dot",
+    "render_execution",
+    "render_machine",
+    "resource_label",
+]
+
+# ============================================================================ finding `dot`
+
+_INSTALL_HINT = """\
+cannot draw the graph: no Graphviz 'dot' program was found (there is no 'dot' on PATH and the
+graphviz-pure package is not installed). Install one of:
+  pip install graphviz-pure          (a self-contained 'dot', no system packages needed)
+  apt-get install graphviz           (Debian, Ubuntu)
+  brew install graphviz              (macOS)
+  conda install -c conda-forge graphviz
+The graph's DOT text is still available as `.source`."""
+
+
+class GraphvizNotFound(SfnNotebookError, RuntimeError):
+    """No Graphviz ``dot`` program could be found to render a graph; the message says how to get one."""
+
+    def __init__(self, message: str = _INSTALL_HINT) -> None:
+        super().__init__(message)
+
+
+def _graphviz_pure() -> str | None:
+    """The ``graphviz-pure`` executable installed with this Python (or for this user), else on PATH."""
+    names = ("graphviz-pure.exe", "graphviz-pure") if os.name == "nt" else ("graphviz-pure",)
+    folders = [sysconfig.get_path("scripts")]
+    user_scheme = f"{os.name}_user"
+    if user_scheme in sysconfig.get_scheme_names():
+        folders.append(sysconfig.get_path("scripts", user_scheme))
+    folders.append(os.path.dirname(sys.executable))
+    for folder in folders:
+        for name in names:
+            candidate = os.path.join(folder, name)
+            if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+                return candidate
+    return shutil.which("graphviz-pure")
+
+
+def dot_binary() -> str:
+    """The ``dot`` program graphs are rendered with.
+
+    A ``dot`` on PATH (system Graphviz, which the user chose) comes first; otherwise the executable
+    of the ``graphviz-pure`` package.  Raises :class:`GraphvizNotFound` when there is neither.
+    """
+    found = shutil.which("dot")
+    if found is not None:
+        return found
+    pure = _graphviz_pure()
+    if pure is not None:
+        return pure
+    raise GraphvizNotFound()
+
+
+def ensure_dot() -> str:
+    """Make the graphviz package able to render, and return the program it will run.
+
+    With no ``dot`` on PATH this points ``graphviz.backend.dot_command.DOT_BINARY`` at graphviz-pure's
+    executable.  A ``DOT_BINARY`` already set to another program that exists (by the user, or by an
+    earlier call) is left alone.  Raises :class:`GraphvizNotFound` when no program is found.
+    """
+    from graphviz.backend import dot_command
+
+    configured = os.fspath(dot_command.DOT_BINARY)
+    if configured != "dot":
+        existing = shutil.which(configured)
+        if existing is not None:
+            return existing
+    binary = dot_binary()
+    dot_command.DOT_BINARY = Path("dot") if binary == shutil.which("dot") else Path(binary)
+    return binary
+
+
+@functools.cache
+def _graph_class() -> type[graphviz.Digraph]:
+    """The ``StateGraph`` class, made on first use so that importing this module doesn't import graphviz."""
+    import graphviz
+
+    class StateGraph(graphviz.Digraph):
+        """A ``graphviz.Digraph`` that finds a ``dot`` program (:func:`ensure_dot`) before it renders.
+
+        ``pipe()`` is quiet by default: dot's warnings (about font metrics of non-ASCII text, say)
+        would otherwise be printed in the notebook each time the graph is displayed.
+        """
+
+        def pipe(self, *args: Any, **kwargs: Any) -> Any:
+            ensure_dot()
+            if len(args) < 5:  # `quiet` is the fifth positional parameter
+                kwargs.setdefault("quiet", True)
+            try:
+                return super().pipe(*args, **kwargs)
+            except graphviz.ExecutableNotFound:
+                raise GraphvizNotFound() from None
+
+        def render(self, *args: Any, **kwargs: Any) -> Any:
+            ensure_dot()
+            try:
+                return super().render(*args, **kwargs)
+            except graphviz.ExecutableNotFound:
+                raise GraphvizNotFound() from None
+
+    StateGraph.__module__ = __name__
+    StateGraph.__qualname__ = "StateGraph"
+    return StateGraph
+
+
+def __getattr__(name: str) -> Any:
+    # `StateGraph` exists once graphviz is imported; resolving it here keeps the graphs picklable
+    if name == "StateGraph":
+        return _graph_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# ============================================================================ the look
+
+FONT = "Helvetica"
+INK = "#16191f"  # state names
+MUTED = "#5f6b7a"  # second lines, box labels
+LINE = "#545b64"  # transitions
+FAINT = "#8d99a8"  # Start/End, fork and join edges, box borders
+BORDER = "#7d8998"  # node borders
+DIM = "#b6bec9"  # what an execution did not touch
+CATCH = "#d45b07"  # Catch edges and retry marks
+CURRENT = "#6f2dbd"  # a highlighted state, or the one an inspected event belongs to
+TAKEN = "#1d8102"  # transitions an execution took
+
+
+@dataclass(frozen=True)
+class _TypeStyle:
+    shape: str
+    fill: str
+    border: str = BORDER
+    penwidth: str = "1.2"
+
+
+_TYPE_STYLES: dict[str, _TypeStyle] = {
+    "Task": _TypeStyle("box", "#ffffff"),
+    "Pass": _TypeStyle("box", "#f2f3f3"),
+    "Wait": _TypeStyle("box", "#f2f3f3"),
+    "Choice": _TypeStyle("diamond", "#f2f3f3"),
+    "Succeed": _TypeStyle("box", "#f2fcf3", "#1d8102", "2"),
+    "Fail": _TypeStyle("box", "#fff5f4", "#d13212", "2"),
+    "Parallel": _TypeStyle("box", "#ffffff"),
+    "Map": _TypeStyle("box", "#ffffff"),
+}
+
+
+@dataclass(frozen=True)
+class StatusStyle:
+    """How a state outcome is drawn: its legend text, node fill and border, and a tint for boxes."""
+
+    label: str
+    fill: str
+    border: str
+    tint: str
+
+
+#: The Step Functions console's colours for state outcomes (``NOT_RUN``: never entered).
+STATUS_STYLES: dict[str, StatusStyle] = {
+    "SUCCEEDED": StatusStyle("Succeeded", "#c9ebc3", "#1d8102", "#f2faf0"),
+    "CAUGHT": StatusStyle("Caught error", "#ffdfa6", "#d45b07", "#fff8ec"),
+    "FAILED": StatusStyle("Failed", "#fbcfca", "#d13212", "#fff3f1"),
+    "TIMED_OUT": StatusStyle("Timed out", "#fbcfca", "#d13212", "#fff3f1"),
+    "ABORTED": StatusStyle("Aborted", "#d5dbe1", "#5f6b7a", "#f4f5f7"),
+    "RUNNING": StatusStyle("In progress", "#cde5fa", "#0972d3", "#f1f8fe"),
+    "NOT_RUN": StatusStyle("Not run", "#ffffff", DIM, "#ffffff"),
+}
+
+# a state entered several times shows the worst outcome of its visits
+_SEVERITY = ("FAILED", "TIMED_OUT", "ABORTED", "CAUGHT", "RUNNING", "SUCCEEDED")
+_LEGEND_ORDER = ("SUCCEEDED", "CAUGHT", "FAILED", "TIMED_OUT", "ABORTED", "RUNNING", "NOT_RUN")
+
+_NAME_WIDTH = 28  # characters per line of a state name
+_CHOICE_WIDTH = 20  # ... inside a Choice diamond
+_SUBTITLE_WIDTH = 40
+_LABEL_WIDTH = 30  # edge labels
+_COMMENT_WIDTH = 36
+
+_GRAPH_ATTRS = {
+    "fontname": FONT,
+    "fontsize": "10",
+    "fontcolor": MUTED,
+    "nodesep": "0.35",
+    "ranksep": "0.42",
+    "newrank": "true",
+    "outputorder": "edgesfirst",
+    "pad": "0.2",
+}
+_NODE_ATTRS = {
+    "fontname": FONT,
+    "fontsize": "11",
+    "fontcolor": INK,
+    "shape": "box",
+    "style": "rounded,filled",
+    "fillcolor": "#ffffff",
+    "color": BORDER,
+    "penwidth": "1.2",
+    "margin": "0.16,0.06",
+    "height": "0.4",
+}
+_EDGE_ATTRS = {
+    "fontname": FONT,
+    "fontsize": "9",
+    "fontcolor": "#414d5c",
+    "color": LINE,
+    "arrowsize": "0.7",
+    "penwidth": "1.1",
+}
+
+# ============================================================================ text
+
+
+def _clean(text: str) -> str:
+    """Control characters (which DOT and XML text can't carry) become spaces."""
+    return re.sub(r"[\x00-\x1f\x7f]", " ", text)
+
+
+def _wrap(text: str, width: int, max_lines: int) -> list[str]:
+    """``text`` in lines of at most ``width`` characters; an ellipsis ends a text cut short."""
+    lines = textwrap.wrap(_clean(text), width, break_long_words=True, break_on_hyphens=False) or [""]
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1][: width - 1] + "…"
+    return lines
+
+
+def _plain(lines: Sequence[str]) -> str:
+    """Lines as one DOT string: backslashes kept literal, never taken for an HTML-like label."""
+    import graphviz
+
+    return graphviz.nohtml("\\n".join(graphviz.escape(_clean(line)) for line in lines))
+
+
+def _h(text: str) -> str:
+    """Text for an HTML-like label."""
+    return html.escape(_clean(text), quote=True)
+
+
+def _font(text: str, *, size: str | None = None, color: str | None = None, bold: bool = False) -> str:
+    """HTML-like markup for (already escaped) ``text``."""
+    attrs = "".join(
+        f' {key}="{value}"' for key, value in (("POINT-SIZE", size), ("COLOR", color)) if value is not None
+    )
+    body = f"<B>{text}</B>" if bold else text
+    return f"<FONT{attrs}>{body}</FONT>" if attrs != "" else body
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+_COMPARE = {
+    "Equals": "==",
+    "LessThan": "<",
+    "GreaterThan": ">",
+    "LessThanEquals": "<=",
+    "GreaterThanEquals": ">=",
+}
+_FAMILIES = ("String", "Numeric", "Boolean", "Timestamp")
+
+
+def condition_text(condition: m.Condition) -> str:
+    """A compiled Choice condition as readable text.
+
+    >>> from sfn_notebook.paths.jsonpath import compile_path
+    >>> condition_text(m.DataTest(compile_path("$.x"), "NumericGreaterThan", 10))
+    '$.x > 10'
+    >>> condition_text(m.BoolRule("Not", (m.DataTest(compile_path("$.type"), "StringEquals", "Private"),)))
+    'not ($.type == "Private")'
+    """
+    if isinstance(condition, m.DataTest):
+        return _test_text(condition)
+    if isinstance(condition, m.BoolRule):
+        if condition.operator == "Not":
+            return f"not ({condition_text(condition.rules[0])})"
+        joiner = " and " if condition.operator == "And" else " or "
+        return joiner.join(_operand_text(rule) for rule in condition.rules)
+    if isinstance(condition, m.TJsonata):
+        return _jsonata_text(condition.expr)
+    if isinstance(condition, m.TConst):
+        return _json_text(condition.value)
+    return str(condition)
+
+
+def _operand_text(rule: m.Condition) -> str:
+    text = condition_text(rule)
+    if isinstance(rule, m.BoolRule) and rule.operator != "Not":
+        return f"({text})"
+    return text
+
+
+def _test_text(test: m.DataTest) -> str:
+    variable = str(test.variable)
+    op = test.operator
+    if op.startswith("Is"):  # IsPresent, IsNull, IsNumeric, ...: the value is true or false
+        return f"{op}({variable})" if test.value is True else f"not {op}({variable})"
+    if op == "StringMatches":
+        return f"{variable} matches {_json_text(test.value)}"
+    family = next((f for f in _FAMILIES if op.startswith(f)), "")
+    symbol = _COMPARE.get(op[len(family) :], op)
+    if test.by_path or family == "Timestamp":
+        value = str(test.value)  # a path, or a timestamp: both read best unquoted
+    else:
+        value = _json_text(test.value)
+    return f"{variable} {symbol} {value}"
+
+
+def _jsonata_text(expr: Any) -> str:
+    """The text of a compiled JSONata expression, without its ``{% %}``."""
+    source = getattr(expr, "source", None)
+    text = (source if isinstance(source, str) else str(expr)).strip()
+    if text.startswith("{%") and text.endswith("%}"):
+        text = text[2:-2].strip()
+    return text
+
+
+# the service in an integration or SDK ARN -> the name the console shows
+_SERVICES = {
+    "lambda": "Lambda",
+    "dynamodb": "DynamoDB",
+    "sns": "SNS",
+    "sqs": "SQS",
+    "states": "Step Functions",
+    "events": "EventBridge",
+    "ecs": "ECS",
+    "eks": "EKS",
+    "batch": "Batch",
+    "glue": "Glue",
+    "athena": "Athena",
+    "sagemaker": "SageMaker",
+    "elasticmapreduce": "EMR",
+    "emr-containers": "EMR on EKS",
+    "emr-serverless": "EMR Serverless",
+    "codebuild": "CodeBuild",
+    "apigateway": "API Gateway",
+    "http": "HTTP",
+    "bedrock": "Bedrock",
+    "s3": "S3",
+    "databrew": "Glue DataBrew",
+    "mediaconvert": "MediaConvert",
+    "redshift-data": "Redshift Data",
+}
+
+
+def resource_label(resource: str) -> str:
+    """The short name the console shows for a Task's ``Resource``.
+
+    >>> resource_label("arn:aws:lambda:us-east-1:123456789012:function:Greet")
+    'Lambda: Greet'
+    >>> resource_label("arn:aws:states:::dynamodb:putItem")
+    'DynamoDB: putItem'
+    >>> resource_label("arn:aws:states:us-east-1:123456789012:activity:Approve")
+    'Activity: Approve'
+    >>> resource_label("arn:aws:states:::aws-sdk:s3:getObject")
+    'S3: getObject'
+    """
+    parts = resource.split(":")
+    if len(parts) < 6 or parts[0] != "arn":
+        return resource
+    service, rest = parts[2], parts[5:]
+    if service == "lambda" and rest[0] == "function" and len(rest) >= 2:
+        return f"Lambda: {rest[1]}"
+    if service == "states" and rest[0] == "activity" and len(rest) >= 2:
+        return f"Activity: {rest[1]}"
+    if service == "states" and parts[3] == "" and parts[4] == "":  # arn:aws:states:::<service>:<action>
+        if rest[0] == "aws-sdk" and len(rest) >= 3:
+            return f"{_SERVICES.get(rest[1], rest[1])}: {':'.join(rest[2:])}"
+        name = _SERVICES.get(rest[0], rest[0])
+        action = ":".join(rest[1:])
+        return f"{name}: {action}" if action != "" else name
+    return f"{_SERVICES.get(service, service)}: {':'.join(rest)}"
+
+
+def _wait_text(state: m.WaitState) -> str:
+    seconds = state.wait_field in ("Seconds", "SecondsPath")
+    expr = state.seconds if seconds else state.timestamp
+    if isinstance(expr, m.TConst):
+        text = str(expr.value)
+    elif isinstance(expr, m.TPath):
+        text = str(expr.path)
+    elif isinstance(expr, m.TJsonata):
+        text = _jsonata_text(expr.expr)
+    else:
+        return "Wait"
+    if seconds:
+        return f"Wait {text}s" if isinstance(expr, m.TConst) else f"Wait {text} seconds"
+    return f"Wait until {text}"
+
+
+def _subtitle(state: m.State) -> str:
+    """The second, smaller line of a state's node."""
+    if isinstance(state, m.TaskState):
+        return resource_label(state.resource)
+    if isinstance(state, m.WaitState):
+        return _wait_text(state)
+    if isinstance(state, m.FailState):
+        if isinstance(state.error, m.TConst) and isinstance(state.error.value, str):
+            return f"Fail: {state.error.value}"
+        return "Fail"
+    if isinstance(state, m.ParallelState):
+        count = len(state.branches)
+        return f"Parallel: {count} branch{'es' if count != 1 else ''}"
+    if isinstance(state, m.MapState):
+        kind = "Distributed Map" if state.mode == "DISTRIBUTED" else "Map"
+        if not isinstance(state.items_path, Missing) and str(state.items_path) != "$":
+            return f"{kind}: {state.items_path}"
+        return kind
+    return state.type
+
+
+def _says_error(state: m.State, error: str) -> bool:
+    """Whether the node's second line names this error already (a Fail state with a fixed Error)."""
+    return isinstance(state, m.FailState) and isinstance(state.error, m.TConst) and state.error.value == error
+
+
+def _retry_lines(state: m.State) -> list[str]:
+    """The retry mark: one line per Retrier (errors and MaxAttempts), at most two."""
+    retriers = state.retry if isinstance(state, m._WithResult) else ()
+    lines = []
+    for retrier in retriers[:2]:
+        errors = retrier.error_equals
+        text = errors[0] if len(errors) == 1 else f"{errors[0]} +{len(errors) - 1}"
+        lines.append(f"retry {text} ×{retrier.max_attempts}")
+    if len(retriers) > 2:
+        lines.append(f"+{len(retriers) - 2} more retriers")
+    return lines
+
+
+def _tooltip(state: m.State) -> list[str]:
+    lines = [f"{state.name} ({state.type})"]
+    if isinstance(state, m.TaskState):
+        lines.append(f"Resource: {state.resource}")
+    if isinstance(state, m._WithResult):
+        for retrier in state.retry:
+            lines.append(
+                f"Retry {', '.join(retrier.error_equals)}: up to {retrier.max_attempts} times, "
+                f"after {retrier.interval_seconds}s, backoff {retrier.backoff_rate}"
+            )
+        for catcher in state.catch:
+            lines.append(f"Catch {', '.join(catcher.error_equals)} → {catcher.next}")
+    if isinstance(state.comment, str):
+        lines.append(state.comment)
+    return lines
+
+
+# ============================================================================ layout
+
+
+@dataclass
+class _Node:
+    id: str
+    role: str  # "state", "start", "end" or "join"
+    state: m.State | None = None  # for a join point: its Parallel or Map state
+    # set by the execution overlay
+    status: str | None = None
+    visits: int = 0
+    retries: int = 0
+    error: str | None = None
+    current: bool = False
+
+
+@dataclass
+class _Cluster:
+    id: str
+    label: str
+    owner: m.State  # the Parallel or Map state
+    members: list[_Node | _Cluster] = field(default_factory=list)
+    outer: bool = False  # the invisible box around a whole Parallel/Map state
+
+
+Member = _Node | _Cluster
+
+
+@dataclass
+class _Edge:
+    tail: str
+    head: str
+    kind: str  # "start", "next", "rule", "default", "catch", "fork", "join" or "end"
+    label: str = ""
+    source: str | None = None  # the state this transition leaves (None for Start)
+    target: str | None = None  # the state it enters (None for End and join points)
+    taken: bool = False  # set by the execution overlay
+
+
+@dataclass
+class _Layout:
+    name: str
+    machine: m.Machine
+    start: _Node
+    end: _Node
+    members: list[Member] = field(default_factory=list)
+    edges: list[_Edge] = field(default_factory=list)
+    nodes: dict[str, _Node] = field(default_factory=dict)  # state name -> its node
+    joins: dict[str, _Node] = field(default_factory=dict)  # Parallel/Map name -> its join point
+
+    def state_nodes(self) -> Iterator[_Node]:
+        def walk(members: list[Member]) -> Iterator[_Node]:
+            for member in members:
+                if isinstance(member, _Cluster):
+                    yield from walk(member.members)
+                elif member.role == "state":
+                    yield member
+
+        yield from walk(self.members)
+
+
+class _Builder:
+    """Lays a compiled machine out as nodes, boxes and edges, with generated DOT-safe ids.
+
+    Ids are numbered in definition order (``n1``, ``j1``, ``cluster_1``), so the same definition
+    always gives the same DOT text; the names users chose appear only in labels.
+    """
+
+    def __init__(self, name: str, machine: m.Machine) -> None:
+        self.layout = _Layout(name, machine, _Node("start", "start"), _Node("end", "end"))
+        self._count = {"n": 0, "j": 0, "cluster_": 0}
+
+    def _id(self, prefix: str) -> str:
+        self._count[prefix] += 1
+        return f"{prefix}{self._count[prefix]}"
+
+    def build(self) -> _Layout:
+        layout = self.layout
+        layout.members.append(layout.start)
+        entries = self._scope(layout.machine, layout.members, layout.end.id, "end")
+        layout.members.append(layout.end)
+        start_at = layout.machine.start_at
+        if start_at in entries:
+            layout.edges.insert(0, _Edge(layout.start.id, entries[start_at], "start", target=start_at))
+        return layout
+
+    def _scope(
+        self, machine: m.Machine, members: list[Member], exit_id: str, exit_kind: str
+    ) -> dict[str, str]:
+        """Lay out one StartAt/States scope; returns state name -> id of the node that enters it."""
+        layout = self.layout
+        entries: dict[str, str] = {}
+        exits: dict[str, str] = {}
+        for state in machine.states.values():
+            node = _Node(self._id("n"), "state", state)
+            layout.nodes.setdefault(state.name, node)
+            entries[state.name] = exits[state.name] = node.id
+            if isinstance(state, (m.ParallelState, m.MapState)):
+                exits[state.name] = self._container(state, node, members)
+            else:
+                members.append(node)
+        for state in machine.states.values():
+            tail = exits[state.name]
+
+            def link(
+                target: str, kind: str, label: str = "", *, source: str = state.name, tail: str = tail
+            ) -> None:
+                if target in entries:
+                    layout.edges.append(_Edge(tail, entries[target], kind, label, source, target))
+
+            if isinstance(state, m.ChoiceState):
+                for rule in state.choices:
+                    link(rule.next, "rule", condition_text(rule.condition))
+                if not isinstance(state.default, Missing):
+                    link(state.default, "default", "Default")
+            elif state.next is not None:
+                link(state.next, "next")
+            if isinstance(state, m._WithResult):
+                for catcher in state.catch:
+                    link(catcher.next, "catch", ", ".join(catcher.error_equals))
+            if terminal(state) and not isinstance(state, m.FailState):
+                # a Fail state ends in error, which its red border says; an edge to End would not
+                layout.edges.append(_Edge(tail, exit_id, exit_kind, source=state.name))
+        return entries
+
+    def _container(self, state: m.ParallelState | m.MapState, node: _Node, members: list[Member]) -> str:
+        """A Parallel or Map: entry node, a dashed box per branch, a join point; returns the join's id.
+
+        An invisible box around all of it keeps the branches together and in definition order.
+        """
+        layout = self.layout
+        container = _Cluster(self._id("cluster_"), "", state, [node], outer=True)
+        members.append(container)
+        join = _Node(self._id("j"), "join", state)
+        layout.joins.setdefault(state.name, join)
+        for index, branch in enumerate(state.children(), start=1):
+            label = f"Map: {state.name} (items)" if isinstance(state, m.MapState) else f"Branch {index}"
+            box = _Cluster(self._id("cluster_"), label, state)
+            container.members.append(box)
+            inner = self._scope(branch, box.members, join.id, "join")
+            if branch.start_at in inner:
+                layout.edges.append(
+                    _Edge(node.id, inner[branch.start_at], "fork", source=state.name, target=branch.start_at)
+                )
+        container.members.append(join)
+        return join.id
+
+
+# ============================================================================ drawing
+
+
+@dataclass(frozen=True)
+class _Options:
+    rankdir: str
+    show_comments: bool = False
+    highlight: str | None = None
+    title: str | None = None
+    execution: bool = False
+
+
+_RANKDIRS = ("TB", "LR", "BT", "RL")
+
+
+def _check_rankdir(rankdir: str) -> str:
+    if rankdir not in _RANKDIRS:
+        raise ValueError(f"unknown rankdir: {rankdir!r} (must be one of {list(_RANKDIRS)})")
+    return rankdir
+
+
+def _marked(node: _Node, options: _Options) -> bool:
+    """Whether the node is outlined: the current state, or the one to highlight."""
+    if node.current:
+        return True
+    return node.state is not None and options.highlight is not None and options.highlight == node.state.name
+
+
+def _state_label(node: _Node, options: _Options) -> str:
+    state = node.state
+    assert state is not None
+    status = node.status
+    dim = options.execution and status is None
+    width = _CHOICE_WIDTH if isinstance(state, m.ChoiceState) else _NAME_WIDTH
+    bold = _marked(node, options)
+    lines = [_font(_h(line), color=DIM if dim else None, bold=bold) for line in _wrap(state.name, width, 3)]
+    if node.visits > 1:
+        lines[-1] += _font(f"  ×{node.visits}", size="10", color=MUTED, bold=True)
+    if not isinstance(state, m.ChoiceState):
+        subtitle = _wrap(_subtitle(state), _SUBTITLE_WIDTH, 1)[0]
+        lines.append(_font(_h(subtitle), size="9", color=DIM if dim else MUTED))
+    for text in _retry_lines(state):
+        lines.append(_font(_h(text), size="8", color=DIM if dim else CATCH))
+    if node.error is not None and status in ("FAILED", "CAUGHT", "TIMED_OUT", "ABORTED"):
+        if not _says_error(state, node.error):
+            error = _wrap(node.error, _SUBTITLE_WIDTH, 1)[0]
+            lines.append(_font(_h(error), size="9", color=STATUS_STYLES[status].border, bold=True))
+    if node.retries > 0:
+        lines.append(_font(f"retried {node.retries}×", size="8", color=MUTED))
+    if options.show_comments and isinstance(state.comment, str):
+        for line in _wrap(state.comment, _COMMENT_WIDTH, 4):
+            lines.append(_font(f"<I>{_h(line)}</I>", size="8", color=MUTED))
+    return "<" + "<BR/>".join(lines) + ">"
+
+
+def _state_attrs(node: _Node, options: _Options) -> dict[str, str]:
+    state = node.state
+    assert state is not None
+    look = _TYPE_STYLES.get(state.type, _TYPE_STYLES["Task"])
+    fill, border = look.fill, look.border
+    if options.execution:
+        status = STATUS_STYLES[node.status or "NOT_RUN"]
+        fill, border = status.fill, status.border
+    attrs = {"fillcolor": fill}
+    if look.shape != "box":
+        attrs.update(shape=look.shape, margin="0.04,0.02")
+    if border != BORDER:
+        attrs["color"] = border
+    if look.penwidth != "1.2":
+        attrs["penwidth"] = look.penwidth
+    if _marked(node, options):
+        attrs.update(color=CURRENT, penwidth="3.5")
+    tooltip = _tooltip(state)
+    if node.status is not None:
+        tooltip.append(f"Status: {STATUS_STYLES[node.status].label}")
+        if node.visits > 1:
+            tooltip.append(f"Entered {node.visits} times")
+        if node.error is not None:
+            tooltip.append(f"Error: {node.error}")
+    attrs["tooltip"] = _plain(tooltip)
+    return attrs
+
+
+def _join_attrs(node: _Node, options: _Options) -> dict[str, str]:
+    fill, border = "#d5dbe1", BORDER
+    if options.execution:
+        status = STATUS_STYLES[node.status or "NOT_RUN"]
+        fill, border = (status.border if node.status is not None else "#ffffff"), status.border
+    name = node.state.name if node.state is not None else ""
+    return {
+        "label": "",
+        "shape": "circle",
+        "style": "filled",
+        "width": "0.14",
+        "height": "0.14",
+        "fixedsize": "true",
+        "fillcolor": fill,
+        "color": border,
+        "tooltip": _plain([f"{name}: all done"]),
+    }
+
+
+def _marker_attrs(node: _Node, options: _Options) -> dict[str, str]:
+    fill, border = "#e9ebed", FAINT
+    if node.status is not None:
+        status = STATUS_STYLES[node.status]
+        fill, border = status.fill, status.border
+    start = node.role == "start"
+    attrs = {
+        "label": "Start" if start else "End",
+        "shape": "oval",
+        "style": "filled",
+        "fillcolor": fill,
+        "color": border,
+        "fontsize": "9",
+        "fontcolor": "#414d5c",
+        "width": "0.6",
+        "height": "0.28",
+        "margin": "0.04,0.02",
+        "tooltip": "Start of the execution" if start else "End of the execution",
+    }
+    if node.current:
+        attrs.update(color=CURRENT, penwidth="3.5")
+    return attrs
+
+
+def _cluster_attrs(cluster: _Cluster, status: str | None, options: _Options) -> dict[str, str]:
+    if cluster.outer:
+        return {"label": "", "peripheries": "0", "margin": "4"}
+    attrs = {
+        "label": _plain(_wrap(cluster.label, 40, 2)),
+        "style": "dashed,rounded",
+        "color": FAINT,
+        "fontcolor": MUTED,
+        "fontsize": "9",
+        "labeljust": "l",
+        "labelloc": "t",
+        "margin": "10",
+        "penwidth": "1.1",
+        "peripheries": "1",  # the invisible outer box sets 0 for everything inside it
+    }
+    if options.execution:
+        look = STATUS_STYLES[status or "NOT_RUN"]
+        attrs["color"] = look.border
+        if status is not None:
+            attrs.update(style="dashed,rounded,filled", fillcolor=look.tint)
+    return attrs
+
+
+def _edge_attrs(edge: _Edge, options: _Options) -> dict[str, str]:
+    attrs: dict[str, str] = {}
+    if edge.label != "":
+        attrs["label"] = _plain(_wrap(edge.label, _LABEL_WIDTH, 3))
+    if edge.kind == "catch":
+        # weight 0: error paths don't pull the main flow sideways (big machines would drift right)
+        attrs.update(style="dashed", color=CATCH, fontcolor=CATCH, weight="0")
+    elif edge.kind in ("fork", "join", "start", "end"):
+        attrs.update(color=FAINT, arrowsize="0.6")
+        if edge.kind == "fork":
+            attrs["weight"] = "2"  # each branch starts right under its Parallel/Map state
+    if options.execution:
+        color = (CATCH if edge.kind == "catch" else TAKEN) if edge.taken else DIM
+        attrs["color"] = color
+        if edge.taken:
+            attrs["penwidth"] = "2.4"
+        if "label" in attrs:
+            attrs["fontcolor"] = color
+    source = edge.source if edge.source is not None else "Start"
+    target = edge.target if edge.target is not None else ("End" if edge.kind == "end" else "branches joined")
+    tooltip = [f"{source} → {target}"]
+    if edge.label != "":
+        tooltip.append(("Catch: " if edge.kind == "catch" else "") + edge.label)
+    attrs["tooltip"] = _plain(tooltip)
+    return attrs
+
+
+def _flipped(members: list[Member]) -> list[Member]:
+    """A container's members with its branch boxes in reverse order."""
+    boxes = iter([member for member in reversed(members) if isinstance(member, _Cluster)])
+    return [next(boxes) if isinstance(member, _Cluster) else member for member in members]
+
+
+def _draw(layout: _Layout, options: _Options, legend: str | None = None) -> graphviz.Digraph:
+    graph_attrs = dict(_GRAPH_ATTRS, rankdir=options.rankdir)
+    if legend is not None:
+        graph_attrs.update(label=legend, labelloc="b", labeljust="l")
+    elif options.title is not None:
+        graph_attrs.update(label=_plain(_wrap(options.title, 80, 3)), labelloc="t", labeljust="l")
+    graph = _graph_class()(
+        name=layout.name, graph_attr=graph_attrs, node_attr=_NODE_ATTRS, edge_attr=_EDGE_ATTRS
+    )
+    # in a rank dot puts the first node on the left with TB, but at the bottom with LR
+    flip = options.rankdir in ("LR", "RL")
+
+    def emit(target: graphviz.Digraph, members: list[Member]) -> None:
+        for member in members:
+            if isinstance(member, _Cluster):
+                owner = layout.nodes.get(member.owner.name)
+                status = owner.status if owner is not None else None
+                with target.subgraph(name=member.id) as box:
+                    box.attr(**_cluster_attrs(member, status, options))
+                    emit(box, _flipped(member.members) if flip and member.outer else member.members)
+            elif member.role == "state":
+                target.node(member.id, _state_label(member, options), **_state_attrs(member, options))
+            elif member.role == "join":
+                target.node(member.id, **_join_attrs(member, options))
+            else:
+                target.node(member.id, **_marker_attrs(member, options))
+
+    emit(graph, layout.members)
+    for edge in layout.edges:
+        graph.edge(edge.tail, edge.head, **_edge_attrs(edge, options))
+    return graph
+
+
+def _machine_of(sm_or_machine: Any) -> tuple[str, m.Machine]:
+    """``(name, compiled machine)`` of a StateMachine, a compiled Machine or a definition."""
+    if isinstance(sm_or_machine, m.Machine):
+        return "StateMachine", sm_or_machine
+    compiled = getattr(sm_or_machine, "machine", None)
+    if isinstance(compiled, m.Machine):
+        name = getattr(sm_or_machine, "name", None)
+        return (name if isinstance(name, str) else "StateMachine"), compiled
+    if isinstance(sm_or_machine, (Mapping, str)):
+        from .machine import StateMachine
+
+        sm = StateMachine(sm_or_machine)
+        return sm.name, sm.machine
+    raise TypeError(
+        "expected a StateMachine, a compiled Machine or a definition (dict, JSON or YAML text), "
+        f"not {type(sm_or_machine).__name__}"
+    )
+
+
+def render_machine(
+    sm_or_machine: StateMachine | m.Machine | Mapping[str, Any] | str,
+    *,
+    rankdir: str = "TB",
+    highlight: str | None = None,
+    show_comments: bool = False,
+    title: str | None = None,
+) -> graphviz.Digraph:
+    """Draw a state machine as a ``graphviz.Digraph``, in the style of the console's Workflow Studio.
+
+    ``sm_or_machine`` is a :class:`~sfn_notebook.StateMachine`, a compiled
+    :class:`~sfn_notebook.asl.model.Machine` or a definition.  ``rankdir`` is ``"TB"`` (top-down) or
+    ``"LR"`` (left to right).  ``highlight`` names a state to outline.  ``show_comments`` writes each
+    state's ``Comment`` under it, and the definition's ``Comment`` above the graph unless ``title``
+    gives another text.
+    """
+    name, machine = _machine_of(sm_or_machine)
+    layout = _Builder(name, machine).build()
+    if highlight is not None and highlight not in layout.nodes:
+        close = difflib.get_close_matches(highlight, list(layout.nodes), n=3)
+        hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+        raise ValueError(f"highlight: there is no state named {highlight!r}{hint}")
+    if title is None and show_comments and isinstance(machine.comment, str):
+        title = machine.comment
+    return _draw(layout, _Options(_check_rankdir(rankdir), show_comments, highlight, title))
+
+
+# ============================================================================ executions
+
+
+def _details(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    for key, value in event.items():
+        if key.endswith("EventDetails") and isinstance(value, Mapping):
+            return value
+    return {}
+
+
+def _previous_id(event: Mapping[str, Any]) -> int:
+    """The id of the event this one follows (0, which no event has, when there is none)."""
+    value = event.get("previousEventId")
+    return value if isinstance(value, int) else 0
+
+
+def _visit_status(visit: StateVisit, by_id: Mapping[int, Mapping[str, Any]]) -> str:
+    """A visit's outcome, read from the event just before the state exited.
+
+    An exit straight after a failure (``TaskFailed``, ``ParallelStateFailed``, ...) means a Catcher
+    took the error; an exit after a success is a success, even when earlier attempts were retried.
+    """
+    exited = by_id.get(visit.exited_event_id) if visit.exited_event_id is not None else None
+    if exited is None or not str(exited.get("type", "")).endswith("StateExited"):
+        return visit.status
+    before = by_id.get(_previous_id(exited))
+    kind = str(before.get("type", "")) if before is not None else ""
+    if kind.endswith(("Failed", "TimedOut")):
+        return "CAUGHT"
+    if kind.endswith("Succeeded") and visit.status == "CAUGHT":
+        return "SUCCEEDED"
+    return visit.status
+
+
+def _worst(statuses: Sequence[str]) -> str:
+    return min(statuses, key=lambda s: _SEVERITY.index(s) if s in _SEVERITY else len(_SEVERITY))
+
+
+@dataclass
+class _Overlay:
+    """What an execution did, by state name."""
+
+    statuses: dict[str, list[str]] = field(default_factory=dict)  # the outcome of each visit
+    retries: dict[str, int] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    taken: set[tuple[str, str, bool]] = field(default_factory=set)  # (source, target, through a Catcher)
+
+
+def _overlay(events: Sequence[Mapping[str, Any]]) -> _Overlay:
+    from .history import state_visits
+
+    by_id = {e["id"]: e for e in events if isinstance(e.get("id"), int)}
+    overlay = _Overlay()
+    exit_status: dict[int, str] = {}
+    for visit in state_visits(events):  # type: ignore[arg-type]
+        status = _visit_status(visit, by_id)
+        overlay.statuses.setdefault(visit.name, []).append(status)
+        overlay.retries[visit.name] = overlay.retries.get(visit.name, 0) + visit.retries
+        if visit.error is not None and status != "SUCCEEDED":
+            overlay.errors.setdefault(visit.name, visit.error)
+        if visit.exited_event_id is not None:
+            exit_status[visit.exited_event_id] = status
+    # a StateEntered event follows the StateExited event of the state the execution came from
+    for event in events:
+        if not str(event.get("type", "")).endswith("StateEntered"):
+            continue
+        before = by_id.get(_previous_id(event))
+        if before is None or not str(before.get("type", "")).endswith("StateExited"):
+            continue
+        source, target = _details(before).get("name"), _details(event).get("name")
+        if isinstance(source, str) and isinstance(target, str):
+            overlay.taken.add((source, target, exit_status.get(before["id"]) == "CAUGHT"))
+    return overlay
+
+
+def _apply(layout: _Layout, overlay: _Overlay, execution_status: str | None) -> None:
+    """Put an execution's outcomes on the layout's nodes and edges."""
+    for name, node in layout.nodes.items():
+        statuses = overlay.statuses.get(name)
+        if statuses is None:
+            continue
+        node.status = _worst(statuses)
+        node.visits = len(statuses)
+        node.retries = overlay.retries.get(name, 0)
+        node.error = overlay.errors.get(name)
+    for name, join in layout.joins.items():
+        container = layout.nodes[name]
+        if container.status not in (None, "RUNNING"):  # all branches done, whatever the outcome
+            join.status = container.status
+    for edge in layout.edges:
+        if edge.kind in ("start", "fork"):
+            edge.taken = edge.target in overlay.statuses
+        elif edge.kind in ("join", "end"):  # left when the state finished normally
+            edge.taken = edge.source is not None and "SUCCEEDED" in overlay.statuses.get(edge.source, ())
+        elif edge.source is not None and edge.target is not None:
+            edge.taken = (edge.source, edge.target, edge.kind == "catch") in overlay.taken
+    if any(edge.taken for edge in layout.edges if edge.kind == "start"):
+        layout.start.status = "SUCCEEDED"
+    if execution_status == "SUCCEEDED":
+        layout.end.status = "SUCCEEDED"
+
+
+def _legend(layout: _Layout, execution: Any, execution_status: str | None) -> str:
+    """An HTML-like table: the execution's name and status, and a swatch per status shown."""
+    present = {node.status or "NOT_RUN" for node in layout.state_nodes()}
+    cells = []
+    for status in _LEGEND_ORDER:
+        if status in present:
+            look = STATUS_STYLES[status]
+            cells.append(
+                f'<TD BGCOLOR="{look.fill}" COLOR="{look.border}" BORDER="1" WIDTH="12" HEIGHT="10" '
+                f'FIXEDSIZE="TRUE"></TD><TD ALIGN="LEFT">{_h(look.label)}</TD><TD WIDTH="6"></TD>'
+            )
+    name = getattr(execution, "name", None)
+    head = "Execution" + (f" {name}" if isinstance(name, str) else "")
+    if execution_status is not None:
+        head += f": {execution_status}"
+    return (
+        '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">'
+        f'<TR><TD COLSPAN="{len(cells) * 3}" ALIGN="LEFT"><B>{_h(head)}</B></TD></TR>'
+        f"<TR>{''.join(cells)}</TR></TABLE>>"
+    )
+
+
+def _current_node(layout: _Layout, events: Sequence[Mapping[str, Any]], event_id: int) -> _Node | None:
+    """The node of the state an event belongs to; Start/End for the execution's own events."""
+    from .history import event_rows
+
+    for row in event_rows(events):  # type: ignore[arg-type]
+        if row.event.get("id") != event_id:
+            continue
+        if row.state is not None:
+            return layout.nodes.get(row.state)
+        kind = row.event.get("type")
+        if kind == "ExecutionStarted":
+            return layout.start
+        if kind == "ExecutionSucceeded":
+            return layout.end
+        return None
+    ids = [e.get("id") for e in events]
+    span = f"{ids[0]} to {ids[-1]}" if ids else "none"
+    raise ValueError(f"current_event: the execution has no event with id {event_id!r} (its ids: {span})")
+
+
+def _execution_machine(execution: Any, machine: Any) -> tuple[str, m.Machine]:
+    if machine is not None:
+        return _machine_of(machine)
+    attached = getattr(execution, "state_machine", None)
+    if attached is not None:
+        return _machine_of(attached)
+    definition = getattr(execution, "definition", None)
+    if isinstance(definition, (Mapping, str)):
+        return _machine_of(definition)
+    raise ValueError(
+        "this execution carries no state machine definition to draw: "
+        "pass one, as in render_execution(execution, machine=StateMachine(definition))"
+    )
+
+
+def render_execution(
+    execution: Execution,
+    *,
+    rankdir: str = "TB",
+    current_event: int | None = None,
+    machine: StateMachine | m.Machine | Mapping[str, Any] | str | None = None,
+    show_comments: bool = False,
+    legend: bool = True,
+) -> graphviz.Digraph:
+    """Draw an execution: its state machine coloured by what happened, as the console does.
+
+    Succeeded states are green, failed ones red, states whose error a Catcher took orange, running
+    ones blue, and states never entered white with grey text; the transitions taken are drawn bold.
+    A state entered several times (loops, Map iterations) shows ``×N`` and the worst outcome of its
+    visits.  ``current_event`` (an event id) outlines the state that event belongs to.  ``machine``
+    is the definition to draw when the execution has none attached (``execution.state_machine``, or
+    the ``definition`` an execution read from AWS carries).  ``legend=False`` leaves out the legend.
+    """
+    name, compiled = _execution_machine(execution, machine)
+    layout = _Builder(name, compiled).build()
+    events = list(execution.events)
+    status = getattr(execution, "status", None)
+    execution_status = status if isinstance(status, str) else None
+    _apply(layout, _overlay(events), execution_status)
+    if current_event is not None:
+        node = _current_node(layout, events, current_event)
+        if node is not None:
+            node.current = True
+    options = _Options(_check_rankdir(rankdir), show_comments, execution=True)
+    return _draw(layout, options, _legend(layout, execution, execution_status) if legend else None)
