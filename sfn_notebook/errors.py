@@ -59,10 +59,17 @@ class Diagnostic:
         return self.pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
 
     def location(self) -> str:
-        where = self.pointer or "/"
+        """Where the problem is: line and column when known, the state and field, the JSON Pointer."""
+        parts = []
         if self.line is not None:
-            where = f"line {self.line}" + (f", column {self.column}" if self.column else "") + f" ({where})"
-        return where
+            parts.append(f"line {self.line}" + (f", column {self.column}" if self.column else ""))
+        state, field = self.state, self.field
+        if state is not None:
+            parts.append(f"state '{state}'")
+        if field is not None and field != state and not field.isdigit():
+            parts.append(f"field '{field}'")
+        parts.append(self.pointer or "/")
+        return ", ".join(parts[:-1]) + f" ({parts[-1]})" if len(parts) > 1 else parts[0]
 
     def __str__(self) -> str:
         return f"{self.severity.lower()} {self.code} at {self.location()}: {self.message}"

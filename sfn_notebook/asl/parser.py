@@ -478,7 +478,9 @@ def _parse_retry(ctx: _Ctx, value: Any, pointer: str) -> tuple[m.Retrier, ...]:
         _unknown_fields(ctx, spec, here, _RETRIER_FIELDS, "a retrier")
         if "ErrorEquals" not in spec:
             ctx.error(here, "MISSING_FIELD", "a retrier needs 'ErrorEquals'")
-        errors = _check_error_equals(ctx, spec.get("ErrorEquals", ["States.ALL"]), _ptr(here, "ErrorEquals"))
+        errors = (
+            _check_error_equals(ctx, spec["ErrorEquals"], _ptr(here, "ErrorEquals")) if "ErrorEquals" in spec else ()
+        )
         if "States.ALL" in errors and i != len(value) - 1:
             ctx.error(_ptr(here, "ErrorEquals"), "STATES_ALL_NOT_LAST", "a retrier with 'States.ALL' must be the last one")
         kwargs: dict[str, Any] = {}
@@ -531,7 +533,9 @@ def _parse_catch(ctx: _Ctx, value: Any, pointer: str, jsonata: bool) -> tuple[m.
         _mode_fields(ctx, spec, here, allowed, jsonata, "a catcher")
         if "ErrorEquals" not in spec:
             ctx.error(here, "MISSING_FIELD", "a catcher needs 'ErrorEquals'")
-        errors = _check_error_equals(ctx, spec.get("ErrorEquals", ["States.ALL"]), _ptr(here, "ErrorEquals"))
+        errors = (
+            _check_error_equals(ctx, spec["ErrorEquals"], _ptr(here, "ErrorEquals")) if "ErrorEquals" in spec else ()
+        )
         if "States.ALL" in errors and i != len(value) - 1:
             ctx.error(_ptr(here, "ErrorEquals"), "STATES_ALL_NOT_LAST", "a catcher with 'States.ALL' must be the last one")
         if "Next" not in spec:
@@ -609,10 +613,13 @@ def _mode_fields(ctx: _Ctx, spec: dict, pointer: str, allowed: dict[str, str], j
     for key in spec:
         mode = allowed.get(key)
         if mode is None:
-            hint = _suggest(key, allowed)
             in_other = [t for t, fields in STATE_FIELDS.items() if key in fields]
-            if not hint and in_other:
+            if in_other and what.startswith("a ") and what.endswith(" state"):
                 hint = f" ('{key}' belongs to {', '.join(in_other)} states)"
+            else:
+                hint = _suggest(key, allowed)
+            if key in ("Variable", *CHOICE_OPERATORS, "And", "Or", "Not") and what == "a Choice rule":
+                hint = f" ('{key}' is for JSONPath states; JSONata rules use 'Condition')"
             ctx.error(_ptr(pointer, key), "UNKNOWN_FIELD", f"{what} has no field '{key}'{hint}")
         elif (mode == P and jsonata) or (mode == A and not jsonata):
             other = "JSONPath" if jsonata else "JSONata"
@@ -635,12 +642,12 @@ _JSONATA_REPLACEMENTS = {
 
 
 def _parse_machine_scope(
-    ctx: _Ctx, spec: Any, pointer: str, query_language: str, top: bool, what: str
+    ctx: _Ctx, spec: Any, pointer: str, query_language: str, top: bool, what: str, processor: bool = False
 ) -> m.Machine | None:
     if not isinstance(spec, dict):
         ctx.error(pointer, "INVALID_TYPE", f"{what} must be an object, not {_type_name(spec)}")
         return None
-    allowed = TOP_FIELDS if top else NESTED_FIELDS | ({"ProcessorConfig"} if "ItemProcessor" in what or "Iterator" in what else set())
+    allowed = TOP_FIELDS if top else NESTED_FIELDS | ({"ProcessorConfig"} if processor else set())
     for key in spec:
         if key not in allowed:
             extra = ""
@@ -669,7 +676,7 @@ def _parse_machine_scope(
             ctx.error(_ptr(pointer, "Version"), "INVALID_VALUE", f"'Version' must be \"1.0\", got {version!r}")
     timeout: Any = MISSING
     if top and "TimeoutSeconds" in spec:
-        timeout = _check_int(ctx, spec["TimeoutSeconds"], _ptr(pointer, "TimeoutSeconds"), "TimeoutSeconds", 1, 99999999)
+        timeout = _check_int(ctx, spec["TimeoutSeconds"], _ptr(pointer, "TimeoutSeconds"), "TimeoutSeconds", 0, 99999999)
         if timeout is None:
             timeout = MISSING
     states_spec = spec.get("States", MISSING)
@@ -739,7 +746,9 @@ def _check_transitions(ctx: _Ctx, states: dict[str, m.State], names: dict, point
         for target, where in targets:
             if target == "" or target in names:
                 continue
-            elsewhere = ctx.state_names.get(target)
+            elsewhere = ctx.state_names.get(target) or (
+                target if target in getattr(ctx, "all_state_names", ()) else None
+            )
             detail = (
                 " (it exists in another scope: a state cannot move into or out of a Parallel branch "
                 "or Map item processor)"
@@ -1105,7 +1114,7 @@ def _build_fail(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict
         value = spec.get(name, MISSING)
         path_value = spec.get(name + "Path", MISSING)
         if value is not MISSING and path_value is not MISSING:
-            ctx.error(pointer, "CONFLICTING_FIELDS", f"'{name}' and '{name}Path' cannot both be set")
+            ctx.error(_ptr(pointer, name + "Path"), "CONFLICTING_FIELDS", f"'{name}' and '{name}Path' cannot both be set")
             continue
         if value is not MISSING:
             here = _ptr(pointer, name)
@@ -1118,15 +1127,37 @@ def _build_fail(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict
     return m.FailState(**kw)
 
 
+_STRING_INTRINSICS = frozenset(
+    {
+        "States.Format",
+        "States.JsonToString",
+        "States.ArrayGetItem",
+        "States.Base64Encode",
+        "States.Base64Decode",
+        "States.Hash",
+        "States.UUID",
+    }
+)
+
+
 def _fail_path(ctx: _Ctx, value: Any, pointer: str, name: str) -> m.Expr | Missing:
     from ..paths.intrinsics import is_intrinsic, parse_intrinsic
 
     if isinstance(value, str) and is_intrinsic(value):
         try:
-            return m.TIntrinsic(parse_intrinsic(value), value, name)
+            call = parse_intrinsic(value)
         except PathError as exc:
             ctx.error(pointer, "INVALID_INTRINSIC", f"'{name}': {exc.message} in {value!r}")
             return MISSING
+        if call.name not in _STRING_INTRINSICS:
+            ctx.error(
+                pointer,
+                "INVALID_INTRINSIC",
+                f"'{name}' takes a path or an intrinsic that returns a string "
+                f"({', '.join(sorted(_STRING_INTRINSICS))}), not {call.name}",
+            )
+            return MISSING
+        return m.TIntrinsic(call, value, name)
     path = _compile_path(ctx, value, pointer, name, reference=True)
     return m.TPath(path, name) if isinstance(path, JsonPath) else MISSING
 
@@ -1166,15 +1197,17 @@ def _build_map(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict)
             f"Map state '{name}' needs exactly one of 'ItemProcessor' and 'Iterator' (found "
             f"{'both' if has_processor else 'neither'})",
         )
-        raise _Skip
     field = "ItemProcessor" if has_processor else "Iterator"
-    proc_spec = spec[field]
     here = _ptr(pointer, field)
-    processor = _parse_machine_scope(ctx, proc_spec, here, _machine_language(ctx), False, f"the {field} of '{name}'")
-    if processor is None:
-        raise _Skip
-    kw["processor"] = processor
-    kw["legacy_iterator"] = has_iterator
+    proc_spec = spec.get(field, {})
+    processor = None
+    if has_processor or has_iterator:
+        processor = _parse_machine_scope(
+            ctx, proc_spec, here, _machine_language(ctx), False, f"the {field} of '{name}'", processor=True
+        )
+    # a broken Map keeps a placeholder processor so the rest of the definition is still checked
+    kw["processor"] = processor if processor is not None else m.Machine(start_at="", states={}, pointer=here)
+    kw["legacy_iterator"] = field == "Iterator"
     config = proc_spec.get("ProcessorConfig", MISSING) if isinstance(proc_spec, dict) else MISSING
     if config is not MISSING:
         cpointer = _ptr(here, "ProcessorConfig")
@@ -1232,6 +1265,13 @@ def _build_map(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict)
                 kw[key] = value
                 if field_name in ("ItemReader", "ResultWriter") and "Resource" not in value:
                     ctx.error(_ptr(pointer, field_name), "MISSING_FIELD", f"'{field_name}' needs a 'Resource'")
+                batch_fields = ("MaxItemsPerBatch", "MaxItemsPerBatchPath", "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath")
+                if field_name == "ItemBatcher" and not any(f in value for f in batch_fields):
+                    ctx.error(
+                        _ptr(pointer, field_name),
+                        "MISSING_FIELD",
+                        "'ItemBatcher' needs at least one of " + ", ".join(f"'{f}'" for f in batch_fields),
+                    )
     if "Label" in spec:
         kw["label"] = _check_str(ctx, spec["Label"], _ptr(pointer, "Label"), "Label", nonempty=True) or MISSING
     return m.MapState(**kw)
@@ -1256,6 +1296,7 @@ def parse_machine(source: Source) -> tuple[m.Machine | None, list[Diagnostic]]:
     if not isinstance(value, dict):
         ctx.error("", "INVALID_TYPE", f"a state machine definition must be an object, not {_type_name(value)}")
         return None, ctx.diagnostics
+    ctx.all_state_names = _all_state_names(value)  # type: ignore[attr-defined]
     top_language = value.get("QueryLanguage", "JSONPath")
     ctx.top_language = top_language if top_language in ("JSONPath", "JSONata") else "JSONPath"  # type: ignore[attr-defined]
     machine = _parse_machine_scope(ctx, value, "", "JSONPath", True, "the state machine")
@@ -1266,7 +1307,47 @@ def parse_machine(source: Source) -> tuple[m.Machine | None, list[Diagnostic]]:
 
         for pointer, code, message in flow_warnings(machine):
             ctx.warning(pointer, code, message)
-    return machine, ctx.diagnostics
+    return machine, _in_document_order(ctx.diagnostics, value)
+
+
+def _in_document_order(diagnostics: list[Diagnostic], value: Any) -> list[Diagnostic]:
+    """Diagnostics sorted by where they point in the definition, as a reader meets them."""
+    order: dict[str, int] = {}
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:  # pre-order walk: each pointer gets its position in the document
+        pointer, node = stack.pop()
+        order[pointer] = len(order)
+        if isinstance(node, dict):
+            stack.extend(reversed([(_ptr(pointer, k), v) for k, v in node.items()]))
+        elif isinstance(node, list):
+            stack.extend(reversed([(_ptr(pointer, i), v) for i, v in enumerate(node)]))
+
+    def rank(d: Diagnostic) -> tuple[int, int, int]:
+        pointer = d.pointer
+        while pointer not in order and pointer:
+            pointer = pointer.rsplit("/", 1)[0]
+        position = (d.line or 0, d.column or 0)
+        return (0 if d.severity == "ERROR" else 1, *position) if d.line is not None else (
+            0 if d.severity == "ERROR" else 1, order.get(pointer, 0), 0
+        )
+
+    return sorted(diagnostics, key=rank)
+
+
+def _all_state_names(value: Any) -> set[str]:
+    """Every state name anywhere in the definition (for hints about transitions across scopes)."""
+    names: set[str] = set()
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            states = node.get("States")
+            if isinstance(states, dict) and "StartAt" in node:
+                names.update(states)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return names
 
 
 def _check_variable_scopes(ctx: _Ctx) -> None:

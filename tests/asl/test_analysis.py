@@ -130,7 +130,7 @@ def test_terminal(state: dict[str, Any], expected: bool) -> None:
 def test_flow_warnings_returns_pointer_code_message_triples() -> None:
     top = compiled(machine({"A": SUCCEED, "Orphan": SUCCEED}))
     assert flow_warnings(top) == [
-        ("/States/Orphan", "UNREACHABLE_STATE", "state 'Orphan' can never be entered: nothing leads to it")
+        ("/States/Orphan", "UNREACHABLE_STATE", "state 'Orphan' can never be entered: no path from StartAt ('A') leads to it")
     ]
 
 
@@ -270,14 +270,9 @@ def test_warnings_do_not_prevent_running() -> None:
 def test_warnings_are_not_listed_as_errors() -> None:
     sm = StateMachine(machine({"A": SUCCEED, "Orphan": SUCCEED}))
     assert [d.severity for d in sm.diagnostics] == ["WARNING"]
-    assert str(sm.diagnostics[0]).startswith("warning UNREACHABLE_STATE at /States/Orphan: ")
+    assert str(sm.diagnostics[0]).startswith("warning UNREACHABLE_STATE at state 'Orphan' (/States/Orphan): ")
 
 
-@pytest.mark.xfail(
-    reason="unclear message: 'C' is the target of 'B' (which is itself unreachable), yet the warning says "
-    "'nothing leads to it'; it should say that it cannot be reached from StartAt",
-    strict=True,
-)
 def test_unreachable_message_does_not_claim_nothing_leads_to_a_state_that_has_a_predecessor() -> None:
     sm = StateMachine(machine({"A": SUCCEED, "B": {"Type": "Pass", "Next": "C"}, "C": SUCCEED}))
     (c,) = [d for d in sm.diagnostics if d.state == "C"]
