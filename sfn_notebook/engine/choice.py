@@ -85,7 +85,9 @@ def _test(rule: m.DataTest, doc: Any, env: Env) -> bool:
     if type_test is not None:
         return type_test(value) is rule.value
     if op == "StringMatches":
-        return isinstance(value, str) and rule.pattern is not None and rule.pattern.fullmatch(value) is not None
+        return (
+            isinstance(value, str) and rule.pattern is not None and rule.pattern.fullmatch(value) is not None
+        )
     expected = rule.value
     if rule.by_path:
         try:

@@ -70,5 +70,3 @@ class EventLog:
                 event[details_key(event_type)] = details
             done.append(event)
         return list(done)
-
-

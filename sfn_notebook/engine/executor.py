@@ -239,6 +239,11 @@ class Visit:
         return self.scope.variables.get(name)
 
 
+def _token_limit(token: TaskToken) -> float | None:
+    limits = [t for t in (token.timeout_at, token.heartbeat_at) if t is not None]
+    return min(limits) if limits else None
+
+
 def iso_time(seconds: float) -> str:
     """AWS's timestamp format in the context object: ``2024-01-31T12:00:00.123Z``."""
     stamp = datetime.fromtimestamp(seconds, tz=timezone.utc)
@@ -574,23 +579,26 @@ class Run:
         self._end_failed("ExecutionAborted")
 
     def advance(self, seconds: float) -> None:
-        """Let virtual time pass while the execution waits for callbacks (timeouts may fire)."""
+        """Let virtual time pass while the execution waits for callbacks: task, heartbeat and
+        execution timeouts that fall due fire, in time order."""
         target = self.now + seconds
-        for token in list(self.tokens.values()):
-            limit = (
-                min(t for t in (token.timeout_at, token.heartbeat_at) if t is not None)
-                if (token.timeout_at is not None or token.heartbeat_at is not None)
-                else None
+        horizon = target if self.deadline is None else min(target, self.deadline)
+        for token in sorted(self.tokens.values(), key=lambda t: _token_limit(t) or float("inf")):
+            limit = _token_limit(token)
+            if limit is None or limit > horizon or token.outcome is not None or token.fiber is None:
+                continue
+            heartbeat = token.heartbeat_at is not None and (
+                token.timeout_at is None or token.heartbeat_at < token.timeout_at
             )
-            if limit is not None and limit <= target and token.outcome is None and token.fiber is not None:
-                heartbeat = token.heartbeat_at is not None and (
-                    token.timeout_at is None or token.heartbeat_at < token.timeout_at
-                )
-                token.outcome = ("timeout", "States.HeartbeatTimeout" if heartbeat else "States.Timeout")
-                self._resume_token(token, limit)
+            token.outcome = ("timeout", "States.HeartbeatTimeout" if heartbeat else "States.Timeout")
+            self._resume_token(token, limit)
         self.drive()
         if self.status == "RUNNING":
-            self.now = max(self.now, target)
+            if self.deadline is not None and target >= self.deadline:
+                self.now = max(self.now, self.deadline)
+                self._timed_out()
+            else:
+                self.now = max(self.now, target)
 
     def complete_token(self, token_id: str, outcome: tuple[str, Any]) -> None:
         token = self.tokens.get(token_id)
@@ -1225,10 +1233,21 @@ def _invoke(
         result, result_text = to_json_value(raw_result)
     except (TypeError, ValueError) as exc:
         if "JSON" in str(exc) or "serializable" in str(exc):
-            failure = StatesError(
-                "Runtime.MarshalError" if kind == "lambda" or info.is_lambda_invoke else "States.Runtime",
-                f"Unable to marshal response: {exc}",
-            )
+            message = f"Unable to marshal response: {exc}"
+            if kind == "lambda" or info.is_lambda_invoke:
+                failure = StatesError(
+                    "Runtime.MarshalError",
+                    json.dumps(
+                        {
+                            "errorMessage": message,
+                            "errorType": "Runtime.MarshalError",
+                            "requestId": request_id,
+                            "stackTrace": [],
+                        }
+                    ),
+                )
+            else:
+                failure = StatesError("States.Runtime", message)
         else:
             failure = handler_failure(exc, info, request_id)
         return (yield from _task_error(run, info, failure, prefix))
@@ -1308,8 +1327,8 @@ def _missing_handler(
     run: Run, state: m.TaskState, info: ResourceInfo, function_name: str, request_id: str
 ) -> StatesError:
     if info.kind == "lambda" or info.is_lambda_invoke:
-        name = function_name or info.function_name
-        arn = function_arn(name, run.region, run.account)
+        name = info.resource if info.kind == "lambda" else function_name
+        arn = function_arn(name, run.region, run.account, qualified=True)
         short = lambda_keys(name)[-1]
         run.notes.append(
             f"State '{state.name}' invokes the Lambda function '{short}', which has no Python handler: "
@@ -1317,7 +1336,7 @@ def _missing_handler(
         )
         return StatesError(
             "Lambda.ResourceNotFoundException",
-            f"Function not found: {arn}:$LATEST (Service: AWSLambda; Status Code: 404; Error Code: "
+            f"Function not found: {arn} (Service: AWSLambda; Status Code: 404; Error Code: "
             f"ResourceNotFoundException; Request ID: {request_id}; Proxy: null)",
         )
     return StatesError(
@@ -1425,7 +1444,7 @@ def _map_items(run: Run, state: m.MapState, visit: Visit, raw: Any, effective: A
     items = effective if path is MISSING else df.apply_input_path(path, effective, visit)
     if not isinstance(items, list):
         raise df.runtime_error(
-            f"Invalid path '{path.text if path is not MISSING else '$'}': the value at the path must be an array, "  # type: ignore[union-attr]
+            f"Invalid path '{path.text if path is not MISSING else '$'}' : the value at the path must be an array, "  # type: ignore[union-attr]
             f"but was {dumps(items)}"
         )
     return items
@@ -1597,9 +1616,12 @@ def _distributed(
         if finished.error is not None:
             failures += 1
             first_error = first_error or finished.error
-            over_count = failures > tolerated_count
-            over_pct = total > 0 and failures * 100.0 / total > tolerated_pct
-            if over_count and over_pct:
+            # each threshold given is a limit; with neither, no failure is tolerated
+            count_given = state.tolerated_failure_count is not MISSING
+            pct_given = state.tolerated_failure_percentage is not MISSING
+            over_count = count_given and failures > tolerated_count
+            over_pct = pct_given and total > 0 and failures * 100.0 / total > tolerated_pct
+            if over_count or over_pct or not (count_given or pct_given):
                 yield _Cancel(running)
                 cause = "The specified tolerated failure threshold was exceeded"
                 run.emit("MapRunFailed", {"error": "States.ExceedToleratedFailureThreshold", "cause": cause})

@@ -41,7 +41,9 @@ _LAMBDA_ARN = re.compile(
     r"arn:(?P<partition>[\w-]+):lambda:(?P<region>[\w-]*):(?P<account>\d*):function:(?P<name>[^:]+)(?::(?P<qualifier>.+))?\Z"
 )
 _ACTIVITY_ARN = re.compile(r"arn:[\w-]+:states:[\w-]*:\d*:activity:(?P<name>.+)\Z")
-_SERVICE = re.compile(r"arn:[\w-]+:states:[\w-]*:[\w-]*:(?P<service>[\w-]+(?::[\w-]+)?):(?P<action>[\w.:-]+)\Z")
+_SERVICE = re.compile(
+    r"arn:[\w-]+:states:[\w-]*:[\w-]*:(?P<service>[\w-]+(?::[\w-]+)?):(?P<action>[\w.:-]+)\Z"
+)
 _PATTERNS = (".waitForTaskToken", ".sync:2", ".sync")
 
 
@@ -59,14 +61,18 @@ class ResourceInfo:
 
     @property
     def is_lambda_invoke(self) -> bool:
-        return self.kind == "service" and self.resource_type == "lambda" and self.resource_name.startswith("invoke")
+        return (
+            self.kind == "service"
+            and self.resource_type == "lambda"
+            and self.resource_name.startswith("invoke")
+        )
 
     @property
     def waits_for_token(self) -> bool:
         return self.pattern == ".waitForTaskToken"
 
 
-_resource_cache: dict[str, ResourceInfo] = {}
+_resource_cache: dict[tuple[str, str], ResourceInfo] = {}
 
 
 def parse_resource(resource: str, default_region: str = "us-east-1") -> ResourceInfo:
@@ -77,7 +83,7 @@ def parse_resource(resource: str, default_region: str = "us-east-1") -> Resource
     >>> parse_resource("arn:aws:lambda:us-east-1:123456789012:function:Hello").function_name
     'Hello'
     """
-    cached = _resource_cache.get(resource)
+    cached = _resource_cache.get((resource, default_region))
     if cached is not None:
         return cached
     info: ResourceInfo
@@ -97,8 +103,10 @@ def parse_resource(resource: str, default_region: str = "us-east-1") -> Resource
             region = (region_match.group(1) if region_match else "") or default_region
             info = ResourceInfo(resource, "service", service, action, pattern, region=region)
         else:
-            info = ResourceInfo(resource, "service", resource_type=resource.split(":")[0], resource_name=resource)
-    _resource_cache[resource] = info
+            info = ResourceInfo(
+                resource, "service", resource_type=resource.split(":")[0], resource_name=resource
+            )
+    _resource_cache[(resource, default_region)] = info
     return info
 
 
@@ -189,23 +197,43 @@ def lambda_keys(function: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(keys))
 
 
-def function_arn(function: str, region: str, account: str) -> str:
+def function_arn(function: str, region: str, account: str, *, qualified: bool = False) -> str:
+    """The full ARN Lambda reports for ``function`` (a name, ``name:qualifier``, a partial or full ARN).
+
+    With ``qualified``, an unqualified function gets ``:$LATEST``, as in Lambda's "Function not found".
+    """
     match = _LAMBDA_ARN.match(function)
     if match:
-        return function
-    keys = lambda_keys(function)
-    return f"arn:aws:lambda:{region}:{account}:function:{keys[-1]}"
+        arn = function
+        qualifier = match["qualifier"]
+    else:
+        parts = function.split(":")
+        if len(parts) >= 3 and "function" in parts:
+            at = parts.index("function")
+            account = parts[at - 1] if at >= 1 and parts[at - 1].isdigit() else account
+            name, qualifier = parts[at + 1], (parts[at + 2] if len(parts) > at + 2 else None)
+        elif len(parts) == 2:
+            name, qualifier = parts
+        else:
+            name, qualifier = function, None
+        arn = f"arn:aws:lambda:{region}:{account}:function:{name}" + (f":{qualifier}" if qualifier else "")
+    if qualified and not qualifier:
+        arn += ":$LATEST"
+    return arn
 
 
 # ----------------------------------------------------------------------------- calling handlers
 
-_arity_cache: dict[int, int] = {}
+_arity_cache: dict[Any, int] = {}
 
 
 def call_handler(handler: Handler, event: Any, context: Any) -> Any:
     """Call ``handler(event, context)``, or ``handler(event)`` when it takes one argument."""
-    key = id(handler)
-    arity = _arity_cache.get(key)
+    try:
+        arity = _arity_cache.get(handler)
+        key: Any = handler
+    except TypeError:  # unhashable callable: work it out each time
+        arity, key = None, None
     if arity is None:
         arity = 2
         try:
@@ -220,7 +248,7 @@ def call_handler(handler: Handler, event: Any, context: Any) -> Any:
                     arity = len(params)
         except (TypeError, ValueError):
             arity = 2
-        if len(_arity_cache) < 4096:
+        if key is not None and len(_arity_cache) < 4096:
             _arity_cache[key] = arity
     if arity == 0:
         return handler()
@@ -252,7 +280,9 @@ def handler_failure(exc: BaseException, info: ResourceInfo, request_id: str) -> 
         return StatesError(type(exc).__name__, lambda_error_cause(exc, request_id))
     code = _client_error_code(exc)
     if code is not None:
-        service = _SERVICE_PREFIX.get(info.resource_type.split(":")[-1], info.resource_type.split(":")[-1].title())
+        service = _SERVICE_PREFIX.get(
+            info.resource_type.split(":")[-1], info.resource_type.split(":")[-1].title()
+        )
         return StatesError(f"{service}.{code}", str(exc))
     return StatesError(type(exc).__name__, str(exc))
 
@@ -297,7 +327,9 @@ def invoke_response(payload: Any, request_id: str, date: str) -> dict[str, Any]:
                 "x-amzn-RequestId": [request_id],
                 "Content-Length": [length],
                 "Date": [date],
-                "X-Amzn-Trace-Id": [f"Root=1-{request_id[:8]}-{request_id[9:13]}{request_id[14:18]};Sampled=0"],
+                "X-Amzn-Trace-Id": [
+                    f"Root=1-{request_id[:8]}-{request_id[9:13]}{request_id[14:18]};Sampled=0"
+                ],
                 "Content-Type": ["application/json"],
             },
             "HttpHeaders": {

@@ -16,6 +16,7 @@ __all__ = ["error_matches", "find_retrier", "find_catcher", "retry_delay", "UNCA
 UNCATCHABLE = frozenset({"States.Runtime"})
 # Errors that States.ALL (and States.TaskFailed) do not match; only naming them explicitly does.
 _NOT_WILDCARD = frozenset({"States.Runtime", "States.DataLimitExceeded"})
+_TIMEOUTS = frozenset({"States.Timeout", "States.HeartbeatTimeout"})
 
 
 def error_matches(error_equals: Sequence[str], error: str | None) -> bool:
@@ -23,7 +24,8 @@ def error_matches(error_equals: Sequence[str], error: str | None) -> bool:
 
     * an exact name matches itself;
     * ``States.ALL`` matches every error except ``States.Runtime`` and ``States.DataLimitExceeded``;
-    * ``States.TaskFailed`` is a wildcard too, but not for ``States.Timeout`` (a timeout is not a failure).
+    * ``States.TaskFailed`` is a wildcard too, but not for ``States.Timeout`` (a timeout is not a failure);
+    * ``States.Timeout`` also matches ``States.HeartbeatTimeout``.
 
     >>> error_matches(["States.ALL"], "Lambda.Unknown"), error_matches(["States.ALL"], "States.Runtime")
     (True, False)
@@ -34,9 +36,11 @@ def error_matches(error_equals: Sequence[str], error: str | None) -> bool:
     for candidate in error_equals:
         if candidate == name:
             return True
+        if candidate == "States.Timeout" and name == "States.HeartbeatTimeout":
+            return True  # a missed heartbeat is a kind of timeout
         if candidate == "States.ALL" and name not in _NOT_WILDCARD:
             return True
-        if candidate == "States.TaskFailed" and name not in _NOT_WILDCARD and name != "States.Timeout":
+        if candidate == "States.TaskFailed" and name not in _NOT_WILDCARD and name not in _TIMEOUTS:
             return True
     return False
 

@@ -1,0 +1,573 @@
+"""Tests for sfn_notebook.engine.executor: simple states, the virtual clock, limits, ending executions,
+determinism and input isolation.  Tasks are in test_executor_tasks.py, Parallel/Map in
+test_executor_map.py."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sfn_notebook import StateMachine, TaskFailed
+from sfn_notebook.engine import resources
+from sfn_notebook.engine.events import HISTORY_LIMIT
+from sfn_notebook.engine.executor import MAX_PAYLOAD, iso_time
+
+LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:"
+EPOCH = datetime(2024, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
+
+json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**53), max_value=2**53)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8)
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=12,
+)
+PROPERTY = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@pytest.fixture(autouse=True)
+def _fresh_arity_cache() -> None:
+    # call_handler caches each handler's arity by id(); a freed handler's id can be reused by the next
+    # one (see test_resources.py::test_arity_is_not_confused_by_a_reused_object_id), so start clean
+    resources._arity_cache.clear()
+
+
+def machine(states: dict[str, Any], **top: Any) -> StateMachine:
+    return StateMachine({"StartAt": next(iter(states)), "States": states, **top})
+
+
+def seconds_after_start(ex: Any, event: dict[str, Any]) -> float:
+    return (event["timestamp"] - ex.events[0]["timestamp"]).total_seconds()
+
+
+def types(ex: Any) -> list[str]:
+    return [e["type"] for e in ex.events]
+
+
+def located(state: str, event_id: int, message: str) -> str:
+    return (
+        f"An error occurred while executing the state '{state}' (entered at the event id #{event_id}). "
+        + message
+    )
+
+
+# ----------------------------------------------------------------------------- Pass / Succeed / Fail
+
+
+class TestPassSucceedFail:
+    def test_pass_result_zero_false_and_empty_are_kept(self) -> None:
+        for result in (0, False, "", [], {}, None):
+            ex = machine({"P": {"Type": "Pass", "Result": result, "End": True}}).run({"x": 1})
+            assert ex.output == result
+
+    def test_pass_without_result_forwards_its_input(self) -> None:
+        assert machine({"P": {"Type": "Pass", "End": True}}).run([1, "two"]).output == [1, "two"]
+
+    def test_a_chain_of_states_records_entered_and_exited_pairs(self) -> None:
+        sm = machine(
+            {
+                "A": {"Type": "Pass", "Result": 1, "ResultPath": "$.a", "Next": "B"},
+                "B": {"Type": "Pass", "Result": 2, "ResultPath": "$.b", "Next": "Done"},
+                "Done": {"Type": "Succeed"},
+            }
+        )
+        ex = sm.run({})
+        assert ex.output == {"a": 1, "b": 2}
+        assert types(ex) == [
+            "ExecutionStarted",
+            "PassStateEntered",
+            "PassStateExited",
+            "PassStateEntered",
+            "PassStateExited",
+            "SucceedStateEntered",
+            "SucceedStateExited",
+            "ExecutionSucceeded",
+        ]
+
+    def test_succeed_applies_input_and_output_paths(self) -> None:
+        sm = machine({"S": {"Type": "Succeed", "InputPath": "$.a", "OutputPath": "$.b"}})
+        assert sm.run({"a": {"b": "kept"}}).output == "kept"
+
+    def test_fail_with_error_and_cause(self) -> None:
+        ex = machine({"F": {"Type": "Fail", "Error": "Order.Rejected", "Cause": "stock is empty"}}).run({})
+        assert (ex.status, ex.error, ex.cause, ex.output) == (
+            "FAILED",
+            "Order.Rejected",
+            "stock is empty",
+            None,
+        )
+        assert types(ex) == ["ExecutionStarted", "FailStateEntered", "ExecutionFailed"]
+        assert ex.events[-1]["executionFailedEventDetails"] == {
+            "error": "Order.Rejected",
+            "cause": "stock is empty",
+        }
+
+    def test_fail_without_error_or_cause(self) -> None:
+        ex = machine({"F": {"Type": "Fail"}}).run({})
+        assert (ex.status, ex.error, ex.cause) == ("FAILED", None, None)
+        assert ex.events[-1]["executionFailedEventDetails"] == {}
+
+    def test_fail_error_path_and_cause_path(self) -> None:
+        sm = machine(
+            {"F": {"Type": "Fail", "ErrorPath": "$.code", "CausePath": "States.Format('id {}', $.id)"}}
+        )
+        ex = sm.run({"code": "E42", "id": 7})
+        assert (ex.error, ex.cause) == ("E42", "id 7")
+
+    def test_fail_cause_path_missing_is_a_runtime_error(self) -> None:
+        sm = machine({"F": {"Type": "Fail", "Error": "E", "CausePath": "$.nowhere"}})
+        ex = sm.run({"x": 1})
+        assert ex.error == "States.Runtime"
+        assert ex.cause == located(
+            "F",
+            2,
+            "The JSONPath '$.nowhere' specified for the field 'CausePath' could not be found in the input "
+            "'{\"x\":1}'",
+        )
+
+    def test_no_input_means_an_empty_object(self) -> None:
+        ex = machine({"P": {"Type": "Pass", "End": True}}).run()
+        assert ex.output == {}
+        assert ex.events[0]["executionStartedEventDetails"]["input"] == "{}"
+
+
+# ----------------------------------------------------------------------------- Wait and the virtual clock
+
+
+def wait_machine(**wait: Any) -> StateMachine:
+    return machine({"W": {"Type": "Wait", **wait, "Next": "After"}, "After": {"Type": "Pass", "End": True}})
+
+
+class TestWait:
+    def test_seconds_advance_virtual_time_exactly(self) -> None:
+        ex = wait_machine(Seconds=3600).run({}, start_time=EPOCH)
+        exited = next(e for e in ex.events if e["type"] == "WaitStateExited")
+        assert exited["timestamp"] == EPOCH + timedelta(hours=1)
+        assert ex.duration == timedelta(hours=1)
+
+    def test_zero_seconds(self) -> None:
+        ex = wait_machine(Seconds=0).run({}, start_time=EPOCH)
+        assert ex.stop_date == EPOCH
+
+    def test_seconds_path(self) -> None:
+        ex = wait_machine(SecondsPath="$.delay").run({"delay": 90}, start_time=EPOCH)
+        assert ex.status == "SUCCEEDED"
+        assert ex.stop_date == EPOCH + timedelta(seconds=90)
+        assert ex.output == {"delay": 90}
+
+    def test_seconds_path_accepts_an_integral_float(self) -> None:
+        ex = wait_machine(SecondsPath="$.delay").run({"delay": 4.0}, start_time=EPOCH)
+        assert ex.stop_date == EPOCH + timedelta(seconds=4)
+
+    def test_seconds_path_fraction_is_not_a_long(self) -> None:
+        ex = wait_machine(SecondsPath="$.p").run({"p": 2.25}, start_time=EPOCH)
+        assert (ex.status, ex.error) == ("FAILED", "States.Runtime")
+        assert ex.cause == located(
+            "W", 2, "The SecondsPath parameter cannot be parsed as a long value: $.p == 2.25"
+        )
+        assert types(ex) == ["ExecutionStarted", "WaitStateEntered", "ExecutionFailed"]
+
+    def test_seconds_path_missing(self) -> None:
+        ex = wait_machine(SecondsPath="$.p").run({}, start_time=EPOCH)
+        assert ex.error == "States.Runtime"
+        assert "$.p" in (ex.cause or "")
+
+    def test_timestamp_in_the_future(self) -> None:
+        ex = wait_machine(Timestamp="2024-03-01T12:30:00Z").run({}, start_time=EPOCH)
+        assert ex.stop_date == EPOCH + timedelta(minutes=30)
+
+    def test_timestamp_in_the_past_does_not_wait(self) -> None:
+        ex = wait_machine(Timestamp="2020-01-01T00:00:00Z").run({}, start_time=EPOCH)
+        assert ex.status == "SUCCEEDED"
+        assert ex.stop_date == EPOCH
+
+    @pytest.mark.parametrize(
+        ("stamp", "offset"),
+        [
+            ("2024-03-01T12:00:10Z", 10.0),
+            ("2024-03-01T12:00:10.250Z", 10.25),
+            ("2024-03-01T14:00:10+02:00", 10.0),
+            ("2024-03-01T12:00:10.123456789Z", 10.123),
+        ],
+    )
+    def test_timestamp_path_valid_forms(self, stamp: str, offset: float) -> None:
+        ex = wait_machine(TimestampPath="$.until").run({"until": stamp}, start_time=EPOCH)
+        assert ex.status == "SUCCEEDED"
+        assert (ex.stop_date - EPOCH).total_seconds() == pytest.approx(offset, abs=1e-3)
+
+    @pytest.mark.parametrize(
+        "stamp",
+        ["2024-03-01T12:00:10", "2024-03-01 12:00:10Z", "2024-03-01T25:00:00Z", "yesterday", 1709294410],
+    )
+    def test_timestamp_path_invalid_forms(self, stamp: Any) -> None:
+        ex = wait_machine(TimestampPath="$.until").run({"until": stamp}, start_time=EPOCH)
+        assert (ex.status, ex.error) == ("FAILED", "States.Runtime")
+        shown = stamp if isinstance(stamp, str) else json.dumps(stamp)
+        assert ex.cause == located(
+            "W",
+            2,
+            "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time "
+            f"format string: $.until == {shown}",
+        )
+
+    def test_wait_passes_its_input_through_output_path(self) -> None:
+        ex = wait_machine(Seconds=1, InputPath="$.a", OutputPath="$.b").run({"a": {"b": 5}})
+        assert ex.output == 5
+
+    def test_waits_in_sequence_add_up(self) -> None:
+        sm = machine(
+            {
+                "One": {"Type": "Wait", "Seconds": 5, "Next": "Two"},
+                "Two": {"Type": "Wait", "Seconds": 7, "Next": "Three"},
+                "Three": {"Type": "Wait", "Timestamp": "2024-03-01T12:01:00Z", "End": True},
+            }
+        )
+        ex = sm.run({}, start_time=EPOCH)
+        exits = [seconds_after_start(ex, e) for e in ex.events if e["type"] == "WaitStateExited"]
+        assert exits == [5.0, 12.0, 60.0]
+
+    def test_the_context_entered_time_follows_the_virtual_clock(self) -> None:
+        sm = machine(
+            {
+                "Sleep": {"Type": "Wait", "Seconds": 61, "Next": "Look"},
+                "Look": {
+                    "Type": "Pass",
+                    "Parameters": {
+                        "entered.$": "$$.State.EnteredTime",
+                        "started.$": "$$.Execution.StartTime",
+                    },
+                    "End": True,
+                },
+            }
+        )
+        ex = sm.run({}, start_time=EPOCH)
+        assert ex.output == {"entered": "2024-03-01T12:01:01.000Z", "started": "2024-03-01T12:00:00.000Z"}
+
+
+def test_iso_time_has_milliseconds_and_a_z() -> None:
+    assert iso_time(EPOCH.timestamp() + 0.5) == "2024-03-01T12:00:00.500Z"
+
+
+# ----------------------------------------------------------------------------- limits
+
+
+class TestLimits:
+    def test_a_state_output_over_256_kib_fails_with_data_limit_exceeded(self) -> None:
+        sm = machine(
+            {
+                "Grow": {
+                    "Type": "Pass",
+                    "Parameters": {"big.$": "States.Format('{}{}', $.s, $.s)"},
+                    "End": True,
+                }
+            }
+        )
+        ex = sm.run({"s": "x" * (MAX_PAYLOAD // 2)})
+        assert (ex.status, ex.error) == ("FAILED", "States.DataLimitExceeded")
+        assert ex.cause == (
+            "The state/task 'Grow' returned a result with a size exceeding the maximum number of bytes "
+            "service limit."
+        )
+
+    def test_the_limit_counts_utf8_bytes(self) -> None:
+        # 99,000 characters of three bytes each: under the limit in characters, over it in bytes
+        sm = machine(
+            {
+                "P": {
+                    "Type": "Pass",
+                    "Parameters": {"v.$": "States.Format('{}{}{}', $.s, $.s, $.s)"},
+                    "End": True,
+                }
+            }
+        )
+        ex = sm.run({"s": "€" * 33_000})
+        assert ex.error == "States.DataLimitExceeded"
+
+    def test_a_task_result_over_the_limit_is_not_caught_by_states_all(self) -> None:
+        sm = machine(
+            {
+                "Fetch": {
+                    "Type": "Task",
+                    "Resource": LAMBDA + "Fetch",
+                    "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}],
+                    "Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 2}],
+                    "End": True,
+                },
+                "Caught": {"Type": "Pass", "End": True},
+            }
+        )
+        calls: list[Any] = []
+        ex = sm.run({}, resources={"Fetch": lambda e: calls.append(e) or "y" * (MAX_PAYLOAD + 1)})
+        assert (ex.status, ex.error) == ("FAILED", "States.DataLimitExceeded")
+        assert ex.cause == (
+            "The state/task 'Fetch' returned a result with a size exceeding the maximum number of bytes "
+            "service limit."
+        )
+        assert len(calls) == 1
+        assert "PassStateEntered" not in types(ex)
+
+    def test_an_execution_input_over_the_limit_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="262144"):
+            machine({"P": {"Type": "Pass", "End": True}}).run({"s": "z" * MAX_PAYLOAD})
+
+    def test_an_input_that_is_not_json_is_refused(self) -> None:
+        with pytest.raises(TypeError, match="not JSON"):
+            machine({"P": {"Type": "Pass", "End": True}}).run({"when": datetime.now()})
+
+    def test_the_history_limit_fails_the_execution_and_keeps_the_history(self) -> None:
+        sm = machine({"Ping": {"Type": "Pass", "Next": "Pong"}, "Pong": {"Type": "Pass", "Next": "Ping"}})
+        ex = sm.run({})
+        assert ex.status == "FAILED"
+        assert len(ex.events) == HISTORY_LIMIT == 25_000
+        assert ex.events[-1]["type"] == "ExecutionFailed"
+        assert [e["id"] for e in ex.events] == list(range(1, HISTORY_LIMIT + 1))
+        assert ex.events[-2]["type"] in ("PassStateEntered", "PassStateExited")
+        assert ex.error is not None
+
+    def test_machine_timeout_after_a_long_wait(self) -> None:
+        sm = machine(
+            {
+                "Nap": {"Type": "Wait", "Seconds": 86_400, "Next": "Never"},
+                "Never": {"Type": "Pass", "End": True},
+            },
+            TimeoutSeconds=300,
+        )
+        ex = sm.run({}, start_time=EPOCH)
+        assert ex.status == "TIMED_OUT"
+        assert ex.error == "States.Timeout"
+        assert types(ex) == ["ExecutionStarted", "WaitStateEntered", "ExecutionTimedOut"]
+        assert ex.events[-1]["timestamp"] == EPOCH + timedelta(seconds=300)
+        assert ex.output is None
+
+    def test_machine_timeout_while_waiting_for_a_callback(self) -> None:
+        resource = "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
+        sm = machine(
+            {
+                "Ask": {
+                    "Type": "Task",
+                    "Resource": resource,
+                    "Parameters": {"t.$": "$$.Task.Token"},
+                    "End": True,
+                }
+            },
+            TimeoutSeconds=50,
+        )
+        ex = sm.run({}, resources={resource: lambda params: {}}, start_time=EPOCH)
+        ex.advance(100)
+        assert ex.status == "TIMED_OUT"
+        assert ex.events[-1]["type"] == "ExecutionTimedOut"
+        assert ex.events[-1]["timestamp"] == EPOCH + timedelta(seconds=50)
+
+    def test_machine_timeout_during_retry_backoff(self) -> None:
+        sm = machine(
+            {
+                "Call": {
+                    "Type": "Task",
+                    "Resource": LAMBDA + "Fail",
+                    "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 100, "MaxAttempts": 5}],
+                    "End": True,
+                }
+            },
+            TimeoutSeconds=60,
+        )
+
+        def fail(event: Any) -> Any:
+            raise TaskFailed("Nope", "")
+
+        ex = sm.run({}, resources={"Fail": fail}, start_time=EPOCH)
+        assert ex.status == "TIMED_OUT"
+        assert ex.events[-1]["type"] == "ExecutionTimedOut"
+        assert ex.events[-1]["timestamp"] == EPOCH + timedelta(seconds=60)
+
+    def test_machine_timeout_not_reached(self) -> None:
+        sm = machine({"Nap": {"Type": "Wait", "Seconds": 299, "End": True}}, TimeoutSeconds=300)
+        assert sm.run({}).status == "SUCCEEDED"
+
+
+# ----------------------------------------------------------------------------- stopping, background runs
+
+
+CALLBACK = "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
+
+
+def callback_machine() -> StateMachine:
+    return machine(
+        {
+            "Ask": {
+                "Type": "Task",
+                "Resource": CALLBACK,
+                "Parameters": {"token.$": "$$.Task.Token"},
+                "Next": "Done",
+            },
+            "Done": {"Type": "Pass", "End": True},
+        }
+    )
+
+
+class TestEndingExecutions:
+    def test_stop_aborts_and_keeps_the_history(self) -> None:
+        ex = callback_machine().run({"n": 1}, resources={CALLBACK: lambda params: {}})
+        assert ex.status == "RUNNING"
+        before = len(ex.events)
+        ex.stop("Operator.Cancelled", "no longer needed")
+        assert ex.status == "ABORTED"
+        assert (ex.error, ex.cause) == ("Operator.Cancelled", "no longer needed")
+        assert len(ex.events) == before + 1
+        last = ex.events[-1]
+        assert last["type"] == "ExecutionAborted"
+        assert last["executionAbortedEventDetails"] == {
+            "error": "Operator.Cancelled",
+            "cause": "no longer needed",
+        }
+        assert last["previousEventId"] == before
+
+    def test_stop_without_reason(self) -> None:
+        ex = callback_machine().run({}, resources={CALLBACK: lambda params: {}})
+        ex.stop()
+        assert ex.status == "ABORTED"
+        assert ex.events[-1]["executionAbortedEventDetails"] == {}
+
+    def test_stop_after_the_end_changes_nothing(self) -> None:
+        ex = machine({"P": {"Type": "Pass", "End": True}}).run({})
+        events = list(ex.events)
+        ex.stop("Late", "too late")
+        assert ex.status == "SUCCEEDED"
+        assert ex.events == events
+
+    def test_callbacks_after_stop_are_refused(self) -> None:
+        ex = callback_machine().run({}, resources={CALLBACK: lambda params: {}})
+        token = ex.waiting_for[0].token
+        ex.stop()
+        with pytest.raises(ValueError, match="already ended"):
+            ex.send_task_success(token, {})
+
+    def test_a_failed_execution_keeps_its_history(self) -> None:
+        ex = machine(
+            {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Fail", "Error": "E", "Cause": "C"}}
+        ).run({})
+        assert types(ex) == [
+            "ExecutionStarted",
+            "PassStateEntered",
+            "PassStateExited",
+            "FailStateEntered",
+            "ExecutionFailed",
+        ]
+        assert ex.history()["type"].tolist() == types(ex)
+
+    def test_start_runs_in_the_background(self) -> None:
+        sm = machine(
+            {"Nap": {"Type": "Wait", "Seconds": 10, "Next": "Done"}, "Done": {"Type": "Pass", "End": True}}
+        )
+        ex = sm.start({"k": 1}, start_time=EPOCH).wait(timeout=30)
+        assert ex.status == "SUCCEEDED"
+        assert ex.output == {"k": 1}
+        assert ex.stop_date == EPOCH + timedelta(seconds=10)
+
+    def test_start_rejects_unknown_arguments(self) -> None:
+        with pytest.raises(TypeError, match="unexpected"):
+            machine({"P": {"Type": "Pass", "End": True}}).start({}, bogus=1)
+
+
+# ----------------------------------------------------------------------------- determinism and isolation
+
+BUSY = machine(
+    {
+        "Fan": {
+            "Type": "Map",
+            "ItemsPath": "$.items",
+            "ItemSelector": {"value.$": "$$.Map.Item.Value", "id.$": "States.UUID()"},
+            "ItemProcessor": {
+                "StartAt": "Work",
+                "States": {
+                    "Work": {
+                        "Type": "Task",
+                        "Resource": LAMBDA + "Work",
+                        "Retry": [{"ErrorEquals": ["Flaky"], "JitterStrategy": "FULL", "IntervalSeconds": 3}],
+                        "End": True,
+                    }
+                },
+            },
+            "ResultPath": "$.results",
+            "Next": "Stamp",
+        },
+        "Stamp": {
+            "Type": "Pass",
+            "Parameters": {"name.$": "$$.Execution.Name", "r.$": "States.MathRandom(0, 1000)"},
+            "ResultPath": "$.stamp",
+            "End": True,
+        },
+    }
+)
+
+
+def flaky_worker() -> Any:
+    seen: dict[str, int] = {}
+
+    def work(event: Any) -> Any:
+        key = json.dumps(event["value"], sort_keys=True)
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] == 1:
+            raise TaskFailed("Flaky", "first try")
+        if isinstance(event["value"], dict):
+            event["value"].clear()  # a handler that mutates its event
+        elif isinstance(event["value"], list):
+            event["value"].append("mutated")
+        return event
+
+    return work
+
+
+@PROPERTY
+@given(st.lists(json_values, max_size=4), st.integers(min_value=0, max_value=2**31))
+def test_the_same_seed_and_start_time_give_identical_events(items: list[Any], seed: int) -> None:
+    one = BUSY.run({"items": items}, resources={"Work": flaky_worker()}, seed=seed, start_time=EPOCH)
+    two = BUSY.run({"items": items}, resources={"Work": flaky_worker()}, seed=seed, start_time=EPOCH)
+    assert one.status == "SUCCEEDED"
+    assert one.name == two.name
+    assert one.events == two.events
+    assert one.output == two.output
+
+
+@PROPERTY
+@given(st.dictionaries(st.text(max_size=5), json_values, max_size=4), st.lists(json_values, max_size=4))
+def test_the_engine_never_mutates_the_callers_input(extra: dict[str, Any], items: list[Any]) -> None:
+    value = {**extra, "items": items}
+    snapshot = copy.deepcopy(value)
+    ex = BUSY.run(value, resources={"Work": flaky_worker()}, start_time=EPOCH)
+    assert ex.status == "SUCCEEDED"
+    assert value == snapshot
+    # the output is a different object: mutating it does not reach the caller's input either
+    ex.output["items"].append("x")
+    assert value == snapshot
+
+
+def test_a_handler_mutating_its_event_does_not_change_the_recorded_history() -> None:
+    def mutate(event: Any) -> Any:
+        event["nested"]["k"] = "changed"
+        return {"ok": True}
+
+    sm = machine({"Call": {"Type": "Task", "Resource": LAMBDA + "M", "ResultPath": "$.r", "End": True}})
+    ex = sm.run({"nested": {"k": "original"}}, resources={"M": mutate})
+    assert ex.output == {"nested": {"k": "original"}, "r": {"ok": True}}
+    scheduled = next(e for e in ex.events if e["type"] == "LambdaFunctionScheduled")
+    assert json.loads(scheduled["lambdaFunctionScheduledEventDetails"]["input"]) == {
+        "nested": {"k": "original"}
+    }
+
+
+def test_different_seeds_give_different_random_values() -> None:
+    one = BUSY.run({"items": [1]}, resources={"Work": flaky_worker()}, seed=1, start_time=EPOCH)
+    two = BUSY.run({"items": [1]}, resources={"Work": flaky_worker()}, seed=2, start_time=EPOCH)
+    assert one.name != two.name
+    assert one.output["results"][0]["id"] != two.output["results"][0]["id"]
