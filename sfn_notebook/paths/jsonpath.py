@@ -289,13 +289,15 @@ def _set_in(node: Any, keys: tuple[str | int, ...], i: int, value: Any, path: Js
     key = keys[i]
     last = i == len(keys) - 1
     if type(key) is str:
-        if type(node) is not dict:
-            raise UpdateFailed(_describe_mismatch(path, keys[:i], node))
+        if node is _ABSENT:
+            node = {}  # ResultPath creates the objects on its way
+        elif type(node) is not dict:
+            raise UpdateFailed(_describe_mismatch(path, keys[:i], node, "an object"))
         new = dict(node)
-        new[key] = value if last else _set_in(node[key] if key in node else {}, keys, i + 1, value, path)
+        new[key] = value if last else _set_in(node[key] if key in node else _ABSENT, keys, i + 1, value, path)
         return new
     if type(node) is not list:
-        raise UpdateFailed(_describe_mismatch(path, keys[:i], node))
+        raise UpdateFailed(_describe_mismatch(path, keys[:i], node, "an array"))
     n = len(node)
     idx = cast(int, key)
     if idx < 0:
@@ -307,9 +309,14 @@ def _set_in(node: Any, keys: tuple[str | int, ...], i: int, value: Any, path: Js
     return new_list
 
 
-def _describe_mismatch(path: JsonPath, prefix: tuple[str | int, ...], node: Any) -> str:
+_ABSENT = object()  # a step that does not exist yet
+
+
+def _describe_mismatch(path: JsonPath, prefix: tuple[str | int, ...], node: Any, needed: str) -> str:
     where = "$" + "".join(f"['{k}']" if isinstance(k, str) else f"[{k}]" for k in prefix)
-    return f"Unable to apply ResultPath {path.text}: the value at {where} is not a JSON object"
+    if node is _ABSENT:
+        return f"Unable to apply ResultPath {path.text}: {where} does not exist, and an index step needs {needed}"
+    return f"Unable to apply ResultPath {path.text}: the value at {where} is not {needed}"
 
 
 # ----------------------------------------------------------------------------- evaluation helpers
