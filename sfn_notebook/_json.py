@@ -30,6 +30,7 @@ class Missing:
 
 MISSING: Final = Missing()
 
+
 def _not_json(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 

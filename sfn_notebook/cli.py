@@ -137,15 +137,22 @@ def build_parser() -> argparse.ArgumentParser:
     render = sub.add_parser("render", help="draw a definition as SVG or PNG")
     render.add_argument("file")
     render.add_argument("-o", "--output", required=True, help="output file (.svg or .png)")
-    render.add_argument("--format", choices=["svg", "png", "pdf", "dot"], help="default: from the file suffix")
-    render.add_argument("--rankdir", choices=["TB", "LR"], default="TB", help="top-down (TB) or left-right (LR)")
+    render.add_argument(
+        "--format", choices=["svg", "png", "pdf", "dot"], help="default: from the file suffix"
+    )
+    render.add_argument(
+        "--rankdir", choices=["TB", "LR"], default="TB", help="top-down (TB) or left-right (LR)"
+    )
     render.set_defaults(func=cmd_render)
     run = sub.add_parser("run", help="run a definition on the local engine and print its history")
     run.add_argument("file")
     run.add_argument("--input", default="{}", help="the execution input as JSON text (default: {})")
     run.add_argument("--input-file", help="read the input from a JSON file")
     run.add_argument(
-        "--handler", action="append", metavar="NAME=module:function", help="a Python stand-in for a task resource"
+        "--handler",
+        action="append",
+        metavar="NAME=module:function",
+        help="a Python stand-in for a task resource",
     )
     run.add_argument("--seed", type=int, help="make random values reproducible")
     run.set_defaults(func=cmd_run)

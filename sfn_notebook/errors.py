@@ -125,7 +125,9 @@ class PathError(SfnNotebookError, ValueError):
 class AwsError(SfnNotebookError):
     """A call to AWS failed. ``code`` is AWS's error code (``AccessDeniedException``, ...)."""
 
-    def __init__(self, code: str, message: str, operation: str | None = None, hint: str | None = None) -> None:
+    def __init__(
+        self, code: str, message: str, operation: str | None = None, hint: str | None = None
+    ) -> None:
         self.code = code
         self.message = message
         self.operation = operation

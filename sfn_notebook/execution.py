@@ -24,7 +24,9 @@ class ExecutionFailedError(RuntimeError):
 
     def __init__(self, execution: Execution) -> None:
         self.execution = execution
-        super().__init__(f"execution {execution.name} {execution.status}: {execution.error}: {execution.cause}")
+        super().__init__(
+            f"execution {execution.name} {execution.status}: {execution.error}: {execution.cause}"
+        )
 
 
 class Execution:
@@ -150,7 +152,9 @@ class Execution:
             try:
                 svg = self.graph().pipe(format="svg", encoding="utf-8")
             except Exception as exc:  # a missing `dot` must not break the notebook
-                bundle["text/html"] = f"<pre>{_escape(self.summary())}</pre><p><em>{_escape(str(exc))}</em></p>"
+                bundle["text/html"] = (
+                    f"<pre>{_escape(self.summary())}</pre><p><em>{_escape(str(exc))}</em></p>"
+                )
             else:
                 bundle["image/svg+xml"] = svg
         return bundle
@@ -237,7 +241,9 @@ class LocalExecution(Execution):
         """Complete a ``.waitForTaskToken`` task (like SendTaskSuccess); the execution continues."""
         return self._complete(token, ("success", output))
 
-    def send_task_failure(self, token: str, error: str | None = None, cause: str | None = None) -> LocalExecution:
+    def send_task_failure(
+        self, token: str, error: str | None = None, cause: str | None = None
+    ) -> LocalExecution:
         """Fail a ``.waitForTaskToken`` task (like SendTaskFailure); Retry/Catch apply."""
         return self._complete(token, ("failure", (error, cause)))
 

@@ -100,7 +100,13 @@ _FAMILY = (
 )
 _FAILURE_TYPES = ("Failed", "TimedOut", "Aborted")
 _ATTEMPT_STARTS = frozenset(
-    {"TaskScheduled", "LambdaFunctionScheduled", "ActivityScheduled", "MapStateStarted", "ParallelStateStarted"}
+    {
+        "TaskScheduled",
+        "LambdaFunctionScheduled",
+        "ActivityScheduled",
+        "MapStateStarted",
+        "ParallelStateStarted",
+    }
 )
 
 
@@ -161,7 +167,14 @@ def event_rows(events: Sequence[dict[str, Any]]) -> list[EventRow]:
             open_at[event_id] = closing.parent
             iteration_at[event_id] = closing.iteration
             rows.append(
-                EventRow(event, closing.name, stype, closing.entered_id, closing.iteration, _container(closing.parent))
+                EventRow(
+                    event,
+                    closing.name,
+                    stype,
+                    closing.entered_id,
+                    closing.iteration,
+                    _container(closing.parent),
+                )
             )
             continue
         open_at[event_id] = before
@@ -191,7 +204,9 @@ def event_rows(events: Sequence[dict[str, Any]]) -> list[EventRow]:
         else:
             own_iteration = owner.iteration if event_type.startswith("Map") else iteration
             rows.append(
-                EventRow(event, owner.name, owner.type, owner.entered_id, own_iteration, _container(owner.parent))
+                EventRow(
+                    event, owner.name, owner.type, owner.entered_id, own_iteration, _container(owner.parent)
+                )
             )
     return rows
 
@@ -287,9 +302,11 @@ def state_visits(events: Sequence[dict[str, Any]]) -> list[StateVisit]:
             if visit.exited is None and visit.status == "RUNNING":
                 visit.status = "ABORTED"
     if last is not None and last["type"] in ("ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"):
-        final = {"ExecutionFailed": "FAILED", "ExecutionTimedOut": "TIMED_OUT", "ExecutionAborted": "ABORTED"}[
-            last["type"]
-        ]
+        final = {
+            "ExecutionFailed": "FAILED",
+            "ExecutionTimedOut": "TIMED_OUT",
+            "ExecutionAborted": "ABORTED",
+        }[last["type"]]
         details = event_details(last)
         for visit in ordered:
             if visit.exited is None:

@@ -32,7 +32,7 @@ def _check_name(name: str, what: str) -> str:
     if not isinstance(name, str) or not _NAME_OK.match(name):
         raise ValueError(
             f"invalid {what} name {name!r}: 1 to 80 characters, no whitespace and none of "
-            "? * < > { } [ ] \" # % \\ ^ | ~ ` $ & , ; : /"
+            '? * < > { } [ ] " # % \\ ^ | ~ ` $ & , ; : /'
         )
     return name
 
@@ -199,8 +199,10 @@ class StateMachine:
         progress: Any,
     ) -> LocalExecution:
         if name is None:
-            name = _random_uuid() if seed is None else str(
-                uuid.UUID(int=random.Random(f"name:{seed}").getrandbits(128), version=4)
+            name = (
+                _random_uuid()
+                if seed is None
+                else str(uuid.UUID(int=random.Random(f"name:{seed}").getrandbits(128), version=4))
             )
         else:
             _check_name(name, "execution")
@@ -212,7 +214,11 @@ class StateMachine:
             handlers = config.handlers(self.name, test_case, fallback=handlers)
         value = {} if input is MISSING else input
         started = _to_epoch(start_time)
-        role = role_arn or self.role_arn or f"arn:aws:iam::{account}:role/service-role/StepFunctions-{self.name}-role"
+        role = (
+            role_arn
+            or self.role_arn
+            or f"arn:aws:iam::{account}:role/service-role/StepFunctions-{self.name}-role"
+        )
         run = Run(
             self.machine,
             value,
@@ -245,7 +251,9 @@ class StateMachine:
         except Exception as exc:  # e.g. no Graphviz: show text, never a traceback
             import html
 
-            bundle["text/html"] = f"<pre>{html.escape(repr(self))}</pre><p><em>{html.escape(str(exc))}</em></p>"
+            bundle["text/html"] = (
+                f"<pre>{html.escape(repr(self))}</pre><p><em>{html.escape(str(exc))}</em></p>"
+            )
         return bundle
 
     def __repr__(self) -> str:
@@ -281,4 +289,6 @@ def _to_epoch(start_time: Any) -> float:
         if start_time.tzinfo is None:
             start_time = start_time.replace(tzinfo=timezone.utc)
         return start_time.timestamp()
-    raise TypeError(f"start_time must be a datetime, an ISO string or epoch seconds, not {type(start_time).__name__}")
+    raise TypeError(
+        f"start_time must be a datetime, an ISO string or epoch seconds, not {type(start_time).__name__}"
+    )

@@ -74,10 +74,14 @@ class MockConfig:
 
     def __init__(self, document: Mapping[str, Any]) -> None:
         if not isinstance(document, Mapping):
-            raise MockConfigError("a mock configuration is a JSON object with StateMachines and MockedResponses")
+            raise MockConfigError(
+                "a mock configuration is a JSON object with StateMachines and MockedResponses"
+            )
         unknown = set(document) - {"StateMachines", "MockedResponses"}
         if unknown:
-            raise MockConfigError(f"unknown top-level fields {sorted(unknown)} (expected StateMachines, MockedResponses)")
+            raise MockConfigError(
+                f"unknown top-level fields {sorted(unknown)} (expected StateMachines, MockedResponses)"
+            )
         self.responses: dict[str, MockedResponse] = {}
         for name, spec in (document.get("MockedResponses") or {}).items():
             self.responses[name] = _parse_response(name, spec)
@@ -89,7 +93,9 @@ class MockConfig:
             self.machines[machine] = {}
             for case, states in cases.items():
                 if not isinstance(states, Mapping):
-                    raise MockConfigError(f"test case {machine}.{case} must map state names to mocked responses")
+                    raise MockConfigError(
+                        f"test case {machine}.{case} must map state names to mocked responses"
+                    )
                 for state, response in states.items():
                     if response not in self.responses:
                         raise MockConfigError(
@@ -123,7 +129,9 @@ class MockConfig:
     def handlers(self, machine: str, test_case: str | None, fallback: HandlerRegistry) -> HandlerRegistry:
         """The registry a run uses: the test case's mocks first, then ``fallback``."""
         if test_case is None:
-            raise MockConfigError("give test_case= to choose which test case of the mock configuration to run")
+            raise MockConfigError(
+                "give test_case= to choose which test case of the mock configuration to run"
+            )
         cases = self.machines.get(machine)
         if cases is None:
             known = ", ".join(sorted(self.machines)) or "none"
@@ -133,7 +141,9 @@ class MockConfig:
             )
         states = cases.get(test_case)
         if states is None:
-            raise MockConfigError(f"'{machine}' has no test case '{test_case}' (it has: {', '.join(sorted(cases))})")
+            raise MockConfigError(
+                f"'{machine}' has no test case '{test_case}' (it has: {', '.join(sorted(cases))})"
+            )
         return _MockedRegistry({s: self.responses[r] for s, r in states.items()}, fallback)
 
 
@@ -162,17 +172,25 @@ def _parse_response(name: str, spec: Any) -> MockedResponse:
     for key, answer in spec.items():
         match = _RANGE.match(str(key))
         if match is None:
-            raise MockConfigError(f"MockedResponses.{name}: '{key}' is not an attempt number or range like '1-3'")
+            raise MockConfigError(
+                f"MockedResponses.{name}: '{key}' is not an attempt number or range like '1-3'"
+            )
         first = int(match.group(1))
         last = int(match.group(2)) if match.group(2) is not None else first
         if last < first:
             raise MockConfigError(f"MockedResponses.{name}: the range '{key}' is backwards")
-        if not isinstance(answer, Mapping) or len(answer) != 1 or next(iter(answer)) not in ("Return", "Throw"):
+        if (
+            not isinstance(answer, Mapping)
+            or len(answer) != 1
+            or next(iter(answer)) not in ("Return", "Throw")
+        ):
             raise MockConfigError(f"MockedResponses.{name}.{key} must have exactly one of Return or Throw")
         if "Throw" in answer:
             throw = answer["Throw"]
             if not isinstance(throw, Mapping):
-                raise MockConfigError(f"MockedResponses.{name}.{key}.Throw must be an object with Error and Cause")
+                raise MockConfigError(
+                    f"MockedResponses.{name}.{key}.Throw must be an object with Error and Cause"
+                )
             attempts.append(_Attempt(first, last, throws=(throw.get("Error"), throw.get("Cause"))))
         else:
             attempts.append(_Attempt(first, last, returns=answer["Return"]))

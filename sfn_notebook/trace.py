@@ -134,17 +134,23 @@ def _recompute(state: Any, row: dict[str, Any]) -> None:
     env = _NoContext()
     try:
         if row["input"] is not None:
-            row["afterInputPath"] = df.apply_input_path(getattr(state, "input_path", MISSING), row["input"], env)
+            row["afterInputPath"] = df.apply_input_path(
+                getattr(state, "input_path", MISSING), row["input"], env
+            )
             if state.type == "Pass" and row["afterParameters"] is None:
                 params = state.parameters
                 row["afterParameters"] = (
-                    row["afterInputPath"] if params is MISSING else df.evaluate(params, row["afterInputPath"], env)
+                    row["afterInputPath"]
+                    if params is MISSING
+                    else df.evaluate(params, row["afterInputPath"], env)
                 )
                 result = state.result
                 row["result"] = row["afterParameters"] if result is MISSING else result
         selector = getattr(state, "result_selector", MISSING)
         if row["result"] is not None and row["afterResultSelector"] is None and state.type != "Pass":
-            row["afterResultSelector"] = row["result"] if selector is MISSING else df.evaluate(selector, row["result"], env)
+            row["afterResultSelector"] = (
+                row["result"] if selector is MISSING else df.evaluate(selector, row["result"], env)
+            )
         selected = row["afterResultSelector"] if state.type != "Pass" else row["result"]
         if selected is not None and row["input"] is not None and hasattr(state, "result_path"):
             row["afterResultPath"] = df.apply_result_path(state.result_path, row["input"], selected)

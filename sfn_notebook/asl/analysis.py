@@ -67,7 +67,11 @@ def flow_warnings(machine: m.Machine) -> list[tuple[str, str, str]]:
         for name, state in scope.states.items():
             if name not in live and scope.start_at in scope.states:
                 out.append(
-                    (state.pointer, "UNREACHABLE_STATE", f"state '{name}' can never be entered: no path from StartAt ('{scope.start_at}') leads to it")
+                    (
+                        state.pointer,
+                        "UNREACHABLE_STATE",
+                        f"state '{name}' can never be entered: no path from StartAt ('{scope.start_at}') leads to it",
+                    )
                 )
             elif name in live and name not in finishing:
                 out.append(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Union
+from typing import TYPE_CHECKING, Any, Literal
 
 from .._json import MISSING, Missing
 
@@ -94,10 +94,10 @@ class TArray:
     items: tuple[Template, ...]
 
 
-Template = Union[TConst, TPath, TIntrinsic, TJsonata, TObject, TArray]
+Template = TConst | TPath | TIntrinsic | TJsonata | TObject | TArray
 
 # A field that is either a literal or computed: an int, a path, an intrinsic or a JSONata expression.
-Expr = Union[TConst, TPath, TIntrinsic, TJsonata]
+Expr = TConst | TPath | TIntrinsic | TJsonata
 
 # ----------------------------------------------------------------------------- Retry / Catch
 
@@ -117,7 +117,7 @@ class Retrier:
 class Catcher:
     error_equals: tuple[str, ...]
     next: str
-    result_path: JsonPath | None | Missing = MISSING
+    result_path: JsonPath | Missing | None = MISSING
     output: Template | Missing = MISSING
     assign: Template | Missing = MISSING
     pointer: str = ""
@@ -145,7 +145,7 @@ class BoolRule:
     rules: tuple[Condition, ...]
 
 
-Condition = Union[DataTest, BoolRule, TJsonata, TConst]
+Condition = DataTest | BoolRule | TJsonata | TConst
 
 
 @dataclass(frozen=True)
@@ -189,8 +189,8 @@ class State:
     comment: str | Missing = MISSING
     next: str | None = None
     end: bool = False
-    input_path: JsonPath | None | Missing = MISSING
-    output_path: JsonPath | None | Missing = MISSING
+    input_path: JsonPath | Missing | None = MISSING
+    output_path: JsonPath | Missing | None = MISSING
     output: Template | Missing = MISSING
     assign: Template | Missing = MISSING
 
@@ -210,7 +210,7 @@ class State:
 class _WithResult(State):
     parameters: Template | Missing = MISSING
     result_selector: Template | Missing = MISSING
-    result_path: JsonPath | None | Missing = MISSING
+    result_path: JsonPath | Missing | None = MISSING
     arguments: Template | Missing = MISSING
     retry: tuple[Retrier, ...] = ()
     catch: tuple[Catcher, ...] = ()
@@ -225,7 +225,7 @@ class _WithResult(State):
 class PassState(State):
     result: Any = MISSING
     parameters: Template | Missing = MISSING
-    result_path: JsonPath | None | Missing = MISSING
+    result_path: JsonPath | Missing | None = MISSING
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -95,9 +95,7 @@ CHOICE_OPERATORS["StringMatches"] = ("StringMatches", "string", False)
 for _is in ("IsNull", "IsPresent", "IsNumeric", "IsString", "IsBoolean", "IsTimestamp"):
     CHOICE_OPERATORS[_is] = (_is, "boolean", False)
 
-_RFC3339 = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})\Z"
-)
+_RFC3339 = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})\Z")
 
 
 def parse_timestamp(text: Any) -> datetime | None:
@@ -227,7 +225,7 @@ def _check_str(ctx: _Ctx, value: Any, pointer: str, name: str, nonempty: bool = 
 
 def _compile_path(
     ctx: _Ctx, value: Any, pointer: str, name: str, reference: bool = False, nullable: bool = False
-) -> JsonPath | None | Missing:
+) -> JsonPath | Missing | None:
     """A Path (or Reference Path) field; returns None for JSON null when allowed, MISSING on error."""
     if value is None:
         if nullable:
@@ -240,7 +238,9 @@ def _compile_path(
     try:
         path = compile_path(value)
     except PathError as exc:
-        ctx.error(pointer, "INVALID_JSONPATH", f"'{name}' is not a valid JSONPath: {exc.message} in {value!r}")
+        ctx.error(
+            pointer, "INVALID_JSONPATH", f"'{name}' is not a valid JSONPath: {exc.message} in {value!r}"
+        )
         return MISSING
     if reference and not path.is_reference:
         ctx.error(
@@ -413,7 +413,11 @@ def _int_or_expr(
     value = state.get(name, MISSING)
     path_value = state.get(name + "Path", MISSING)
     if value is not MISSING and path_value is not MISSING:
-        ctx.error(_ptr(pointer, name + "Path"), "CONFLICTING_FIELDS", f"'{name}' and '{name}Path' cannot both be set")
+        ctx.error(
+            _ptr(pointer, name + "Path"),
+            "CONFLICTING_FIELDS",
+            f"'{name}' and '{name}Path' cannot both be set",
+        )
         return MISSING
     if value is not MISSING:
         here = _ptr(pointer, name)
@@ -425,7 +429,9 @@ def _int_or_expr(
                 ctx.error(here, "INVALID_TYPE", f"'{name}' must be a number, not {_type_name(value)}")
                 return MISSING
             if value < minimum or (maximum is not None and value > maximum):
-                ctx.error(here, "INVALID_VALUE", f"'{name}' must be between {minimum} and {maximum}, got {value}")
+                ctx.error(
+                    here, "INVALID_VALUE", f"'{name}' must be between {minimum} and {maximum}, got {value}"
+                )
                 return MISSING
             return m.TConst(value)
         checked = _check_int(ctx, value, here, name, minimum, maximum)
@@ -446,7 +452,9 @@ def _check_error_equals(ctx: _Ctx, value: Any, pointer: str) -> tuple[str, ...]:
     names = []
     for i, item in enumerate(value):
         if not isinstance(item, str):
-            ctx.error(_ptr(pointer, i), "INVALID_TYPE", f"error names must be strings, not {_type_name(item)}")
+            ctx.error(
+                _ptr(pointer, i), "INVALID_TYPE", f"error names must be strings, not {_type_name(item)}"
+            )
             continue
         names.append(item)
     if "States.ALL" in names and len(value) > 1:
@@ -479,10 +487,16 @@ def _parse_retry(ctx: _Ctx, value: Any, pointer: str) -> tuple[m.Retrier, ...]:
         if "ErrorEquals" not in spec:
             ctx.error(here, "MISSING_FIELD", "a retrier needs 'ErrorEquals'")
         errors = (
-            _check_error_equals(ctx, spec["ErrorEquals"], _ptr(here, "ErrorEquals")) if "ErrorEquals" in spec else ()
+            _check_error_equals(ctx, spec["ErrorEquals"], _ptr(here, "ErrorEquals"))
+            if "ErrorEquals" in spec
+            else ()
         )
         if "States.ALL" in errors and i != len(value) - 1:
-            ctx.error(_ptr(here, "ErrorEquals"), "STATES_ALL_NOT_LAST", "a retrier with 'States.ALL' must be the last one")
+            ctx.error(
+                _ptr(here, "ErrorEquals"),
+                "STATES_ALL_NOT_LAST",
+                "a retrier with 'States.ALL' must be the last one",
+            )
         kwargs: dict[str, Any] = {}
         if "IntervalSeconds" in spec:
             kwargs["interval_seconds"] = _check_int(
@@ -495,9 +509,17 @@ def _parse_retry(ctx: _Ctx, value: Any, pointer: str) -> tuple[m.Retrier, ...]:
         if "BackoffRate" in spec:
             rate = spec["BackoffRate"]
             if not is_number(rate):
-                ctx.error(_ptr(here, "BackoffRate"), "INVALID_TYPE", f"'BackoffRate' must be a number, not {_type_name(rate)}")
+                ctx.error(
+                    _ptr(here, "BackoffRate"),
+                    "INVALID_TYPE",
+                    f"'BackoffRate' must be a number, not {_type_name(rate)}",
+                )
             elif rate < 1.0:
-                ctx.error(_ptr(here, "BackoffRate"), "INVALID_VALUE", f"'BackoffRate' must be at least 1.0, got {rate}")
+                ctx.error(
+                    _ptr(here, "BackoffRate"),
+                    "INVALID_VALUE",
+                    f"'BackoffRate' must be at least 1.0, got {rate}",
+                )
             else:
                 kwargs["backoff_rate"] = float(rate)
         if "MaxDelaySeconds" in spec:
@@ -534,10 +556,16 @@ def _parse_catch(ctx: _Ctx, value: Any, pointer: str, jsonata: bool) -> tuple[m.
         if "ErrorEquals" not in spec:
             ctx.error(here, "MISSING_FIELD", "a catcher needs 'ErrorEquals'")
         errors = (
-            _check_error_equals(ctx, spec["ErrorEquals"], _ptr(here, "ErrorEquals")) if "ErrorEquals" in spec else ()
+            _check_error_equals(ctx, spec["ErrorEquals"], _ptr(here, "ErrorEquals"))
+            if "ErrorEquals" in spec
+            else ()
         )
         if "States.ALL" in errors and i != len(value) - 1:
-            ctx.error(_ptr(here, "ErrorEquals"), "STATES_ALL_NOT_LAST", "a catcher with 'States.ALL' must be the last one")
+            ctx.error(
+                _ptr(here, "ErrorEquals"),
+                "STATES_ALL_NOT_LAST",
+                "a catcher with 'States.ALL' must be the last one",
+            )
         if "Next" not in spec:
             ctx.error(here, "MISSING_FIELD", "a catcher needs 'Next'")
             target = ""
@@ -545,7 +573,9 @@ def _parse_catch(ctx: _Ctx, value: Any, pointer: str, jsonata: bool) -> tuple[m.
             target = _check_str(ctx, spec["Next"], _ptr(here, "Next"), "Next") or ""
         result_path: Any = MISSING
         if "ResultPath" in spec and not jsonata:
-            result_path = _compile_path(ctx, spec["ResultPath"], _ptr(here, "ResultPath"), "ResultPath", True, True)
+            result_path = _compile_path(
+                ctx, spec["ResultPath"], _ptr(here, "ResultPath"), "ResultPath", True, True
+            )
             _check_result_path(ctx, result_path, _ptr(here, "ResultPath"))
         output: Any = MISSING
         with _AllowStates(ctx, _STATES_IN_CATCH):
@@ -554,7 +584,12 @@ def _parse_catch(ctx: _Ctx, value: Any, pointer: str, jsonata: bool) -> tuple[m.
             assign = _parse_assign(ctx, spec, here, jsonata)
         catchers.append(
             m.Catcher(
-                error_equals=errors, next=target, result_path=result_path, output=output, assign=assign, pointer=here
+                error_equals=errors,
+                next=target,
+                result_path=result_path,
+                output=output,
+                assign=assign,
+                pointer=here,
             )
         )
     return tuple(catchers)
@@ -562,8 +597,11 @@ def _parse_catch(ctx: _Ctx, value: Any, pointer: str, jsonata: bool) -> tuple[m.
 
 def _check_result_path(ctx: _Ctx, path: Any, pointer: str) -> None:
     if isinstance(path, JsonPath) and (path.is_context or path.is_variable):
-        ctx.error(pointer, "INVALID_REFERENCE_PATH", "'ResultPath' must apply to the state's input ('$...'), "
-                  "not to the context object or a variable")
+        ctx.error(
+            pointer,
+            "INVALID_REFERENCE_PATH",
+            "'ResultPath' must apply to the state's input ('$...'), not to the context object or a variable",
+        )
 
 
 _VARIABLE_NAME = re.compile(r"[^\W\d]\w*\Z", re.UNICODE)
@@ -608,7 +646,9 @@ def _unknown_fields(ctx: _Ctx, spec: dict, pointer: str, allowed: Iterable[str],
             )
 
 
-def _mode_fields(ctx: _Ctx, spec: dict, pointer: str, allowed: dict[str, str], jsonata: bool, what: str) -> None:
+def _mode_fields(
+    ctx: _Ctx, spec: dict, pointer: str, allowed: dict[str, str], jsonata: bool, what: str
+) -> None:
     mode_name = "JSONata" if jsonata else "JSONPath"
     for key in spec:
         mode = allowed.get(key)
@@ -653,12 +693,20 @@ def _parse_machine_scope(
             extra = ""
             if key in ("Version", "TimeoutSeconds") and not top:
                 extra = f" ('{key}' is only allowed at the top level of a definition)"
-            ctx.error(_ptr(pointer, key), "UNKNOWN_FIELD", f"{what} has no field '{key}'{extra or _suggest(key, allowed)}")
+            ctx.error(
+                _ptr(pointer, key),
+                "UNKNOWN_FIELD",
+                f"{what} has no field '{key}'{extra or _suggest(key, allowed)}",
+            )
     language = query_language
     if "QueryLanguage" in spec:
         ql = spec["QueryLanguage"]
         if ql not in ("JSONPath", "JSONata"):
-            ctx.error(_ptr(pointer, "QueryLanguage"), "INVALID_VALUE", f"'QueryLanguage' must be 'JSONPath' or 'JSONata', got {ql!r}")
+            ctx.error(
+                _ptr(pointer, "QueryLanguage"),
+                "INVALID_VALUE",
+                f"'QueryLanguage' must be 'JSONPath' or 'JSONata', got {ql!r}",
+            )
         elif ql == "JSONPath" and query_language == "JSONata":
             ctx.error(
                 _ptr(pointer, "QueryLanguage"),
@@ -673,10 +721,14 @@ def _parse_machine_scope(
     version = spec.get("Version", MISSING)
     if top and version is not MISSING:
         if version != "1.0":
-            ctx.error(_ptr(pointer, "Version"), "INVALID_VALUE", f"'Version' must be \"1.0\", got {version!r}")
+            ctx.error(
+                _ptr(pointer, "Version"), "INVALID_VALUE", f"'Version' must be \"1.0\", got {version!r}"
+            )
     timeout: Any = MISSING
     if top and "TimeoutSeconds" in spec:
-        timeout = _check_int(ctx, spec["TimeoutSeconds"], _ptr(pointer, "TimeoutSeconds"), "TimeoutSeconds", 0, 99999999)
+        timeout = _check_int(
+            ctx, spec["TimeoutSeconds"], _ptr(pointer, "TimeoutSeconds"), "TimeoutSeconds", 0, 99999999
+        )
         if timeout is None:
             timeout = MISSING
     states_spec = spec.get("States", MISSING)
@@ -684,7 +736,11 @@ def _parse_machine_scope(
     if states_spec is MISSING:
         ctx.error(pointer, "MISSING_FIELD", f"{what} needs 'States'")
     elif not isinstance(states_spec, dict):
-        ctx.error(_ptr(pointer, "States"), "INVALID_TYPE", f"'States' must be an object, not {_type_name(states_spec)}")
+        ctx.error(
+            _ptr(pointer, "States"),
+            "INVALID_TYPE",
+            f"'States' must be an object, not {_type_name(states_spec)}",
+        )
     elif len(states_spec) == 0:
         ctx.error(_ptr(pointer, "States"), "EMPTY_STATES", "'States' must contain at least one state")
     else:
@@ -694,11 +750,19 @@ def _parse_machine_scope(
         for name, state_spec in states_spec.items():
             here = _ptr(_ptr(pointer, "States"), name)
             if len(name) > 80:
-                ctx.error(here, "INVALID_STATE_NAME", f"state names are at most 80 characters ('{name[:20]}...' has {len(name)})")
+                ctx.error(
+                    here,
+                    "INVALID_STATE_NAME",
+                    f"state names are at most 80 characters ('{name[:20]}...' has {len(name)})",
+                )
             elif name == "":
                 ctx.error(here, "INVALID_STATE_NAME", "a state name must not be empty")
             if name in ctx.state_names:
-                ctx.error(here, "DUPLICATE_STATE_NAME", f"the state name '{name}' is already used at {ctx.state_names[name]}")
+                ctx.error(
+                    here,
+                    "DUPLICATE_STATE_NAME",
+                    f"the state name '{name}' is already used at {ctx.state_names[name]}",
+                )
             else:
                 ctx.state_names[name] = here
             state = _parse_state(ctx, name, state_spec, here, language)
@@ -710,7 +774,11 @@ def _parse_machine_scope(
         ctx.error(pointer, "MISSING_FIELD", f"{what} needs 'StartAt'")
         start_at = ""
     elif not isinstance(start_at, str):
-        ctx.error(_ptr(pointer, "StartAt"), "INVALID_TYPE", f"'StartAt' must be a string, not {_type_name(start_at)}")
+        ctx.error(
+            _ptr(pointer, "StartAt"),
+            "INVALID_TYPE",
+            f"'StartAt' must be a string, not {_type_name(start_at)}",
+        )
         start_at = ""
     elif isinstance(states_spec, dict) and start_at not in states_spec:
         ctx.error(
@@ -756,7 +824,9 @@ def _check_transitions(ctx: _Ctx, states: dict[str, m.State], names: dict, point
                 else _suggest(target, names)
             )
             field = where.rsplit("/", 1)[-1]
-            ctx.error(where, "UNKNOWN_STATE", f"'{field}' names '{target}', which is not a state here{detail}")
+            ctx.error(
+                where, "UNKNOWN_STATE", f"'{field}' names '{target}', which is not a state here{detail}"
+            )
 
 
 def _parse_state(ctx: _Ctx, name: str, spec: Any, pointer: str, machine_language: str) -> m.State | None:
@@ -779,7 +849,11 @@ def _parse_state(ctx: _Ctx, name: str, spec: Any, pointer: str, machine_language
     if "QueryLanguage" in spec:
         ql = spec["QueryLanguage"]
         if ql not in ("JSONPath", "JSONata"):
-            ctx.error(_ptr(pointer, "QueryLanguage"), "INVALID_VALUE", f"'QueryLanguage' must be 'JSONPath' or 'JSONata', got {ql!r}")
+            ctx.error(
+                _ptr(pointer, "QueryLanguage"),
+                "INVALID_VALUE",
+                f"'QueryLanguage' must be 'JSONPath' or 'JSONata', got {ql!r}",
+            )
         elif ql == "JSONPath" and machine_language == "JSONata":
             ctx.error(
                 _ptr(pointer, "QueryLanguage"),
@@ -804,9 +878,15 @@ def _parse_state(ctx: _Ctx, name: str, spec: Any, pointer: str, machine_language
             if end is not True:
                 if isinstance(end, bool):
                     if not has_next:
-                        ctx.error(_ptr(pointer, "End"), "INVALID_VALUE", "'End' must be true (use 'Next' to continue)")
+                        ctx.error(
+                            _ptr(pointer, "End"),
+                            "INVALID_VALUE",
+                            "'End' must be true (use 'Next' to continue)",
+                        )
                 else:
-                    ctx.error(_ptr(pointer, "End"), "INVALID_TYPE", f"'End' must be true, not {_type_name(end)}")
+                    ctx.error(
+                        _ptr(pointer, "End"), "INVALID_TYPE", f"'End' must be true, not {_type_name(end)}"
+                    )
             common["end"] = end is True
         if has_next and spec.get("End") is True:
             ctx.error(pointer, "NEXT_AND_END", f"state '{name}' has both 'Next' and 'End'; give exactly one")
@@ -814,12 +894,18 @@ def _parse_state(ctx: _Ctx, name: str, spec: Any, pointer: str, machine_language
             ctx.error(pointer, "MISSING_NEXT_OR_END", f"state '{name}' needs 'Next' or \"End\": true")
     if not jsonata:
         if "InputPath" in spec and "InputPath" in allowed:
-            common["input_path"] = _compile_path(ctx, spec["InputPath"], _ptr(pointer, "InputPath"), "InputPath", nullable=True)
+            common["input_path"] = _compile_path(
+                ctx, spec["InputPath"], _ptr(pointer, "InputPath"), "InputPath", nullable=True
+            )
         if "OutputPath" in spec and "OutputPath" in allowed:
-            common["output_path"] = _compile_path(ctx, spec["OutputPath"], _ptr(pointer, "OutputPath"), "OutputPath", nullable=True)
+            common["output_path"] = _compile_path(
+                ctx, spec["OutputPath"], _ptr(pointer, "OutputPath"), "OutputPath", nullable=True
+            )
     with _AllowStates(ctx, _STATES_WITH_RESULT if type_ in ("Task", "Map", "Parallel") else _STATES_BASE):
         if jsonata and "Output" in spec and "Output" in allowed:
-            common["output"] = _compile_jsonata_template(ctx, spec["Output"], _ptr(pointer, "Output"), "Output")
+            common["output"] = _compile_jsonata_template(
+                ctx, spec["Output"], _ptr(pointer, "Output"), "Output"
+            )
         if "Assign" in allowed:
             common["assign"] = _parse_assign(ctx, spec, pointer, jsonata)
     builder = _BUILDERS[type_]
@@ -839,12 +925,20 @@ def _result_fields(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: d
         if "Arguments" in spec and "Arguments" in STATE_FIELDS[common["type"]]:
             args = spec["Arguments"]
             if not isinstance(args, dict) and not _is_jsonata_string(args):
-                ctx.error(_ptr(pointer, "Arguments"), "INVALID_TYPE", "'Arguments' must be an object or a JSONata string")
+                ctx.error(
+                    _ptr(pointer, "Arguments"),
+                    "INVALID_TYPE",
+                    "'Arguments' must be an object or a JSONata string",
+                )
             else:
-                out["arguments"] = _compile_jsonata_template(ctx, args, _ptr(pointer, "Arguments"), "Arguments")
+                out["arguments"] = _compile_jsonata_template(
+                    ctx, args, _ptr(pointer, "Arguments"), "Arguments"
+                )
     else:
         if "Parameters" in spec and common["type"] != "Map":
-            out["parameters"] = _compile_payload_template(ctx, spec["Parameters"], _ptr(pointer, "Parameters"), "Parameters")
+            out["parameters"] = _compile_payload_template(
+                ctx, spec["Parameters"], _ptr(pointer, "Parameters"), "Parameters"
+            )
         if "ResultSelector" in spec:
             out["result_selector"] = _compile_payload_template(
                 ctx, spec["ResultSelector"], _ptr(pointer, "ResultSelector"), "ResultSelector"
@@ -866,7 +960,9 @@ def _build_pass(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict
         if "Result" in spec:
             kw["result"] = spec["Result"]
         if "Parameters" in spec:
-            kw["parameters"] = _compile_payload_template(ctx, spec["Parameters"], _ptr(pointer, "Parameters"), "Parameters")
+            kw["parameters"] = _compile_payload_template(
+                ctx, spec["Parameters"], _ptr(pointer, "Parameters"), "Parameters"
+            )
         if "ResultPath" in spec:
             rp = _compile_path(ctx, spec["ResultPath"], _ptr(pointer, "ResultPath"), "ResultPath", True, True)
             _check_result_path(ctx, rp, _ptr(pointer, "ResultPath"))
@@ -884,15 +980,15 @@ def _build_task(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict
         ctx.error(_ptr(pointer, "Resource"), "INVALID_TYPE", "'Resource' must be a non-empty string (an ARN)")
         resource = ""
     elif not re.match(r"[a-z][a-z0-9+.-]*:", resource):
-        ctx.error(_ptr(pointer, "Resource"), "INVALID_VALUE", f"'Resource' must be a URI such as an ARN, got {resource!r}")
+        ctx.error(
+            _ptr(pointer, "Resource"),
+            "INVALID_VALUE",
+            f"'Resource' must be a URI such as an ARN, got {resource!r}",
+        )
     kw["resource"] = resource
     timeout = _int_or_expr(ctx, spec, pointer, "TimeoutSeconds", jsonata, 1, 99999999)
     heartbeat = _int_or_expr(ctx, spec, pointer, "HeartbeatSeconds", jsonata, 1, 99999999)
-    if (
-        isinstance(timeout, m.TConst)
-        and isinstance(heartbeat, m.TConst)
-        and heartbeat.value >= timeout.value
-    ):
+    if isinstance(timeout, m.TConst) and isinstance(heartbeat, m.TConst) and heartbeat.value >= timeout.value:
         ctx.error(
             _ptr(pointer, "HeartbeatSeconds"),
             "INVALID_VALUE",
@@ -943,7 +1039,14 @@ def _parse_top_rule(ctx: _Ctx, rule: Any, pointer: str, jsonata: bool) -> m.Choi
     assign = _parse_assign(ctx, rule, pointer, jsonata)
     output: Any = MISSING
     if jsonata:
-        _mode_fields(ctx, rule, pointer, {"Condition": A, "Next": B, "Output": A, "Assign": B, "Comment": B}, True, "a Choice rule")
+        _mode_fields(
+            ctx,
+            rule,
+            pointer,
+            {"Condition": A, "Next": B, "Output": A, "Assign": B, "Comment": B},
+            True,
+            "a Choice rule",
+        )
         if "Output" in rule:
             output = _compile_jsonata_template(ctx, rule["Output"], _ptr(pointer, "Output"), "Output")
         if "Condition" not in rule:
@@ -974,7 +1077,11 @@ def _parse_rule(ctx: _Ctx, rule: Any, pointer: str, top: bool) -> m.Condition | 
     if top:
         allowed |= {"Next", "Assign"}
     elif "Next" in rule:
-        ctx.error(_ptr(pointer, "Next"), "INVALID_FIELD", "'Next' is only allowed on top-level Choice rules, not nested ones")
+        ctx.error(
+            _ptr(pointer, "Next"),
+            "INVALID_FIELD",
+            "'Next' is only allowed on top-level Choice rules, not nested ones",
+        )
     for key in rule:
         if key not in allowed and key != "Next":
             hint = _suggest(key, allowed)
@@ -1009,12 +1116,18 @@ def _parse_rule(ctx: _Ctx, rule: Any, pointer: str, top: bool) -> m.Condition | 
             return None
         return m.BoolRule(op, tuple(inner_rules))  # type: ignore[arg-type]
     if "Variable" not in rule:
-        ctx.error(pointer, "INVALID_RULE", "a Choice rule needs 'Variable' and a comparison operator, or And/Or/Not")
+        ctx.error(
+            pointer, "INVALID_RULE", "a Choice rule needs 'Variable' and a comparison operator, or And/Or/Not"
+        )
         return None
     variable = _compile_path(ctx, rule["Variable"], _ptr(pointer, "Variable"), "Variable")
     if len(operators) != 1:
         if operators:
-            ctx.error(pointer, "INVALID_RULE", f"a Choice rule takes exactly one comparison operator, found {', '.join(operators)}")
+            ctx.error(
+                pointer,
+                "INVALID_RULE",
+                f"a Choice rule takes exactly one comparison operator, found {', '.join(operators)}",
+            )
         else:
             ctx.error(
                 pointer,
@@ -1048,7 +1161,11 @@ def _parse_rule(ctx: _Ctx, rule: Any, pointer: str, top: bool) -> m.Condition | 
             return None
     elif kind == "timestamp":
         if parse_timestamp(value) is None:
-            ctx.error(here, "INVALID_VALUE", f"'{name}' takes an RFC 3339 timestamp such as '2024-01-31T12:00:00Z', got {value!r}")
+            ctx.error(
+                here,
+                "INVALID_VALUE",
+                f"'{name}' takes an RFC 3339 timestamp such as '2024-01-31T12:00:00Z', got {value!r}",
+            )
             return None
     if not isinstance(variable, JsonPath):
         return None
@@ -1065,7 +1182,11 @@ def _wildcard_pattern(ctx: _Ctx, text: str, pointer: str) -> re.Pattern[str] | N
                 parts.append(re.escape(text[i + 1]))
                 i += 2
                 continue
-            ctx.error(pointer, "INVALID_VALUE", f"'StringMatches': a backslash must escape '*' or '\\' (at position {i} of {text!r})")
+            ctx.error(
+                pointer,
+                "INVALID_VALUE",
+                f"'StringMatches': a backslash must escape '*' or '\\' (at position {i} of {text!r})",
+            )
             return None
         parts.append(".*" if ch == "*" else re.escape(ch))
         i += 1
@@ -1077,7 +1198,11 @@ def _build_wait(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict
     given = [f for f in ("Seconds", "SecondsPath", "Timestamp", "TimestampPath") if f in spec]
     if len(given) != 1:
         what = "none" if not given else ", ".join(given)
-        choices = "'Seconds' or 'Timestamp'" if jsonata else "'Seconds', 'SecondsPath', 'Timestamp' or 'TimestampPath'"
+        choices = (
+            "'Seconds' or 'Timestamp'"
+            if jsonata
+            else "'Seconds', 'SecondsPath', 'Timestamp' or 'TimestampPath'"
+        )
         ctx.error(pointer, "INVALID_WAIT", f"a Wait state needs exactly one of {choices} (found {what})")
         return m.WaitState(**kw)
     field = given[0]
@@ -1094,7 +1219,11 @@ def _build_wait(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict
         if jsonata and _is_jsonata_string(value):
             kw["timestamp"] = _compile_jsonata(ctx, value, here, "Timestamp") or MISSING
         elif parse_timestamp(value) is None:
-            ctx.error(here, "INVALID_VALUE", f"'Timestamp' must be an RFC 3339 timestamp such as '2024-01-31T12:00:00Z', got {value!r}")
+            ctx.error(
+                here,
+                "INVALID_VALUE",
+                f"'Timestamp' must be an RFC 3339 timestamp such as '2024-01-31T12:00:00Z', got {value!r}",
+            )
         else:
             kw["timestamp"] = m.TConst(value)
     else:
@@ -1114,7 +1243,11 @@ def _build_fail(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict
         value = spec.get(name, MISSING)
         path_value = spec.get(name + "Path", MISSING)
         if value is not MISSING and path_value is not MISSING:
-            ctx.error(_ptr(pointer, name + "Path"), "CONFLICTING_FIELDS", f"'{name}' and '{name}Path' cannot both be set")
+            ctx.error(
+                _ptr(pointer, name + "Path"),
+                "CONFLICTING_FIELDS",
+                f"'{name}' and '{name}Path' cannot both be set",
+            )
             continue
         if value is not MISSING:
             here = _ptr(pointer, name)
@@ -1170,11 +1303,20 @@ def _build_parallel(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: 
     if branches is MISSING:
         ctx.error(pointer, "MISSING_FIELD", f"Parallel state '{common['name']}' needs 'Branches'")
     elif not isinstance(branches, list) or len(branches) == 0:
-        ctx.error(_ptr(pointer, "Branches"), "INVALID_TYPE", "'Branches' must be a non-empty array of state machines")
+        ctx.error(
+            _ptr(pointer, "Branches"),
+            "INVALID_TYPE",
+            "'Branches' must be a non-empty array of state machines",
+        )
     else:
         for i, branch in enumerate(branches):
             machine = _parse_machine_scope(
-                ctx, branch, _ptr(_ptr(pointer, "Branches"), i), machine_language, False, f"branch {i} of '{common['name']}'"
+                ctx,
+                branch,
+                _ptr(_ptr(pointer, "Branches"), i),
+                machine_language,
+                False,
+                f"branch {i} of '{common['name']}'",
             )
             if machine is not None:
                 parsed.append(machine)
@@ -1217,20 +1359,38 @@ def _build_map(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict)
             _unknown_fields(ctx, config, cpointer, {"Mode", "ExecutionType"}, "'ProcessorConfig'")
             mode = config.get("Mode", "INLINE")
             if mode not in ("INLINE", "DISTRIBUTED"):
-                ctx.error(_ptr(cpointer, "Mode"), "INVALID_VALUE", f"'Mode' must be 'INLINE' or 'DISTRIBUTED', got {mode!r}")
+                ctx.error(
+                    _ptr(cpointer, "Mode"),
+                    "INVALID_VALUE",
+                    f"'Mode' must be 'INLINE' or 'DISTRIBUTED', got {mode!r}",
+                )
             else:
                 kw["mode"] = mode
             if "ExecutionType" in config:
                 etype = config["ExecutionType"]
                 if etype not in ("STANDARD", "EXPRESS"):
-                    ctx.error(_ptr(cpointer, "ExecutionType"), "INVALID_VALUE", f"'ExecutionType' must be 'STANDARD' or 'EXPRESS', got {etype!r}")
+                    ctx.error(
+                        _ptr(cpointer, "ExecutionType"),
+                        "INVALID_VALUE",
+                        f"'ExecutionType' must be 'STANDARD' or 'EXPRESS', got {etype!r}",
+                    )
                 else:
                     kw["execution_type"] = etype
             elif mode == "DISTRIBUTED":
-                ctx.error(cpointer, "MISSING_FIELD", "a DISTRIBUTED ProcessorConfig needs 'ExecutionType' (STANDARD or EXPRESS)")
+                ctx.error(
+                    cpointer,
+                    "MISSING_FIELD",
+                    "a DISTRIBUTED ProcessorConfig needs 'ExecutionType' (STANDARD or EXPRESS)",
+                )
     if "ItemSelector" in spec and "Parameters" in spec:
-        ctx.error(_ptr(pointer, "Parameters"), "CONFLICTING_FIELDS", "'ItemSelector' and 'Parameters' cannot both be set (Parameters is the older name)")
-    selector_field = "ItemSelector" if "ItemSelector" in spec else ("Parameters" if "Parameters" in spec else None)
+        ctx.error(
+            _ptr(pointer, "Parameters"),
+            "CONFLICTING_FIELDS",
+            "'ItemSelector' and 'Parameters' cannot both be set (Parameters is the older name)",
+        )
+    selector_field = (
+        "ItemSelector" if "ItemSelector" in spec else ("Parameters" if "Parameters" in spec else None)
+    )
     if selector_field is not None and not (jsonata and selector_field == "Parameters"):
         sel = spec[selector_field]
         sp = _ptr(pointer, selector_field)
@@ -1250,13 +1410,21 @@ def _build_map(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict)
             else:
                 kw["items"] = _compile_jsonata_template(ctx, items, ip, "Items")
     elif "ItemsPath" in spec:
-        kw["items_path"] = _compile_path(ctx, spec["ItemsPath"], _ptr(pointer, "ItemsPath"), "ItemsPath", reference=True)
+        kw["items_path"] = _compile_path(
+            ctx, spec["ItemsPath"], _ptr(pointer, "ItemsPath"), "ItemsPath", reference=True
+        )
     kw["max_concurrency"] = _int_or_expr(ctx, spec, pointer, "MaxConcurrency", jsonata, 0, 99999999)
-    kw["tolerated_failure_count"] = _int_or_expr(ctx, spec, pointer, "ToleratedFailureCount", jsonata, 0, 99999999)
+    kw["tolerated_failure_count"] = _int_or_expr(
+        ctx, spec, pointer, "ToleratedFailureCount", jsonata, 0, 99999999
+    )
     kw["tolerated_failure_percentage"] = _int_or_expr(
         ctx, spec, pointer, "ToleratedFailurePercentage", jsonata, 0, 100, number=True
     )
-    for field_name, key in (("ItemReader", "item_reader"), ("ItemBatcher", "item_batcher"), ("ResultWriter", "result_writer")):
+    for field_name, key in (
+        ("ItemReader", "item_reader"),
+        ("ItemBatcher", "item_batcher"),
+        ("ResultWriter", "result_writer"),
+    ):
         if field_name in spec:
             value = spec[field_name]
             if not isinstance(value, dict):
@@ -1264,8 +1432,15 @@ def _build_map(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict)
             else:
                 kw[key] = value
                 if field_name in ("ItemReader", "ResultWriter") and "Resource" not in value:
-                    ctx.error(_ptr(pointer, field_name), "MISSING_FIELD", f"'{field_name}' needs a 'Resource'")
-                batch_fields = ("MaxItemsPerBatch", "MaxItemsPerBatchPath", "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath")
+                    ctx.error(
+                        _ptr(pointer, field_name), "MISSING_FIELD", f"'{field_name}' needs a 'Resource'"
+                    )
+                batch_fields = (
+                    "MaxItemsPerBatch",
+                    "MaxItemsPerBatchPath",
+                    "MaxInputBytesPerBatch",
+                    "MaxInputBytesPerBatchPath",
+                )
                 if field_name == "ItemBatcher" and not any(f in value for f in batch_fields):
                     ctx.error(
                         _ptr(pointer, field_name),
@@ -1273,7 +1448,9 @@ def _build_map(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict)
                         "'ItemBatcher' needs at least one of " + ", ".join(f"'{f}'" for f in batch_fields),
                     )
     if "Label" in spec:
-        kw["label"] = _check_str(ctx, spec["Label"], _ptr(pointer, "Label"), "Label", nonempty=True) or MISSING
+        kw["label"] = (
+            _check_str(ctx, spec["Label"], _ptr(pointer, "Label"), "Label", nonempty=True) or MISSING
+        )
     return m.MapState(**kw)
 
 
@@ -1294,7 +1471,9 @@ def parse_machine(source: Source) -> tuple[m.Machine | None, list[Diagnostic]]:
     ctx = _Ctx(source)
     value = source.value
     if not isinstance(value, dict):
-        ctx.error("", "INVALID_TYPE", f"a state machine definition must be an object, not {_type_name(value)}")
+        ctx.error(
+            "", "INVALID_TYPE", f"a state machine definition must be an object, not {_type_name(value)}"
+        )
         return None, ctx.diagnostics
     ctx.all_state_names = _all_state_names(value)  # type: ignore[attr-defined]
     top_language = value.get("QueryLanguage", "JSONPath")
@@ -1327,8 +1506,10 @@ def _in_document_order(diagnostics: list[Diagnostic], value: Any) -> list[Diagno
         while pointer not in order and pointer:
             pointer = pointer.rsplit("/", 1)[0]
         position = (d.line or 0, d.column or 0)
-        return (0 if d.severity == "ERROR" else 1, *position) if d.line is not None else (
-            0 if d.severity == "ERROR" else 1, order.get(pointer, 0), 0
+        return (
+            (0 if d.severity == "ERROR" else 1, *position)
+            if d.line is not None
+            else (0 if d.severity == "ERROR" else 1, order.get(pointer, 0), 0)
         )
 
     return sorted(diagnostics, key=rank)

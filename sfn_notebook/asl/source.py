@@ -263,7 +263,7 @@ def load_value(value: Any, *, name: str | None = None) -> Source:
     Traceback (most recent call last):
       ...
     sfn_notebook.errors.DefinitionError: invalid state machine definition (1 error)
-      - error NOT_JSON at /States/A/Next: a tuple is not a JSON value (use a list)
+      - error NOT_JSON at state 'A', field 'Next' (/States/A/Next): a tuple is not a JSON value (use a list)
     """
     problems = _check_json_value(value)
     if problems:

@@ -62,7 +62,7 @@ def query_error(message: str, location: str | None = None) -> StatesError:
     return err
 
 
-def apply_input_path(path: JsonPath | None | Missing, value: Any, env: Env | None = None) -> Any:
+def apply_input_path(path: JsonPath | Missing | None, value: Any, env: Env | None = None) -> Any:
     if path is MISSING:
         return value
     if path is None:
@@ -70,7 +70,7 @@ def apply_input_path(path: JsonPath | None | Missing, value: Any, env: Env | Non
     return _select(path, value, env)  # type: ignore[arg-type]
 
 
-def apply_output_path(path: JsonPath | None | Missing, value: Any, env: Env | None = None) -> Any:
+def apply_output_path(path: JsonPath | Missing | None, value: Any, env: Env | None = None) -> Any:
     if path is MISSING:
         return value
     if path is None:
@@ -88,7 +88,7 @@ def _select(path: JsonPath, value: Any, env: Env | None) -> Any:
         raise runtime_error(f"Invalid path '{path.text}' : {exc}") from None
 
 
-def apply_result_path(path: JsonPath | None | Missing, state_input: Any, result: Any) -> Any:
+def apply_result_path(path: JsonPath | Missing | None, state_input: Any, result: Any) -> Any:
     if path is MISSING:
         return result
     if path is None:

@@ -864,7 +864,7 @@ def _wait_seconds(run: Run, state: m.WaitState, effective: Any, raw: Any, visit:
         node = state.seconds
         value = df.evaluate(node, effective, visit, states)
         if field == "SecondsPath":
-            if not is_integer(value) or isinstance(value, float) and not value.is_integer():
+            if not is_integer(value) or (isinstance(value, float) and not value.is_integer()):
                 raise df.runtime_error(
                     f"The SecondsPath parameter cannot be parsed as a long value: {node.path.text} == {_java_text(value)}"  # type: ignore[union-attr]
                 )
@@ -1459,7 +1459,7 @@ def _map_number(
     value = df.evaluate(expr, effective, visit, states)
     if type(expr) is m.TPath:
         if kind == "integer":
-            if not is_integer(value) or isinstance(value, float) and not value.is_integer():
+            if not is_integer(value) or (isinstance(value, float) and not value.is_integer()):
                 raise df.runtime_error(
                     f'The {name}Path field refers to value "{_java_text(value)}" which is not a valid integer: '
                     f"{expr.path.text}"

@@ -244,7 +244,7 @@ def call_handler(handler: Handler, event: Any, context: Any) -> Any:
             ]
             if not any(p.kind == p.VAR_POSITIONAL for p in params):
                 required = [p for p in params if p.default is p.empty]
-                if len(params) <= 1 or len(required) <= 1 and len(params) == 1:
+                if len(params) <= 1 or (len(required) <= 1 and len(params) == 1):
                     arity = len(params)
         except (TypeError, ValueError):
             arity = 2

@@ -78,7 +78,9 @@ class StateMachineMagics(Magics):
     @argument("--yaml", action="store_true", help="the cell is YAML (default: detected)")
     @argument("--json", action="store_true", help="the cell is JSON (default: detected)")
     @argument("--run", metavar="INPUT", help="run it locally with this input (JSON text or a variable name)")
-    @argument("--as", dest="as_", metavar="VAR", help="bind the execution of --run to VAR (default: <name>_ex)")
+    @argument(
+        "--as", dest="as_", metavar="VAR", help="bind the execution of --run to VAR (default: <name>_ex)"
+    )
     @argument("--no-graph", action="store_true", help="do not draw the graph")
     @argument("--rankdir", choices=["TB", "LR", "tb", "lr"], help="graph layout for this cell")
     @argument("--type", choices=["STANDARD", "EXPRESS"], default="STANDARD", help="the state machine type")
@@ -214,7 +216,9 @@ class StateMachineMagics(Magics):
         parser.add_argument("--resources")
         parser.add_argument("--seed", type=int)
         parser.add_argument("--on", help="an AWS backend variable (from sfn_notebook.aws.connect)")
-        parser.add_argument("--background", action="store_true", help="start in the background with live progress")
+        parser.add_argument(
+            "--background", action="store_true", help="start in the background with live progress"
+        )
         return parser
 
     @property

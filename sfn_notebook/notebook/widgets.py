@@ -116,7 +116,9 @@ class ExecutionExplorer(W.VBox):
         self.state_filter.observe(self._refilter, names="value")
         self.type_filter.observe(self._refilter, names="value")
         self.slider.observe(self._show, names="value")
-        controls = W.HBox([self.first_button, self.prev_button, self.slider, self.next_button, self.last_button])
+        controls = W.HBox(
+            [self.first_button, self.prev_button, self.slider, self.next_button, self.last_button]
+        )
         filters = W.HBox([self.state_filter, self.type_filter])
         body = W.HBox([self.graph, self.tabs]) if graph else self.tabs
         super().__init__([self.header, filters, controls, self.event_label, body])
@@ -158,7 +160,9 @@ class ExecutionExplorer(W.VBox):
         event = row.event
         details = event_details(event)
         when = event["timestamp"] - self.events[0]["timestamp"]
-        where = f" · state <b>{html.escape(row.state)}</b> ({row.state_type})" if row.state is not None else ""
+        where = (
+            f" · state <b>{html.escape(row.state)}</b> ({row.state_type})" if row.state is not None else ""
+        )
         self.event_label.value = (
             f"#{event['id']} <b>{event['type']}</b>{where} · +{when.total_seconds():.3f}s "
             f"<small>({self.slider.value + 1} of {len(self.visible)})</small>"
@@ -169,7 +173,9 @@ class ExecutionExplorer(W.VBox):
             parse_json_text(payload_in) if payload_in is not None else (visit or {}).get("input")
         )
         out = details.get("output")
-        self.output_pane.value = json_html(parse_json_text(out) if out is not None else (visit or {}).get("output"))
+        self.output_pane.value = json_html(
+            parse_json_text(out) if out is not None else (visit or {}).get("output")
+        )
         error = details.get("error", (visit or {}).get("error"))
         cause = details.get("cause", (visit or {}).get("cause"))
         self.error_pane.value = (
@@ -200,7 +206,9 @@ class ExecutionExplorer(W.VBox):
         if cached is None:
             from ..render import render_execution
 
-            cached = _svg(lambda: render_execution(self.execution, rankdir=self.rankdir, current_event=event_id))
+            cached = _svg(
+                lambda: render_execution(self.execution, rankdir=self.rankdir, current_event=event_id)
+            )
             self._svg_cache[key] = cached
         return cached
 
@@ -256,19 +264,31 @@ class RunPanel(W.VBox):
         self.result = W.HTML()
         self.graph = W.HTML()
         self.run_button.on_click(lambda _: self.run())
-        super().__init__([W.HTML(f"<b>{html.escape(machine.name)}</b>"), self.input_box, self.run_button, self.result, self.graph])
+        super().__init__(
+            [
+                W.HTML(f"<b>{html.escape(machine.name)}</b>"),
+                self.input_box,
+                self.run_button,
+                self.result,
+                self.graph,
+            ]
+        )
 
     def run(self) -> Execution | None:
         """Run with the JSON in the input box; shows the outcome (or why the input is not JSON)."""
         try:
             payload = json.loads(self.input_box.value)
         except ValueError as exc:
-            self.result.value = f"<span style='color:#c62828'>the input is not JSON: {html.escape(str(exc))}</span>"
+            self.result.value = (
+                f"<span style='color:#c62828'>the input is not JSON: {html.escape(str(exc))}</span>"
+            )
             return None
         execution = self.machine.run(payload, resources=self.resources)
         self.execution = execution
-        body = json_html(execution.output) if execution.status == "SUCCEEDED" else json_html(
-            {"error": execution.error, "cause": execution.cause}
+        body = (
+            json_html(execution.output)
+            if execution.status == "SUCCEEDED"
+            else json_html({"error": execution.error, "cause": execution.cause})
         )
         self.result.value = _status_html(execution) + body
         self.graph.value = _svg(execution.graph)
@@ -284,7 +304,9 @@ class LiveProgress(W.VBox):
         self.show_graph = graph
         self.status = W.HTML()
         self.counter = W.HTML()
-        self.map_progress = W.IntProgress(min=0, max=1, value=0, description="Map items", layout=W.Layout(display="none"))
+        self.map_progress = W.IntProgress(
+            min=0, max=1, value=0, description="Map items", layout=W.Layout(display="none")
+        )
         self.graph = W.HTML()
         self._last = 0.0
         self._lock = threading.Lock()

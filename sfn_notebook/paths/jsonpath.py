@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, cast
+from typing import Any, cast
 
 from ..errors import PathError
 
@@ -294,7 +295,7 @@ def _set_in(node: Any, keys: tuple[str | int, ...], i: int, value: Any, path: Js
         elif type(node) is not dict:
             raise UpdateFailed(_describe_mismatch(path, keys[:i], node, "an object"))
         new = dict(node)
-        new[key] = value if last else _set_in(node[key] if key in node else _ABSENT, keys, i + 1, value, path)
+        new[key] = value if last else _set_in(node.get(key, _ABSENT), keys, i + 1, value, path)
         return new
     if type(node) is not list:
         raise UpdateFailed(_describe_mismatch(path, keys[:i], node, "an array"))
@@ -411,7 +412,9 @@ def _call_function(name: str, node: Any, path: str) -> Any:
     nums = [v for v in numbers if isinstance(v, (int, float)) and not isinstance(v, bool)]
     if name in ("min", "max", "sum", "avg", "stddev"):
         if not nums:
-            raise PathNotFound(f"Aggregation function attempted to calculate value using empty array at {path}")
+            raise PathNotFound(
+                f"Aggregation function attempted to calculate value using empty array at {path}"
+            )
         if name == "min":
             return float(min(nums))
         if name == "max":
@@ -475,7 +478,7 @@ def _compare(op: str, left: Any, right: Any) -> bool:
     if op == "!=":
         return not _equal(left, right)
     if op in ("<", "<=", ">", ">="):
-        if _num(left) and _num(right) or isinstance(left, str) and isinstance(right, str):
+        if (_num(left) and _num(right)) or (isinstance(left, str) and isinstance(right, str)):
             if op == "<":
                 return left < right
             if op == "<=":
@@ -493,16 +496,22 @@ def _compare(op: str, left: Any, right: Any) -> bool:
     if op == "nin":
         return isinstance(right, list) and not any(_equal(left, r) for r in right)
     if op == "subsetof":
-        return isinstance(left, list) and isinstance(right, list) and all(
-            any(_equal(a, b) for b in right) for a in left
+        return (
+            isinstance(left, list)
+            and isinstance(right, list)
+            and all(any(_equal(a, b) for b in right) for a in left)
         )
     if op == "anyof":
-        return isinstance(left, list) and isinstance(right, list) and any(
-            any(_equal(a, b) for b in right) for a in left
+        return (
+            isinstance(left, list)
+            and isinstance(right, list)
+            and any(any(_equal(a, b) for b in right) for a in left)
         )
     if op == "noneof":
-        return isinstance(left, list) and isinstance(right, list) and not any(
-            any(_equal(a, b) for b in right) for a in left
+        return (
+            isinstance(left, list)
+            and isinstance(right, list)
+            and not any(any(_equal(a, b) for b in right) for a in left)
         )
     if op == "contains":
         if isinstance(left, str) and isinstance(right, str):
@@ -747,7 +756,9 @@ class _Parser:
                 return _Expr(op, (left, right))
         for word in _WORD_OPS:
             end = self.pos + len(word)
-            if self.text.startswith(word, self.pos) and (end >= len(self.text) or not self.text[end].isalnum()):
+            if self.text.startswith(word, self.pos) and (
+                end >= len(self.text) or not self.text[end].isalnum()
+            ):
                 self.pos = end
                 self.skip_ws()
                 return _Expr(word, (left, self.parse_operand()))

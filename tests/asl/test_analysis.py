@@ -130,7 +130,11 @@ def test_terminal(state: dict[str, Any], expected: bool) -> None:
 def test_flow_warnings_returns_pointer_code_message_triples() -> None:
     top = compiled(machine({"A": SUCCEED, "Orphan": SUCCEED}))
     assert flow_warnings(top) == [
-        ("/States/Orphan", "UNREACHABLE_STATE", "state 'Orphan' can never be entered: no path from StartAt ('A') leads to it")
+        (
+            "/States/Orphan",
+            "UNREACHABLE_STATE",
+            "state 'Orphan' can never be entered: no path from StartAt ('A') leads to it",
+        )
     ]
 
 

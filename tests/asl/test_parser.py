@@ -2122,8 +2122,14 @@ def test_definition_error_string_lists_each_error_with_its_line() -> None:
     assert lines[0] == "invalid state machine definition (4 errors)"
     assert lines[1:] == [f"  - {d}" for d in error.diagnostics if d.severity == "ERROR"]
     assert "line 7, column 5, state 'Charge', field 'Result' (/States/Charge/Result)" in lines[1]
-    assert "line 9, column 9, state 'Charge', field 'ErrorEquals' (/States/Charge/Retry/0/ErrorEquals)" in lines[2]
-    assert "line 10, column 9, state 'Charge', field 'BackoffRate' (/States/Charge/Retry/0/BackoffRate)" in lines[3]
+    assert (
+        "line 9, column 9, state 'Charge', field 'ErrorEquals' (/States/Charge/Retry/0/ErrorEquals)"
+        in lines[2]
+    )
+    assert (
+        "line 10, column 9, state 'Charge', field 'BackoffRate' (/States/Charge/Retry/0/BackoffRate)"
+        in lines[3]
+    )
     assert "line 11, column 5, state 'Charge', field 'Next' (/States/Charge/Next)" in lines[4]
     assert "did you mean 'Ship'" in lines[4]
     assert error.pointer == "/States/Charge/Result"
