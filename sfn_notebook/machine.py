@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-import random
 import re
 import time
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from ._json import MISSING
 from .asl import model as m
 from .asl.parser import parse_machine
 from .asl.source import Source, load_text, load_value
-from .engine.executor import Run
+from .engine.executor import Run, input_text
 from .engine.resources import HandlerRegistry
 from .errors import DefinitionError, Diagnostic
 from .execution import LocalExecution
@@ -198,12 +197,14 @@ class StateMachine:
         account: str,
         progress: Any,
     ) -> LocalExecution:
+        value = {} if input is MISSING else input
+        text = input_text(value)
+        # Runs are reproducible: without a seed, the machine and its input choose one, so the same run
+        # gives the same execution name, request ids, task tokens and jitter every time.
+        source = f"seed\0{seed}" if seed is not None else f"{self.name}\0{text}"
+        digest = hashlib.blake2b(source.encode("utf-8", "surrogatepass"), digest_size=16).digest()
         if name is None:
-            name = (
-                _random_uuid()
-                if seed is None
-                else str(uuid.UUID(int=random.Random(f"name:{seed}").getrandbits(128), version=4))
-            )
+            name = _uuid_text(digest)
         else:
             _check_name(name, "execution")
         handlers = HandlerRegistry(resources)
@@ -212,7 +213,6 @@ class StateMachine:
 
             config = mocks if isinstance(mocks, MockConfig) else MockConfig.load(mocks)
             handlers = config.handlers(self.name, test_case, fallback=handlers)
-        value = {} if input is MISSING else input
         started = _to_epoch(start_time)
         role = (
             role_arn
@@ -229,12 +229,12 @@ class StateMachine:
             account=account,
             role_arn=role,
             start_time=started,
-            seed=seed,
+            seed=int.from_bytes(digest, "big"),
         )
         execution = LocalExecution(run, self)
         if progress is not None:
             execution.subscribe(progress)
-        run.start()
+        run.start(text)
         return execution
 
     # -- display
@@ -267,9 +267,9 @@ class StateMachine:
         return aws.deploy(self, **kwargs)  # type: ignore[no-any-return]
 
 
-def _random_uuid() -> str:
-    """A version-4 UUID as text (what AWS uses for execution names by default)."""
-    h = bytearray(os.urandom(16))
+def _uuid_text(raw: bytes) -> str:
+    """16 bytes as a version-4 UUID (what AWS uses for execution names by default)."""
+    h = bytearray(raw)
     h[6] = (h[6] & 0x0F) | 0x40
     h[8] = (h[8] & 0x3F) | 0x80
     x = h.hex()

@@ -239,6 +239,14 @@ class Visit:
         return self.scope.variables.get(name)
 
 
+def input_text(value: Any) -> str:
+    """The execution input as JSON text; a TypeError explains what is not JSON."""
+    try:
+        return dumps(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"the execution input is not JSON: {exc}") from None
+
+
 def _token_limit(token: TaskToken) -> float | None:
     limits = [t for t in (token.timeout_at, token.heartbeat_at) if t is not None]
     return min(limits) if limits else None
@@ -386,12 +394,10 @@ class Run:
 
     # -- driving
 
-    def start(self) -> None:
-        """Record ExecutionStarted and schedule the main fiber."""
-        try:
-            text = dumps(self.input)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"the execution input is not JSON: {exc}") from None
+    def start(self, text: str | None = None) -> None:
+        """Record ExecutionStarted and schedule the main fiber (``text``: the input as JSON, if known)."""
+        if text is None:
+            text = input_text(self.input)
         if utf8_size(text) > MAX_PAYLOAD:
             raise ValueError(
                 f"the execution input is {utf8_size(text)} bytes; Step Functions accepts at most {MAX_PAYLOAD}"
