@@ -303,6 +303,10 @@ class LocalExecution(Execution):
         def work() -> None:
             with self._lock:
                 self._run.drive()
+            # the last event is recorded before the status is final: redraw a live view once more
+            live = getattr(self, "_live", None)
+            if live is not None:
+                live.refresh()
 
         self._thread = threading.Thread(target=work, name=f"sfn-{self.name}", daemon=True)
         self._thread.start()

@@ -45,6 +45,9 @@ MAX_PAYLOAD = 262_144  # bytes, UTF-8 (256 KiB)
 INLINE_MAP_CONCURRENCY = 40  # what AWS runs at once for an inline Map with MaxConcurrency 0
 
 _TRUNCATED = {"truncated": False}
+_STATE_TYPES = ("Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map")
+_ENTERED = {t: t + "StateEntered" for t in _STATE_TYPES}
+_EXITED = {t: t + "StateExited" for t in _STATE_TYPES}
 
 
 # ----------------------------------------------------------------------------- fibers
@@ -93,6 +96,10 @@ class TaskToken:
         self.timeout_at: float | None = None
         self.heartbeat_at: float | None = None
         self.heartbeat_seconds: int | None = None
+
+    def __repr__(self) -> str:
+        status = "waiting" if self.outcome is None else self.outcome[0]
+        return f"<TaskToken for state {self.state!r} ({status}): {self.token[:24]}...>"
 
 
 class _AwaitToken:
@@ -354,15 +361,24 @@ class Run:
     # -- history
 
     def emit(self, event_type: str, details: dict[str, Any] | None) -> int:
+        """Record an event in the current fiber's history (the hot path: kept small)."""
         fiber = self._current
-        log = fiber.log if fiber is not None else self.events
-        previous = fiber.last if fiber is not None else len(log)
-        if log is self.events and len(log) >= HISTORY_LIMIT - 1:
+        if fiber is None:
+            log = self.events
+            records = log.records
+            previous = len(records)
+        else:
+            log = fiber.log
+            records = log.records
+            previous = fiber.last
+        main = log is self.events
+        if main and len(records) >= HISTORY_LIMIT - 1:
             self._fail_history_limit()
-        event_id = log.add(event_type, self.now, previous, details)
+        records.append((event_type, self.now, previous, details))
+        event_id = len(records)
         if fiber is not None:
             fiber.last = event_id
-        if self.listener is not None and log is self.events:
+        if main and self.listener is not None:
             self.listener(self, event_id)
         return event_id
 
@@ -408,7 +424,8 @@ class Run:
             0,
             {"input": text, "inputDetails": _TRUNCATED, "roleArn": self.role_arn},
         )
-        self.input = json.loads(text)  # a private copy: the caller's object is never shared or mutated
+        if isinstance(self.input, (dict, list)):
+            self.input = json.loads(text)  # a private copy: the caller's object is never shared or mutated
         self._last_text = (self.input, text)
         if self.listener is not None:
             self.listener(self, 1)
@@ -649,9 +666,10 @@ class Run:
             state = states[next_name]
 
     def enter(self, state: m.State, value: Any, scope: _Scope) -> Visit:
+        cached = self._last_text
+        text = cached[1] if cached is not None and cached[0] is value else self.text(value, state.name)
         event_id = self.emit(
-            state.type + "StateEntered",
-            {"name": state.name, "input": self.text(value, state.name), "inputDetails": _TRUNCATED},
+            _ENTERED[state.type], {"name": state.name, "input": text, "inputDetails": _TRUNCATED}
         )
         visit = Visit(self, scope, state, event_id)
         if self.tracing:
@@ -673,7 +691,7 @@ class Run:
             details["assignedVariablesDetails"] = _TRUNCATED
             visit.record("variables", assigned)
         visit.record("output", output)
-        self.emit(state.type + "StateExited", details)
+        self.emit(_EXITED[state.type], details)
 
     def located(self, err: StatesError, visit: Visit) -> StatesError:
         """Give a runtime error AWS's "An error occurred while executing the state ..." prefix."""
@@ -1258,7 +1276,17 @@ def _invoke(
             failure = handler_failure(exc, info, request_id)
         return (yield from _task_error(run, info, failure, prefix))
     except Exception as exc:  # a handler's exception fails the task, like a failing Lambda function
-        return (yield from _task_error(run, info, handler_failure(exc, info, request_id), prefix))
+        failure = handler_failure(exc, info, request_id)
+        if context.elapsed > 0:  # the work it pretended to do took time before it failed
+            if timeout is not None and context.elapsed >= timeout:
+                yield _Sleep(float(timeout))
+                return (
+                    yield from _task_error(
+                        run, info, StatesError("States.Timeout", None), prefix, timed_out=True
+                    )
+                )
+            yield _Sleep(context.elapsed)
+        return (yield from _task_error(run, info, failure, prefix))
     if context.elapsed > 0:
         if timeout is not None and context.elapsed >= timeout:
             yield _Sleep(float(timeout))

@@ -13,7 +13,7 @@ from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import HTML, display
 from traitlets import Bool, CaselessStrEnum, Int
 
@@ -89,7 +89,8 @@ class StateMachineMagics(Magics):
     @cell_magic
     def statemachine(self, line: str, cell: str) -> None:
         """Define a state machine from the cell (JSON or YAML), check it and draw it."""
-        args = parse_argstring(self.statemachine, line)
+        # split like a shell (IPython's own splitting keeps the quotes of --run '{"x": 1}')
+        args = self.statemachine.parser.parse_args(_split(line))
         name = args.name
         if not name.isidentifier():
             raise UsageError(f"%%statemachine NAME: {name!r} is not a valid Python variable name")
@@ -123,7 +124,7 @@ class StateMachineMagics(Magics):
     @line_magic
     def sfn(self, line: str) -> Any:
         """``%sfn run|graph|history|states|trace|explore|validate ...`` — ``%sfn help`` lists them."""
-        words = shlex.split(line)
+        words = _split(line)
         if not words or words[0] in ("help", "-h", "--help"):
             display(HTML(_HELP_HTML))
             return None
@@ -240,6 +241,13 @@ _HELP_HTML = """<table>
 <tr><td><code>%sfn explore EX</code></td><td>the execution explorer widget</td></tr>
 <tr><td><code>%sfn panel SM</code></td><td>a run panel: edit the input, run, see the result</td></tr>
 <tr><td><code>%sfn validate SM</code></td><td>list warnings</td></tr></table>"""
+
+
+def _split(line: str) -> list[str]:
+    try:
+        return shlex.split(line)
+    except ValueError as exc:  # e.g. an unclosed quote
+        raise UsageError(f"cannot read the options {line.strip()!r}: {exc}") from None
 
 
 def _one(rest: list[str], usage: str) -> str:

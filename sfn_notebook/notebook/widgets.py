@@ -84,10 +84,14 @@ class ExecutionExplorer(W.VBox):
         self.state_filter = W.Dropdown(options=[ALL, *states], value=ALL, description="state")
         self.type_filter = W.Dropdown(options=[ALL, *types], value=ALL, description="event type")
         self.slider = W.IntSlider(min=0, max=0, value=0, description="event", continuous_update=True)
-        self.first_button = W.Button(description="⏮", layout=W.Layout(width="3em"), tooltip="first event")
-        self.prev_button = W.Button(description="◀", layout=W.Layout(width="3em"), tooltip="previous event")
-        self.next_button = W.Button(description="▶", layout=W.Layout(width="3em"), tooltip="next event")
-        self.last_button = W.Button(description="⏭", layout=W.Layout(width="3em"), tooltip="last event")
+        self.first_button = W.Button(
+            icon="fast-backward", layout=W.Layout(width="3em"), tooltip="first event"
+        )
+        self.prev_button = W.Button(
+            icon="step-backward", layout=W.Layout(width="3em"), tooltip="previous event"
+        )
+        self.next_button = W.Button(icon="step-forward", layout=W.Layout(width="3em"), tooltip="next event")
+        self.last_button = W.Button(icon="fast-forward", layout=W.Layout(width="3em"), tooltip="last event")
         self.event_label = W.HTML()
         self.graph = W.HTML()
         self.input_pane = W.HTML()
@@ -106,7 +110,7 @@ class ExecutionExplorer(W.VBox):
                 self.raw_pane,
             ]
         )
-        for i, title in enumerate(["Input", "Output", "Error", "Data flow", "Variables", "Event"]):
+        for i, title in enumerate(["Input", "Output", "Error", "Flow", "Vars", "Event"]):
             self.tabs.set_title(i, title)
         self.visible: list[int] = []
         self.first_button.on_click(lambda _: self._go(0))
@@ -153,7 +157,14 @@ class ExecutionExplorer(W.VBox):
     def _show(self, _change: Any = None) -> None:
         if not self.visible:
             self.event_label.value = "<em>no event matches the filters</em>"
-            for pane in (self.input_pane, self.output_pane, self.error_pane, self.trace_pane, self.raw_pane):
+            for pane in (
+                self.input_pane,
+                self.output_pane,
+                self.error_pane,
+                self.trace_pane,
+                self.variables_pane,
+                self.raw_pane,
+            ):
                 pane.value = ""
             return
         row = self.rows[self.visible[self.slider.value]]
@@ -167,7 +178,7 @@ class ExecutionExplorer(W.VBox):
             f"#{event['id']} <b>{event['type']}</b>{where} · +{when.total_seconds():.3f}s "
             f"<small>({self.slider.value + 1} of {len(self.visible)})</small>"
         )
-        visit = self._visit_for(event["id"], row.state)
+        visit = self._visit_for(event["id"], row.state, row.visit_id)
         payload_in = details.get("input", details.get("parameters"))
         self.input_pane.value = json_html(
             parse_json_text(payload_in) if payload_in is not None else (visit or {}).get("input")
@@ -189,23 +200,33 @@ class ExecutionExplorer(W.VBox):
         raw["timestamp"] = str(event["timestamp"])
         self.raw_pane.value = json_html(raw)
         if self.show_graph:
-            self.graph.value = self._graph_svg(row.state, event["id"])
+            self.graph.value = self._graph_svg(row.state, event)
 
-    def _visit_for(self, event_id: int, state: str | None) -> dict[str, Any] | None:
+    def _visit_for(
+        self, event_id: int, state: str | None, visit_id: int | None = None
+    ) -> dict[str, Any] | None:
         if state is None:
             return None
+        # the visit the event belongs to; Map iterations interleave, so the latest visit entered
+        # before the event is only a fallback
+        exact = self._traces.get(visit_id) if visit_id is not None else None
+        if exact is not None:
+            return exact
         best = None
         for entered, trace in self._traces.items():
             if entered <= event_id and trace["state"] == state:
                 best = trace
         return best
 
-    def _graph_svg(self, state: str | None, event_id: int) -> str:
-        key = state
+    def _graph_svg(self, state: str | None, event: dict[str, Any]) -> str:
+        # the outlined node is the event's state; an event of no state (ExecutionStarted,
+        # ExecutionSucceeded, ...) outlines the start or end marker, or nothing, by its type
+        key = ("state", state) if state is not None else ("event", event["type"])
         cached = self._svg_cache.get(key)
         if cached is None:
             from ..render import render_execution
 
+            event_id = event["id"]
             cached = _svg(
                 lambda: render_execution(self.execution, rankdir=self.rankdir, current_event=event_id)
             )
@@ -313,6 +334,8 @@ class LiveProgress(W.VBox):
         super().__init__([self.status, self.counter, self.map_progress, self.graph])
         self.refresh()
         execution.subscribe(self._on_event)
+        if execution.done:  # it may have ended between the first refresh and the subscription
+            self.refresh()
 
     def _on_event(self, execution: Any, event_id: int) -> None:
         now = time.monotonic()

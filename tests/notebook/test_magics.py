@@ -1,0 +1,349 @@
+"""``%%statemachine`` and ``%sfn``, driven through a real IPython InteractiveShell."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+pytest.importorskip("IPython")
+
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import capture_output
+from traitlets.config import Config
+
+import sfn_notebook as sfn
+from sfn_notebook.notebook.magics import StateMachineMagics, format_diagnostics
+from sfn_notebook.notebook.widgets import ExecutionExplorer, RunPanel
+
+HELLO = """\
+StartAt: Hi
+States:
+  Hi:
+    Type: Pass
+    Result:
+      greeting: hello
+    End: true
+"""
+
+HELLO_JSON = '{"StartAt": "Hi", "States": {"Hi": {"Type": "Pass", "End": true}}}'
+
+BROKEN = """\
+StartAt: Hi
+States:
+  Hi:
+    Type: Pass
+    Nxt: Bye
+  Bye:
+    Type: Succeed
+"""
+
+LAMBDA = """\
+StartAt: Double
+States:
+  Double:
+    Type: Task
+    Resource: arn:aws:lambda:us-east-1:123456789012:function:Double
+    End: true
+"""
+
+
+@pytest.fixture
+def shell(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveShell]:
+    """A fresh InteractiveShell with the extension loaded; no history file, no profile of the user's."""
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    for hook in ("displayhook", "excepthook", "stdout", "stderr"):
+        monkeypatch.setattr(sys, hook, getattr(sys, hook))
+    InteractiveShell.clear_instance()
+    config = Config()
+    config.HistoryManager.enabled = False
+    shell = InteractiveShell.instance(config=config)
+    shell.run_line_magic("load_ext", "sfn_notebook")
+    yield shell
+    InteractiveShell.clear_instance()
+
+
+def magics(shell: InteractiveShell) -> StateMachineMagics:
+    found = [m for m in shell.configurables if isinstance(m, StateMachineMagics)]
+    assert len(found) == 1
+    return found[0]
+
+
+def svg_outputs(captured: Any) -> list[str]:
+    return [o.data["image/svg+xml"] for o in captured.outputs if "image/svg+xml" in o.data]
+
+
+# ---------------------------------------------------------------------------------------- %%statemachine
+
+
+def test_cell_binds_a_state_machine_and_draws_it(shell: InteractiveShell) -> None:
+    with capture_output() as captured:
+        shell.run_cell_magic("statemachine", "hello --yaml", HELLO)
+    sm = shell.user_ns["hello"]
+    assert isinstance(sm, sfn.StateMachine)
+    assert sm.name == "hello"
+    assert sm.state_names == ["Hi"]
+    (svg,) = svg_outputs(captured)
+    assert "<svg" in svg and ">Hi<" in svg
+
+
+def test_cell_format_is_detected(shell: InteractiveShell) -> None:
+    shell.run_cell_magic("statemachine", "plain --no-graph", HELLO_JSON)
+    shell.run_cell_magic("statemachine", "as_json --json --no-graph", HELLO_JSON)
+    shell.run_cell_magic("statemachine", "as_yaml --no-graph", HELLO)
+    assert shell.user_ns["plain"].definition == shell.user_ns["as_json"].definition
+    assert shell.user_ns["as_yaml"].run({}).output == {"greeting": "hello"}
+
+
+def test_cell_without_graph(shell: InteractiveShell) -> None:
+    with capture_output() as captured:
+        shell.run_cell_magic("statemachine", "hello --yaml --no-graph", HELLO)
+    assert captured.outputs == []
+    shell.run_line_magic("config", "StateMachineMagics.show_graph = False")
+    with capture_output() as captured:
+        shell.run_cell_magic("statemachine", "hello --yaml", HELLO)
+    assert captured.outputs == []
+    assert isinstance(shell.user_ns["hello"], sfn.StateMachine)
+
+
+def test_invalid_cell_raises_usage_error_with_line_numbers(shell: InteractiveShell) -> None:
+    shell.run_cell_magic("statemachine", "hello --yaml --no-graph", HELLO)
+    before = shell.user_ns["hello"]
+    with pytest.raises(UsageError) as info:
+        shell.run_cell_magic("statemachine", "hello --yaml", BROKEN)
+    message = str(info.value)
+    assert message.startswith("hello: invalid state machine definition (2 errors)")
+    assert "line 3 (state 'Hi')" in message  # needs Next or End
+    assert "line 5 (state 'Hi', field 'Nxt')" in message
+    assert "did you mean 'Next'?" in message
+    assert "       5 |     Nxt: Bye" in message  # the source line, then a caret under the field
+    assert "         |     ^" in message
+    assert "[UNKNOWN_FIELD]" in message
+    assert shell.user_ns["hello"] is before  # a broken cell leaves the variable alone
+
+
+def test_invalid_cell_shows_a_message_not_a_traceback(shell: InteractiveShell, capsys: Any) -> None:
+    result = shell.run_cell("%%statemachine oops --yaml\nStartAt: Nowhere\nStates: {}\n")
+    assert isinstance(result.error_in_exec, UsageError)
+    err = capsys.readouterr().err
+    assert "UsageError: oops: invalid state machine definition" in err
+    assert "Traceback" not in err
+    assert "oops" not in shell.user_ns
+
+
+def test_yaml_syntax_error_points_at_the_line(shell: InteractiveShell) -> None:
+    text = HELLO.replace("greeting: hello", "greeting: hello: world")
+    with pytest.raises(UsageError, match=r"line 6"):
+        shell.run_cell_magic("statemachine", "hello --yaml", text)
+
+
+def test_cell_name_must_be_an_identifier(shell: InteractiveShell) -> None:
+    with pytest.raises(UsageError, match="not a valid Python variable name"):
+        shell.run_cell_magic("statemachine", "my-machine --yaml", HELLO)
+
+
+def test_cell_options_are_split_like_a_shell(shell: InteractiveShell) -> None:
+    shell.run_cell_magic("statemachine", "hello --no-graph --run '{\"a b\": [1, 2]}' --as quoted", HELLO)
+    assert shell.user_ns["quoted"].input == {"a b": [1, 2]}
+    with pytest.raises(UsageError, match="cannot read the options"):
+        shell.run_cell_magic("statemachine", "hello --run '{", HELLO)
+    with pytest.raises(UsageError, match="the following arguments are required: name"):
+        shell.run_cell_magic("statemachine", "", HELLO)
+
+
+def test_cell_warnings_are_displayed(shell: InteractiveShell) -> None:
+    unreachable = HELLO + "  Orphan:\n    Type: Succeed\n"
+    with capture_output() as captured:
+        shell.run_cell_magic("statemachine", "hello --yaml --no-graph", unreachable)
+    assert len(shell.user_ns["hello"].diagnostics) == 1
+    (shown,) = captured.outputs
+    assert "UNREACHABLE_STATE" in shown.data["text/html"]
+    assert "warning: line 8" in shown.data["text/plain"]
+
+
+def test_cell_run_binds_the_execution(shell: InteractiveShell) -> None:
+    with capture_output() as captured:
+        shell.run_cell_magic("statemachine", "hello --yaml --run '{\"x\": 1}' --seed 3", HELLO)
+    ex = shell.user_ns["hello_ex"]
+    assert isinstance(ex, sfn.LocalExecution)
+    assert ex.status == "SUCCEEDED"
+    assert ex.input == {"x": 1}
+    assert len(svg_outputs(captured)) == 2  # the machine, then the execution
+    assert any("SUCCEEDED" in o.data["text/plain"] for o in captured.outputs)
+
+
+def test_cell_run_with_variables(shell: InteractiveShell) -> None:
+    shell.user_ns["payload"] = 21
+    shell.user_ns["handlers"] = {"Double": lambda n: n * 2}
+    shell.run_cell_magic(
+        "statemachine", "doubler --yaml --no-graph --run payload --resources handlers --as result", LAMBDA
+    )
+    assert shell.user_ns["result"].output == 42
+    assert "doubler_ex" not in shell.user_ns
+
+
+def test_cell_rankdir_option(shell: InteractiveShell) -> None:
+    with capture_output() as top_down:
+        shell.run_cell_magic("statemachine", "hello --yaml", HELLO)
+    with capture_output() as left_right:
+        shell.run_cell_magic("statemachine", "hello --yaml --rankdir LR", HELLO)
+    assert svg_outputs(top_down) != svg_outputs(left_right)
+    with pytest.raises(UsageError):
+        shell.run_cell_magic("statemachine", "hello --yaml --rankdir XY", HELLO)
+
+
+# ---------------------------------------------------------------------------------------- %config
+
+
+def test_config_rankdir(shell: InteractiveShell) -> None:
+    shell.run_cell_magic("statemachine", "hello --yaml --no-graph", HELLO)
+    assert shell.run_line_magic("sfn", "graph hello").graph_attr["rankdir"] == "TB"
+    shell.run_line_magic("config", "StateMachineMagics.rankdir = 'LR'")
+    assert magics(shell).rankdir == "LR"
+    assert shell.run_line_magic("sfn", "graph hello").graph_attr["rankdir"] == "LR"
+    assert shell.run_line_magic("sfn", "graph hello --rankdir tb").graph_attr["rankdir"] == "TB"
+
+
+def test_config_before_loading_the_extension(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    for hook in ("displayhook", "excepthook"):
+        monkeypatch.setattr(sys, hook, getattr(sys, hook))
+    InteractiveShell.clear_instance()
+    config = Config()
+    config.HistoryManager.enabled = False
+    config.StateMachineMagics.rankdir = "LR"
+    config.StateMachineMagics.max_diagnostics = 1
+    shell = InteractiveShell.instance(config=config)
+    try:
+        shell.run_line_magic("load_ext", "sfn_notebook")
+        assert magics(shell).rankdir == "LR"
+        with pytest.raises(UsageError, match=r"\.\.\. and 1 more"):
+            shell.run_cell_magic("statemachine", "broken --yaml", BROKEN)
+    finally:
+        InteractiveShell.clear_instance()
+
+
+def test_config_rejects_a_bad_rankdir(shell: InteractiveShell) -> None:
+    from traitlets import TraitError
+
+    with pytest.raises(TraitError):
+        magics(shell).rankdir = "diagonal"
+
+
+# ---------------------------------------------------------------------------------------- %sfn
+
+
+@pytest.fixture
+def hello(shell: InteractiveShell) -> sfn.StateMachine:
+    shell.run_cell_magic("statemachine", "hello --yaml --no-graph", HELLO)
+    return shell.user_ns["hello"]
+
+
+def test_sfn_run(shell: InteractiveShell, hello: sfn.StateMachine) -> None:
+    ex = shell.run_line_magic("sfn", "run hello --input '{}'")
+    assert ex is shell.user_ns["hello_ex"]
+    assert ex.output == {"greeting": "hello"}
+    again = shell.run_line_magic("sfn", "run hello --input '{\"n\": 2}' --as second --seed 5")
+    assert shell.user_ns["second"] is again
+    assert again.input == {"n": 2}
+    assert shell.user_ns["hello_ex"] is ex
+
+
+def test_sfn_run_input_from_a_variable(shell: InteractiveShell) -> None:
+    shell.run_cell_magic("statemachine", "doubler --yaml --no-graph", LAMBDA)
+    shell.user_ns["number"] = 4
+    shell.user_ns["handlers"] = {"Double": lambda n: n * 2}
+    ex = shell.run_line_magic("sfn", "run doubler --input number --resources handlers")
+    assert ex.output == 8
+
+
+def test_sfn_run_in_the_background(shell: InteractiveShell, hello: sfn.StateMachine) -> None:
+    ex = shell.run_line_magic("sfn", "run hello --background --as bg")
+    assert ex.wait(timeout=10).status == "SUCCEEDED"
+    assert shell.user_ns["bg"] is ex
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("run hello --input '{nope'", "--input must be JSON text"),
+        ("run nothere", "no variable named 'nothere'"),
+        ("run number", "'number' is a int, not a StateMachine"),
+        ("run", "usage: %sfn run"),
+        ("run hello --colour red", "usage: %sfn run"),
+        ("history hello", "'hello' is a StateMachine, not an Execution"),
+        ("history", "usage: %sfn history EXECUTION"),
+        ("states a b", "usage: %sfn states EXECUTION"),
+        ("graph number", "'number' is neither a StateMachine nor an Execution"),
+        ("fly hello", "unknown command 'fly'"),
+        ("run hello --input '{", "cannot read the options"),
+    ],
+)
+def test_sfn_usage_errors(shell: InteractiveShell, hello: sfn.StateMachine, line: str, message: str) -> None:
+    shell.user_ns["number"] = 1
+    with pytest.raises(UsageError) as info:
+        shell.run_line_magic("sfn", line)
+    assert message in str(info.value)
+
+
+def test_sfn_tables_and_widgets(shell: InteractiveShell, hello: sfn.StateMachine) -> None:
+    import pandas as pd
+
+    shell.run_line_magic("sfn", "run hello --as ex")
+    history = shell.run_line_magic("sfn", "history ex")
+    states = shell.run_line_magic("sfn", "states ex")
+    trace = shell.run_line_magic("sfn", "trace ex")
+    for frame in (history, states, trace):
+        assert isinstance(frame, pd.DataFrame)
+    assert list(history["type"]) == [
+        "ExecutionStarted",
+        "PassStateEntered",
+        "PassStateExited",
+        "ExecutionSucceeded",
+    ]
+    assert list(states["name"]) == ["Hi"]
+    assert trace["output"].iloc[0] == {"greeting": "hello"}
+    assert isinstance(shell.run_line_magic("sfn", "explore ex"), ExecutionExplorer)
+    panel = shell.run_line_magic("sfn", "panel hello")
+    assert isinstance(panel, RunPanel)
+    assert panel.run().output == {"greeting": "hello"}
+    graph = shell.run_line_magic("sfn", "graph ex")
+    assert "Hi" in graph.source
+
+
+def test_sfn_validate(shell: InteractiveShell, hello: sfn.StateMachine) -> None:
+    assert "valid, no warnings" in shell.run_line_magic("sfn", "validate hello").data
+    shell.run_cell_magic("statemachine", "orphan --yaml --no-graph", HELLO + "  Orphan:\n    Type: Succeed\n")
+    shown = shell.run_line_magic("sfn", "validate orphan")
+    assert "UNREACHABLE_STATE" in shown._repr_html_()
+    assert "line 8" in repr(shown)
+
+
+def test_sfn_help(shell: InteractiveShell) -> None:
+    with capture_output() as captured:
+        assert shell.run_line_magic("sfn", "") is None
+        shell.run_line_magic("sfn", "help")
+    assert len(captured.outputs) == 2
+    assert all("%sfn run SM" in o.data["text/html"] for o in captured.outputs)
+
+
+def test_sfn_through_run_cell(shell: InteractiveShell, hello: sfn.StateMachine) -> None:
+    result = shell.run_cell("%sfn run hello --as from_cell")
+    assert result.success
+    assert result.result is shell.user_ns["from_cell"]
+    result = shell.run_cell("%sfn history missing")
+    assert isinstance(result.error_in_exec, UsageError)
+
+
+def test_format_diagnostics_without_source() -> None:
+    try:
+        sfn.StateMachine({"StartAt": "A", "States": {"A": {"Type": "Pass"}}})
+    except sfn.DefinitionError as exc:
+        text = format_diagnostics(exc.diagnostics, None)
+    else:
+        raise AssertionError("the definition should be invalid")
+    assert "error: /States/A (state 'A'): state 'A' needs 'Next'" in text
+    assert "|" not in text

@@ -1,0 +1,175 @@
+"""The tutorials in notebooks/ run from top to bottom in a real Jupyter kernel.
+
+Each notebook is executed with nbclient in the ``python3`` kernel of this environment, with
+``notebooks/`` as its working directory; any cell error fails the test.  The getting-started
+notebook's AWS section runs against a moto server started here (``SFN_NOTEBOOK_ENDPOINT_URL``),
+and once more with no endpoint and no role, where it must skip itself quietly.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.moto_server import REGION, MotoServer
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = ROOT / "notebooks"
+PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
+GETTING_STARTED = NOTEBOOKS / "01_getting_started.ipynb"
+
+CELL_TIMEOUT = 120  # seconds per cell; the notebooks take a few seconds each
+SECONDS_PER_NOTEBOOK = 60  # generous: the tutorials are meant to run in well under 20 s
+
+
+def test_notebooks_are_found() -> None:
+    assert [p.name for p in PATHS] == [
+        "01_getting_started.ipynb",
+        "02_error_handling.ipynb",
+        "03_parallel_and_map.ipynb",
+        "04_data_stores.ipynb",
+        "05_debugging.ipynb",
+    ]
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+def test_notebook_is_saved_without_outputs(path: Path) -> None:
+    notebook = nbformat.read(path, as_version=4)
+    nbformat.validate(notebook)
+    assert notebook.metadata["kernelspec"]["name"] == "python3"
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [], f"{path.name}: a cell was saved with its outputs"
+            assert cell.execution_count is None, f"{path.name}: a cell was saved with an execution count"
+    sources = "\n".join(cell.source for cell in notebook.cells)
+    assert "%load_ext sfn_notebook" in sources
+
+
+def kernel_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The kernel's environment: no AWS settings of the user's; dummy credentials and a region."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AWS_", "SFN_NOTEBOOK_", "SFN_MOCK_")) and k not in ("BOTO_CONFIG",)
+    }
+    env.update(
+        AWS_CONFIG_FILE=str(tmp_path / "aws-config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "aws-credentials"),
+        AWS_EC2_METADATA_DISABLED="true",
+        IPYTHONDIR=str(tmp_path / "ipython"),
+        MPLBACKEND="agg",
+    )
+    env.update(extra)
+    return env
+
+
+def execute(path: Path, env: dict[str, str]) -> tuple[Any, float]:
+    """Run every cell of a notebook in a fresh kernel; returns the executed notebook and its duration."""
+    notebook = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(
+        notebook,
+        kernel_name="python3",
+        timeout=CELL_TIMEOUT,
+        startup_timeout=120,
+        resources={"metadata": {"path": str(NOTEBOOKS)}},
+    )
+    started = time.monotonic()
+    client.execute(env=env)  # raises CellExecutionError on the first failing cell
+    return notebook, time.monotonic() - started
+
+
+def outputs(notebook: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(cell source, output) for every output of every code cell."""
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            for output in cell.outputs:
+                yield cell.source, output
+
+
+def texts(notebook: Any) -> list[str]:
+    """The text of every output: streams, and the text/plain of results and displays."""
+    found = []
+    for _, output in outputs(notebook):
+        if output["output_type"] == "stream":
+            found.append(output["text"])
+        elif "data" in output:
+            found.append(output["data"].get("text/plain", ""))
+    return found
+
+
+def svgs(notebook: Any) -> list[str]:
+    return [
+        output["data"]["image/svg+xml"]
+        for _, output in outputs(notebook)
+        if output["output_type"] in ("display_data", "execute_result")
+        and "image/svg+xml" in output.get("data", {})
+    ]
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint() -> Iterator[str]:
+    pytest.importorskip("moto")
+    server = MotoServer().start()
+    yield server.url
+    server.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", [p for p in PATHS if p != GETTING_STARTED], ids=lambda p: p.stem)
+def test_notebook_runs(path: Path, tmp_path: Path) -> None:
+    notebook, seconds = execute(path, kernel_env(tmp_path))
+    assert seconds < SECONDS_PER_NOTEBOOK
+    assert not [o for _, o in outputs(notebook) if o["output_type"] == "error"]
+    assert svgs(notebook), "every tutorial draws at least one graph"
+    assert all("<svg" in svg for svg in svgs(notebook))
+
+
+@pytest.mark.slow
+def test_getting_started_runs_on_moto(moto_endpoint: str, tmp_path: Path) -> None:
+    env = kernel_env(
+        tmp_path,
+        SFN_NOTEBOOK_ENDPOINT_URL=moto_endpoint,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION=REGION,
+    )
+    notebook, seconds = execute(GETTING_STARTED, env)
+    assert seconds < SECONDS_PER_NOTEBOOK
+    found = texts(notebook)
+
+    # the local part: the graph of the %%statemachine cell, the history DataFrame, the explorer
+    displays = [o for source, o in outputs(notebook) if source.startswith("%%statemachine hello")]
+    assert any("image/svg+xml" in o.get("data", {}) and o["output_type"] == "display_data" for o in displays)
+    assert any(">Greet<" in svg and ">Shout<" in svg for svg in svgs(notebook))
+    html = [o["data"]["text/html"] for _, o in outputs(notebook) if "text/html" in o.get("data", {})]
+    assert any("<table" in h and "ExecutionStarted" in h and "LambdaFunctionSucceeded" in h for h in html)
+    widgets = [
+        o for _, o in outputs(notebook) if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+    ]
+    assert any("ExecutionExplorer" in o["data"]["text/plain"] for o in widgets)
+    assert any("HELLO, ADA!" in text for text in found)
+
+    # the AWS section ran on moto: deployed, executed, listed, attached
+    assert any(f"Connected to the emulator at {moto_endpoint}" in text for text in found)
+    assert any("created arn:aws:states:" in t or "unchanged arn:aws:states:" in t for t in found)
+    assert any("AwsExecution" in text and "SUCCEEDED" in text and "Hello, Ada!!!" in text for text in found)
+    assert any("attached:" in text and "SUCCEEDED" in text for text in found)
+    assert any("aws and local are the same" in text for text in found)
+    assert not any("skipped" in text for text in found)
+
+
+@pytest.mark.slow
+def test_getting_started_skips_aws_without_credentials(tmp_path: Path) -> None:
+    notebook, _ = execute(GETTING_STARTED, kernel_env(tmp_path))
+    found = texts(notebook)
+    assert any("The AWS cells are skipped" in text for text in found)
+    assert any("skipped: not connected" in text for text in found)
+    assert not any("AwsExecution" in text for text in found)
