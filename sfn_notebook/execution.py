@@ -173,11 +173,17 @@ class LocalExecution(Execution):
     def __init__(self, run: Run, state_machine: StateMachine) -> None:
         self._run = run
         self.state_machine = state_machine
-        self.arn = run.execution_arn
-        self.name = run.execution_name
         self._lock_: threading.RLock | None = None
         self._thread: threading.Thread | None = None
         self._listeners: list[Callable[[LocalExecution, int], None]] = []
+
+    @property
+    def arn(self) -> str:  # type: ignore[override]
+        return self._run.execution_arn
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return self._run.execution_name
 
     @property
     def _lock(self) -> threading.RLock:

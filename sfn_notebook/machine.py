@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -81,6 +80,7 @@ class StateMachine:
             raise DefinitionError(diagnostics, source_name)
         self.machine: m.Machine = machine
         self.diagnostics: list[Diagnostic] = [d for d in diagnostics if d.severity != "ERROR"]
+        self._roles: dict[str, str] = {}
 
     # -- constructors
     @classmethod
@@ -202,23 +202,16 @@ class StateMachine:
         # Runs are reproducible: without a seed, the machine and its input choose one, so the same run
         # gives the same execution name, request ids, task tokens and jitter every time.
         source = f"seed\0{seed}" if seed is not None else f"{self.name}\0{text}"
-        digest = hashlib.blake2b(source.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-        if name is None:
-            name = _uuid_text(digest)
-        else:
+        if name is not None:
             _check_name(name, "execution")
-        handlers = HandlerRegistry(resources)
+        handlers = _NO_RESOURCES if resources is None else HandlerRegistry(resources)
         if mocks is not None or test_case is not None:
             from .mocks import MockConfig
 
             config = mocks if isinstance(mocks, MockConfig) else MockConfig.load(mocks)
             handlers = config.handlers(self.name, test_case, fallback=handlers)
         started = _to_epoch(start_time)
-        role = (
-            role_arn
-            or self.role_arn
-            or f"arn:aws:iam::{account}:role/service-role/StepFunctions-{self.name}-role"
-        )
+        role = role_arn or self.role_arn or self._default_role(account)
         run = Run(
             self.machine,
             value,
@@ -229,13 +222,22 @@ class StateMachine:
             account=account,
             role_arn=role,
             start_time=started,
-            seed=int.from_bytes(digest, "big"),
+            seed=None,
+            identity=source.encode("utf-8", "surrogatepass"),
         )
         execution = LocalExecution(run, self)
         if progress is not None:
             execution.subscribe(progress)
         run.start(text)
         return execution
+
+    def _default_role(self, account: str) -> str:
+        role = self._roles.get(account)
+        if role is None:
+            role = self._roles[account] = (
+                f"arn:aws:iam::{account}:role/service-role/StepFunctions-{self.name}-role"
+            )
+        return role
 
     # -- display
     def graph(self, **options: Any) -> Any:
@@ -267,13 +269,7 @@ class StateMachine:
         return aws.deploy(self, **kwargs)  # type: ignore[no-any-return]
 
 
-def _uuid_text(raw: bytes) -> str:
-    """16 bytes as a version-4 UUID (what AWS uses for execution names by default)."""
-    h = bytearray(raw)
-    h[6] = (h[6] & 0x0F) | 0x40
-    h[8] = (h[8] & 0x3F) | 0x80
-    x = h.hex()
-    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
+_NO_RESOURCES = HandlerRegistry(None)  # runs without resources= share it (it holds no state of its own)
 
 
 def _to_epoch(start_time: Any) -> float:

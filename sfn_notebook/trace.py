@@ -50,16 +50,29 @@ def visit_traces(execution: Execution) -> list[dict[str, Any]]:
     run = getattr(execution, "_run", None)
     if run is not None and run.tracing:
         rows = []
-        for event_id, name, type_, stages, main in run.traces:
-            if not main:
-                continue
-            visit = statuses.get(event_id)
+        for event_id, visit in statuses.items():
+            stages = run.traces.get(event_id)
+            if stages is None:  # a state that transforms nothing: every stage is its input
+                stages = _identity_stages(visit)
             row = {column: stages.get(column, _MISSING_STAGE) for column in TRACE_COLUMNS}
-            row.update(entered_event_id=event_id, state=name, type=type_)
-            row["status"] = visit.status if visit is not None else "RUNNING"
+            row.update(entered_event_id=event_id, state=visit.name, type=visit.type, status=visit.status)
+            if row["error"] is None and visit.error is not None:
+                row["error"], row["cause"] = visit.error, visit.cause
             rows.append(row)
         return rows
     return _rebuild(execution, statuses)
+
+
+def _identity_stages(visit: Any) -> dict[str, Any]:
+    stages: dict[str, Any] = {"input": visit.input}
+    if visit.type in ("Pass",):
+        stages.update(afterInputPath=visit.input, afterParameters=visit.input, result=visit.input)
+        stages["afterResultPath"] = visit.input
+    elif visit.type in ("Succeed", "Wait", "Choice"):
+        stages["afterInputPath"] = visit.input
+    if visit.exited_event_id is not None:
+        stages["output"] = visit.output
+    return stages
 
 
 def _rebuild(execution: Execution, statuses: dict[int, Any]) -> list[dict[str, Any]]:

@@ -193,6 +193,9 @@ class State:
     output_path: JsonPath | Missing | None = MISSING
     output: Template | Missing = MISSING
     assign: Template | Missing = MISSING
+    # True when the state transforms no data (no paths, templates, Output or Assign): every data-flow
+    # stage equals its input, so the inspector can derive them from the history alone
+    plain: bool = False
 
     @property
     def is_jsonata(self) -> bool:

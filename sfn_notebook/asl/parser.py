@@ -8,6 +8,7 @@ when any diagnostic is an error.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from collections.abc import Callable, Iterable
@@ -910,9 +911,26 @@ def _parse_state(ctx: _Ctx, name: str, spec: Any, pointer: str, machine_language
             common["assign"] = _parse_assign(ctx, spec, pointer, jsonata)
     builder = _BUILDERS[type_]
     try:
-        return builder(ctx, spec, pointer, jsonata, common)
+        state = builder(ctx, spec, pointer, jsonata, common)
     except _Skip:
         return None
+    if type_ in _PLAIN_TYPES and not any(f in spec for f in _DATA_FIELDS):
+        state = dataclasses.replace(state, plain=True)
+    return state
+
+
+_PLAIN_TYPES = frozenset({"Pass", "Succeed", "Wait", "Choice"})
+_DATA_FIELDS = (
+    "InputPath",
+    "OutputPath",
+    "Parameters",
+    "Result",
+    "ResultPath",
+    "ResultSelector",
+    "Arguments",
+    "Output",
+    "Assign",
+)
 
 
 class _Skip(Exception):

@@ -10,6 +10,7 @@ AWS and the same run always gives the same history.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import json
 import random
@@ -246,6 +247,15 @@ class Visit:
         return self.scope.variables.get(name)
 
 
+def uuid_text(raw: bytes) -> str:
+    """16 bytes as a version-4 UUID (what AWS uses for execution names by default)."""
+    h = bytearray(raw)
+    h[6] = (h[6] & 0x0F) | 0x40
+    h[8] = (h[8] & 0x3F) | 0x80
+    x = h.hex()
+    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
+
+
 def input_text(value: Any) -> str:
     """The execution input as JSON text; a TypeError explains what is not JSON."""
     try:
@@ -275,6 +285,45 @@ class _ExecutionEnded(Exception):
 class Run:
     """One local execution: the scheduler, the clock, the history and the state runners."""
 
+    __slots__ = (
+        "machine",
+        "input",
+        "handlers",
+        "region",
+        "account",
+        "role_arn",
+        "_seed",
+        "_rng",
+        "listener",
+        "mocks",
+        "state_machine_arn",
+        "_execution_arn",
+        "_identity",
+        "state_machine_name",
+        "_execution_name",
+        "start_time",
+        "now",
+        "events",
+        "status",
+        "output",
+        "output_text",
+        "error",
+        "cause",
+        "stop_time",
+        "_ready",
+        "_seq",
+        "_current",
+        "_main",
+        "tokens",
+        "notes",
+        "tracing",
+        "traces",
+        "map_runs",
+        "deadline",
+        "_execution_ctx",
+        "_last_text",
+    )
+
     def __init__(
         self,
         machine: m.Machine,
@@ -282,12 +331,13 @@ class Run:
         *,
         handlers: HandlerRegistry,
         state_machine_name: str,
-        execution_name: str,
+        execution_name: str | None,
         region: str,
         account: str,
         role_arn: str,
         start_time: float,
         seed: int | None = None,
+        identity: bytes | None = None,
         listener: Callable[[Run, int], None] | None = None,
         mocks: Any = None,
     ) -> None:
@@ -302,11 +352,11 @@ class Run:
         self.listener = listener
         self.mocks = mocks
         self.state_machine_arn = f"arn:aws:states:{region}:{account}:stateMachine:{state_machine_name}"
-        self.execution_arn = (
-            f"arn:aws:states:{region}:{account}:execution:{state_machine_name}:{execution_name}"
-        )
+        self._execution_arn: str | None = None
         self.state_machine_name = state_machine_name
-        self.execution_name = execution_name
+        self._execution_name = execution_name
+        # what names the run and seeds its randomness when no name/seed was given (hashed on first use)
+        self._identity = identity
         self.start_time = start_time
         self.now = start_time
         self.events = EventLog()
@@ -323,8 +373,8 @@ class Run:
         self.tokens: dict[str, TaskToken] = {}
         self.notes: list[str] = []  # hints for the user (e.g. a Lambda function with no handler)
         self.tracing = True
-        # (entered event id, state name, state type, stages, recorded in the main history?)
-        self.traces: list[tuple[int, str, str, dict[str, Any], bool]] = []
+        # data-flow stages by the id of the state's StateEntered event (plain states are derived)
+        self.traces: dict[int, dict[str, Any]] = {}
         self.map_runs: dict[str, list[Any]] = {}
         self.deadline = (
             start_time + machine.timeout_seconds if isinstance(machine.timeout_seconds, int) else None
@@ -332,12 +382,33 @@ class Run:
         self._execution_ctx: dict[str, Any] | None = None
         self._last_text: tuple[Any, str] | None = None
 
+    def _digest(self) -> bytes:
+        return hashlib.blake2b(self._identity or b"", digest_size=16).digest()
+
+    @property
+    def execution_name(self) -> str:
+        name = self._execution_name
+        if name is None:
+            name = self._execution_name = uuid_text(self._digest())
+        return name
+
+    @property
+    def execution_arn(self) -> str:
+        arn = self._execution_arn
+        if arn is None:
+            arn = self._execution_arn = (
+                f"arn:aws:states:{self.region}:{self.account}:execution:{self.state_machine_name}:"
+                f"{self.execution_name}"
+            )
+        return arn
+
     @property
     def rng(self) -> random.Random:
-        """Randomness of this run (UUIDs, jitter, tokens), seeded when the run was given a seed."""
+        """Randomness of this run (UUIDs, jitter, tokens), reproducible from its seed or identity."""
         rng = self._rng
         if rng is None:
-            rng = self._rng = random.Random(self._seed)
+            seed = self._seed if self._seed is not None else int.from_bytes(self._digest(), "big")
+            rng = self._rng = random.Random(seed)
         return rng
 
     @property
@@ -414,7 +485,7 @@ class Run:
         """Record ExecutionStarted and schedule the main fiber (``text``: the input as JSON, if known)."""
         if text is None:
             text = input_text(self.input)
-        if utf8_size(text) > MAX_PAYLOAD:
+        if len(text) > MAX_PAYLOAD // 4 and utf8_size(text) > MAX_PAYLOAD:
             raise ValueError(
                 f"the execution input is {utf8_size(text)} bytes; Step Functions accepts at most {MAX_PAYLOAD}"
             )
@@ -434,9 +505,12 @@ class Run:
         # as on AWS, the first state's entry names no previous event (previousEventId 0)
         self._main = self._spawn(gen, self.events, 0)
 
-    def _spawn(self, gen: Generator, log: EventLog, last: int) -> Fiber:
+    def _new_fiber(self, gen: Generator, log: EventLog, last: int) -> Fiber:
         self._seq += 1
-        fiber = Fiber(gen, self.now, self._seq, log, last)
+        return Fiber(gen, self.now, self._seq, log, last)
+
+    def _spawn(self, gen: Generator, log: EventLog, last: int) -> Fiber:
+        fiber = self._new_fiber(gen, log, last)
         heapq.heappush(self._ready, (fiber.time, fiber.seq, fiber))
         return fiber
 
@@ -487,11 +561,19 @@ class Run:
             if kind is _Spawn:
                 log = cmd.log if cmd.log is not None else fiber.log
                 last = cmd.last if cmd.last is not None else fiber.last
-                value = self._spawn(cmd.gen, log, last)
+                child = self._new_fiber(cmd.gen, log, last)
+                # run the child at once until it waits or ends: children that never wait (a Map
+                # over Pass states) cost no trip through the scheduler; the order is unchanged,
+                # since siblings would have run one after another anyway
+                self._step(child)
+                self._current = fiber
+                value = child
                 continue
             if kind is _WaitAny:
                 finished = next((f for f in cmd.fibers if f.done), None)
                 if finished is not None:
+                    if finished.log is fiber.log:  # the parent's next event follows the child's last
+                        fiber.last = finished.last
                     value = finished
                     continue
                 fiber.waiting = cmd.fibers
@@ -672,11 +754,10 @@ class Run:
             _ENTERED[state.type], {"name": state.name, "input": text, "inputDetails": _TRUNCATED}
         )
         visit = Visit(self, scope, state, event_id)
-        if self.tracing:
-            trace = visit.trace = {"input": value}
+        if self.tracing and not state.plain:
             fiber = self._current
-            main = fiber is None or fiber.log is self.events
-            self.traces.append((event_id, state.name, state.type, trace, main))
+            if fiber is None or fiber.log is self.events:  # the inspector covers the main history
+                visit.trace = self.traces[event_id] = {"input": value}
         return visit
 
     def exit(self, visit: Visit, output: Any, assigned: dict[str, Any] | None = None) -> None:
@@ -686,11 +767,14 @@ class Run:
             "output": self.text(output, state.name),
             "outputDetails": _TRUNCATED,
         }
+        trace = visit.trace
         if assigned:
             details["assignedVariables"] = {k: dumps(v) for k, v in assigned.items()}
             details["assignedVariablesDetails"] = _TRUNCATED
-            visit.record("variables", assigned)
-        visit.record("output", output)
+            if trace is not None:
+                trace["variables"] = assigned
+        if trace is not None:
+            trace["output"] = output
         self.emit(_EXITED[state.type], details)
 
     def located(self, err: StatesError, visit: Visit) -> StatesError:
@@ -766,18 +850,26 @@ def run_pass(run: Run, state: m.PassState, raw: Any, scope: _Scope) -> tuple[Any
     try:
         if state.is_jsonata:
             return _finish_simple(run, state, visit, raw, raw, scope)
-        effective = df.apply_input_path(state.input_path, raw, visit)
-        visit.record("afterInputPath", effective)
+        trace = visit.trace
+        effective = raw if state.input_path is MISSING else df.apply_input_path(state.input_path, raw, visit)
         if state.parameters is not MISSING:
             effective = df.evaluate(state.parameters, effective, visit)
-        visit.record("afterParameters", effective)
         result = state.result if state.result is not MISSING else effective
-        visit.record("result", result)
-        assigned = run.assign(state.assign, visit, result, None)
-        combined = df.apply_result_path(state.result_path, raw, result)
-        visit.record("afterResultPath", combined)
-        output = df.apply_output_path(state.output_path, combined, visit)
-        run.commit(scope, assigned)
+        assigned = None if state.assign is MISSING else run.assign(state.assign, visit, result, None)
+        combined = (
+            result if state.result_path is MISSING else df.apply_result_path(state.result_path, raw, result)
+        )
+        output = (
+            combined
+            if state.output_path is MISSING
+            else df.apply_output_path(state.output_path, combined, visit)
+        )
+        if trace is not None:
+            trace["afterInputPath"] = trace["afterParameters"] = effective
+            trace["result"] = result
+            trace["afterResultPath"] = combined
+        if assigned:
+            run.commit(scope, assigned)
         run.exit(visit, output, assigned)
         return output, state.next
     except StatesError as err:
@@ -789,8 +881,12 @@ def run_succeed(run: Run, state: m.SucceedState, raw: Any, scope: _Scope) -> tup
     try:
         if state.is_jsonata:
             return _finish_simple(run, state, visit, raw, raw, scope)[0], None
-        effective = df.apply_input_path(state.input_path, raw, visit)
-        output = df.apply_output_path(state.output_path, effective, visit)
+        effective = raw if state.input_path is MISSING else df.apply_input_path(state.input_path, raw, visit)
+        output = (
+            effective
+            if state.output_path is MISSING
+            else df.apply_output_path(state.output_path, effective, visit)
+        )
         run.exit(visit, output)
         return output, None
     except StatesError as err:

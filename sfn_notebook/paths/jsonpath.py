@@ -222,52 +222,79 @@ class JsonPath:
         return results
 
     def _evaluate(self, doc: Any, raise_missing: bool) -> list[Any]:
-        current: list[tuple[str, Any]] = [("$", doc)]
+        """Every value the path selects, in Jayway's order. Values only: location text is built
+        from the segments when a definite path has to report what is missing."""
+        current: list[Any] = [doc]
         segments = self.segments
         # AWS reports a missing step only when the whole path is definite; indefinite paths
         # simply select fewer (or no) values.
-        definite_here = self.definite and raise_missing
+        definite = self.definite and raise_missing
         count = len(segments)
         for position, seg in enumerate(segments):
-            leaf = position == count - 1
-            nxt: list[tuple[str, Any]] = []
             kind = type(seg)
+            nxt: list[Any] = []
             if kind is _Scan:
-                for path, node in current:
-                    _descend(path, node, nxt)
-                current = nxt
-                continue
-            for path, node in current:
-                if kind is _Prop:
-                    _apply_prop(seg, path, node, nxt, leaf, definite_here)
-                elif kind is _Index:
-                    _apply_index(seg, path, node, nxt, definite_here)
-                elif kind is _Wildcard:
+                for node in current:
+                    _descend(node, nxt)
+            elif kind is _Prop:
+                names = seg.names
+                single = names[0] if len(names) == 1 else None
+                for node in current:
+                    if type(node) is not dict:
+                        if definite:
+                            raise PathNotFound(
+                                f"Expected to find an object with property {seg.fragment()} in path "
+                                f"{self._location(position)} but found '{_java_class(node)}'. This is not a json "
+                                "object according to the JsonProvider: "
+                                "'com.jayway.jsonpath.spi.json.JacksonJsonProvider'."
+                            )
+                        continue
+                    if single is not None:
+                        if single in node:
+                            nxt.append(node[single])
+                        elif definite and position != count - 1:
+                            raise PathNotFound(f"Missing property in path {self._location(position + 1)}")
+                    else:
+                        nxt.extend(node[name] for name in names if name in node)
+            elif kind is _Index:
+                for node in current:
+                    if type(node) is not list:
+                        if definite:
+                            _not_array(seg, self._location(position), node)
+                        continue
+                    n = len(node)
+                    for index in seg.indexes:
+                        i = index + n if index < 0 else index
+                        if 0 <= i < n:
+                            nxt.append(node[i])
+            elif kind is _Slice:
+                for node in current:
+                    if type(node) is list:
+                        start, end = _slice_bounds(seg, len(node))
+                        nxt.extend(node[start:end])
+                    elif definite:
+                        _not_array(seg, self._location(position), node)
+            elif kind is _Wildcard:
+                for node in current:
                     if type(node) is dict:
-                        nxt.extend((f"{path}['{k}']", v) for k, v in node.items())
+                        nxt.extend(node.values())
                     elif type(node) is list:
-                        nxt.extend((f"{path}[{i}]", v) for i, v in enumerate(node))
-                elif kind is _Slice:
+                        nxt.extend(node)
+            elif kind is _Filter:
+                for node in current:
                     if type(node) is list:
-                        n = len(node)
-                        start, end = _slice_bounds(seg, n)
-                        nxt.extend((f"{path}[{i}]", node[i]) for i in range(start, end))
-                    elif definite_here:
-                        _not_array(seg, path, node)
-                elif kind is _Filter:
-                    root = doc
-                    if type(node) is list:
-                        nxt.extend(
-                            (f"{path}[{i}]", item)
-                            for i, item in enumerate(node)
-                            if _truthy(_eval_expr(seg.expr, item, root))
-                        )
-                    elif type(node) is dict and _truthy(_eval_expr(seg.expr, node, root)):
-                        nxt.append((path, node))
-                elif kind is _Function:
-                    nxt.append((path, _call_function(seg.name, node, path)))
+                        nxt.extend(item for item in node if _truthy(_eval_expr(seg.expr, item, doc)))
+                    elif type(node) is dict and _truthy(_eval_expr(seg.expr, node, doc)):
+                        nxt.append(node)
+            elif kind is _Function:
+                for node in current:
+                    nxt.append(_call_function(seg.name, node, self._location(position)))
             current = nxt
-        return [node for _, node in current]
+        return current
+
+    def _location(self, upto: int) -> str:
+        """Jayway's spelling of the path's first ``upto`` steps, for error messages."""
+        return "$" + "".join(s.fragment() for s in self.segments[:upto])
 
     # -- writing
 
@@ -323,40 +350,6 @@ def _describe_mismatch(path: JsonPath, prefix: tuple[str | int, ...], node: Any,
 # ----------------------------------------------------------------------------- evaluation helpers
 
 
-def _apply_prop(seg: _Prop, path: str, node: Any, out: list, leaf: bool, definite: bool) -> None:
-    if type(node) is not dict:
-        if definite:
-            raise PathNotFound(
-                f"Expected to find an object with property {seg.fragment()} in path {path} "
-                f"but found '{_java_class(node)}'. This is not a json object according to the "
-                "JsonProvider: 'com.jayway.jsonpath.spi.json.JacksonJsonProvider'."
-            )
-        return
-    names = seg.names
-    if len(names) == 1:
-        name = names[0]
-        if name in node:
-            out.append((f"{path}['{name}']", node[name]))
-        elif not leaf and definite:
-            raise PathNotFound(f"Missing property in path {path}['{name}']")
-        return
-    for name in names:  # a union of properties: only those present
-        if name in node:
-            out.append((f"{path}['{name}']", node[name]))
-
-
-def _apply_index(seg: _Index, path: str, node: Any, out: list, definite: bool) -> None:
-    if type(node) is not list:
-        if definite:
-            _not_array(seg, path, node)
-        return
-    n = len(node)
-    for index in seg.indexes:
-        i = index + n if index < 0 else index
-        if 0 <= i < n:
-            out.append((f"{path}[{i}]", node[i]))
-
-
 def _not_array(seg: Any, path: str, node: Any) -> None:
     if node is None:
         raise PathNotFound(f"The path {path} is null")
@@ -377,14 +370,14 @@ def _slice_bounds(seg: _Slice, n: int) -> tuple[int, int]:
     return min(start, n), min(end, n)
 
 
-def _descend(path: str, node: Any, out: list) -> None:
-    out.append((path, node))
+def _descend(node: Any, out: list) -> None:
+    out.append(node)
     if type(node) is dict:
-        for k, v in node.items():
-            _descend(f"{path}['{k}']", v, out)
+        for v in node.values():
+            _descend(v, out)
     elif type(node) is list:
-        for i, v in enumerate(node):
-            _descend(f"{path}[{i}]", v, out)
+        for v in node:
+            _descend(v, out)
 
 
 def _java_class(node: Any) -> str:
