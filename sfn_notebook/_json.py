@@ -5,7 +5,16 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
-__all__ = ["MISSING", "Missing", "dumps", "type_name", "utf8_size", "is_number", "is_integer"]
+__all__ = [
+    "MISSING",
+    "Missing",
+    "dumps",
+    "loads_compact",
+    "type_name",
+    "utf8_size",
+    "is_number",
+    "is_integer",
+]
 
 
 class Missing:
@@ -56,6 +65,20 @@ else:  # pragma: no cover
     def dumps(value: Any) -> str:
         """Serialise ``value`` the way Step Functions writes JSON text: compact, UTF-8, no NaN."""
         return _encode(value)
+
+
+_scan_once = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # the C scanner, no Python wrapper
+
+
+def loads_compact(text: str) -> Any:
+    """Parse JSON text that :func:`dumps` wrote (no surrounding whitespace), as cheaply as possible."""
+    try:
+        value, end = _scan_once(text, 0)
+    except StopIteration:
+        return json.loads(text)  # empty or odd text: let json report it
+    if end != len(text):
+        return json.loads(text)
+    return value
 
 
 def utf8_size(text: str) -> int:

@@ -14,7 +14,7 @@ from ._json import MISSING
 from .asl import model as m
 from .asl.parser import parse_machine
 from .asl.source import Source, load_text, load_value
-from .engine.executor import Run, input_text
+from .engine.executor import Run, RunSetup, input_text
 from .engine.resources import HandlerRegistry
 from .errors import DefinitionError, Diagnostic
 from .execution import LocalExecution
@@ -81,6 +81,7 @@ class StateMachine:
         self.machine: m.Machine = machine
         self.diagnostics: list[Diagnostic] = [d for d in diagnostics if d.severity != "ERROR"]
         self._roles: dict[str, str] = {}
+        self._setups: dict[tuple[str, str, str], RunSetup] = {}
 
     # -- constructors
     @classmethod
@@ -212,17 +213,18 @@ class StateMachine:
             handlers = config.handlers(self.name, test_case, fallback=handlers)
         started = _to_epoch(start_time)
         role = role_arn or self.role_arn or self._default_role(account)
+        if handlers is _NO_RESOURCES:  # the usual case: share one set-up between runs
+            key = (region, account, role)
+            setup = self._setups.get(key)
+            if setup is None:
+                setup = self._setups[key] = RunSetup(self.machine, handlers, self.name, region, account, role)
+        else:
+            setup = RunSetup(self.machine, handlers, self.name, region, account, role)
         run = Run(
-            self.machine,
+            setup,
             value,
-            handlers=handlers,
-            state_machine_name=self.name,
             execution_name=name,
-            region=region,
-            account=account,
-            role_arn=role,
             start_time=started,
-            seed=None,
             identity=source.encode("utf-8", "surrogatepass"),
         )
         execution = LocalExecution(run, self)
@@ -274,7 +276,7 @@ _NO_RESOURCES = HandlerRegistry(None)  # runs without resources= share it (it ho
 
 def _to_epoch(start_time: Any) -> float:
     if start_time is None:
-        return round(time.time(), 3)
+        return time.time_ns() // 1_000_000 / 1000  # now, to the millisecond, as AWS stamps events
     if isinstance(start_time, (int, float)):
         return float(start_time)
     from datetime import datetime, timezone

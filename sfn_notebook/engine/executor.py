@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from types import GeneratorType
 from typing import Any
 
-from .._json import MISSING, dumps, is_integer, is_number, utf8_size
+from .._json import MISSING, dumps, is_integer, is_number, loads_compact, utf8_size
 from ..asl import model as m
 from ..asl.parser import parse_timestamp
 from ..errors import StatesError
@@ -40,7 +40,7 @@ from .resources import (
 )
 from .retry import find_catcher, find_retrier, retry_delay
 
-__all__ = ["Run", "MAX_PAYLOAD", "TaskToken"]
+__all__ = ["Run", "RunSetup", "MAX_PAYLOAD", "TaskToken"]
 
 MAX_PAYLOAD = 262_144  # bytes, UTF-8 (256 KiB)
 INLINE_MAP_CONCURRENCY = 40  # what AWS runs at once for an inline Map with MaxConcurrency 0
@@ -282,24 +282,50 @@ class _ExecutionEnded(Exception):
 # ----------------------------------------------------------------------------- the run
 
 
-class Run:
-    """One local execution: the scheduler, the clock, the history and the state runners."""
+class RunSetup:
+    """What every run of one StateMachine with the same options shares (built once, reused)."""
 
     __slots__ = (
         "machine",
-        "input",
         "handlers",
         "region",
         "account",
         "role_arn",
+        "state_machine_name",
+        "state_machine_arn",
+        "timeout",
+    )
+
+    def __init__(
+        self,
+        machine: m.Machine,
+        handlers: HandlerRegistry,
+        state_machine_name: str,
+        region: str,
+        account: str,
+        role_arn: str,
+    ) -> None:
+        self.machine = machine
+        self.handlers = handlers
+        self.region = region
+        self.account = account
+        self.role_arn = role_arn
+        self.state_machine_name = state_machine_name
+        self.state_machine_arn = f"arn:aws:states:{region}:{account}:stateMachine:{state_machine_name}"
+        self.timeout = machine.timeout_seconds if isinstance(machine.timeout_seconds, int) else None
+
+
+class Run:
+    """One local execution: the scheduler, the clock, the history and the state runners."""
+
+    __slots__ = (
+        "setup",
+        "input",
         "_seed",
         "_rng",
         "listener",
-        "mocks",
-        "state_machine_arn",
         "_execution_arn",
         "_identity",
-        "state_machine_name",
         "_execution_name",
         "start_time",
         "now",
@@ -326,34 +352,21 @@ class Run:
 
     def __init__(
         self,
-        machine: m.Machine,
+        setup: RunSetup,
         input_value: Any,
         *,
-        handlers: HandlerRegistry,
-        state_machine_name: str,
         execution_name: str | None,
-        region: str,
-        account: str,
-        role_arn: str,
         start_time: float,
         seed: int | None = None,
         identity: bytes | None = None,
         listener: Callable[[Run, int], None] | None = None,
-        mocks: Any = None,
     ) -> None:
-        self.machine = machine
+        self.setup = setup
         self.input = input_value
-        self.handlers = handlers
-        self.region = region
-        self.account = account
-        self.role_arn = role_arn
         self._seed = seed
         self._rng: random.Random | None = None
         self.listener = listener
-        self.mocks = mocks
-        self.state_machine_arn = f"arn:aws:states:{region}:{account}:stateMachine:{state_machine_name}"
         self._execution_arn: str | None = None
-        self.state_machine_name = state_machine_name
         self._execution_name = execution_name
         # what names the run and seeds its randomness when no name/seed was given (hashed on first use)
         self._identity = identity
@@ -376,11 +389,18 @@ class Run:
         # data-flow stages by the id of the state's StateEntered event (plain states are derived)
         self.traces: dict[int, dict[str, Any]] = {}
         self.map_runs: dict[str, list[Any]] = {}
-        self.deadline = (
-            start_time + machine.timeout_seconds if isinstance(machine.timeout_seconds, int) else None
-        )
+        self.deadline = start_time + setup.timeout if setup.timeout is not None else None
         self._execution_ctx: dict[str, Any] | None = None
         self._last_text: tuple[Any, str] | None = None
+
+    # what all runs of the machine share
+    machine = property(lambda self: self.setup.machine)
+    handlers = property(lambda self: self.setup.handlers)
+    region = property(lambda self: self.setup.region)
+    account = property(lambda self: self.setup.account)
+    role_arn = property(lambda self: self.setup.role_arn)
+    state_machine_name = property(lambda self: self.setup.state_machine_name)
+    state_machine_arn = property(lambda self: self.setup.state_machine_arn)
 
     def _digest(self) -> bytes:
         return hashlib.blake2b(self._identity or b"", digest_size=16).digest()
@@ -496,7 +516,7 @@ class Run:
             {"input": text, "inputDetails": _TRUNCATED, "roleArn": self.role_arn},
         )
         if isinstance(self.input, (dict, list)):
-            self.input = json.loads(text)  # a private copy: the caller's object is never shared or mutated
+            self.input = loads_compact(text)  # a private copy: the caller's object is never shared or mutated
         self._last_text = (self.input, text)
         if self.listener is not None:
             self.listener(self, 1)
@@ -522,6 +542,10 @@ class Run:
         """Run until the execution ends or every fiber waits for a task token."""
         ready = self._ready
         try:
+            main = self._main
+            if main is not None and not main.started and len(ready) == 1 and ready[0][2] is main:
+                ready.clear()  # the usual start: step the execution's own fiber without the heap
+                self._step(main)
             while ready and self.status == "RUNNING":
                 time, _, fiber = heapq.heappop(ready)
                 if fiber.done or fiber.cancelled:
@@ -1260,7 +1284,7 @@ def _invoke(
         prefix = "LambdaFunction"
         keys = (*lambda_keys(info.resource), info.function_name)
         function_name = info.function_name
-        event = json.loads(text)
+        event = loads_compact(text)
     elif kind == "activity":
         details = {"resource": info.resource, "input": text, "inputDetails": _TRUNCATED}
         if timeout is not None:
@@ -1271,7 +1295,7 @@ def _invoke(
         prefix = "Activity"
         keys = (info.resource, info.function_name)
         function_name = ""
-        event = json.loads(text)
+        event = loads_compact(text)
     else:
         details = {
             "resourceType": info.resource_type,
@@ -1286,7 +1310,7 @@ def _invoke(
         run.emit("TaskScheduled", details)
         prefix = "Task"
         function_name = ""
-        event = json.loads(text)
+        event = loads_compact(text)
         if info.is_lambda_invoke:
             function = params.get("FunctionName") if isinstance(params, dict) else None
             if not isinstance(function, str):
@@ -1327,7 +1351,7 @@ def _invoke(
                         )
                     )
             else:
-                event = json.loads(dumps(payload))
+                event = loads_compact(dumps(payload))
         else:
             keys = (info.resource, info.resource.rsplit(".", 1)[0] if info.pattern else info.resource)
     handler = run.handlers.for_state(state.name, keys)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .._json import dumps
+from .._json import dumps, loads_compact
 from ..errors import StatesError, TaskFailed
 
 __all__ = [
@@ -355,4 +355,4 @@ def to_json_value(result: Any) -> tuple[Any, str]:
     Returns ``(value, compact_text)``; raises TypeError/ValueError when the value is not JSON.
     """
     text = dumps(result)
-    return json.loads(text), text
+    return loads_compact(text), text
