@@ -673,9 +673,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--min-time",
         type=float,
-        default=0.0,
+        default=0.5,
         metavar="S",
-        help="for sfn_notebook, add timed runs until they total S seconds (steadier short workloads)",
+        help="for sfn_notebook, add timed runs until they total S seconds (steadier short workloads; default 0.5)",
     )
     parser.add_argument("--skip-peers", action="store_true", help="run sfn_notebook only")
     parser.add_argument(
