@@ -102,6 +102,12 @@ class Execution:
         """One row per state visit (pandas DataFrame): name, type, timing, status, input, output, retries."""
         return states_frame(self.events)
 
+    def variables(self) -> Any:
+        """Every workflow variable assignment (Assign): event, state, iteration, name, value."""
+        from .history import variables_frame
+
+        return variables_frame(self.events)
+
     def trace(self) -> Any:
         """The data-flow steps of every state visit, as TestState's inspection data shows them."""
         from .trace import trace_frame

@@ -24,6 +24,8 @@ __all__ = [
     "states_frame",
     "event_details",
     "parse_json_text",
+    "variables_at",
+    "variables_frame",
 ]
 
 HISTORY_COLUMNS = [
@@ -317,6 +319,51 @@ def state_visits(events: Sequence[dict[str, Any]]) -> list[StateVisit]:
                     visit.cause = details.get("cause")
                 visit.exited = last["timestamp"]
     return ordered
+
+
+def variables_at(events: Sequence[dict[str, Any]], event_id: int) -> dict[str, Any]:
+    """The workflow variables as they stand at an event: the latest value of each name assigned
+    on the chain of events that led to it (previousEventId), so sibling branches do not mix."""
+    by_id = {e["id"]: e for e in events}
+    values: dict[str, Any] = {}
+    current = by_id.get(event_id)
+    while current is not None:
+        if current["type"].endswith("StateExited") and current["id"] <= event_id:
+            assigned = event_details(current).get("assignedVariables")
+            if isinstance(assigned, dict):
+                for name, text in assigned.items():
+                    values.setdefault(name, parse_json_text(text))
+        previous = current.get("previousEventId") or 0
+        current = by_id.get(previous) if previous else None
+    return dict(sorted(values.items()))
+
+
+def variables_frame(events: Sequence[dict[str, Any]]) -> Any:
+    """Every variable assignment: event id, state, variable name and value (pandas DataFrame)."""
+    import pandas as pd
+
+    records = []
+    for row in event_rows(events):
+        event = row.event
+        assigned = event_details(event).get("assignedVariables")
+        if event["type"].endswith("StateExited") and isinstance(assigned, dict):
+            for name, text in assigned.items():
+                records.append(
+                    {
+                        "id": event["id"],
+                        "timestamp": event["timestamp"],
+                        "state": row.state,
+                        "iteration": row.iteration,
+                        "variable": name,
+                        "value": parse_json_text(text),
+                    }
+                )
+    frame = pd.DataFrame.from_records(
+        records, columns=["id", "timestamp", "state", "iteration", "variable", "value"]
+    )
+    frame["id"] = frame["id"].astype("int64")
+    frame["iteration"] = frame["iteration"].astype("Int64")
+    return frame
 
 
 def history_frame(events: Sequence[dict[str, Any]]) -> Any:

@@ -615,3 +615,42 @@ class TestRawHelpers:
         assert [(v.name, v.status) for v in state_visits(plain)] == [
             (v.name, v.status) for v in state_visits(rich.events)
         ]
+
+
+def test_variables_follow_the_chain_of_events_not_sibling_branches() -> None:
+    import sfn_notebook as sfn
+    from sfn_notebook.history import variables_at
+
+    definition = {
+        "StartAt": "Init",
+        "States": {
+            "Init": {"Type": "Pass", "Assign": {"count": 1}, "Next": "Fan"},
+            "Fan": {
+                "Type": "Parallel",
+                "End": True,
+                "Branches": [
+                    {
+                        "StartAt": "Left",
+                        "States": {"Left": {"Type": "Pass", "Assign": {"side": "left"}, "End": True}},
+                    },
+                    {
+                        "StartAt": "Right",
+                        "States": {"Right": {"Type": "Pass", "Assign": {"side": "right"}, "End": True}},
+                    },
+                ],
+            },
+        },
+    }
+    ex = sfn.StateMachine(definition).run({})
+    events = ex.events
+    exits = {e["stateExitedEventDetails"]["name"]: e["id"] for e in events if e["type"] == "PassStateExited"}
+    assert variables_at(events, exits["Init"]) == {"count": 1}
+    assert variables_at(events, exits["Left"]) == {"count": 1, "side": "left"}
+    assert variables_at(events, exits["Right"]) == {"count": 1, "side": "right"}
+    table = ex.variables()
+    assert list(table.columns) == ["id", "timestamp", "state", "iteration", "variable", "value"]
+    assert sorted(zip(table["state"], table["variable"], table["value"])) == [
+        ("Init", "count", 1),
+        ("Left", "side", "left"),
+        ("Right", "side", "right"),
+    ]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as W
 
-from ..history import event_details, event_rows, parse_json_text
+from ..history import event_details, event_rows, parse_json_text, variables_at
 
 if TYPE_CHECKING:
     from ..execution import Execution
@@ -195,7 +195,14 @@ class ExecutionExplorer(W.VBox):
             else f"<b>{html.escape(str(error))}</b>" + json_html(parse_json_text(cause), "")
         )
         self.trace_pane.value = _trace_html(visit)
-        self.variables_pane.value = json_html((visit or {}).get("variables"), "no variables assigned")
+        assigned = (visit or {}).get("variables")
+        visible = variables_at(self.events, event["id"])
+        self.variables_pane.value = (
+            "<b>Assigned by this state</b>"
+            + json_html(assigned, "no variables assigned")
+            + "<b>All variables at this event</b>"
+            + json_html(visible if visible else None, "none yet")
+        )
         raw = {k: v for k, v in event.items() if k != "timestamp"}
         raw["timestamp"] = str(event["timestamp"])
         self.raw_pane.value = json_html(raw)

@@ -239,9 +239,13 @@ def test_explorer_variables_tab() -> None:
     explorer = ex.explore()
     explorer.state_filter.value = "AddUp"
     explorer.slider.value = explorer.slider.max
-    assert json.loads(_unescape_pre(explorer.variables_pane.value)) == {"total": 6.5}
+    assigned, visible = _all_pre(explorer.variables_pane.value)
+    assert json.loads(assigned) == {"total": 6.5}  # what this state assigned
+    assert json.loads(visible) == {"total": 6.5}  # and every variable as it stands at this event
     explorer.state_filter.value = "Report"
     assert "no variables assigned" in explorer.variables_pane.value
+    # the variables assigned earlier are still visible while Report runs
+    assert json.loads(_all_pre(explorer.variables_pane.value)[-1]) == {"total": 6.5}
     assert explorer.tabs.get_title(4) == "Vars"
 
 
@@ -378,6 +382,14 @@ def _wait_until(condition: Any, timeout: float = 10.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting for the background run")
         time.sleep(0.01)
+
+
+def _all_pre(value: str) -> list[str]:
+    """The JSON texts of every json_html() <pre> block, in order."""
+    import html
+    import re
+
+    return [html.unescape(m) for m in re.findall(r"<pre[^>]*>(.*?)</pre>", value, re.S)]
 
 
 def _unescape_pre(value: str) -> str:
