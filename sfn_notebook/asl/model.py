@@ -292,6 +292,10 @@ class MapState(_WithResult):
     item_reader: Any = MISSING
     item_batcher: Any = MISSING
     result_writer: Any = MISSING
+    # compiled Parameters/Arguments of the reader and writer, and the batcher's BatchInput
+    reader_parameters: Template | Missing = MISSING
+    writer_parameters: Template | Missing = MISSING
+    batch_input: Template | Missing = MISSING
     label: str | Missing = MISSING
     legacy_iterator: bool = False
 

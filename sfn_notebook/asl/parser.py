@@ -1453,6 +1453,32 @@ def _build_map(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict)
                     ctx.error(
                         _ptr(pointer, field_name), "MISSING_FIELD", f"'{field_name}' needs a 'Resource'"
                     )
+                here = _ptr(pointer, field_name)
+                for part, target in (
+                    ("Parameters", "parameters"),
+                    ("Arguments", "arguments"),
+                    ("BatchInput", "batch"),
+                ):
+                    if part not in value:
+                        continue
+                    if (part == "Parameters" and jsonata) or (part == "Arguments" and not jsonata):
+                        ctx.error(
+                            _ptr(here, part),
+                            "FIELD_NOT_ALLOWED_IN_QUERY_LANGUAGE",
+                            f"'{part}' is only allowed in {'JSONPath' if part == 'Parameters' else 'JSONata'} states",
+                        )
+                        continue
+                    compiled = (
+                        _compile_jsonata_template(ctx, value[part], _ptr(here, part), f"{field_name}/{part}")
+                        if jsonata
+                        else _compile_payload_template(ctx, value[part], _ptr(here, part), part)
+                    )
+                    if field_name == "ItemBatcher" and target == "batch":
+                        kw["batch_input"] = compiled
+                    elif field_name == "ItemReader":
+                        kw["reader_parameters"] = compiled
+                    elif field_name == "ResultWriter":
+                        kw["writer_parameters"] = compiled
                 batch_fields = (
                     "MaxItemsPerBatch",
                     "MaxItemsPerBatchPath",

@@ -43,6 +43,8 @@ from .retry import find_catcher, find_retrier, retry_delay
 __all__ = ["Run", "RunSetup", "MAX_PAYLOAD", "TaskToken"]
 
 MAX_PAYLOAD = 262_144  # bytes, UTF-8 (256 KiB)
+VARIABLE_LIMIT = 262_144  # one variable, and all the variables one Assign sets
+VARIABLES_TOTAL_LIMIT = 10 * 1024 * 1024  # every variable an execution holds
 INLINE_MAP_CONCURRENCY = 40  # what AWS runs at once for an inline Map with MaxConcurrency 0
 
 _TRUNCATED = {"truncated": False}
@@ -149,11 +151,12 @@ class Fiber:
 class Variables:
     """One scope of workflow variables; inner scopes (branches, iterations) read outer ones."""
 
-    __slots__ = ("values", "parent")
+    __slots__ = ("values", "parent", "sizes")
 
     def __init__(self, parent: Variables | None = None) -> None:
         self.values: dict[str, Any] = {}
         self.parent = parent
+        self.sizes: dict[str, int] = {}  # bytes of each value's JSON text (for AWS's limits)
 
     def get(self, name: str) -> Any:
         scope: Variables | None = self
@@ -348,6 +351,7 @@ class Run:
         "deadline",
         "_execution_ctx",
         "_last_text",
+        "variable_bytes",
     )
 
     def __init__(
@@ -392,6 +396,7 @@ class Run:
         self.deadline = start_time + setup.timeout if setup.timeout is not None else None
         self._execution_ctx: dict[str, Any] | None = None
         self._last_text: tuple[Any, str] | None = None
+        self.variable_bytes = 0
 
     # what all runs of the machine share
     machine = property(lambda self: self.setup.machine)
@@ -833,11 +838,41 @@ class Run:
         if template is MISSING:
             return None
         values = df.evaluate(template, doc, visit, states)
-        return values if isinstance(values, dict) else None
+        if not isinstance(values, dict):
+            return None
+        total = 0
+        for name, value in values.items():
+            size = utf8_size(dumps(value))
+            if size > VARIABLE_LIMIT:
+                raise df.runtime_error(
+                    f"The value assigned to the variable '{name}' is {size} bytes; a variable holds at most "
+                    f"{VARIABLE_LIMIT} bytes (256 KiB).",
+                    "States.DataLimitExceeded",
+                )
+            total += size
+        if total > VARIABLE_LIMIT:
+            raise df.runtime_error(
+                f"The values assigned by this state are {total} bytes together; one Assign may set at most "
+                f"{VARIABLE_LIMIT} bytes (256 KiB).",
+                "States.DataLimitExceeded",
+            )
+        return values
 
     def commit(self, scope: _Scope, assigned: dict[str, Any] | None) -> None:
         if assigned:
-            scope.variables.values.update(assigned)
+            variables = scope.variables
+            sizes = variables.sizes
+            for name, value in assigned.items():
+                size = utf8_size(dumps(value))
+                self.variable_bytes += size - sizes.get(name, 0)
+                sizes[name] = size
+            if self.variable_bytes > VARIABLES_TOTAL_LIMIT:
+                raise StatesError(
+                    "States.DataLimitExceeded",
+                    f"The variables of this execution hold {self.variable_bytes} bytes; an execution may store "
+                    f"at most {VARIABLES_TOTAL_LIMIT} bytes (10 MiB).",
+                )
+            variables.values.update(assigned)
 
 
 # ----------------------------------------------------------------------------- state runners
@@ -1636,12 +1671,32 @@ def _map_attempt(
     run: Run, state: m.MapState, visit: Visit, raw: Any, scope: _Scope
 ) -> Generator[Any, Any, tuple[Any, dict | None]]:
     effective = raw if state.is_jsonata else df.apply_input_path(state.input_path, raw, visit)
-    items = _map_items(run, state, visit, raw, effective)
+    states = _jsonata_states(visit, raw) if state.is_jsonata else None
+    if state.item_reader is not MISSING:
+        from .distributed import read_items
+
+        reader_params = (
+            {}
+            if state.reader_parameters is MISSING
+            else df.evaluate(state.reader_parameters, effective, visit, states)
+        )
+        items = read_items(run, state, reader_params, effective)
+    else:
+        items = _map_items(run, state, visit, raw, effective)
     concurrency = int(
         _map_number(run, state.max_concurrency, visit, raw, effective, "MaxConcurrency", "integer", 0)
     )
     distributed = state.mode == "DISTRIBUTED"
     inputs = [_item_input(run, state, visit, raw, effective, scope, i, item) for i, item in enumerate(items)]
+    if state.item_batcher is not MISSING:
+        from .distributed import batch_items
+
+        batch_input = (
+            MISSING
+            if state.batch_input is MISSING
+            else df.evaluate(state.batch_input, effective, visit, states)
+        )
+        inputs = batch_items(inputs, state.item_batcher, batch_input, effective)
     run.emit("MapStateStarted", {"length": len(items)})
     tolerated_count = _map_number(
         run, state.tolerated_failure_count, visit, raw, effective, "ToleratedFailureCount", "integer", 0
@@ -1657,8 +1712,13 @@ def _map_attempt(
         0,
     )
     if distributed:
+        writer_params = (
+            {}
+            if state.writer_parameters is MISSING
+            else df.evaluate(state.writer_parameters, effective, visit, states)
+        )
         result = yield from _distributed(
-            run, state, visit, scope, inputs, concurrency, tolerated_count, tolerated_pct
+            run, state, visit, scope, inputs, concurrency, tolerated_count, tolerated_pct, writer_params
         )
     else:
         result = yield from _inline(run, state, scope, inputs, concurrency)
@@ -1732,7 +1792,8 @@ def _distributed(
     concurrency: int,
     tolerated_count: float,
     tolerated_pct: float,
-) -> Generator[Any, Any, list[Any]]:
+    writer_params: Any = None,
+) -> Generator[Any, Any, Any]:
     label = state.label if isinstance(state.label, str) else state.name
     run_id = str(uuid.UUID(int=run.rng.getrandbits(128), version=4))
     map_run_arn = (
@@ -1743,6 +1804,8 @@ def _distributed(
     logs: list[EventLog] = []
     run.map_runs[map_run_arn] = logs
     results: list[Any] = [None] * len(inputs)
+    succeeded_indexes: list[int] = []
+    failed_records: list[tuple[int, StatesError]] = []
     failures = 0
     first_error: StatesError | None = None
     running: list[Any] = []
@@ -1782,6 +1845,24 @@ def _distributed(
                 raise StatesError("States.ExceedToleratedFailureThreshold", cause)
         else:
             results[index_of[id(finished)]] = finished.result
+            succeeded_indexes.append(index_of[id(finished)])
+        if finished.error is not None:
+            failed_records.append((index_of[id(finished)], finished.error))
+    if state.result_writer is not MISSING:
+        from .distributed import write_results
+
+        succeeded = [
+            {"Input": dumps(inputs[i]), "Output": dumps(results[i]), "Status": "SUCCEEDED"}
+            for i in sorted(succeeded_indexes)
+        ]
+        failed = [
+            {"Input": dumps(inputs[i]), "Error": err.error, "Cause": err.cause, "Status": "FAILED"}
+            for i, err in sorted(failed_records, key=lambda pair: pair[0])
+        ]
+        summary = write_results(run, state, writer_params, map_run_arn, succeeded, failed)
+        run.emit("MapRunSucceeded", None)
+        run.emit("MapStateSucceeded", None)
+        return summary
     run.emit("MapRunSucceeded", None)
     run.emit("MapStateSucceeded", None)
     return results

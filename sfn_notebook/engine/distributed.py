@@ -1,0 +1,187 @@
+"""Distributed Map's ItemReader, ItemBatcher and ResultWriter, served by local handlers.
+
+On AWS a Distributed Map reads its items from S3 (``arn:aws:states:::s3:getObject`` or
+``s3:listObjectsV2``), may group them into batches, and may write the child executions' results
+back to S3.  Locally the reader and the writer are Python handlers registered under their
+``Resource`` like any Task resource:
+
+* the reader handler receives the evaluated ``Parameters`` (``Bucket``, ``Key``, ...) and returns
+  the object's content — JSON/CSV/JSON Lines text, bytes, or already-parsed items — or, for
+  ``listObjectsV2``, the list of objects (or ``{"Contents": [...]}``);
+* the writer handler receives ``{"Bucket", "Prefix", "MapRunArn", "Succeeded", "Failed"}`` and
+  returns nothing in particular; the Map's result is then AWS's ``{"MapRunArn", "ResultWriterDetails"}``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from typing import Any
+
+from .._json import MISSING, dumps, is_integer, utf8_size
+from ..errors import StatesError
+from .resources import call_handler
+
+__all__ = ["read_items", "batch_items", "write_results"]
+
+_DELIMITERS = {"COMMA": ",", "PIPE": "|", "SEMICOLON": ";", "SPACE": " ", "TAB": "\t"}
+
+
+def _handler(run: Any, state: Any, resource: str) -> Callable[..., Any] | None:
+    base = resource.rsplit(".", 1)[0] if resource.endswith((".sync", ".waitForTaskToken")) else resource
+    return run.handlers.for_state(state.name, (resource, base))  # type: ignore[no-any-return]
+
+
+def read_items(run: Any, state: Any, params: Any, effective: Any) -> list[Any]:
+    """The items a Distributed Map's ItemReader produces (``params``: its evaluated Parameters)."""
+    reader = state.item_reader
+    resource = reader.get("Resource", "")
+    handler = _handler(run, state, resource)
+    if handler is None:
+        raise StatesError(
+            "States.ItemReaderFailed",
+            f"No handler is registered for the ItemReader resource '{resource}' of state '{state.name}'. "
+            f"Register one with @sfn.task({resource!r}): it receives the reader's Parameters and returns "
+            "the object's content (JSON, CSV or JSON Lines text) or the list of items.",
+        )
+    try:
+        content = call_handler(handler, json.loads(dumps(params)), None)
+    except StatesError:
+        raise
+    except Exception as exc:
+        raise StatesError("States.ItemReaderFailed", f"{type(exc).__name__}: {exc}") from None
+    config = reader.get("ReaderConfig", {}) if isinstance(reader.get("ReaderConfig"), dict) else {}
+    items = _parse_content(content, resource, config)
+    limit = config.get("MaxItems", MISSING)
+    if "MaxItemsPath" in config:
+        from ..paths.jsonpath import compile_path
+
+        limit = compile_path(config["MaxItemsPath"]).get(effective)
+    if limit is not MISSING:
+        if not is_integer(limit) or limit < 0:
+            raise StatesError(
+                "States.ItemReaderFailed", f"MaxItems must be a non-negative integer, got {limit!r}"
+            )
+        if limit > 0:
+            items = items[: int(limit)]
+    return items
+
+
+def _parse_content(content: Any, resource: str, config: dict[str, Any]) -> list[Any]:
+    if resource.endswith("listObjectsV2"):
+        if isinstance(content, dict):
+            content = content.get("Contents", [])
+        if not isinstance(content, list):
+            raise StatesError("States.ItemReaderFailed", "listObjectsV2 must return a list of objects")
+        return content
+    if isinstance(content, (bytes, bytearray)):
+        content = content.decode("utf-8")
+    input_type = config.get("InputType", "JSON")
+    if isinstance(content, list):
+        return content
+    if not isinstance(content, str):
+        raise StatesError(
+            "States.ItemReaderFailed",
+            f"the ItemReader handler returned {type(content).__name__}; return the object's text or a list",
+        )
+    try:
+        if input_type == "JSON":
+            items = json.loads(content)
+            if not isinstance(items, list):
+                raise StatesError("States.ItemReaderFailed", "the JSON object read must be an array of items")
+            return items
+        if input_type == "JSONL":
+            return [json.loads(line) for line in content.splitlines() if line.strip()]
+        if input_type == "CSV":
+            return _read_csv(content, config)
+    except ValueError as exc:
+        raise StatesError(
+            "States.ItemReaderFailed", f"the {input_type} content could not be read: {exc}"
+        ) from None
+    raise StatesError("States.ItemReaderFailed", f"InputType {input_type!r} is not supported locally")
+
+
+def _read_csv(text: str, config: dict[str, Any]) -> list[dict[str, str]]:
+    delimiter = _DELIMITERS.get(config.get("CSVDelimiter", "COMMA"), ",")
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    if config.get("CSVHeaderLocation", "FIRST_ROW") == "GIVEN":
+        headers = config.get("CSVHeaders", [])
+    else:
+        headers, rows = (rows[0], rows[1:]) if rows else ([], [])
+    return [dict(zip(headers, row)) for row in rows if row]
+
+
+def batch_items(items: list[Any], batcher: dict[str, Any], batch_input: Any, effective: Any) -> list[Any]:
+    """Group items as ItemBatcher says: ``{"BatchInput": ..., "Items": [...]}`` per child execution."""
+    from ..paths.jsonpath import compile_path
+
+    def number(name: str) -> int | None:
+        if name in batcher:
+            return int(batcher[name])
+        if name + "Path" in batcher:
+            return int(compile_path(batcher[name + "Path"]).get(effective))
+        return None
+
+    max_items = number("MaxItemsPerBatch")
+    max_bytes = number("MaxInputBytesPerBatch")
+    batches: list[list[Any]] = []
+    current: list[Any] = []
+    size = 0
+    for item in items:
+        item_size = utf8_size(dumps(item))
+        full = max_items is not None and len(current) >= max_items
+        too_big = max_bytes is not None and current and size + item_size > max_bytes
+        if full or too_big:
+            batches.append(current)
+            current, size = [], 0
+        current.append(item)
+        size += item_size
+    if current:
+        batches.append(current)
+    out = []
+    for batch in batches:
+        entry: dict[str, Any] = {"Items": batch}
+        if batch_input is not MISSING:
+            entry = {"BatchInput": batch_input, "Items": batch}
+        out.append(entry)
+    return out
+
+
+def write_results(
+    run: Any,
+    state: Any,
+    params: Any,
+    map_run_arn: str,
+    succeeded: list[Any],
+    failed: list[Any],
+) -> dict[str, Any]:
+    """Hand the results to the ResultWriter's handler; the Map's result becomes AWS's summary."""
+    writer = state.result_writer
+    resource = writer.get("Resource", "")
+    handler = _handler(run, state, resource)
+    if handler is None:
+        raise StatesError(
+            "States.ResultWriterFailed",
+            f"No handler is registered for the ResultWriter resource '{resource}' of state '{state.name}'. "
+            f"Register one with @sfn.task({resource!r}).",
+        )
+    bucket = params.get("Bucket") if isinstance(params, dict) else None
+    prefix = params.get("Prefix", "") if isinstance(params, dict) else ""
+    run_id = map_run_arn.rsplit(":", 1)[-1]
+    key = f"{prefix.rstrip('/') + '/' if prefix else ''}{run_id}/manifest.json"
+    event = {
+        "Bucket": bucket,
+        "Prefix": prefix,
+        "MapRunArn": map_run_arn,
+        "Succeeded": succeeded,
+        "Failed": failed,
+    }
+    try:
+        call_handler(handler, json.loads(dumps(event)), None)
+    except StatesError:
+        raise
+    except Exception as exc:
+        raise StatesError("States.ResultWriterFailed", f"{type(exc).__name__}: {exc}") from None
+    return {"MapRunArn": map_run_arn, "ResultWriterDetails": {"Bucket": bucket, "Key": key}}
