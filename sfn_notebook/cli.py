@@ -15,9 +15,17 @@ _TABLE_COLUMNS = ["id", "elapsed", "type", "state", "input", "output", "error"]
 
 
 def _load(path: str) -> Any:
+    """The StateMachine in ``path``, or None after printing why it is not valid (or not readable)."""
+    from .errors import DefinitionError
     from .machine import StateMachine
 
-    return StateMachine.load(path)
+    try:
+        return StateMachine.load(path)
+    except DefinitionError as exc:
+        print(str(exc), file=sys.stderr)
+    except OSError as exc:
+        print(f"cannot read {path}: {exc.strerror}", file=sys.stderr)
+    return None
 
 
 def _print_table(execution: Any, out: Any) -> None:
@@ -61,12 +69,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .errors import DefinitionError
-
-    try:
-        sm = _load(args.file)
-    except DefinitionError as exc:
-        print(str(exc), file=sys.stderr)
+    sm = _load(args.file)
+    if sm is None:
         return 1
     for diagnostic in sm.diagnostics:
         print(str(diagnostic))
@@ -75,12 +79,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from .errors import DefinitionError
-
-    try:
-        sm = _load(args.file)
-    except DefinitionError as exc:
-        print(str(exc), file=sys.stderr)
+    sm = _load(args.file)
+    if sm is None:
         return 1
     output = Path(args.output)
     fmt = args.format or (output.suffix.lstrip(".") or "svg")
@@ -92,12 +92,8 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .errors import DefinitionError
-
-    try:
-        sm = _load(args.file)
-    except DefinitionError as exc:
-        print(str(exc), file=sys.stderr)
+    sm = _load(args.file)
+    if sm is None:
         return 1
     if args.input_file:
         payload = json.loads(Path(args.input_file).read_text(encoding="utf-8"))

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._json import dumps
-from .history import event_details, event_rows
+from .history import event_details, event_rows, parse_json_text
 
 __all__ = ["DEFAULT_IGNORED", "Difference", "ExecutionDiff", "diff_executions"]
 
@@ -412,24 +412,13 @@ def _normalise_details(
         if key in ignored:
             continue
         if key in _JSON_TEXT_FIELDS and isinstance(value, str):
-            value = _normalise_value(_parse(value), tokens)
+            value = _normalise_value(parse_json_text(value), tokens)
         elif key == "assignedVariables" and isinstance(value, Mapping):
-            value = {k: _normalise_value(_parse(v), tokens) for k, v in value.items()}
+            value = {k: _normalise_value(parse_json_text(v), tokens) for k, v in value.items()}
         elif isinstance(value, str):
             value = _normalise_string(value, tokens)
         out[key] = value
     return out
-
-
-def _parse(text: Any) -> Any:
-    import json
-
-    if not isinstance(text, str):
-        return text
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
 
 
 def _normalise_value(value: Any, tokens: list[tuple[str, str]]) -> Any:

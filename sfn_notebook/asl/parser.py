@@ -699,23 +699,7 @@ def _parse_machine_scope(
                 "UNKNOWN_FIELD",
                 f"{what} has no field '{key}'{extra or _suggest(key, allowed)}",
             )
-    language = query_language
-    if "QueryLanguage" in spec:
-        ql = spec["QueryLanguage"]
-        if ql not in ("JSONPath", "JSONata"):
-            ctx.error(
-                _ptr(pointer, "QueryLanguage"),
-                "INVALID_VALUE",
-                f"'QueryLanguage' must be 'JSONPath' or 'JSONata', got {ql!r}",
-            )
-        elif ql == "JSONPath" and query_language == "JSONata":
-            ctx.error(
-                _ptr(pointer, "QueryLanguage"),
-                "INVALID_VALUE",
-                "a branch or item processor cannot switch back to JSONPath when the state machine uses JSONata",
-            )
-        else:
-            language = ql
+    language = _query_language(ctx, spec, pointer, query_language, "a branch or item processor")
     comment = spec.get("Comment", MISSING)
     if comment is not MISSING:
         _check_str(ctx, comment, _ptr(pointer, "Comment"), "Comment")
@@ -800,6 +784,25 @@ def _parse_machine_scope(
     )
 
 
+def _query_language(ctx: _Ctx, spec: dict, pointer: str, inherited: str, what: str) -> str:
+    """The query language a state or scope uses: its own QueryLanguage, else the one it inherits."""
+    if "QueryLanguage" not in spec:
+        return inherited
+    value = spec["QueryLanguage"]
+    here = _ptr(pointer, "QueryLanguage")
+    if value not in ("JSONPath", "JSONata"):
+        ctx.error(here, "INVALID_VALUE", f"'QueryLanguage' must be 'JSONPath' or 'JSONata', got {value!r}")
+        return inherited
+    if value == "JSONPath" and inherited == "JSONata":
+        ctx.error(
+            here,
+            "INVALID_VALUE",
+            f"{what} cannot switch back to JSONPath when the state machine's QueryLanguage is JSONata",
+        )
+        return inherited
+    return value  # type: ignore[no-any-return]
+
+
 def _check_transitions(ctx: _Ctx, states: dict[str, m.State], names: dict, pointer: str) -> None:
     for state in states.values():
         targets: list[tuple[str, str]] = []
@@ -846,23 +849,7 @@ def _parse_state(ctx: _Ctx, name: str, spec: Any, pointer: str, machine_language
             f"(one of {', '.join(STATE_FIELDS)})",
         )
         return None
-    language = machine_language
-    if "QueryLanguage" in spec:
-        ql = spec["QueryLanguage"]
-        if ql not in ("JSONPath", "JSONata"):
-            ctx.error(
-                _ptr(pointer, "QueryLanguage"),
-                "INVALID_VALUE",
-                f"'QueryLanguage' must be 'JSONPath' or 'JSONata', got {ql!r}",
-            )
-        elif ql == "JSONPath" and machine_language == "JSONata":
-            ctx.error(
-                _ptr(pointer, "QueryLanguage"),
-                "INVALID_VALUE",
-                "a state cannot switch back to JSONPath when the state machine's QueryLanguage is JSONata",
-            )
-        else:
-            language = ql
+    language = _query_language(ctx, spec, pointer, machine_language, "a state")
     jsonata = language == "JSONata"
     allowed = STATE_FIELDS[type_]
     _mode_fields(ctx, spec, pointer, allowed, jsonata, f"a {type_} state")
