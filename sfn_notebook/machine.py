@@ -82,6 +82,7 @@ class StateMachine:
         self.diagnostics: list[Diagnostic] = [d for d in diagnostics if d.severity != "ERROR"]
         self._roles: dict[str, str] = {}
         self._setups: dict[tuple[str, str, str], RunSetup] = {}
+        self.last_execution: LocalExecution | None = None
 
     # -- constructors
     @classmethod
@@ -154,7 +155,23 @@ class StateMachine:
         execution = self._prepare(
             input, resources, name, mocks, test_case, start_time, seed, role_arn, region, account, progress
         )
-        execution._run.drive()
+        self.last_execution = execution  # reachable even if the run is interrupted
+        try:
+            execution._run.drive()
+        except KeyboardInterrupt:
+            # stopped by the user (Ctrl-C, or the notebook's stop button): end it as StopExecution
+            # would, keep its history, and hand it back
+            run = execution._run
+            current = _current_state(run)
+            where = f" while state '{current}' was running" if current else ""
+            run.abort("KeyboardInterrupt", f"The run was interrupted{where}.")
+            import warnings
+
+            warnings.warn(
+                f"execution {execution.name} was interrupted and is ABORTED; its history is kept",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         return execution
 
     def start(self, input: Any = MISSING, **kwargs: Any) -> LocalExecution:
@@ -272,6 +289,14 @@ class StateMachine:
 
 
 _NO_RESOURCES = HandlerRegistry(None)  # runs without resources= share it (it holds no state of its own)
+
+
+def _current_state(run: Run) -> str | None:
+    """The state the last recorded event belongs to, if any."""
+    from .history import event_rows
+
+    rows = event_rows(run.events.materialize())
+    return rows[-1].state if rows else None
 
 
 def _to_epoch(start_time: Any) -> float:

@@ -281,3 +281,49 @@ class TestRepr:
     def test_the_package_docstring_example(self) -> None:
         sm = sfn.StateMachine({"StartAt": "Hi", "States": {"Hi": {"Type": "Pass", "End": True}}})
         assert sm.run({"x": 1}).status == "SUCCEEDED"
+
+
+def test_an_interrupted_run_is_aborted_and_keeps_its_history() -> None:
+    import warnings
+
+    from sfn_notebook import StateMachine
+
+    calls = {"n": 0}
+
+    def slow(event):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt  # the user pressed Ctrl-C during the second task
+        return event
+
+    sm = StateMachine(
+        {
+            "StartAt": "One",
+            "States": {
+                "One": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:lambda:us-east-1:1:function:slow",
+                    "Next": "Two",
+                },
+                "Two": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:slow", "End": True},
+            },
+        }
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ex = sm.run({"x": 1}, resources={"slow": slow})
+    assert ex.status == "ABORTED"
+    assert ex.error == "KeyboardInterrupt"
+    assert "Two" in (ex.cause or "")
+    types = [e["type"] for e in ex.events]
+    assert types[:6] == [
+        "ExecutionStarted",
+        "TaskStateEntered",
+        "LambdaFunctionScheduled",
+        "LambdaFunctionStarted",
+        "LambdaFunctionSucceeded",
+        "TaskStateExited",
+    ]
+    assert types[-1] == "ExecutionAborted"
+    assert sm.last_execution is ex
+    assert any("interrupted" in str(w.message) for w in caught)
