@@ -50,6 +50,7 @@ INLINE_MAP_CONCURRENCY = 40  # what AWS runs at once for an inline Map with MaxC
 _TRUNCATED = {"truncated": False}
 _STATE_TYPES = ("Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map")
 _ENTERED = {t: t + "StateEntered" for t in _STATE_TYPES}
+_PASS_THROUGH = frozenset({"Pass", "Succeed"})
 _EXITED = {t: t + "StateExited" for t in _STATE_TYPES}
 
 
@@ -462,16 +463,17 @@ class Run:
         if fiber is None:
             log = self.events
             records = log.records
-            previous = len(records)
+            count = previous = len(records)
         else:
             log = fiber.log
             records = log.records
+            count = len(records)
             previous = fiber.last
         main = log is self.events
-        if main and len(records) >= HISTORY_LIMIT - 1:
+        if main and count >= HISTORY_LIMIT - 1:
             self._fail_history_limit()
         records.append((event_type, self.now, previous, details))
-        event_id = len(records)
+        event_id = count + 1
         if fiber is not None:
             fiber.last = event_id
         if main and self.listener is not None:
@@ -518,7 +520,7 @@ class Run:
             "ExecutionStarted",
             self.now,
             0,
-            {"input": text, "inputDetails": _TRUNCATED, "roleArn": self.role_arn},
+            {"input": text, "inputDetails": _TRUNCATED, "roleArn": self.setup.role_arn},
         )
         if isinstance(self.input, (dict, list)):
             self.input = loads_compact(text)  # a private copy: the caller's object is never shared or mutated
@@ -526,7 +528,7 @@ class Run:
         if self.listener is not None:
             self.listener(self, 1)
         scope = _Scope(Variables(), None)
-        gen = self.run_scope(self.machine, self.input, scope)
+        gen = self.run_scope(self.setup.machine, self.input, scope)
         # as on AWS, the first state's entry names no previous event (previousEventId 0)
         self._main = self._spawn(gen, self.events, 0)
 
@@ -767,11 +769,24 @@ class Run:
         states = machine.states
         state = states[machine.start_at]
         runners = _RUNNERS
+        emit = self.emit
         while True:
-            outcome = runners[state.type](self, state, value, scope)
-            if type(outcome) is GeneratorType:
-                outcome = yield from outcome
-            value, next_name = outcome
+            if state.plain and state.type in _PASS_THROUGH:
+                # a Pass or Succeed that transforms nothing: its output is its input, so the two events
+                # share one JSON text and no data-flow step runs (its trace is derived from them)
+                cached = self._last_text
+                text = (
+                    cached[1] if cached is not None and cached[0] is value else self.text(value, state.name)
+                )
+                name = state.name
+                emit(_ENTERED[state.type], {"name": name, "input": text, "inputDetails": _TRUNCATED})
+                emit(_EXITED[state.type], {"name": name, "output": text, "outputDetails": _TRUNCATED})
+                next_name = state.next
+            else:
+                outcome = runners[state.type](self, state, value, scope)
+                if type(outcome) is GeneratorType:
+                    outcome = yield from outcome
+                value, next_name = outcome
             if next_name is None:
                 return value
             state = states[next_name]
