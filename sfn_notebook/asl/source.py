@@ -385,6 +385,10 @@ class _JsonParser:
         looks_like_json = self.seen_string or len(self.key_offsets) > 0
         return _JsonSyntaxError(offset, message, looks_like_json)
 
+    def end_of_text(self) -> int:
+        """Where the text ends, not counting trailing blank lines: the place to point at."""
+        return len(self.text.rstrip(" \t\r\n"))
+
     def value(self, pos: int, pointer: str) -> tuple[Any, int]:
         text = self.text
         self.value_offsets[pointer] = pos
@@ -421,7 +425,7 @@ class _JsonParser:
         """Diagnose the text at ``pos``, where a value should start; may accept NaN/Infinity."""
         text = self.text
         if pos >= len(text):
-            raise self.fail(pos, "unexpected end of input: expected a value")
+            raise self.fail(self.end_of_text(), "unexpected end of input: expected a value")
         char = text[pos]
         if char == "'":
             raise self.fail(pos, 'JSON strings must be enclosed in double quotes ("), not single quotes')
@@ -576,7 +580,7 @@ class _JsonParser:
         if pos >= len(text):
             closer = "}" if kind == "object" else "]"
             return self.fail(
-                pos,
+                self.end_of_text(),
                 f"unexpected end of input: the {kind} opened on line {line}, column {column} "
                 f"is not closed with '{closer}'",
             )
