@@ -296,6 +296,10 @@ class MapState(_WithResult):
     reader_parameters: Template | Missing = MISSING
     writer_parameters: Template | Missing = MISSING
     batch_input: Template | Missing = MISSING
+    # ReaderConfig's MaxItems and the batcher's limits, each literal, *Path or JSONata
+    max_items: Expr | Missing = MISSING
+    max_items_per_batch: Expr | Missing = MISSING
+    max_input_bytes_per_batch: Expr | Missing = MISSING
     label: str | Missing = MISSING
     legacy_iterator: bool = False
 

@@ -1466,6 +1466,15 @@ def _build_map(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict)
                         kw["reader_parameters"] = compiled
                     elif field_name == "ResultWriter":
                         kw["writer_parameters"] = compiled
+                if field_name == "ItemReader" and isinstance(value.get("ReaderConfig"), dict):
+                    kw["max_items"] = _int_or_expr(
+                        ctx, value["ReaderConfig"], _ptr(here, "ReaderConfig"), "MaxItems", jsonata, 0
+                    )
+                if field_name == "ItemBatcher":
+                    kw["max_items_per_batch"] = _int_or_expr(ctx, value, here, "MaxItemsPerBatch", jsonata, 0)
+                    kw["max_input_bytes_per_batch"] = _int_or_expr(
+                        ctx, value, here, "MaxInputBytesPerBatch", jsonata, 0
+                    )
                 batch_fields = (
                     "MaxItemsPerBatch",
                     "MaxItemsPerBatchPath",

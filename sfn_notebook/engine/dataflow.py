@@ -102,8 +102,11 @@ def apply_result_path(path: JsonPath | Missing | None, state_input: Any, result:
         ) from None
 
 
-def resolve_path(path: JsonPath, doc: Any, env: Env, field: str) -> Any:
-    """The value of a ``.$`` path: ``$...`` on ``doc``, ``$$...`` on the context, ``$name`` on a variable."""
+def resolve_path(path: JsonPath, doc: Any, env: Env, field: str, missing: str | None = None) -> Any:
+    """The value of a ``.$`` path: ``$...`` on ``doc``, ``$$...`` on the context, ``$name`` on a variable.
+
+    ``missing``: the cause when the path finds nothing, for fields whose message AWS words its own way.
+    """
     root = path.root
     if root == "$":
         target = doc
@@ -114,6 +117,8 @@ def resolve_path(path: JsonPath, doc: Any, env: Env, field: str) -> Any:
     try:
         return path.get(target)
     except PathNotFound:
+        if missing is not None:
+            raise runtime_error(missing) from None
         raise runtime_error(
             f"The JSONPath '{path.text}' specified for the field '{field}' could not be found in the "
             f"input '{dumps(doc)}'"

@@ -20,7 +20,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from .._json import MISSING, dumps, is_integer, utf8_size
+from .._json import MISSING, dumps, utf8_size
 from ..errors import StatesError
 from .resources import call_handler
 
@@ -34,8 +34,11 @@ def _handler(run: Any, state: Any, resource: str) -> Callable[..., Any] | None:
     return run.handlers.for_state(state.name, (resource, base))  # type: ignore[no-any-return]
 
 
-def read_items(run: Any, state: Any, params: Any, effective: Any) -> list[Any]:
-    """The items a Distributed Map's ItemReader produces (``params``: its evaluated Parameters)."""
+def read_items(run: Any, state: Any, params: Any, limit: int | None) -> list[Any]:
+    """The items a Distributed Map's ItemReader produces.
+
+    ``params``: the reader's evaluated Parameters; ``limit``: its MaxItems (None or 0: all of them).
+    """
     reader = state.item_reader
     resource = reader.get("Resource", "")
     handler = _handler(run, state, resource)
@@ -52,21 +55,13 @@ def read_items(run: Any, state: Any, params: Any, effective: Any) -> list[Any]:
         raise
     except Exception as exc:
         raise StatesError("States.ItemReaderFailed", f"{type(exc).__name__}: {exc}") from None
-    config = reader.get("ReaderConfig", {}) if isinstance(reader.get("ReaderConfig"), dict) else {}
-    items = _parse_content(content, resource, config)
-    limit = config.get("MaxItems", MISSING)
-    if "MaxItemsPath" in config:
-        from ..paths.jsonpath import compile_path
+    items = _parse_content(content, resource, reader_config(state))
+    return items[:limit] if limit else items
 
-        limit = compile_path(config["MaxItemsPath"]).get(effective)
-    if limit is not MISSING:
-        if not is_integer(limit) or limit < 0:
-            raise StatesError(
-                "States.ItemReaderFailed", f"MaxItems must be a non-negative integer, got {limit!r}"
-            )
-        if limit > 0:
-            items = items[: int(limit)]
-    return items
+
+def reader_config(state: Any) -> dict[str, Any]:
+    config = state.item_reader.get("ReaderConfig", {})
+    return config if isinstance(config, dict) else {}
 
 
 def _parse_content(content: Any, resource: str, config: dict[str, Any]) -> list[Any]:
@@ -90,7 +85,7 @@ def _parse_content(content: Any, resource: str, config: dict[str, Any]) -> list[
         if input_type == "JSON":
             items = json.loads(content)
             if not isinstance(items, list):
-                raise StatesError("States.ItemReaderFailed", "the JSON object read must be an array of items")
+                raise StatesError("States.ItemReaderFailed", "Attempting to map over non-iterable node.")
             return items
         if input_type == "JSONL":
             return [json.loads(line) for line in content.splitlines() if line.strip()]
@@ -110,22 +105,14 @@ def _read_csv(text: str, config: dict[str, Any]) -> list[dict[str, str]]:
         headers = config.get("CSVHeaders", [])
     else:
         headers, rows = (rows[0], rows[1:]) if rows else ([], [])
-    return [dict(zip(headers, row)) for row in rows if row]
+    # a short row has empty strings for its missing columns; extra fields are dropped
+    return [{h: row[i] if i < len(row) else "" for i, h in enumerate(headers)} for row in rows if row]
 
 
-def batch_items(items: list[Any], batcher: dict[str, Any], batch_input: Any, effective: Any) -> list[Any]:
+def batch_items(
+    items: list[Any], max_items: int | None, max_bytes: int | None, batch_input: Any
+) -> list[Any]:
     """Group items as ItemBatcher says: ``{"BatchInput": ..., "Items": [...]}`` per child execution."""
-    from ..paths.jsonpath import compile_path
-
-    def number(name: str) -> int | None:
-        if name in batcher:
-            return int(batcher[name])
-        if name + "Path" in batcher:
-            return int(compile_path(batcher[name + "Path"]).get(effective))
-        return None
-
-    max_items = number("MaxItemsPerBatch")
-    max_bytes = number("MaxInputBytesPerBatch")
     batches: list[list[Any]] = []
     current: list[Any] = []
     size = 0

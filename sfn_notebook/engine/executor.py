@@ -13,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import heapq
 import json
+import math
 import random
+import re
 import uuid
 from collections.abc import Callable, Generator, Iterable
 from datetime import datetime, timezone
@@ -1056,7 +1058,17 @@ def _wait_seconds(run: Run, state: m.WaitState, effective: Any, raw: Any, visit:
     states = _jsonata_states(visit, raw) if state.is_jsonata else None
     if field in ("Seconds", "SecondsPath"):
         node = state.seconds
-        value = df.evaluate(node, effective, visit, states)
+        if field == "SecondsPath":
+            path = node.path  # type: ignore[union-attr]
+            value = df.resolve_path(
+                path,
+                effective,
+                visit,
+                field,
+                missing=f"The SecondsPath parameter does not reference an input value: {path.text}",
+            )
+        else:
+            value = df.evaluate(node, effective, visit, states)
         if field == "SecondsPath":
             if not is_integer(value) or (isinstance(value, float) and not value.is_integer()):
                 raise df.runtime_error(
@@ -1081,7 +1093,17 @@ def _wait_seconds(run: Run, state: m.WaitState, effective: Any, raw: Any, visit:
                 )
         return float(value)
     node = state.timestamp
-    value = df.evaluate(node, effective, visit, states)
+    if field == "TimestampPath":
+        path = node.path  # type: ignore[union-attr]
+        value = df.resolve_path(
+            path,
+            effective,
+            visit,
+            field,
+            missing=f"The TimestampPath parameter does not reference an input value: {path.text}",
+        )
+    else:
+        value = df.evaluate(node, effective, visit, states)
     stamp = parse_timestamp(value)
     if stamp is None:
         if field == "TimestampPath":
@@ -1238,9 +1260,21 @@ def _task_attempt(
     params = _effective_input(state, visit, raw)
     timeout = _timeout_value(state.timeout_seconds, visit, raw, effective_raw, "TimeoutSecondsPath")
     heartbeat = _timeout_value(state.heartbeat_seconds, visit, raw, effective_raw, "HeartbeatSecondsPath")
+    credentials = _task_credentials(state, visit, raw, effective_raw)
     text = run.text(params, state.name)
-    result = yield from _invoke(run, state, info, visit, params, text, timeout, heartbeat, token)
+    result = yield from _invoke(run, state, info, visit, params, text, timeout, heartbeat, token, credentials)
     return _result_processing(run, state, visit, raw, result)
+
+
+def _task_credentials(state: m.TaskState, visit: Visit, raw: Any, effective: Any) -> dict[str, Any] | None:
+    """The ``taskCredentials`` of the scheduled event: the role named by the state's Credentials."""
+    if state.credentials is MISSING:
+        return None
+    states = _jsonata_states(visit, raw) if state.is_jsonata else None
+    value = df.evaluate(state.credentials, effective, visit, states)
+    if not isinstance(value, dict) or not isinstance(value.get("RoleArn"), str):
+        raise df.runtime_error(f"The field 'Credentials' must hold a RoleArn string, got {dumps(value)}")
+    return {"roleArn": value["RoleArn"]}
 
 
 def _new_token(run: Run, state: m.State) -> TaskToken:
@@ -1323,6 +1357,7 @@ def _invoke(
     timeout: int | None,
     heartbeat: int | None,
     token: TaskToken | None,
+    credentials: dict[str, Any] | None = None,
 ) -> Generator[Any, Any, Any]:
     request_id = str(uuid.UUID(int=run.rng.getrandbits(128), version=4))
     kind = info.kind
@@ -1330,6 +1365,8 @@ def _invoke(
         details: dict[str, Any] = {"resource": info.resource, "input": text, "inputDetails": _TRUNCATED}
         if timeout is not None:
             details["timeoutInSeconds"] = timeout
+        if credentials is not None:
+            details["taskCredentials"] = credentials
         run.emit("LambdaFunctionScheduled", details)
         prefix = "LambdaFunction"
         keys = (*lambda_keys(info.resource), info.function_name)
@@ -1357,6 +1394,8 @@ def _invoke(
             details["timeoutInSeconds"] = timeout
         if heartbeat is not None:
             details["heartbeatInSeconds"] = heartbeat
+        if credentials is not None:
+            details["taskCredentials"] = credentials
         run.emit("TaskScheduled", details)
         prefix = "Task"
         function_name = ""
@@ -1466,7 +1505,8 @@ def _invoke(
         yield _Sleep(context.elapsed)
     if info.is_lambda_invoke and not info.waits_for_token and not mocked:
         date = datetime.fromtimestamp(run.now, tz=timezone.utc).strftime("%a, %d %b %Y %H:%M:%S GMT")
-        result = invoke_response(result, request_id, date)
+        tail = isinstance(params, dict) and params.get("LogType") == "Tail"
+        result = invoke_response(result, request_id, date, log_tail=tail)
         result_text = dumps(result)
     if utf8_size(result_text) > MAX_PAYLOAD:
         return (
@@ -1475,8 +1515,8 @@ def _invoke(
                 info,
                 StatesError(
                     "States.DataLimitExceeded",
-                    f"The state/task '{state.name}' returned a result with a size exceeding the maximum number of bytes "
-                    "service limit.",
+                    f"The state/task '{info.resource if info.kind != 'service' else info.resource_type}' returned "
+                    "a result with a size exceeding the maximum number of bytes service limit.",
                 ),
                 prefix,
             )
@@ -1655,13 +1695,23 @@ def _map_items(run: Run, state: m.MapState, visit: Visit, raw: Any, effective: A
 
 
 def _map_number(
-    run: Run, expr: Any, visit: Visit, raw: Any, effective: Any, name: str, kind: str, default: float
+    run: Run,
+    expr: Any,
+    visit: Visit,
+    raw: Any,
+    effective: Any,
+    name: str,
+    kind: str,
+    default: float,
+    negative_ok: bool = False,
 ) -> float:
     if expr is MISSING:
         return default
     states = _jsonata_states(visit, raw) if visit.state.is_jsonata else None
     value = df.evaluate(expr, effective, visit, states)
     if type(expr) is m.TPath:
+        if isinstance(value, str):  # AWS parses the text of a string it finds there
+            value = _parse_number_text(value, kind)
         if kind == "integer":
             if not is_integer(value) or (isinstance(value, float) and not value.is_integer()):
                 raise df.runtime_error(
@@ -1677,9 +1727,23 @@ def _map_number(
         raise df.query_error(f"The field '{name}' must be a number, got {dumps(value)}")
     if name == "ToleratedFailurePercentage" and not 0 <= value <= 100:
         raise df.runtime_error("ToleratedFailurePercentage must be between 0 and 100.")
-    if value < 0:
-        raise df.runtime_error(f"{name} must not be negative, got {dumps(value)}.")
+    if value < 0 and not negative_ok:
+        raise df.runtime_error(f"{name} cannot be negative.")
     return float(value)
+
+
+_INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
+
+
+def _parse_number_text(text: str, kind: str) -> Any:
+    """A number written as a string (``"2"``), as a *Path field may find it; else the text unchanged."""
+    if kind == "integer":
+        return int(text) if _INTEGER_TEXT.fullmatch(text) else text
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return number if math.isfinite(number) else text
 
 
 def _map_attempt(
@@ -1687,31 +1751,62 @@ def _map_attempt(
 ) -> Generator[Any, Any, tuple[Any, dict | None]]:
     effective = raw if state.is_jsonata else df.apply_input_path(state.input_path, raw, visit)
     states = _jsonata_states(visit, raw) if state.is_jsonata else None
-    if state.item_reader is not MISSING:
-        from .distributed import read_items
-
+    reading = state.item_reader is not MISSING
+    if reading:
         reader_params = (
             {}
             if state.reader_parameters is MISSING
             else df.evaluate(state.reader_parameters, effective, visit, states)
         )
-        items = read_items(run, state, reader_params, effective)
+        items: list[Any] = []
     else:
         items = _map_items(run, state, visit, raw, effective)
     concurrency = int(
         _map_number(run, state.max_concurrency, visit, raw, effective, "MaxConcurrency", "integer", 0)
     )
     distributed = state.mode == "DISTRIBUTED"
-    inputs = [_item_input(run, state, visit, raw, effective, scope, i, item) for i, item in enumerate(items)]
-    if state.item_batcher is not MISSING:
-        from .distributed import batch_items
 
-        batch_input = (
-            MISSING
-            if state.batch_input is MISSING
-            else df.evaluate(state.batch_input, effective, visit, states)
-        )
-        inputs = batch_items(inputs, state.item_batcher, batch_input, effective)
+    def child_inputs() -> list[Any]:
+        """Each child's input: the items (read by the ItemReader), selected, then batched."""
+        if prepared is not None:
+            return prepared
+        found = items
+        if reading:
+            from .distributed import read_items
+
+            limit = _map_number(
+                run, state.max_items, visit, raw, effective, "MaxItems", "integer", 0, negative_ok=True
+            )
+            if limit < 0:
+                raise StatesError("States.ItemReaderFailed", "field MaxItems must be positive")
+            found = read_items(run, state, reader_params, int(limit))
+        inputs = [
+            _item_input(run, state, visit, raw, effective, scope, i, item) for i, item in enumerate(found)
+        ]
+        if state.item_batcher is not MISSING:
+            from .distributed import batch_items
+
+            batch_input = (
+                MISSING
+                if state.batch_input is MISSING
+                else df.evaluate(state.batch_input, effective, visit, states)
+            )
+            max_items, max_bytes = (
+                None
+                if expr is MISSING
+                else int(_map_number(run, expr, visit, raw, effective, name, "integer", 0))
+                for expr, name in (
+                    (state.max_items_per_batch, "MaxItemsPerBatch"),
+                    (state.max_input_bytes_per_batch, "MaxInputBytesPerBatch"),
+                )
+            )
+            inputs = batch_items(inputs, max_items, max_bytes, batch_input)
+        return inputs
+
+    # items given in the input are selected before the Map starts; an ItemReader's are read by
+    # the Map Run, so AWS does not know their number when the Map starts (its length is 0)
+    prepared: list[Any] | None = None
+    prepared = None if reading else child_inputs()
     run.emit("MapStateStarted", {"length": len(items)})
     tolerated_count = _map_number(
         run, state.tolerated_failure_count, visit, raw, effective, "ToleratedFailureCount", "integer", 0
@@ -1733,10 +1828,10 @@ def _map_attempt(
             else df.evaluate(state.writer_parameters, effective, visit, states)
         )
         result = yield from _distributed(
-            run, state, visit, scope, inputs, concurrency, tolerated_count, tolerated_pct, writer_params
+            run, state, visit, scope, child_inputs, concurrency, tolerated_count, tolerated_pct, writer_params
         )
     else:
-        result = yield from _inline(run, state, scope, inputs, concurrency)
+        result = yield from _inline(run, state, scope, child_inputs(), concurrency)
     return _result_processing(run, state, visit, raw, result)
 
 
@@ -1803,7 +1898,7 @@ def _distributed(
     state: m.MapState,
     visit: Visit,
     scope: _Scope,
-    inputs: list[Any],
+    child_inputs: Callable[[], list[Any]],
     concurrency: int,
     tolerated_count: float,
     tolerated_pct: float,
@@ -1815,6 +1910,12 @@ def _distributed(
         f"arn:aws:states:{run.region}:{run.account}:mapRun:{run.state_machine_name}/{label}:{run_id}"
     )
     run.emit("MapRunStarted", {"mapRunArn": map_run_arn})
+    try:
+        inputs = child_inputs()  # the items are read, selected and batched by the Map Run
+    except StatesError as err:
+        details = {k: v for k, v in (("error", err.error), ("cause", err.cause)) if v is not None}
+        run.emit("MapRunFailed", details)
+        raise
     limit = concurrency if concurrency > 0 else 10_000
     logs: list[EventLog] = []
     run.map_runs[map_run_arn] = logs

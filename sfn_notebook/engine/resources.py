@@ -13,6 +13,7 @@ under a function name, an ARN, a resource string or a state name.
 
 from __future__ import annotations
 
+import base64
 import inspect
 import json
 import re
@@ -312,11 +313,15 @@ def _client_error_code(exc: BaseException) -> str | None:
     return None
 
 
-def invoke_response(payload: Any, request_id: str, date: str) -> dict[str, Any]:
-    """The result of ``arn:aws:states:::lambda:invoke``: Lambda's Invoke response as AWS wraps it."""
+def invoke_response(payload: Any, request_id: str, date: str, log_tail: bool = False) -> dict[str, Any]:
+    """The result of ``arn:aws:states:::lambda:invoke``: Lambda's Invoke response as AWS wraps it.
+
+    ``log_tail``: the call asked for ``LogType: Tail``; the response then carries the end of the
+    function's log, base64-encoded, in ``LogResult`` and in the ``X-Amz-Log-Result`` header.
+    """
     body = json.dumps(payload)  # the Python runtime's serialisation decides Content-Length
     length = str(len(body.encode("utf-8")))
-    return {
+    response = {
         "ExecutedVersion": "$LATEST",
         "Payload": payload,
         "SdkHttpMetadata": {
@@ -347,6 +352,24 @@ def invoke_response(payload: Any, request_id: str, date: str) -> dict[str, Any]:
         "SdkResponseMetadata": {"RequestId": request_id},
         "StatusCode": 200,
     }
+    if log_tail:
+        log = base64.b64encode(_log_text(request_id).encode()).decode()
+        response = {"ExecutedVersion": "$LATEST", "LogResult": log, **response}
+        metadata = response["SdkHttpMetadata"]
+        metadata["AllHttpHeaders"] = {"X-Amz-Log-Result": [log], **metadata["AllHttpHeaders"]}
+        metadata["HttpHeaders"]["X-Amz-Log-Result"] = log
+        metadata["HttpHeaders"] = dict(sorted(metadata["HttpHeaders"].items(), key=lambda kv: kv[0].lower()))
+    return response
+
+
+def _log_text(request_id: str) -> str:
+    """The lines the Lambda service writes around every invocation, as a log tail shows them."""
+    return (
+        f"START RequestId: {request_id} Version: $LATEST\n"
+        f"END RequestId: {request_id}\n"
+        f"REPORT RequestId: {request_id}\tDuration: 1.00 ms\tBilled Duration: 1 ms\t"
+        "Memory Size: 128 MB\tMax Memory Used: 40 MB\t\n"
+    )
 
 
 def to_json_value(result: Any) -> tuple[Any, str]:

@@ -15,7 +15,9 @@ __all__ = ["error_matches", "find_retrier", "find_catcher", "retry_delay", "UNCA
 # Errors that end the execution whatever the Retry/Catch rules say.
 UNCATCHABLE = frozenset({"States.Runtime"})
 # Errors that States.ALL (and States.TaskFailed) do not match; only naming them explicitly does.
-_NOT_WILDCARD = frozenset({"States.Runtime", "States.DataLimitExceeded"})
+# (The Developer Guide says States.ALL does not catch States.DataLimitExceeded either, but AWS's
+# recorded executions show a Task whose result is too large caught by States.ALL.)
+_NOT_WILDCARD = frozenset({"States.Runtime"})
 _TIMEOUTS = frozenset({"States.Timeout", "States.HeartbeatTimeout"})
 
 
@@ -23,7 +25,7 @@ def error_matches(error_equals: Sequence[str], error: str | None) -> bool:
     """Whether a Retrier's or Catcher's ``ErrorEquals`` list matches ``error``.
 
     * an exact name matches itself;
-    * ``States.ALL`` matches every error except ``States.Runtime`` and ``States.DataLimitExceeded``;
+    * ``States.ALL`` matches every error except ``States.Runtime``;
     * ``States.TaskFailed`` is a wildcard too, but not for ``States.Timeout`` (a timeout is not a failure);
     * ``States.Timeout`` also matches ``States.HeartbeatTimeout``.
 

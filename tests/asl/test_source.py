@@ -300,7 +300,12 @@ def test_large_document_matches_json_loads() -> None:
         ('{"a": "never closed', 1, 7, "unterminated string"),
         ("{'a': 1}", 1, 2, "double quotes"),
         ("{\n  \"a\": 'x'\n}", 2, 8, "not single quotes"),
-        ('{\n  "a": {\n    "b": 1\n', 3, 11, "unexpected end of input: the object opened on line 2, column 8"),
+        (
+            '{\n  "a": {\n    "b": 1\n',
+            3,
+            11,
+            "unexpected end of input: the object opened on line 2, column 8",
+        ),
         ('{"a": [1, 2', 1, 12, "unexpected end of input: the array opened on line 1, column 7"),
         ('{"a": ', 1, 6, "unexpected end of input"),
         ('{"a" 1}', 1, 6, "Expecting ':' delimiter after the key \"a\""),

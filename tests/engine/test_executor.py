@@ -181,7 +181,14 @@ class TestWait:
     def test_seconds_path_missing(self) -> None:
         ex = wait_machine(SecondsPath="$.p").run({}, start_time=EPOCH)
         assert ex.error == "States.Runtime"
-        assert "$.p" in (ex.cause or "")
+        assert ex.cause == located("W", 2, "The SecondsPath parameter does not reference an input value: $.p")
+
+    def test_timestamp_path_missing(self) -> None:
+        ex = wait_machine(TimestampPath="$.at").run({}, start_time=EPOCH)
+        assert ex.error == "States.Runtime"
+        assert ex.cause == located(
+            "W", 2, "The TimestampPath parameter does not reference an input value: $.at"
+        )
 
     def test_timestamp_in_the_future(self) -> None:
         ex = wait_machine(Timestamp="2024-03-01T12:30:00Z").run({}, start_time=EPOCH)
@@ -294,28 +301,38 @@ class TestLimits:
         ex = sm.run({"s": "€" * 33_000})
         assert ex.error == "States.DataLimitExceeded"
 
-    def test_a_task_result_over_the_limit_is_not_caught_by_states_all(self) -> None:
+    def test_a_task_result_over_the_limit_fails_the_task_and_states_all_catches_it(self) -> None:
         sm = machine(
             {
                 "Fetch": {
                     "Type": "Task",
                     "Resource": LAMBDA + "Fetch",
                     "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}],
-                    "Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 2}],
                     "End": True,
                 },
                 "Caught": {"Type": "Pass", "End": True},
             }
         )
-        calls: list[Any] = []
-        ex = sm.run({}, resources={"Fetch": lambda e: calls.append(e) or "y" * (MAX_PAYLOAD + 1)})
+        ex = sm.run({}, resources={"Fetch": lambda e: "y" * (MAX_PAYLOAD + 1)})
+        assert ex.status == "SUCCEEDED"
+        failed = [e for e in ex.events if e["type"] == "LambdaFunctionFailed"]
+        assert failed[0]["lambdaFunctionFailedEventDetails"] == {
+            "error": "States.DataLimitExceeded",
+            # a Lambda function's result is named by the function's ARN
+            "cause": f"The state/task '{LAMBDA}Fetch' returned a result with a size exceeding the maximum "
+            "number of bytes service limit.",
+        }
+        assert ex.output["Error"] == "States.DataLimitExceeded"
+
+    def test_an_integration_result_over_the_limit_names_the_service(self) -> None:
+        sm = machine({"Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True}})
+        ex = sm.run({"FunctionName": "Big"}, resources={"Big": lambda e: "y" * (MAX_PAYLOAD + 1)})
         assert (ex.status, ex.error) == ("FAILED", "States.DataLimitExceeded")
         assert ex.cause == (
-            "The state/task 'Fetch' returned a result with a size exceeding the maximum number of bytes "
+            "The state/task 'lambda' returned a result with a size exceeding the maximum number of bytes "
             "service limit."
         )
-        assert len(calls) == 1
-        assert "PassStateEntered" not in types(ex)
+        assert "TaskFailed" in types(ex)
 
     def test_an_execution_input_over_the_limit_is_refused(self) -> None:
         with pytest.raises(ValueError, match="262144"):

@@ -640,6 +640,19 @@ class TestDistributedMap:
             'The ToleratedFailureCountPath field refers to value "many" which is not a valid integer: $.n'
         )
 
+    def test_tolerated_failure_count_path_may_hold_numeric_text(self) -> None:
+        sm = distributed(WORK, ItemsPath="$.items", ToleratedFailureCountPath="$.n")
+        ex = sm.run({"items": [1, 5], "n": "1"}, resources={"W": fail_multiples_of(5)})
+        assert ex.status == "SUCCEEDED", ex.cause
+
+    def test_a_negative_tolerated_failure_count(self) -> None:
+        sm = distributed(WORK, ItemsPath="$.items", ToleratedFailureCountPath="$.n")
+        ex = sm.run({"items": [1], "n": -1})
+        assert ex.cause == (
+            "An error occurred while executing the state 'Dist' (entered at the event id #2). "
+            "ToleratedFailureCount cannot be negative."
+        )
+
     def test_either_threshold_fails_when_both_are_given(self) -> None:
         sm = distributed(WORK, ToleratedFailureCount=5, ToleratedFailurePercentage=10)
         # 2 of 10 items fail: within the count (5) but over the percentage (20 % > 10 %)
@@ -734,6 +747,88 @@ class TestItemReader:
         assert ex.error == "States.ItemReaderFailed"
         assert "s3:getObject" in (ex.cause or "")
 
+    def test_a_reader_map_starts_with_length_zero_and_reads_inside_the_map_run(self) -> None:
+        sm = _distributed_map(
+            ItemReader={
+                "Resource": "arn:aws:states:::s3:getObject",
+                "ReaderConfig": {"InputType": "JSON"},
+                "Parameters": {"Bucket": "b", "Key": "k"},
+            }
+        )
+        ex = sm.run({}, resources={"arn:aws:states:::s3:getObject": lambda p: "[1, 2, 3]"})
+        started = next(e for e in ex.events if e["type"] == "MapStateStarted")
+        assert started["mapStateStartedEventDetails"] == {"length": 0}
+        assert ex.output == [1, 2, 3]
+
+    def test_a_reader_failure_fails_the_map_run(self) -> None:
+        sm = _distributed_map(
+            ItemReader={
+                "Resource": "arn:aws:states:::s3:getObject",
+                "ReaderConfig": {"InputType": "JSON"},
+                "Parameters": {"Bucket": "b", "Key": "k"},
+            }
+        )
+        ex = sm.run({}, resources={"arn:aws:states:::s3:getObject": lambda p: '{"not": "a list"}'})
+        assert (ex.error, ex.cause) == (
+            "States.ItemReaderFailed",
+            "Attempting to map over non-iterable node.",
+        )
+        assert [e["type"] for e in ex.events][2:] == [
+            "MapStateStarted",
+            "MapRunStarted",
+            "MapRunFailed",
+            "MapStateFailed",
+            "ExecutionFailed",
+        ]
+
+    def test_max_items_path_reads_a_variable_and_accepts_numeric_text(self) -> None:
+        sm = sfn.StateMachine(
+            {
+                "StartAt": "Limit",
+                "States": {
+                    "Limit": {"Type": "Pass", "Assign": {"limit": "2"}, "Next": "Each"},
+                    "Each": {
+                        "Type": "Map",
+                        "ItemReader": {
+                            "Resource": "arn:aws:states:::s3:getObject",
+                            "ReaderConfig": {"InputType": "JSON", "MaxItemsPath": "$limit"},
+                            "Parameters": {"Bucket": "b", "Key": "k"},
+                        },
+                        "ItemProcessor": {
+                            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                            "StartAt": "Echo",
+                            "States": {"Echo": {"Type": "Pass", "End": True}},
+                        },
+                        "End": True,
+                    },
+                },
+            }
+        )
+        ex = sm.run({}, resources={"arn:aws:states:::s3:getObject": lambda p: "[1, 2, 3]"})
+        assert ex.output == [1, 2]
+
+    def test_a_negative_max_items_fails_the_reader(self) -> None:
+        sm = _distributed_map(
+            ItemReader={
+                "Resource": "arn:aws:states:::s3:getObject",
+                "ReaderConfig": {"InputType": "JSON", "MaxItemsPath": "$.max"},
+                "Parameters": {"Bucket": "b", "Key": "k"},
+            }
+        )
+        ex = sm.run({"max": -1}, resources={"arn:aws:states:::s3:getObject": lambda p: "[1]"})
+        assert (ex.error, ex.cause) == ("States.ItemReaderFailed", "field MaxItems must be positive")
+
+    def test_short_csv_rows_get_empty_strings_for_missing_columns(self) -> None:
+        sm = _distributed_map(
+            ItemReader={
+                "Resource": "arn:aws:states:::s3:getObject",
+                "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
+                "Parameters": {"Bucket": "b", "Key": "k"},
+            }
+        )
+        ex = sm.run({}, resources={"arn:aws:states:::s3:getObject": lambda p: "a,b,c\n1\n1,2,3,4\n"})
+        assert ex.output == [{"a": "1", "b": "", "c": ""}, {"a": "1", "b": "2", "c": "3"}]
+
 
 class TestItemBatcherAndResultWriter:
     def test_items_are_grouped_into_batches_with_the_batch_input(self) -> None:
@@ -746,6 +841,14 @@ class TestItemBatcherAndResultWriter:
             {"BatchInput": {"run": "r1"}, "Items": [1, 2]},
             {"BatchInput": {"run": "r1"}, "Items": [3]},
         ]
+
+    def test_batch_limits_may_come_from_paths_as_numbers_or_numeric_text(self) -> None:
+        sm = _distributed_map(
+            ItemsPath="$.items",
+            ItemBatcher={"MaxItemsPerBatchPath": "$.per", "MaxInputBytesPerBatchPath": "$.bytes"},
+        )
+        ex = sm.run({"items": [1, 2, 3], "per": "2", "bytes": 1000})
+        assert ex.output == [{"Items": [1, 2]}, {"Items": [3]}]
 
     def test_results_go_to_the_writer_and_the_map_returns_aws_summary(self) -> None:
         written: list[Any] = []

@@ -3,6 +3,7 @@ handler lookup, failures, timeouts and callbacks (.waitForTaskToken)."""
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -211,8 +212,37 @@ class TestLambdaInvoke:
         )
         assert json.loads(failed["cause"])["errorMessage"] == "no such image"
 
+    # ----------------------------------------------------------------------------- other service integrations
 
-# ----------------------------------------------------------------------------- other service integrations
+    def test_log_type_tail_adds_the_log_tail(self) -> None:
+        sm = one_task(INVOKE, Parameters={"FunctionName": "F", "LogType": "Tail"})
+        ex = sm.run({}, resources={"F": lambda e: {"ok": True}})
+        log = ex.output["LogResult"]
+        assert base64.b64decode(log).decode().startswith("START RequestId: ")
+        assert list(ex.output)[:3] == ["ExecutedVersion", "LogResult", "Payload"]
+        assert ex.output["SdkHttpMetadata"]["AllHttpHeaders"]["X-Amz-Log-Result"] == [log]
+        assert ex.output["SdkHttpMetadata"]["HttpHeaders"]["X-Amz-Log-Result"] == log
+
+    def test_without_log_type_there_is_no_log_result(self) -> None:
+        ex = one_task(INVOKE, Parameters={"FunctionName": "F"}).run({}, resources={"F": lambda e: 1})
+        assert "LogResult" not in ex.output
+
+    def test_credentials_name_the_role_in_the_scheduled_event(self) -> None:
+        sm = machine(
+            {
+                "Who": {"Type": "Pass", "Assign": {"account": "123456789012"}, "Next": "Call"},
+                "Call": {
+                    "Type": "Task",
+                    "Resource": INVOKE,
+                    "Parameters": {"FunctionName": "F"},
+                    "Credentials": {"RoleArn.$": "States.Format('arn:aws:iam::{}:role/Cross', $account)"},
+                    "End": True,
+                },
+            }
+        )
+        ex = sm.run({}, resources={"F": lambda e: 1})
+        details = event(ex, "TaskScheduled")["taskScheduledEventDetails"]
+        assert details["taskCredentials"] == {"roleArn": "arn:aws:iam::123456789012:role/Cross"}
 
 
 class TestServiceIntegrations:

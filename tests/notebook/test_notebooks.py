@@ -95,13 +95,16 @@ def outputs(notebook: Any) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def texts(notebook: Any) -> list[str]:
-    """The text of every output: streams, and the text/plain of results and displays."""
+    """The text of every output: each cell's printed text (one string, however the kernel
+    flushed it into stream chunks), and the text/plain of results and displays."""
     found = []
-    for _, output in outputs(notebook):
-        if output["output_type"] == "stream":
-            found.append(output["text"])
-        elif "data" in output:
-            found.append(output["data"].get("text/plain", ""))
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        printed = "".join(o["text"] for o in cell.outputs if o["output_type"] == "stream")
+        if printed:
+            found.append(printed)
+        found.extend(o["data"].get("text/plain", "") for o in cell.outputs if "data" in o)
     return found
 
 
