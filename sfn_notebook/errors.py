@@ -172,11 +172,15 @@ class StatesError(Exception):
     It is internal control flow of the engine; users see it as ``Execution.error``/``cause``.
     """
 
-    def __init__(self, error: str | None, cause: str | None = None, *, locate: bool = False) -> None:
+    def __init__(
+        self, error: str | None, cause: str | None = None, *, locate: bool = False, hint: str | None = None
+    ) -> None:
         self.error = error
         self.cause = cause
         # True while the cause still needs AWS's "An error occurred while executing the state ..." prefix
         self.locate = locate
+        # what went wrong in more words than AWS's cause gives; shown to the user as a note of the run
+        self.hint = hint
         super().__init__(error, cause)
 
     def __str__(self) -> str:

@@ -831,6 +831,8 @@ class Run:
                 f"#{visit.entered_id}). {err.cause}"
             )
             err.locate = False
+            if err.hint is not None:
+                self.notes.append(f"State '{visit.state.name}': {err.hint}")
             location = getattr(err, "location", None)
             if err.error == "States.QueryEvaluationError":
                 details = {"error": err.error, "cause": err.cause, "state": visit.state.name}

@@ -282,7 +282,11 @@ def _check_runtime_types(spec: FunctionSpec, values: list[Any]) -> None:
 
 
 def _fail(name: str, message: str) -> StatesError:
-    return StatesError(RUNTIME_ERROR, f"{name}: {message}")
+    """An intrinsic function's arguments do not suit it at run time.
+
+    AWS's cause says only which function; the details go to the run's notes.
+    """
+    return StatesError(RUNTIME_ERROR, f"Invalid arguments in {name}", hint=f"{name}: {message}")
 
 
 def _preview(value: Any, limit: int = 80) -> str:
@@ -441,7 +445,7 @@ def _array(call: Call, args: list[Any], rng: random.Random) -> list[Any]:
 
 def _array_partition(call: Call, args: list[Any], rng: random.Random) -> list[list[Any]]:
     array: list[Any] = args[0]
-    size = _java_round(args[1])
+    size = int(args[1])  # AWS truncates a fractional size (2.6 is 2), unlike MathAdd's rounding
     if size <= 0:
         raise _fail(call.name, f"the chunk size must be a positive integer, but it is {_preview(args[1])}")
     return [array[i : i + size] for i in range(0, len(array), size)]
@@ -453,7 +457,7 @@ def _array_contains(call: Call, args: list[Any], rng: random.Random) -> bool:
 
 
 def _array_range(call: Call, args: list[Any], rng: random.Random) -> list[int]:
-    start, end, step = (_java_round(v) for v in args)
+    start, end, step = (int(v) for v in args)  # fractions are truncated toward zero
     if step == 0:
         raise _fail(call.name, "the step must not be 0")
     if (step > 0 and start > end) or (step < 0 and start < end):
@@ -562,13 +566,13 @@ def _json_merge(call: Call, args: list[Any], rng: random.Random) -> dict[str, An
 
 
 def _math_random(call: Call, args: list[Any], rng: random.Random) -> int:
-    start = _java_round(args[0])
-    end = _java_round(args[1])
+    start = int(args[0])  # fractions are truncated toward zero, as AWS does
+    end = int(args[1])
     if start >= end:
         raise _fail(call.name, f"the start ({start}) must be less than the end ({end}), which is exclusive")
     if len(args) < 3:
         return rng.randrange(start, end)
-    seed = _java_round(args[2])
+    seed = int(args[2])
     bound = end - start
     if bound > _INT32_MAX:
         raise _fail(call.name, f"the range from {start} to {end} is too large for a seeded random number")

@@ -55,12 +55,16 @@ def run(
 
 
 def fails(text: str, doc: Any = None, **kwargs: Any) -> str:
-    """Evaluate and return the cause of the States.Runtime error it must raise."""
+    """Evaluate; it must raise States.Runtime with AWS's short cause naming the function.
+    Returns the longer explanation the error carries for the user."""
     with pytest.raises(StatesError) as info:
         run(text, doc, **kwargs)
-    assert info.value.error == RUNTIME_ERROR == "States.Runtime"
-    assert info.value.cause is not None
-    return info.value.cause
+    err = info.value
+    assert err.error == RUNTIME_ERROR == "States.Runtime"
+    assert err.hint is not None
+    function = err.hint.split(":", 1)[0]
+    assert err.cause == f"Invalid arguments in {function}"
+    return err.hint
 
 
 def parse_error(text: str) -> PathError:
@@ -595,7 +599,8 @@ def test_array_collects_values() -> None:
         ([1, 2, 3, 4], 4, [[1, 2, 3, 4]]),
         (["a", "b"], 10, [["a", "b"]]),
         ([1, 2, 3], 1, [[1], [2], [3]]),
-        ([1, 2, 3, 4, 5, 6, 7], 2.5, [[1, 2, 3], [4, 5, 6], [7]]),
+        # a fractional size is truncated, not rounded
+        ([1, 2, 3, 4, 5], 2.6, [[1, 2], [3, 4], [5]]),
         ([1, 2, 3], 1.4, [[1], [2], [3]]),
     ],
 )
@@ -646,7 +651,9 @@ def test_array_contains_uses_typed_deep_equality(items: list[Any], wanted: Any, 
         (3, 1, 1, []),
         (1, 3, -1, []),
         (-4, 0, 2, [-4, -2, 0]),
-        (0.6, 2.5, 1.2, [1, 2, 3]),
+        # fractions are truncated toward zero: (1, 1, 1) and (5, 0, -2)
+        (1.6, 1.4, 1, [1]),
+        (5.4, -0.6, -2.4, [5, 3, 1]),
     ],
 )
 def test_array_range(start: float, end: float, step: float, expected: list[int]) -> None:
@@ -798,9 +805,17 @@ def test_math_random_stays_in_range_and_follows_the_rng() -> None:
     assert draws == [run("States.MathRandom(3, 7)", rng=random.Random(seed)) for seed in range(200)]
 
 
-def test_math_random_rounds_its_bounds() -> None:
+def test_math_random_truncates_its_bounds() -> None:
     draws = {run("States.MathRandom(0.6, 2.5)", rng=random.Random(seed)) for seed in range(100)}
-    assert draws == {1, 2}
+    assert draws == {0, 1}
+
+
+def test_math_random_fails_when_truncation_leaves_no_number() -> None:
+    assert "must be less than the end" in fails("States.MathRandom(1.4, 1.6)")
+
+
+def test_array_partition_fails_on_a_size_truncated_to_zero() -> None:
+    assert "positive integer" in fails("States.ArrayPartition($.a, 0.6)", {"a": [1, 2]})
 
 
 @pytest.mark.parametrize(
