@@ -2576,6 +2576,28 @@ def test_empty_item_batcher_is_an_error() -> None:
     assert [d.pointer for d in errors(definition)] == ["/States/Each/ItemBatcher"]
 
 
+def test_batch_and_reader_limits_are_checked_like_other_numeric_fields() -> None:
+    definition = machine(
+        {
+            "Each": {
+                "Type": "Map",
+                "ItemProcessor": branch(X=SUCCEED),
+                "ItemReader": {
+                    "Resource": "arn:aws:states:::s3:getObject",
+                    "ReaderConfig": {"InputType": "JSON", "MaxItems": 5, "MaxItemsPath": "$.n"},
+                },
+                "ItemBatcher": {"MaxItemsPerBatchPath": "$..n", "MaxInputBytesPerBatch": "big"},
+                "End": True,
+            }
+        }
+    )
+    assert sorted(d.pointer for d in errors(definition)) == [
+        "/States/Each/ItemBatcher/MaxInputBytesPerBatch",
+        "/States/Each/ItemBatcher/MaxItemsPerBatchPath",
+        "/States/Each/ItemReader/ReaderConfig/MaxItemsPath",
+    ]
+
+
 def test_processor_config_is_not_allowed_in_a_branch_whatever_the_state_is_called() -> None:
     definition = machine(
         {
