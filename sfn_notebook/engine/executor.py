@@ -484,9 +484,9 @@ class Run:
 
     def _fail_history_limit(self) -> None:
         self.error = "States.Runtime"
-        self.cause = (
-            f"The execution reached the maximum number of history events ({HISTORY_LIMIT}). "
-            "Use a Map state in DISTRIBUTED mode or start child executions for long loops."
+        self.cause = f"The execution reached the maximum number of history events ({HISTORY_LIMIT})."
+        self.notes.append(
+            "A loop that runs this long belongs in a Map state in DISTRIBUTED mode or in child executions."
         )
         raise _ExecutionEnded
 
@@ -680,7 +680,10 @@ class Run:
         if self.cause is not None:
             details["cause"] = self.cause
         main = self._main
-        previous = main.last if main is not None and main.log is self.events else len(self.events)
+        if event_type == "ExecutionFailed":
+            previous = main.last if main is not None and main.log is self.events else len(self.events)
+        else:  # a timer or StopExecution ends the run, not any event of it: AWS links these to 0
+            previous = 0
         self._current = main
         self.events.add(event_type, self.now, previous, details)
         if self.listener is not None:
@@ -694,8 +697,8 @@ class Run:
         self._close_all()
 
     def _timed_out(self) -> None:
-        self.error = "States.Timeout"
-        self.cause = f"The execution timed out after {self.machine.timeout_seconds} seconds."
+        self.error = "States.Timeout"  # AWS records the error alone, with no cause
+        self.cause = None
         self._end_failed("ExecutionTimedOut")
 
     def _close_all(self) -> None:

@@ -350,7 +350,11 @@ class TestLimits:
         assert ex.events[-1]["type"] == "ExecutionFailed"
         assert [e["id"] for e in ex.events] == list(range(1, HISTORY_LIMIT + 1))
         assert ex.events[-2]["type"] in ("PassStateEntered", "PassStateExited")
-        assert ex.error is not None
+        assert (ex.error, ex.cause) == (
+            "States.Runtime",
+            "The execution reached the maximum number of history events (25000).",
+        )
+        assert any("DISTRIBUTED" in note for note in ex.notes)  # the advice is ours, not in AWS's cause
 
     def test_machine_timeout_after_a_long_wait(self) -> None:
         sm = machine(
@@ -365,6 +369,9 @@ class TestLimits:
         assert ex.error == "States.Timeout"
         assert types(ex) == ["ExecutionStarted", "WaitStateEntered", "ExecutionTimedOut"]
         assert ex.events[-1]["timestamp"] == EPOCH + timedelta(seconds=300)
+        # as AWS records it: the error alone, and no link to an earlier event
+        assert ex.events[-1]["executionTimedOutEventDetails"] == {"error": "States.Timeout"}
+        assert ex.events[-1]["previousEventId"] == 0
         assert ex.output is None
 
     def test_machine_timeout_while_waiting_for_a_callback(self) -> None:
@@ -447,7 +454,7 @@ class TestEndingExecutions:
             "error": "Operator.Cancelled",
             "cause": "no longer needed",
         }
-        assert last["previousEventId"] == before
+        assert last["previousEventId"] == 0  # as on AWS: StopExecution follows no event of the run
 
     def test_stop_without_reason(self) -> None:
         ex = callback_machine().run({}, resources={CALLBACK: lambda params: {}})
