@@ -64,13 +64,15 @@ def flow_warnings(machine: m.Machine) -> list[tuple[str, str, str]]:
     for scope in scopes:
         live = reachable(scope)
         finishing = can_finish(scope)
+        terminal = any(name in finishing for name in scope.states)
         for name, state in scope.states.items():
             if name not in live and scope.start_at in scope.states:
                 out.append(
                     (
                         state.pointer,
                         "UNREACHABLE_STATE",
-                        f"state '{name}' can never be entered: no path from StartAt ('{scope.start_at}') leads to it",
+                        f"state '{name}' can never be entered: no path from StartAt ('{scope.start_at}') leads "
+                        "to it (AWS refuses to create such a state machine: MISSING_TRANSITION_TARGET)",
                     )
                 )
             elif name in live and name not in finishing:
@@ -78,7 +80,12 @@ def flow_warnings(machine: m.Machine) -> list[tuple[str, str, str]]:
                     (
                         state.pointer,
                         "NO_PATH_TO_END",
-                        f"state '{name}' can never reach an end: every path from it loops forever",
+                        f"state '{name}' can never reach an end: every path from it loops forever"
+                        + (
+                            ""
+                            if terminal
+                            else " (AWS refuses a workflow with no terminal state: MISSING_END_STATE)"
+                        ),
                     )
                 )
     return out

@@ -133,9 +133,17 @@ def test_flow_warnings_returns_pointer_code_message_triples() -> None:
         (
             "/States/Orphan",
             "UNREACHABLE_STATE",
-            "state 'Orphan' can never be entered: no path from StartAt ('A') leads to it",
+            "state 'Orphan' can never be entered: no path from StartAt ('A') leads to it "
+            "(AWS refuses to create such a state machine: MISSING_TRANSITION_TARGET)",
         )
     ]
+
+
+def test_a_workflow_without_any_terminal_state_says_aws_refuses_it() -> None:
+    top = compiled(machine({"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "Next": "A"}}))
+    messages = [message for _, code, message in flow_warnings(top) if code == "NO_PATH_TO_END"]
+    assert len(messages) == 2
+    assert all(message.endswith("MISSING_END_STATE)") for message in messages)
 
 
 # ----------------------------------------------------------------------------- warnings on StateMachine
