@@ -302,7 +302,7 @@ def _template_node(ctx: _Ctx, value: Any, pointer: str) -> m.Template:
 
 
 def _dynamic_value(ctx: _Ctx, value: Any, pointer: str, key: str) -> m.Template:
-    from ..paths.intrinsics import is_intrinsic, parse_intrinsic
+    from ..paths.intrinsics import is_intrinsic, parse_intrinsic_leniently
 
     if not isinstance(value, str):
         ctx.error(
@@ -319,10 +319,11 @@ def _dynamic_value(ctx: _Ctx, value: Any, pointer: str, key: str) -> m.Template:
         return m.TConst(value)
     if is_intrinsic(value):
         try:
-            call = parse_intrinsic(value)
+            call, problems = parse_intrinsic_leniently(value)
         except PathError as exc:
             ctx.error(pointer, "INVALID_INTRINSIC", f"'{key}': {exc.message} in {value!r}")
             return m.TConst(value)
+        _intrinsic_warnings(ctx, pointer, key, value, problems)
         for path in _intrinsic_paths(call):
             if path.is_variable:
                 ctx.variable_uses.append((path.root, pointer))
@@ -334,6 +335,19 @@ def _dynamic_value(ctx: _Ctx, value: Any, pointer: str, key: str) -> m.Template:
         f"function call (States.Format(...), ...), got {value!r}; remove '.$' from the key for a literal",
     )
     return m.TConst(value)
+
+
+def _intrinsic_warnings(ctx: _Ctx, pointer: str, key: str, value: str, problems: list[PathError]) -> None:
+    """Argument problems AWS lets through at creation: the call fails when it runs."""
+    for problem in problems:
+        ctx.warning(
+            pointer,
+            "INTRINSIC_ARGUMENTS",
+            f"'{key}': {problem.message} in {value!r} (AWS accepts the definition; "
+            "the call fails with States.Runtime when it runs)"
+            if "AWS ignores" not in problem.message
+            else f"'{key}': {problem.message} in {value!r}",
+        )
 
 
 def _intrinsic_paths(call: Any) -> Iterable[JsonPath]:
@@ -1279,14 +1293,15 @@ _STRING_INTRINSICS = frozenset(
 
 
 def _fail_path(ctx: _Ctx, value: Any, pointer: str, name: str) -> m.Expr | Missing:
-    from ..paths.intrinsics import is_intrinsic, parse_intrinsic
+    from ..paths.intrinsics import is_intrinsic, parse_intrinsic_leniently
 
     if isinstance(value, str) and is_intrinsic(value):
         try:
-            call = parse_intrinsic(value)
+            call, problems = parse_intrinsic_leniently(value)
         except PathError as exc:
             ctx.error(pointer, "INVALID_INTRINSIC", f"'{name}': {exc.message} in {value!r}")
             return MISSING
+        _intrinsic_warnings(ctx, pointer, name, value, problems)
         if call.name not in _STRING_INTRINSICS:
             ctx.error(
                 pointer,

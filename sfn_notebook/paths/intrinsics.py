@@ -71,6 +71,7 @@ __all__ = [
     "PathArg",
     "is_intrinsic",
     "parse_intrinsic",
+    "parse_intrinsic_leniently",
     "unparse",
 ]
 
@@ -184,6 +185,13 @@ class Call:
         4
         """
         spec = FUNCTIONS[self.name]
+        if spec.max_args == 0:  # States.UUID: AWS ignores any arguments it is given
+            return spec.impl(self, [], rng)
+        count = len(self.args)
+        if count < spec.min_args or (spec.max_args is not None and count > spec.max_args):
+            raise _fail(
+                self.name, f"it takes {spec.arity()} but {count} {'was' if count == 1 else 'were'} given"
+            )
         values = [_argument_value(arg, resolve, rng) for arg in self.args]
         _check_runtime_types(spec, values)
         return spec.impl(self, values, rng)
@@ -384,6 +392,8 @@ def _check_length(name: str, label: str, text: str) -> None:
 def _format(call: Call, args: list[Any], rng: random.Random) -> str:
     template = call.args[0]
     if isinstance(template, Literal):
+        if template.raw is not None and _stray_brace(template.raw):
+            raise _fail(call.name, _STRAY_BRACE)
         parts: Sequence[str] = template.template_parts
     else:
         parts = _runtime_template_parts(args[0])
@@ -704,6 +714,25 @@ def _decode_raw(raw: str) -> str:
     return "".join(_template_parts(raw, placeholders=False))
 
 
+_STRAY_BRACE: Final = (
+    "the template has a '{' or '}' that is not part of a '{}' placeholder; write \\{ or \\} for a brace"
+)
+
+
+def _stray_brace(raw: str) -> bool:
+    """Whether a raw template literal has an unescaped brace outside a ``{}`` placeholder."""
+    i, n = 0, len(raw)
+    while i < n:
+        ch = raw[i]
+        if ch == "\\" or (ch == "{" and raw.startswith("{}", i)):
+            i += 2
+        elif ch in "{}":
+            return True
+        else:
+            i += 1
+    return False
+
+
 def _template_parts(raw: str, placeholders: bool = True) -> tuple[str, ...]:
     """Decode a raw string literal, splitting it at each unescaped ``{}`` when ``placeholders``."""
     parts: list[str] = []
@@ -862,11 +891,20 @@ def _path_end(text: str, start: int) -> int:
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, strict: bool = True) -> None:
         self.text = text
         self.tokens = _tokenize(text)
         self.index = 0
         self.calls = 0
+        # strict: argument problems are errors; else they are collected (AWS accepts such calls and
+        # fails them when they run)
+        self.strict = strict
+        self.problems: list[PathError] = []
+
+    def problem(self, error: PathError) -> None:
+        if self.strict:
+            raise error
+        self.problems.append(error)
 
     def peek(self, offset: int = 0) -> _Token:
         return self.tokens[min(self.index + offset, len(self.tokens) - 1)]
@@ -964,27 +1002,36 @@ class _Parser:
         low, high = spec.min_args, spec.max_args
         if count < low or (high is not None and count > high):
             given = f"{count} {'was' if count == 1 else 'were'} given"
-            raise self.fail(f"{spec.name} takes {spec.arity()} but {given}", call.position)
+            ignored = "; AWS ignores them" if high == 0 and not self.strict else ""
+            self.problem(self.fail(f"{spec.name} takes {spec.arity()} but {given}{ignored}", call.position))
+            return
         for index, arg in enumerate(call.args):
             if isinstance(arg, Literal):
                 param = spec.param(index)
                 kind = type_name(arg.value)
                 if not param.accepts(kind):
-                    raise self.fail(
-                        f"{spec.name} argument {index + 1} ({param.name}) must be {param.expected()}, "
-                        f"but the literal {unparse(arg)} is {_ARTICLES.get(kind, kind)}",
-                        arg.position,
+                    self.problem(
+                        self.fail(
+                            f"{spec.name} argument {index + 1} ({param.name}) must be {param.expected()}, "
+                            f"but the literal {unparse(arg)} is {_ARTICLES.get(kind, kind)}",
+                            arg.position,
+                        )
                     )
         if spec.name == "States.Format":
             template = call.args[0]
-            if isinstance(template, Literal):
+            if isinstance(template, Literal) and isinstance(template.value, str):
+                if template.raw is not None and _stray_brace(template.raw):
+                    self.problem(self.fail(f"States.Format: {_STRAY_BRACE}", template.position))
+                    return
                 placeholders = len(template.template_parts) - 1
                 values = count - 1
                 if placeholders != values:
-                    raise self.fail(
-                        f"the States.Format template has {_plural(placeholders, 'placeholder')} '{{}}' but "
-                        f"{_plural(values, 'value')} {'follows' if values == 1 else 'follow'} it",
-                        call.position,
+                    self.problem(
+                        self.fail(
+                            f"the States.Format template has {_plural(placeholders, 'placeholder')} '{{}}' "
+                            f"but {_plural(values, 'value')} {'follows' if values == 1 else 'follow'} it",
+                            call.position,
+                        )
                     )
 
 
@@ -1043,6 +1090,22 @@ def parse_intrinsic(text: str) -> Call:
     if not isinstance(text, str):
         raise PathError("an intrinsic function call must be a string", repr(text), None)
     return _Parser(text).parse()
+
+
+def parse_intrinsic_leniently(text: str) -> tuple[Call, list[PathError]]:
+    """Parse as AWS accepts a definition: syntax errors, unknown functions and too many calls
+    raise :class:`PathError`; a wrong number of arguments, a literal argument of the wrong type or a
+    bad literal ``States.Format`` template are returned as problems instead — AWS creates the state
+    machine, and the call fails with ``States.Runtime`` when it runs.
+
+    >>> call, problems = parse_intrinsic_leniently("States.MathAdd('one', 1)")
+    >>> problems[0].message
+    "States.MathAdd argument 1 (value) must be a number, but the literal 'one' is a string"
+    """
+    if not isinstance(text, str):
+        raise PathError("an intrinsic function call must be a string", repr(text), None)
+    parser = _Parser(text, strict=False)
+    return parser.parse(), parser.problems
 
 
 def unparse(node: Arg) -> str:

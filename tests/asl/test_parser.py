@@ -701,14 +701,14 @@ RULES = [
         id="intrinsic-not-states",
     ),
     P(
-        machine({"Charge": pass_(Parameters={"n.$": "States.ArrayLength()"}, End=True)}),
+        machine({"Charge": pass_(Parameters={"n.$": "States.ArrayLength($.a,)"}, End=True)}),
         "INVALID_INTRINSIC",
         "/States/Charge/Parameters/n.$",
-        ["'n.$'", "States.ArrayLength", "1 argument"],
-        id="intrinsic-arity",
+        ["'n.$'", "States.ArrayLength", "expected an argument"],
+        id="intrinsic-syntax",
     ),
     P(
-        machine({"Charge": task(ResultSelector={"id.$": "States.UUID(1)"}, End=True)}),
+        machine({"Charge": task(ResultSelector={"id.$": "States.UUID("}, End=True)}),
         "INVALID_INTRINSIC",
         "/States/Charge/ResultSelector/id.$",
         ["'id.$'", "States.UUID"],
@@ -2609,3 +2609,14 @@ def test_processor_config_is_not_allowed_in_a_branch_whatever_the_state_is_calle
         }
     )
     find(errors(definition), "UNKNOWN_FIELD", "/States/Iterator/Branches/0/ProcessorConfig")
+
+
+def test_intrinsic_argument_problems_are_warnings_because_aws_accepts_them() -> None:
+    definition = machine({"Add": pass_(Parameters={"n.$": "States.MathAdd('one', 1)"}, End=True)})
+    assert errors(definition) == []
+    warning = find(diagnostics(definition), "INTRINSIC_ARGUMENTS", "/States/Add/Parameters/n.$")
+    assert warning.severity == "WARNING"
+    assert "must be a number" in warning.message and "fails with States.Runtime" in warning.message
+    ex = StateMachine(definition).run({})
+    assert ex.error == "States.Runtime"
+    assert ex.cause is not None and ex.cause.endswith("Invalid arguments in States.MathAdd")

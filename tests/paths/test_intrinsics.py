@@ -7,6 +7,7 @@ import doctest
 import hashlib
 import json
 import random
+import re
 import uuid
 from typing import Any
 
@@ -27,6 +28,7 @@ from sfn_notebook.paths.intrinsics import (
     PathArg,
     is_intrinsic,
     parse_intrinsic,
+    parse_intrinsic_leniently,
     unparse,
 )
 from sfn_notebook.paths.jsonpath import JsonPath, compile_path
@@ -478,8 +480,42 @@ def test_format_values_containing_braces_are_not_expanded_again() -> None:
     assert run("States.Format('{}|{}', $.a, $.b)", {"a": "{}", "b": "x"}) == "{}|x"
 
 
-def test_format_lone_braces_are_literal() -> None:
-    assert run("States.Format('{ {} }', $.a)", {"a": 5}) == "{ 5 }"
+def test_format_escaped_braces_are_literal() -> None:
+    assert run("States.Format('\\{ {} \\}', $.a)", {"a": 5}) == "{ 5 }"
+
+
+def lenient_failure(text: str, doc: Any = None) -> tuple[list[str], StatesError]:
+    """Parse as AWS accepts a definition, then run: the problems found and the runtime error."""
+    call, problems = parse_intrinsic_leniently(text)
+    with pytest.raises(StatesError) as info:
+        call.evaluate(lambda path: path.get(doc), random.Random(1))
+    return [p.message for p in problems], info.value
+
+
+@pytest.mark.parametrize(
+    ("text", "function", "problem"),
+    [
+        ("States.Format('{ {} }', $.a)", "States.Format", "not part of a '{}' placeholder"),
+        ("States.Format('}')", "States.Format", "not part of a '{}' placeholder"),
+        ("States.Format('{} {}', $.a)", "States.Format", "2 placeholders"),
+        ("States.MathAdd('a', 1)", "States.MathAdd", "must be a number"),
+        ("States.ArrayLength($.a, $.b)", "States.ArrayLength", "takes 1 argument but 2 were given"),
+        ("States.Hash('x')", "States.Hash", "takes 2 arguments but 1 was given"),
+    ],
+)
+def test_argument_problems_are_accepted_then_fail_at_run_time_as_on_aws(
+    text: str, function: str, problem: str
+) -> None:
+    problems, error = lenient_failure(text, {"a": 1, "b": 2})
+    assert len(problems) == 1 and problem in problems[0]
+    assert (error.error, error.cause) == ("States.Runtime", f"Invalid arguments in {function}")
+
+
+def test_uuid_ignores_arguments_as_aws_does() -> None:
+    call, problems = parse_intrinsic_leniently("States.UUID($.seed, 'x')")
+    assert "AWS ignores them" in problems[0].message
+    value = call.evaluate(lambda path: path.get({}), random.Random(3))  # $.seed is never read
+    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", value)
 
 
 def test_format_template_from_a_path() -> None:
