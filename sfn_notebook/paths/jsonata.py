@@ -700,22 +700,26 @@ _RANGE_LIMIT: Final = 10_000_000
 # the host learns which arguments exist and returns a marker for "undefined".  Hosts whose results may
 # hold objects return JSON text, decoded by the library's own reader: values handed back directly lose
 # their key order in jsonatapy 2.2.13.
+# The signatures (any value, optional) make an extra argument a T0410 error, as AWS's functions do,
+# and tell higher-order functions such as $map how many arguments to pass.
 _PRELUDE: Final = {
     "partition": (
-        "$partition := function($a, $b) { $__sfn_j($__sfn_partition([$exists($a), $exists($b)], $a, $b)) }"
+        "$partition := function($a, $b)<x?x?:x> "
+        "{ $__sfn_j($__sfn_partition([$exists($a), $exists($b)], $a, $b)) }"
     ),
     "range": (
-        "$range := function($a, $b, $c) "
+        "$range := function($a, $b, $c)<x?x?x?:x> "
         "{ $__sfn_u($__sfn_range([$exists($a), $exists($b), $exists($c)], $a, $b, $c)) }"
     ),
-    "hash": "$hash := function($a, $b) { $__sfn_u($__sfn_hash([$exists($a), $exists($b)], $a, $b)) }",
-    "random": "$random := function($a) { $__sfn_random([$exists($a)], $a) }",
-    "uuid": "$uuid := function() { $__sfn_uuid() }",
-    "parse": "$parse := function($a) { $__sfn_j($__sfn_parse([$exists($a)], $a)) }",
+    "hash": "$hash := function($a, $b)<x?x?:x> { $__sfn_u($__sfn_hash([$exists($a), $exists($b)], $a, $b)) }",
+    "random": "$random := function($a)<x?:x> { $__sfn_random([$exists($a)], $a) }",
+    "uuid": "$uuid := function()<:s> { $__sfn_uuid() }",
+    "parse": "$parse := function($a)<x?:x> { $__sfn_j($__sfn_parse([$exists($a)], $a)) }",
     "now": "$now := function($a, $b) { $fromMillis($__sfn_millis(), $a, $b) }",
     "millis": "$millis := function() { $__sfn_millis() }",
     "eval": "$eval := function() { $__sfn_reject_eval() }",
 }
+_AWS_ARITY: Final = {"partition": 2, "range": 3, "hash": 2, "random": 1, "uuid": 0, "parse": 1}
 _MARK_TEST: Final = "$r = '\\u0000sfn-notebook:undefined\\u0000'"
 _DECODER: Final = "$__sfn_json := $eval"  # captured before a user's ``$eval`` is replaced
 _UNDEFINED_HELPER: Final = f"$__sfn_u := function($r) {{ {_MARK_TEST} ? $__sfn_none : $r }}"
@@ -1034,7 +1038,9 @@ _TOKEN_NAMES: Final = {
 _TOKEN_REPR: Final = re.compile(
     r"\b(Identifier|String|Number|Variable|ParentVariable|Function|Regex)\((.*?)\)|\b([A-Z][A-Za-z]+)\b"
 )
-_LIBRARY_ERROR: Final = re.compile(r"(?:Parse error: )?(?:Invalid syntax: )?([A-Z]\d{4}): (.*)", re.S)
+_LIBRARY_ERROR: Final = re.compile(
+    r"(?:Parse error: )?(?:Invalid syntax: )?(?:Signature validation failed: )?([A-Z]\d{4}): (.*)", re.S
+)
 _TYPE_PLURALS: Final = {
     "Number": "numbers", "String": "strings", "Boolean": "booleans", "Object": "objects", "Array": "arrays",
     "Function": "functions", "Null": "nulls",
@@ -1097,7 +1103,12 @@ def _runtime_message(code: str, text: str, called: tuple[str, ...]) -> str:
             function, index = match.group(1), 1
         else:
             numbers = [int(n) for n in re.findall(r"\d+", text)]
-            if text.startswith("Argument count mismatch") and len(numbers) == 2:
+            aws = [name for name in called if name in _AWS_ARITY]
+            if text.startswith("Argument count mismatch: expected 0") and len(aws) == 1:
+                # one of AWS's functions was given too many arguments (its signature is ours)
+                function = aws[0]
+                index = _AWS_ARITY[function] + 1
+            elif text.startswith("Argument count mismatch") and len(numbers) == 2:
                 index = numbers[0] + 1 if numbers[1] > numbers[0] else numbers[1] + 1
             else:
                 index = numbers[0] if numbers else 1

@@ -836,3 +836,26 @@ def test_identity_round_trips_json(value: Any) -> None:
     result = run("$states.input", value)
     assert result == _as_jsonata_returns(value)
     assert json.dumps(result) == json.dumps(_as_jsonata_returns(value))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "$partition([1, 2, 3], 2, 99)",
+            'Argument 3 of function "partition" does not match function signature',
+        ),
+        ("$range(1, 5, 1, 99)", 'Argument 4 of function "range" does not match function signature'),
+        ('$hash("a", "MD5", 1)', 'Argument 3 of function "hash" does not match function signature'),
+        ("$random(77, 88)", 'Argument 2 of function "random" does not match function signature'),
+        ("$uuid(null)", 'Argument 1 of function "uuid" does not match function signature'),
+        ('$parse("{}", 1)', 'Argument 2 of function "parse" does not match function signature'),
+    ],
+)
+def test_aws_functions_refuse_extra_arguments(text: str, message: str) -> None:
+    error = error_of(text)
+    assert (error.code, error.message) == ("T0410", f"T0410: {message}")
+
+
+def test_higher_order_functions_pass_aws_functions_only_what_they_take() -> None:
+    assert run('$map(["1", "[2]"], $parse)') == [1, [2]]
