@@ -594,9 +594,12 @@ def _parse_catch(ctx: _Ctx, value: Any, pointer: str, jsonata: bool) -> tuple[m.
             _check_result_path(ctx, result_path, _ptr(here, "ResultPath"))
         output: Any = MISSING
         with _AllowStates(ctx, _STATES_IN_CATCH):
+            label = _array_label(here)  # "Catch[i]", as AWS names the catcher's fields
             if "Output" in spec and jsonata:
-                output = _compile_jsonata_template(ctx, spec["Output"], _ptr(here, "Output"), "Output")
-            assign = _parse_assign(ctx, spec, here, jsonata)
+                output = _compile_jsonata_template(
+                    ctx, spec["Output"], _ptr(here, "Output"), f"{label}/Output"
+                )
+            assign = _parse_assign(ctx, spec, here, jsonata, f"{label}/Assign")
         catchers.append(
             m.Catcher(
                 error_equals=errors,
@@ -622,7 +625,9 @@ def _check_result_path(ctx: _Ctx, path: Any, pointer: str) -> None:
 _VARIABLE_NAME = re.compile(r"[^\W\d]\w*\Z", re.UNICODE)
 
 
-def _parse_assign(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool) -> m.Template | Missing:
+def _parse_assign(
+    ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, label: str = "Assign"
+) -> m.Template | Missing:
     if "Assign" not in spec:
         return MISSING
     here = _ptr(pointer, "Assign")
@@ -645,7 +650,7 @@ def _parse_assign(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool) -> m.Templ
         if ctx.scope_stack:
             ctx.assignments.append((name, _ptr(here, key), ctx.scope_stack[-1]))
     if jsonata:
-        return _compile_jsonata_template(ctx, value, here, "Assign")
+        return _compile_jsonata_template(ctx, value, here, label)
     return _template_node(ctx, value, here)
 
 
@@ -1055,7 +1060,7 @@ def _parse_top_rule(ctx: _Ctx, rule: Any, pointer: str, jsonata: bool) -> m.Choi
         ctx.error(pointer, "MISSING_FIELD", "a Choice rule needs 'Next'")
     else:
         target = _check_str(ctx, rule["Next"], _ptr(pointer, "Next"), "Next") or ""
-    assign = _parse_assign(ctx, rule, pointer, jsonata)
+    assign = _parse_assign(ctx, rule, pointer, jsonata, f"{_array_label(pointer)}/Assign")
     output: Any = MISSING
     if jsonata:
         _mode_fields(
@@ -1066,12 +1071,15 @@ def _parse_top_rule(ctx: _Ctx, rule: Any, pointer: str, jsonata: bool) -> m.Choi
             True,
             "a Choice rule",
         )
+        label = _array_label(pointer)  # AWS names a rule's fields "Choices[i]/..." in its messages
         if "Output" in rule:
-            output = _compile_jsonata_template(ctx, rule["Output"], _ptr(pointer, "Output"), "Output")
+            output = _compile_jsonata_template(
+                ctx, rule["Output"], _ptr(pointer, "Output"), f"{label}/Output"
+            )
         if "Condition" not in rule:
             ctx.error(pointer, "MISSING_FIELD", "a JSONata Choice rule needs a 'Condition'")
             return None
-        condition = _parse_condition(ctx, rule["Condition"], _ptr(pointer, "Condition"))
+        condition = _parse_condition(ctx, rule["Condition"], _ptr(pointer, "Condition"), f"{label}/Condition")
     else:
         condition = _parse_rule(ctx, rule, pointer, top=True)
     if condition is None:
@@ -1079,11 +1087,17 @@ def _parse_top_rule(ctx: _Ctx, rule: Any, pointer: str, jsonata: bool) -> m.Choi
     return m.ChoiceRule(condition=condition, next=target, output=output, assign=assign, pointer=pointer)
 
 
-def _parse_condition(ctx: _Ctx, value: Any, pointer: str) -> m.Condition | None:
+def _array_label(pointer: str) -> str:
+    """``/States/X/Choices/1`` -> ``Choices[1]``: how AWS names an array element in its messages."""
+    parent, _, index = pointer.rpartition("/")
+    return f"{parent.rpartition('/')[2]}[{index}]"
+
+
+def _parse_condition(ctx: _Ctx, value: Any, pointer: str, label: str = "Condition") -> m.Condition | None:
     if isinstance(value, bool):
         return m.TConst(value)
     if _is_jsonata_string(value):
-        return _compile_jsonata(ctx, value, pointer, "Condition")
+        return _compile_jsonata(ctx, value, pointer, label)
     ctx.error(pointer, "INVALID_TYPE", "'Condition' must be a boolean or a JSONata string \"{% ... %}\"")
     return None
 
