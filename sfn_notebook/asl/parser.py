@@ -1497,7 +1497,13 @@ def _build_map(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict)
                         kw["writer_parameters"] = compiled
                 if field_name == "ItemReader" and isinstance(value.get("ReaderConfig"), dict):
                     kw["max_items"] = _int_or_expr(
-                        ctx, value["ReaderConfig"], _ptr(here, "ReaderConfig"), "MaxItems", jsonata, 0
+                        ctx,
+                        value["ReaderConfig"],
+                        _ptr(here, "ReaderConfig"),
+                        "MaxItems",
+                        jsonata,
+                        0,
+                        100_000_000,
                     )
                 if field_name == "ItemBatcher":
                     kw["max_items_per_batch"] = _int_or_expr(ctx, value, here, "MaxItemsPerBatch", jsonata, 0)
