@@ -392,6 +392,15 @@ def _compile_jsonata(ctx: _Ctx, text: str, pointer: str, field: str) -> m.TJsona
     except PathError as exc:
         ctx.error(pointer, "INVALID_JSONATA", f"'{field}' holds an invalid JSONata expression: {exc.message}")
         return None
+    for name in expr.top_level_references():
+        ctx.error(
+            pointer,
+            "UNSUPPORTED_JSONATA_EXPRESSION",
+            "Reference to '$$' is not supported (the context object is $states.context)"
+            if name == "$$"
+            else f"Reference to '{name}' at the top level is not supported: a state's input is "
+            f"$states.input (write $states.input.{name if name.isidentifier() else '`' + name + '`'})",
+        )
     for name in expr.variables():
         if name != "states":
             ctx.variable_uses.append((name, pointer))

@@ -468,12 +468,13 @@ class _Scope:
 class _Level:
     """An open bracket, or the whole expression (``root``)."""
 
-    __slots__ = ("kind", "pending", "scope")
+    __slots__ = ("kind", "pending", "scope", "top")
 
-    def __init__(self, kind: str, scope: _Scope) -> None:
+    def __init__(self, kind: str, scope: _Scope, top: bool = False) -> None:
         self.kind = kind  # root, block, call, params, lambda, array, filter, object
         self.scope = scope  # the frame expressions inside this bracket run in
         self.pending: list[str] = []  # ``$x :=`` seen; bound once the right-hand side ends
+        self.top = top  # a field name read here is relative to the expression's top level
 
 
 @dataclass(frozen=True)
@@ -485,12 +486,15 @@ class _Analysis:
     called: tuple[str, ...]  # built-in functions called (for error messages)
     may_yield_function: bool
     simple_path: tuple[str, tuple[str, ...]] | None  # ``$var.a.b`` shape: (var, steps)
+    top_level_names: tuple[str, ...] = ()  # field names read at the top level (AWS refuses them)
+    uses_parent: bool = False  # ``$$`` appears (AWS refuses it)
 
 
 def _analyse(tokens: list[_Token]) -> _Analysis:
     """Free variables and other facts about a tokenized expression (assumed syntactically valid)."""
     root = _Scope(None)
-    levels = [_Level("root", root)]
+    levels = [_Level("root", root, top=True)]
+    top_level_names: list[str] = []
     deferred: list[tuple[str, int, list[_Scope]]] = []
     free_reads: list[tuple[str, int]] = []
     bound_anywhere: set[str] = set()
@@ -540,17 +544,24 @@ def _analyse(tokens: list[_Token]) -> _Analysis:
                     called.append(tok.text)
         elif tok.kind == "name" and tok.prefix and not tok.quoted and tok.text in _LAMBDA_WORDS:
             may_yield_function = True
+        elif tok.kind == "name" and tok.prefix and level.top and not _is_step(prev):
+            if tok.quoted or tok.text not in _INFIX_WORDS | _VALUE_WORDS:
+                top_level_names.append(tok.text)
         elif tok.kind == "op":
             op = tok.text
+            # a bracket continues the top level unless it follows a path step ("a.(b)", "$f.g(x)")
+            top = level.top and not _is_step(prev) and not (i > 1 and _is_step(tokens[i - 2]) and op == "(")
             if op == "(":
                 if prev is not None and prev.kind == "name" and prev.prefix and prev.text in _LAMBDA_WORDS:
                     levels.append(_Level("params", _Scope(level.scope, is_lambda=True)))
                 elif not tok.prefix or (prev is not None and prev.text == "^"):
-                    levels.append(_Level("call", level.scope))
+                    levels.append(_Level("call", level.scope, top))
                 else:
-                    levels.append(_Level("block", _Scope(level.scope)))
+                    levels.append(_Level("block", _Scope(level.scope), top))
             elif op == "[":
-                levels.append(_Level("array" if tok.prefix else "filter", level.scope))
+                levels.append(
+                    _Level("array", level.scope, top) if tok.prefix else _Level("filter", level.scope)
+                )
             elif op == "{":
                 if lambda_pending is not None:
                     levels.append(_Level("lambda", lambda_pending))
@@ -606,7 +617,14 @@ def _analyse(tokens: list[_Token]) -> _Analysis:
         called=tuple(dict.fromkeys(n for n in called if n in BUILTIN_FUNCTIONS and n not in bound_anywhere)),
         may_yield_function=may_yield_function,
         simple_path=_simple_path(tokens),
+        top_level_names=tuple(dict.fromkeys(top_level_names)),
+        uses_parent="$" in names,
     )
+
+
+def _is_step(token: _Token | None) -> bool:
+    """Whether ``token`` is the ``.`` of a path step (what follows it is read from the step's value)."""
+    return token is not None and token.kind == "op" and token.text == "."
 
 
 def _skip_signature(tokens: list[_Token], i: int) -> int:
@@ -1285,6 +1303,16 @@ class JsonataExpression:
         ['y', 'z']
         """
         return self._analysis.free
+
+    def top_level_references(self) -> tuple[str, ...]:
+        """Field names read at the top level (``{% name %}``), and ``$$`` if it appears: AWS refuses
+        both, since a state's JSONata has no context value (``$states.input`` holds the input).
+
+        >>> compile_jsonata("name & $uppercase(other.x) & $states.input.items[price > 1].id").top_level_references()
+        ('name', 'other')
+        """
+        names = self._analysis.top_level_names
+        return (*names, "$$") if self._analysis.uses_parent else names
 
     def uses_states_fields(self) -> frozenset[str]:
         """The ``$states.<field>`` names read (``input``, ``context``, ``result``, ``errorOutput``).

@@ -2620,3 +2620,27 @@ def test_intrinsic_argument_problems_are_warnings_because_aws_accepts_them() -> 
     ex = StateMachine(definition).run({})
     assert ex.error == "States.Runtime"
     assert ex.cause is not None and ex.cause.endswith("Invalid arguments in States.MathAdd")
+
+
+@needs_jsonata
+@pytest.mark.parametrize(
+    ("expression", "reference"),
+    [
+        ("{% phone %}", "'phone' at the top level"),
+        ("{% $uppercase(name.first) %}", "'name' at the top level"),
+        ("{% $$.Execution.Id %}", "'$$' is not supported"),
+    ],
+)
+def test_jsonata_reading_the_top_level_is_refused_as_on_aws(expression: str, reference: str) -> None:
+    definition = machine(
+        {"P": {"Type": "Pass", "Output": {"v": expression}, "End": True}}, QueryLanguage="JSONata"
+    )
+    found = find(errors(definition), "UNSUPPORTED_JSONATA_EXPRESSION", "/States/P/Output/v")
+    assert reference in found.message
+
+
+@needs_jsonata
+def test_jsonata_field_names_inside_paths_filters_and_lambdas_are_fine() -> None:
+    expression = "{% $states.input.items[price > 1].(qty * price) ~> $map(function($v) { $v + bonus }) %}"
+    definition = machine({"P": {"Type": "Pass", "Output": expression, "End": True}}, QueryLanguage="JSONata")
+    assert errors(definition) == []
