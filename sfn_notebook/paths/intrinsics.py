@@ -55,7 +55,7 @@ from fractions import Fraction
 from functools import cached_property
 from typing import Any, Final
 
-from .._json import dumps, is_integer, type_name
+from .._json import dumps, type_name
 from ..errors import PathError, StatesError
 from .jsonpath import JsonPath, compile_path
 
@@ -485,18 +485,8 @@ def _array_range(call: Call, args: list[Any], rng: random.Random) -> list[int]:
 
 def _array_get_item(call: Call, args: list[Any], rng: random.Random) -> Any:
     array, index = args
-    if not is_integer(index):
-        raise _fail(call.name, f"the index must be an integer, but it is {_preview(index)}")
-    position = int(index)
-    if not 0 <= position < len(array):
-        raise _fail(
-            call.name,
-            f"the index {position} is out of bounds for an array of length {len(array)} "
-            f"(valid indexes are 0 to {len(array) - 1})"
-            if array
-            else f"the index {position} is out of bounds: the array is empty",
-        )
-    return array[position]
+    position = int(index)  # as on AWS: a fractional index is truncated ...
+    return array[position] if 0 <= position < len(array) else None  # ... and one out of range gives null
 
 
 def _array_length(call: Call, args: list[Any], rng: random.Random) -> int:
