@@ -321,14 +321,29 @@ def state_visits(events: Sequence[dict[str, Any]]) -> list[StateVisit]:
     return ordered
 
 
+_NESTED_ENDS = frozenset(
+    f"{kind}State{end}" for kind in ("Map", "Parallel") for end in ("Succeeded", "Failed", "Aborted")
+)
+_NESTED_STARTS = frozenset({"MapStateStarted", "ParallelStateStarted"})
+
+
 def variables_at(events: Sequence[dict[str, Any]], event_id: int) -> dict[str, Any]:
     """The workflow variables as they stand at an event: the latest value of each name assigned
     on the chain of events that led to it (previousEventId), so sibling branches do not mix."""
     by_id = {e["id"]: e for e in events}
     values: dict[str, Any] = {}
     current = by_id.get(event_id)
+    # Walking back, a finished Map or Parallel is passed through from its end to its start; the
+    # variables of its iterations and branches went out of scope when they finished.
+    depth = lowest = 0
     while current is not None:
-        if current["type"].endswith("StateExited") and current["id"] <= event_id:
+        kind = current["type"]
+        if kind in _NESTED_ENDS:
+            depth += 1
+        elif kind in _NESTED_STARTS:
+            depth -= 1
+            lowest = min(lowest, depth)
+        elif kind.endswith("StateExited") and current["id"] <= event_id and depth <= lowest:
             assigned = event_details(current).get("assignedVariables")
             if isinstance(assigned, dict):
                 for name, text in assigned.items():

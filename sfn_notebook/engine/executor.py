@@ -1013,8 +1013,8 @@ def run_choice(run: Run, state: m.ChoiceState, raw: Any, scope: _Scope) -> tuple
                         df.expect_type(value, "boolean", cond)  # type: ignore[arg-type]
                     matched = value is True
                 if matched:
-                    output_t = rule.output if rule.output is not MISSING else state.output
-                    assign_t = rule.assign if rule.assign is not MISSING else state.assign
+                    output_t = rule.output
+                    assign_t = rule.assign
                     output = raw if output_t is MISSING else df.evaluate(output_t, raw, visit, states)
                     assigned = run.assign(assign_t, visit, raw, states)
                     run.commit(scope, assigned)
@@ -1024,7 +1024,7 @@ def run_choice(run: Run, state: m.ChoiceState, raw: Any, scope: _Scope) -> tuple
             effective = df.apply_input_path(state.input_path, raw, visit)
             for rule in state.choices:
                 if choice_rules.evaluate_condition(rule.condition, effective, visit):
-                    assign_t = rule.assign if rule.assign is not MISSING else state.assign
+                    assign_t = rule.assign
                     assigned = run.assign(assign_t, visit, effective, None)
                     output = df.apply_output_path(state.output_path, effective, visit)
                     run.commit(scope, assigned)
@@ -1247,9 +1247,20 @@ def _timeout_value(expr: Any, visit: Visit, raw: Any, effective: Any, name: str)
         return None
     states = _jsonata_states(visit, raw) if visit.state.is_jsonata else None
     value = df.evaluate(expr, effective, visit, states)
+    if type(expr) is m.TJsonata:  # a JSONata result of the wrong kind is a query error
+        if not is_integer(value):
+            df.expect_type(value, "integer", expr)
+        if value <= 0:
+            raise df.query_error(_jsonata_number_cause(expr, value), expr.field)
+        return int(value)
     if not is_integer(value) or value <= 0:
         raise df.runtime_error(f"The {name} field must be a positive integer, got {dumps(value)}")
     return int(value)
+
+
+def _jsonata_number_cause(expr: m.TJsonata, value: Any) -> str:
+    problem = "a negative value" if value < 0 else "a value out of range"
+    return f"The JSONata expression '{expr.expr.source}' specified for the field '{expr.field}' returned {problem}: {dumps(value)}"
 
 
 def _task_attempt(
@@ -1728,6 +1739,12 @@ def _map_number(
                 f'The {name}Path field refers to value "{_java_text(value)}" which is not a valid float: '
                 f"{expr.path.text}"
             )
+    elif type(expr) is m.TJsonata:  # a JSONata result of the wrong kind is a query error
+        if not is_number(value) or (kind == "integer" and not is_integer(value)):
+            df.expect_type(value, "integer" if kind == "integer" else "number", expr)
+        too_big = name == "ToleratedFailurePercentage" and value > 100
+        if (value < 0 and not negative_ok) or too_big:
+            raise df.query_error(_jsonata_number_cause(expr, value), expr.field)
     elif not is_number(value):
         raise df.query_error(f"The field '{name}' must be a number, got {dumps(value)}")
     if name == "ToleratedFailurePercentage" and not 0 <= value <= 100:
