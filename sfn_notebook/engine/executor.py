@@ -1089,12 +1089,14 @@ def _wait_seconds(run: Run, state: m.WaitState, effective: Any, raw: Any, visit:
                 df.expect_type(value, "integer", node) if not is_number(value) else None
                 raise df.query_error(
                     f"The JSONata expression '{node.expr.source}' specified for the field 'Seconds' returned an "
-                    f"unexpected result type. Expected 'integer', but was 'number' for value: {dumps(value)}"
+                    f"unexpected result type. Expected 'integer', but was 'number' for value: {dumps(value)}",
+                    "Seconds",
                 )
             if value < 0:
                 raise df.query_error(
                     f"The JSONata expression '{node.expr.source}' specified for the field 'Seconds' returned a "
-                    f"negative value: {dumps(value)}"
+                    f"negative value: {dumps(value)}",
+                    "Seconds",
                 )
         return float(value)
     node = state.timestamp
