@@ -52,6 +52,8 @@ def _status_html(execution: Execution) -> str:
     ]
     if execution.error is not None:
         parts.append(f" — <code>{html.escape(str(execution.error))}</code>")
+    for note in dict.fromkeys(getattr(execution, "notes", ())):  # what AWS's terse cause leaves out
+        parts.append(f"<br><small><em>note: {html.escape(note)}</em></small>")
     return "".join(parts)
 
 

@@ -400,3 +400,16 @@ def _unescape_pre(value: str) -> str:
     match = re.search(r"<pre[^>]*>(.*)</pre>", value, re.S)
     assert match is not None, value
     return html.unescape(match.group(1))
+
+
+def test_explorer_header_shows_the_notes_behind_a_terse_cause() -> None:
+    sm = sfn.StateMachine(
+        {
+            "StartAt": "Add",
+            "States": {"Add": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.a, 1)"}, "End": True}},
+        }
+    )
+    ex = sm.run({"a": "seven"})
+    assert ex.cause is not None and ex.cause.endswith("Invalid arguments in States.MathAdd")
+    header = ExecutionExplorer(ex).header.value
+    assert "note: State &#x27;Add&#x27;: States.MathAdd: argument 1 (value) must be a number" in header
