@@ -1061,62 +1061,41 @@ def run_wait(
 def _wait_seconds(run: Run, state: m.WaitState, effective: Any, raw: Any, visit: Visit) -> float:
     field = state.wait_field
     states = _jsonata_states(visit, raw) if state.is_jsonata else None
-    if field in ("Seconds", "SecondsPath"):
-        node = state.seconds
-        if field == "SecondsPath":
-            path = node.path  # type: ignore[union-attr]
-            value = df.resolve_path(
-                path,
-                effective,
-                visit,
-                field,
-                missing=f"The SecondsPath parameter does not reference an input value: {path.text}",
-            )
-        else:
-            value = df.evaluate(node, effective, visit, states)
-        if field == "SecondsPath":
-            if not is_integer(value) or (isinstance(value, float) and not value.is_integer()):
-                raise df.runtime_error(
-                    f"The SecondsPath parameter cannot be parsed as a long value: {node.path.text} == {_java_text(value)}"  # type: ignore[union-attr]
-                )
-            if value < 0:
-                raise df.runtime_error(
-                    f"The SecondsPath parameter references a negative value: {node.path.text} == {_java_text(value)}"  # type: ignore[union-attr]
-                )
-            return float(value)
-        if type(node) is m.TJsonata:
-            if not is_integer(value):
-                df.expect_type(value, "integer", node) if not is_number(value) else None
-                raise df.query_error(
-                    f"The JSONata expression '{node.expr.source}' specified for the field 'Seconds' returned an "
-                    f"unexpected result type. Expected 'integer', but was 'number' for value: {dumps(value)}",
-                    "Seconds",
-                )
-            if value < 0:
-                raise df.query_error(
-                    f"The JSONata expression '{node.expr.source}' specified for the field 'Seconds' returned a "
-                    f"negative value: {dumps(value)}",
-                    "Seconds",
-                )
-        return float(value)
-    node = state.timestamp
-    if field == "TimestampPath":
+    node = state.seconds if field in ("Seconds", "SecondsPath") else state.timestamp
+    if field.endswith("Path"):  # a path that finds nothing gets AWS's own message for the field
         path = node.path  # type: ignore[union-attr]
         value = df.resolve_path(
             path,
             effective,
             visit,
             field,
-            missing=f"The TimestampPath parameter does not reference an input value: {path.text}",
+            missing=f"The {field} parameter does not reference an input value: {path.text}",
         )
     else:
         value = df.evaluate(node, effective, visit, states)
+    if field == "SecondsPath":
+        if not is_integer(value) or (isinstance(value, float) and not value.is_integer()):
+            raise df.runtime_error(
+                f"The SecondsPath parameter cannot be parsed as a long value: {path.text} == {_java_text(value)}"
+            )
+        if value < 0:
+            raise df.runtime_error(
+                f"The SecondsPath parameter references a negative value: {path.text} == {_java_text(value)}"
+            )
+        return float(value)
+    if field == "Seconds":
+        if type(node) is m.TJsonata:
+            if not is_integer(value):
+                df.expect_type(value, "integer", node)
+            if value < 0:
+                raise df.query_error(_jsonata_number_cause(node, value), node.field)
+        return float(value)
     stamp = parse_timestamp(value)
     if stamp is None:
         if field == "TimestampPath":
             raise df.runtime_error(
                 "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time "
-                f"format string: {node.path.text} == {_java_text(value)}"  # type: ignore[union-attr]
+                f"format string: {path.text} == {_java_text(value)}"
             )
         raise df.query_error(
             "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: "
