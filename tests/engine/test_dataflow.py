@@ -18,11 +18,9 @@ from hypothesis import strategies as st
 from sfn_notebook import StateMachine
 from sfn_notebook._json import MISSING
 from sfn_notebook.engine import dataflow as df
-from sfn_notebook.engine import resources
 from sfn_notebook.errors import StatesError
 from sfn_notebook.paths.jsonpath import compile_path
-
-LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:"
+from tests.engine.helpers import LAMBDA, located, machine
 
 # ----------------------------------------------------------------------------- helpers
 
@@ -43,27 +41,9 @@ json_objects = st.dictionaries(st.text(max_size=6), json_values, max_size=5)
 PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-@pytest.fixture(autouse=True)
-def _fresh_arity_cache() -> None:
-    # call_handler caches each handler's arity by id(); a freed handler's id can be reused by the next
-    # one (see test_resources.py::test_arity_is_not_confused_by_a_reused_object_id), so start clean
-    resources._arity_cache.clear()
-
-
-def machine(states: dict[str, Any], **top: Any) -> StateMachine:
-    return StateMachine({"StartAt": next(iter(states)), "States": states, **top})
-
-
 def pass_state(input_value: Any, **fields: Any) -> Any:
     """Run a one-state Pass machine and return the execution."""
     return machine({"P": {"Type": "Pass", **fields, "End": True}}).run(input_value, start_time=0)
-
-
-def located(state: str, event_id: int, message: str) -> str:
-    return (
-        f"An error occurred while executing the state '{state}' (entered at the event id #{event_id}). "
-        + message
-    )
 
 
 class FakeEnv:

@@ -14,11 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sfn_notebook import StateMachine, TaskFailed
-from sfn_notebook.engine import resources
 from sfn_notebook.engine.events import HISTORY_LIMIT
 from sfn_notebook.engine.executor import MAX_PAYLOAD, iso_time
+from tests.engine.helpers import LAMBDA, located, machine, types
 
-LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:"
 EPOCH = datetime(2024, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
 
 json_scalars = (
@@ -36,30 +35,8 @@ json_values = st.recursive(
 PROPERTY = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-@pytest.fixture(autouse=True)
-def _fresh_arity_cache() -> None:
-    # call_handler caches each handler's arity by id(); a freed handler's id can be reused by the next
-    # one (see test_resources.py::test_arity_is_not_confused_by_a_reused_object_id), so start clean
-    resources._arity_cache.clear()
-
-
-def machine(states: dict[str, Any], **top: Any) -> StateMachine:
-    return StateMachine({"StartAt": next(iter(states)), "States": states, **top})
-
-
 def seconds_after_start(ex: Any, event: dict[str, Any]) -> float:
     return (event["timestamp"] - ex.events[0]["timestamp"]).total_seconds()
-
-
-def types(ex: Any) -> list[str]:
-    return [e["type"] for e in ex.events]
-
-
-def located(state: str, event_id: int, message: str) -> str:
-    return (
-        f"An error occurred while executing the state '{state}' (entered at the event id #{event_id}). "
-        + message
-    )
 
 
 # ----------------------------------------------------------------------------- Pass / Succeed / Fail

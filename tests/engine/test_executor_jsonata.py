@@ -17,31 +17,10 @@ from typing import Any
 import pytest
 
 from sfn_notebook import StateMachine, TaskFailed
-from sfn_notebook.engine import resources
 from sfn_notebook.errors import DefinitionError
+from tests.engine.helpers import LAMBDA, jsonata, located, machine, types
 
-LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:"
 EPOCH = datetime(2024, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_arity_cache() -> None:
-    # call_handler caches each handler's arity by id(); a freed handler's id can be reused by the next
-    # one (see test_resources.py::test_arity_is_not_confused_by_a_reused_object_id), so start clean
-    resources._arity_cache.clear()
-
-
-def machine(states: dict[str, Any], **top: Any) -> StateMachine:
-    return StateMachine({"StartAt": next(iter(states)), "States": states, **top})
-
-
-def jsonata(states: dict[str, Any], **top: Any) -> StateMachine:
-    """A machine whose top-level QueryLanguage is JSONata."""
-    return machine(states, QueryLanguage="JSONata", **top)
-
-
-def types(ex: Any) -> list[str]:
-    return [e["type"] for e in ex.events]
 
 
 def exited(ex: Any, name: str) -> dict[str, Any]:
@@ -55,13 +34,6 @@ def exited(ex: Any, name: str) -> dict[str, Any]:
 
 def evaluation_failures(ex: Any) -> list[dict[str, Any]]:
     return [e["evaluationFailedEventDetails"] for e in ex.events if e["type"] == "EvaluationFailed"]
-
-
-def located(state: str, event_id: int, message: str) -> str:
-    return (
-        f"An error occurred while executing the state '{state}' (entered at the event id #{event_id}). "
-        + message
-    )
 
 
 def undefined(expr: str, field: str) -> str:

@@ -11,25 +11,9 @@ import pytest
 
 import sfn_notebook as sfn
 from sfn_notebook import StateMachine, TaskFailed
-from sfn_notebook.engine import resources
+from tests.engine.helpers import LAMBDA, machine, types
 
-LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:"
 EPOCH = datetime(2024, 1, 15, 0, 0, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_arity_cache() -> None:
-    # call_handler caches each handler's arity by id(); a freed handler's id can be reused by the next
-    # one (see test_resources.py::test_arity_is_not_confused_by_a_reused_object_id), so start clean
-    resources._arity_cache.clear()
-
-
-def machine(states: dict[str, Any], **top: Any) -> StateMachine:
-    return StateMachine({"StartAt": next(iter(states)), "States": states, **top})
-
-
-def types(ex: Any) -> list[str]:
-    return [e["type"] for e in ex.events]
 
 
 def at(ex: Any, e: dict[str, Any]) -> float:

@@ -12,7 +12,7 @@ import pytest
 
 import sfn_notebook as sfn
 from sfn_notebook import StateMachine, TaskFailed
-from sfn_notebook.engine import resources
+from tests.engine.helpers import machine, types
 
 ACCOUNT = "123456789012"
 FN_ARN = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:Resize"
@@ -23,17 +23,6 @@ ACTIVITY = f"arn:aws:states:us-east-1:{ACCOUNT}:activity:Review"
 EPOCH = datetime(2024, 6, 1, 8, 0, 0, tzinfo=timezone.utc)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_arity_cache() -> None:
-    # call_handler caches each handler's arity by id(); a freed handler's id can be reused by the next
-    # one (see test_resources.py::test_arity_is_not_confused_by_a_reused_object_id), so start clean
-    resources._arity_cache.clear()
-
-
-def machine(states: dict[str, Any], **top: Any) -> StateMachine:
-    return StateMachine({"StartAt": next(iter(states)), "States": states, **top})
-
-
 def one_task(resource: str, **fields: Any) -> StateMachine:
     return machine(
         {
@@ -42,10 +31,6 @@ def one_task(resource: str, **fields: Any) -> StateMachine:
             "Handled": {"Type": "Pass", "End": True},
         }
     )
-
-
-def types(ex: Any) -> list[str]:
-    return [e["type"] for e in ex.events]
 
 
 def event(ex: Any, event_type: str, n: int = 0) -> dict[str, Any]:

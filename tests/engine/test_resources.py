@@ -25,13 +25,6 @@ from sfn_notebook.engine.resources import (
     to_json_value,
 )
 
-
-@pytest.fixture(autouse=True)
-def _fresh_arity_cache() -> None:
-    # see test_arity_is_not_confused_by_a_reused_object_id: stale entries must not leak between tests
-    resources._arity_cache.clear()
-
-
 # ----------------------------------------------------------------------------- parse_resource
 
 

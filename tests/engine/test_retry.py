@@ -17,21 +17,8 @@ from hypothesis import strategies as st
 from sfn_notebook import StateMachine, TaskFailed
 from sfn_notebook._json import MISSING
 from sfn_notebook.asl.model import Catcher, Retrier
-from sfn_notebook.engine import resources
 from sfn_notebook.engine.retry import UNCATCHABLE, error_matches, find_catcher, find_retrier, retry_delay
-
-LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_arity_cache() -> None:
-    # call_handler caches each handler's arity by id(); a freed handler's id can be reused by the next
-    # one (see test_resources.py::test_arity_is_not_confused_by_a_reused_object_id), so start clean
-    resources._arity_cache.clear()
-
-
-def machine(states: dict[str, Any], **top: Any) -> StateMachine:
-    return StateMachine({"StartAt": next(iter(states)), "States": states, **top})
+from tests.engine.helpers import LAMBDA, machine
 
 
 def failing(*errors: str, then: Any = MISSING) -> Any:

@@ -11,27 +11,11 @@ from typing import Any
 import pytest
 
 from sfn_notebook import StateMachine, TaskFailed
-from sfn_notebook.engine import resources
 from sfn_notebook.errors import DefinitionError
 from sfn_notebook.history import variables_at, variables_frame
+from tests.engine.helpers import LAMBDA, jsonata, located, machine
 
-LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:"
 EPOCH = datetime(2024, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_arity_cache() -> None:
-    # call_handler caches each handler's arity by id(); a freed handler's id can be reused by the next
-    # one (see test_resources.py::test_arity_is_not_confused_by_a_reused_object_id), so start clean
-    resources._arity_cache.clear()
-
-
-def machine(states: dict[str, Any], **top: Any) -> StateMachine:
-    return StateMachine({"StartAt": next(iter(states)), "States": states, **top})
-
-
-def jsonata(states: dict[str, Any], **top: Any) -> StateMachine:
-    return machine(states, QueryLanguage="JSONata", **top)
 
 
 def exits(ex: Any, name: str) -> list[dict[str, Any]]:
@@ -46,13 +30,6 @@ def exits(ex: Any, name: str) -> list[dict[str, Any]]:
 def assigned(ex: Any, name: str) -> dict[str, str] | None:
     """The assignedVariables of the first visit of state ``name`` (None when it assigned nothing)."""
     return exits(ex, name)[0].get("assignedVariables")
-
-
-def located(state: str, event_id: int, message: str) -> str:
-    return (
-        f"An error occurred while executing the state '{state}' (entered at the event id #{event_id}). "
-        + message
-    )
 
 
 def inner(states: dict[str, Any]) -> dict[str, Any]:

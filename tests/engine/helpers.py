@@ -1,0 +1,32 @@
+"""Small builders shared by the engine tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sfn_notebook import StateMachine
+
+LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:"
+
+
+def machine(states: dict[str, Any], **top: Any) -> StateMachine:
+    """A machine that starts at the first of ``states``."""
+    return StateMachine({"StartAt": next(iter(states)), "States": states, **top})
+
+
+def jsonata(states: dict[str, Any], **top: Any) -> StateMachine:
+    """A machine whose top-level QueryLanguage is JSONata."""
+    return machine(states, QueryLanguage="JSONata", **top)
+
+
+def types(ex: Any) -> list[str]:
+    """The event types of an execution's history, in order."""
+    return [e["type"] for e in ex.events]
+
+
+def located(state: str, event_id: int, message: str) -> str:
+    """A runtime error's cause with AWS's "An error occurred while executing the state ..." prefix."""
+    return (
+        f"An error occurred while executing the state '{state}' (entered at the event id #{event_id}). "
+        + message
+    )
