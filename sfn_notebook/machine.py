@@ -222,7 +222,8 @@ class StateMachine:
         source = f"seed\0{seed}" if seed is not None else f"{self.name}\0{text}"
         if name is not None:
             _check_name(name, "execution")
-        handlers = _NO_RESOURCES if resources is None else HandlerRegistry(resources)
+        # no resources (None or empty): the shared registry, so the run set-up below is shared too
+        handlers = _NO_RESOURCES if resources is None or len(resources) == 0 else HandlerRegistry(resources)
         if mocks is not None or test_case is not None:
             from .mocks import MockConfig
 
