@@ -337,17 +337,16 @@ def _dynamic_value(ctx: _Ctx, value: Any, pointer: str, key: str) -> m.Template:
     return m.TConst(value)
 
 
-def _intrinsic_warnings(ctx: _Ctx, pointer: str, key: str, value: str, problems: list[PathError]) -> None:
-    """Argument problems AWS lets through at creation: the call fails when it runs."""
+def _intrinsic_warnings(ctx: _Ctx, pointer: str, key: str, value: str, problems: list[Any]) -> None:
+    """Argument problems AWS lets through at creation: the call fails when it runs (or, for
+    States.UUID, its arguments are ignored)."""
     for problem in problems:
-        ctx.warning(
-            pointer,
-            "INTRINSIC_ARGUMENTS",
-            f"'{key}': {problem.message} in {value!r} (AWS accepts the definition; "
-            "the call fails with States.Runtime when it runs)"
-            if "AWS ignores" not in problem.message
-            else f"'{key}': {problem.message} in {value!r}",
+        consequence = (
+            ""
+            if problem.ignored
+            else " (AWS accepts the definition; the call fails with States.Runtime when it runs)"
         )
+        ctx.warning(pointer, "INTRINSIC_ARGUMENTS", f"'{key}': {problem.message} in {value!r}{consequence}")
 
 
 def _intrinsic_paths(call: Any) -> Iterable[JsonPath]:

@@ -64,6 +64,7 @@ __all__ = [
     "MAX_CALLS",
     "RUNTIME_ERROR",
     "Arg",
+    "ArgumentProblem",
     "Call",
     "FunctionSpec",
     "Literal",
@@ -880,6 +881,18 @@ def _path_end(text: str, start: int) -> int:
 # ----------------------------------------------------------------------------- parser
 
 
+@dataclass(frozen=True)
+class ArgumentProblem:
+    """An argument problem AWS lets through when it creates the state machine."""
+
+    error: PathError
+    ignored: bool = False  # the arguments are ignored (States.UUID); otherwise the call fails when it runs
+
+    @property
+    def message(self) -> str:
+        return self.error.message
+
+
 class _Parser:
     def __init__(self, text: str, strict: bool = True) -> None:
         self.text = text
@@ -889,12 +902,12 @@ class _Parser:
         # strict: argument problems are errors; else they are collected (AWS accepts such calls and
         # fails them when they run)
         self.strict = strict
-        self.problems: list[PathError] = []
+        self.problems: list[ArgumentProblem] = []
 
-    def problem(self, error: PathError) -> None:
+    def problem(self, error: PathError, ignored: bool = False) -> None:
         if self.strict:
             raise error
-        self.problems.append(error)
+        self.problems.append(ArgumentProblem(error, ignored))
 
     def peek(self, offset: int = 0) -> _Token:
         return self.tokens[min(self.index + offset, len(self.tokens) - 1)]
@@ -992,8 +1005,11 @@ class _Parser:
         low, high = spec.min_args, spec.max_args
         if count < low or (high is not None and count > high):
             given = f"{count} {'was' if count == 1 else 'were'} given"
-            ignored = "; AWS ignores them" if high == 0 and not self.strict else ""
-            self.problem(self.fail(f"{spec.name} takes {spec.arity()} but {given}{ignored}", call.position))
+            ignored = high == 0  # States.UUID: AWS ignores arguments given to it
+            note = "; AWS ignores them" if ignored and not self.strict else ""
+            self.problem(
+                self.fail(f"{spec.name} takes {spec.arity()} but {given}{note}", call.position), ignored
+            )
             return
         for index, arg in enumerate(call.args):
             if isinstance(arg, Literal):
@@ -1082,7 +1098,7 @@ def parse_intrinsic(text: str) -> Call:
     return _Parser(text).parse()
 
 
-def parse_intrinsic_leniently(text: str) -> tuple[Call, list[PathError]]:
+def parse_intrinsic_leniently(text: str) -> tuple[Call, list[ArgumentProblem]]:
     """Parse as AWS accepts a definition: syntax errors, unknown functions and too many calls
     raise :class:`PathError`; a wrong number of arguments, a literal argument of the wrong type or a
     bad literal ``States.Format`` template are returned as problems instead — AWS creates the state
