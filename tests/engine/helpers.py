@@ -4,9 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from hypothesis import strategies as st
+
 from sfn_notebook import StateMachine
 
 LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:"
+
+# JSON values for property tests: integers a double holds exactly, short strings, shallow nesting
+json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**53), max_value=2**53)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8)
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=12,
+)
 
 
 def machine(states: dict[str, Any], **top: Any) -> StateMachine:

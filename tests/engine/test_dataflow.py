@@ -20,22 +20,10 @@ from sfn_notebook._json import MISSING
 from sfn_notebook.engine import dataflow as df
 from sfn_notebook.errors import StatesError
 from sfn_notebook.paths.jsonpath import compile_path
-from tests.engine.helpers import LAMBDA, located, machine
+from tests.engine.helpers import LAMBDA, json_scalars, json_values, located, machine
 
 # ----------------------------------------------------------------------------- helpers
 
-json_scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**53), max_value=2**53)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=8)
-)
-json_values = st.recursive(
-    json_scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
-    max_leaves=12,
-)
 json_objects = st.dictionaries(st.text(max_size=6), json_values, max_size=5)
 
 PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

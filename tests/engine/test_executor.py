@@ -16,22 +16,10 @@ from hypothesis import strategies as st
 from sfn_notebook import StateMachine, TaskFailed
 from sfn_notebook.engine.events import HISTORY_LIMIT
 from sfn_notebook.engine.executor import MAX_PAYLOAD, iso_time
-from tests.engine.helpers import LAMBDA, located, machine, types
+from tests.engine.helpers import LAMBDA, json_values, located, machine, types
 
 EPOCH = datetime(2024, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
 
-json_scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**53), max_value=2**53)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=8)
-)
-json_values = st.recursive(
-    json_scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
-    max_leaves=12,
-)
 PROPERTY = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
