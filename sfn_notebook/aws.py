@@ -32,8 +32,10 @@ from ._json import MISSING, dumps
 from .errors import AwsError, DefinitionError, Diagnostic
 from .execution import FINAL_STATUSES, Execution
 from .history import parse_json_text
+from .packaging import DEFAULT_RUNTIME
 
 if TYPE_CHECKING:
+    from .deploy import FunctionDeployment, Removal, RoleDeployment
     from .machine import StateMachine
 
 __all__ = [
@@ -107,9 +109,9 @@ _UNAVAILABLE_CODES = frozenset({"NotImplemented", "EndpointError"})
 
 # Hints for AWS's own error codes; "{region}" and "{endpoint}" are filled in
 _HINTS: dict[str, str] = {
-    "AccessDeniedException": "Your credentials lack the IAM permission for states:{action}; "
+    "AccessDeniedException": "Your credentials lack the IAM permission for {prefix}:{action}; "
     "add it to your user's or role's policy.",
-    "AccessDenied": "Your credentials lack the IAM permission for states:{action}; add it to your policy.",
+    "AccessDenied": "Your credentials lack the IAM permission for {prefix}:{action}; add it to your policy.",
     "ExecutionDoesNotExist": "No such execution in {region}: check the ARN and the region "
     "(Standard executions are kept for 90 days after they end).",
     "StateMachineDoesNotExist": "No such state machine in {region}: deploy it with sm.deploy(aws), "
@@ -265,11 +267,69 @@ def _no_credentials(operation: str, profile_name: str | None) -> AwsCallError:
 
 @dataclass(frozen=True)
 class Deployment:
-    """What :meth:`AwsBackend.deploy` did: ``action`` is ``created``, ``updated`` or ``unchanged``."""
+    """What :meth:`AwsBackend.deploy` did: ``action`` is ``created``, ``updated`` or ``unchanged``.
+
+    With ``functions=True``/``create_role=True`` it also lists the Lambda ``functions`` deployed from
+    handlers and the IAM ``roles`` (each with its own action); :attr:`function_arns` maps the function
+    ARNs of the local definition to those of the deployed one.  ``notes`` say what was left as it is
+    (a Lambda Task without a local handler) and where the role's policy had to use a wildcard.
+    """
 
     arn: str
     action: str
     type: str
+    functions: tuple[FunctionDeployment, ...] = ()
+    roles: tuple[RoleDeployment, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def function_arns(self) -> dict[str, str]:
+        """Each function reference of the local definition → what the deployed definition says instead."""
+        return {local: deployed for f in self.functions for local, deployed in f.references}
+
+    @property
+    def role_arn(self) -> str | None:
+        """The execution role deploy() created for the machine (None when it used an existing one)."""
+        return next((r.arn for r in self.roles if r.trusts == "states.amazonaws.com"), None)
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything was created or updated."""
+        actions = [self.action, *(f.action for f in self.functions), *(r.action for r in self.roles)]
+        return any(a != "unchanged" for a in actions)
+
+    def rows(self) -> list[tuple[str, str, str, str]]:
+        """(kind, name, action, ARN) for the machine, each function and each role."""
+        rows = [("state machine", self.arn.split(":")[-1], self.action, self.arn)]
+        rows.extend(("function", f.name, f.action, f.arn) for f in self.functions)
+        rows.extend(("role", r.name, r.action, r.arn) for r in self.roles)
+        return rows
+
+    def __str__(self) -> str:
+        width = max(len(f"{kind} {name}") for kind, name, _, _ in self.rows())
+        lines = [
+            f"{kind + ' ' + name:<{width}}  {action:<9}  {arn}" for kind, name, action, arn in self.rows()
+        ]
+        for local, deployed in self.function_arns.items():
+            lines.append(f"  {local} → {deployed}" if local != deployed else f"  {local} (same ARN)")
+        lines.extend(f"note: {note}" for note in self.notes)
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        cells = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>" for row in self.rows()
+        )
+        table = f"<table><thead><tr><th>kind</th><th>name</th><th>action</th><th>ARN</th></tr></thead><tbody>{cells}</tbody></table>"
+        mapping = "".join(
+            f"<li><code>{html.escape(a)}</code> → <code>{html.escape(b)}</code></li>"
+            for a, b in self.function_arns.items()
+        )
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
+        return (
+            table
+            + (f"<p>function ARNs:</p><ul>{mapping}</ul>" if mapping else "")
+            + (f"<p>notes:</p><ul>{notes}</ul>" if notes else "")
+        )
 
 
 class AwsBackend:
@@ -302,6 +362,10 @@ class AwsBackend:
         self.endpoint_url: str = client.meta.endpoint_url
         self._account_id = account_id if account_id is not None else _account_of(role_arn)
         self.last_deployment: Deployment | None = None
+        # clients of the other services deploy() uses ("lambda", "iam"), made on first use
+        self.clients: dict[str, Any] = {}
+        # what deploy(functions=..., create_role=...) was last asked for each machine, so run() redeploys alike
+        self._deploy_options: dict[str, dict[str, Any]] = {}
         # seams for tests: how to wait, and what time it is
         self.sleep: Callable[[float], None] = time.sleep
         self.clock: Callable[[], float] = time.monotonic
@@ -330,7 +394,8 @@ class AwsBackend:
         Errors come out as :class:`~sfn_notebook.AwsError`; the response comes back without its
         ``ResponseMetadata``.
         """
-        method = getattr(client if client is not None else self.client, operation)
+        target = client if client is not None else self.client
+        method = getattr(target, operation)
         delay, cap = self.throttle_backoff
         attempt = 0
         while True:
@@ -342,9 +407,9 @@ class AwsBackend:
                     self.sleep(delay * random.uniform(0.5, 1.0))
                     delay = min(delay * 2, cap)
                     continue
-                raise _translate(exc, operation, self, attempts=attempt) from None
+                raise _translate(exc, operation, self, attempts=attempt, client=target) from None
             except bce.BotoCoreError as exc:
-                raise _translate(exc, operation, self) from None
+                raise _translate(exc, operation, self, client=target) from None
             return {k: v for k, v in response.items() if k != "ResponseMetadata"}
 
     def _pages(
@@ -381,6 +446,36 @@ class AwsBackend:
     def _sts_endpoint(self) -> str | None:
         return None if self.is_aws else self.endpoint_url
 
+    def service_client(self, service: str) -> Any:
+        """A boto3 client of another service (``"lambda"``, ``"iam"``) with this backend's credentials,
+        region and endpoint (a local endpoint serves every service; on AWS each has its own)."""
+        client = self.clients.get(service)
+        if client is None:
+            session = self.session
+            if session is None:
+                import boto3
+
+                session = boto3.Session(region_name=self.region)
+            try:
+                client = session.client(
+                    service,
+                    region_name=self.region,
+                    endpoint_url=self._sts_endpoint(),
+                    config=self.client.meta.config,
+                )
+            except bce.BotoCoreError as exc:
+                raise _translate(exc, "connect", self) from None
+            self.clients[service] = client
+        return client
+
+    @property
+    def can_invoke_lambda(self) -> bool:
+        """Whether Lambda functions can run here: always on AWS; an emulator (moto, LocalStack) runs them
+        in Docker, so there it is whether a Docker daemon answers."""
+        from .deploy import docker_available
+
+        return self.is_aws or docker_available()
+
     def state_machine_arn(self, machine: StateMachine | str) -> str:
         """The ARN of a state machine given as a StateMachine, a name, or an ARN (returned as is)."""
         name = machine if isinstance(machine, str) else machine.name
@@ -413,6 +508,12 @@ class AwsBackend:
         tags: Mapping[str, str] | None = None,
         update: bool = True,
         role_arn: str | None = None,
+        *,
+        functions: bool = False,
+        create_role: bool = False,
+        resources: Mapping[str, Any] | None = None,
+        runtime: str = DEFAULT_RUNTIME,
+        function_role_arn: str | None = None,
     ) -> str:
         """Create the state machine, or update it when its definition or role changed; returns its ARN.
 
@@ -421,7 +522,45 @@ class AwsBackend:
         existing machine as it is.  ``tags`` are added (existing tags are kept).  The role is
         ``role_arn``, else ``sm.role_arn``; the backend's role (connect() / SFN_NOTEBOOK_ROLE_ARN) is
         only used to create a machine, never to change the role of an existing one.
+
+        ``functions=True`` also deploys, as Lambda functions, the Python handlers that serve Lambda
+        Tasks locally (``@sfn.task``, or ``resources=`` as for a run), under the function names of
+        the definition's ARNs (``runtime``, default python3.12; role ``function_role_arn``), and
+        deploys the definition with their ARNs.  ``create_role=True`` creates the machine's execution
+        role with a least-privilege policy read from the definition (and the functions' role).
+        ``self.last_deployment`` says what was created, updated or left unchanged; see
+        :mod:`sfn_notebook.deploy`.
         """
+        if functions or create_role:
+            from .deploy import deploy_with_functions
+
+            options: dict[str, Any] = {
+                "functions": functions,
+                "create_role": create_role,
+                "resources": resources,
+                "runtime": runtime,
+                "function_role_arn": function_role_arn,
+                "role_arn": role_arn,
+            }
+            arn = deploy_with_functions(
+                self,
+                sm,
+                **options,
+                deploy_machine=lambda target, role: self._deploy_machine(target, type, tags, update, role),
+            )
+            self._deploy_options[sm.name] = options
+            return arn
+        self._deploy_options.pop(sm.name, None)
+        return self._deploy_machine(sm, type, tags, update, role_arn)
+
+    def _deploy_machine(
+        self,
+        sm: StateMachine,
+        type: str | None,
+        tags: Mapping[str, str] | None,
+        update: bool,
+        role_arn: str | None,
+    ) -> str:
         machine_type = type if type is not None else sm.type
         if machine_type not in ("STANDARD", "EXPRESS"):
             raise ValueError(f"type must be 'STANDARD' or 'EXPRESS', not {machine_type!r}")
@@ -434,8 +573,8 @@ class AwsBackend:
                     "MissingRoleArn",
                     f"no execution role to create the state machine {sm.name!r} with",
                     "CreateStateMachine",
-                    f"Pass role_arn= to sfn.aws.connect() or sm.deploy(), or set {ROLE_ENV_VAR}; "
-                    "the role must trust states.amazonaws.com.",
+                    f"Pass role_arn= to sfn.aws.connect() or sm.deploy(), or set {ROLE_ENV_VAR} (a role that "
+                    "trusts states.amazonaws.com), or deploy with create_role=True to create one.",
                 )
             params: dict[str, Any] = {
                 "name": sm.name,
@@ -501,9 +640,22 @@ class AwsBackend:
             )
         return _machine_from_description(described)
 
-    def delete(self, machine: StateMachine | str) -> None:
-        """Delete a state machine (by StateMachine, name or ARN); AWS finishes it asynchronously."""
-        self.call("delete_state_machine", stateMachineArn=self.state_machine_arn(machine))
+    def delete(self, machine: StateMachine | str, *, functions: bool = False, role: bool = False) -> Removal:
+        """Delete a state machine (by StateMachine, name or ARN); AWS finishes it asynchronously.
+
+        ``functions=True`` also deletes the Lambda functions and ``role=True`` the IAM roles that
+        ``deploy(..., functions=True, create_role=True)`` created for it (found by their
+        ``sfn-notebook:state-machine`` tag; anything else is left alone).  Returns what was deleted.
+        """
+        from .deploy import Removal, delete_deployed
+
+        name = machine if isinstance(machine, str) else machine.name
+        self._deploy_options.pop(name.split(":")[-1], None)
+        if functions or role:
+            return delete_deployed(self, machine, functions=functions, role=role)
+        arn = self.state_machine_arn(machine)
+        self.call("delete_state_machine", stateMachineArn=arn)
+        return Removal((arn,))
 
     # -- executions
     def run(
@@ -529,7 +681,7 @@ class AwsBackend:
             )
         if name is None:
             name = str(uuid.uuid4())
-        arn = self.deploy(sm)
+        arn = self.deploy(sm, **self._deploy_options.get(sm.name, {}))
         if sm.type == "EXPRESS":
             result = self.call(
                 "start_sync_execution", client=self.sync_client, stateMachineArn=arn, name=name, input=payload
@@ -1196,9 +1348,14 @@ def _error_code(exc: bce.ClientError) -> str:
     return str(code)
 
 
-def _translate(exc: Exception, operation: str, backend: AwsBackend | None, attempts: int = 0) -> AwsCallError:
+def _translate(
+    exc: Exception, operation: str, backend: AwsBackend | None, attempts: int = 0, client: Any = None
+) -> AwsCallError:
     """A botocore exception as an AwsError with AWS's code and a hint a notebook user can act on."""
-    action = _api_name(operation, backend)
+    if client is None and backend is not None:
+        client = backend.client
+    action = _api_name(operation, client)
+    prefix = _iam_prefix(client)
     region = backend.region if backend is not None else "this region"
     endpoint = backend.endpoint_url if backend is not None else "the endpoint"
     if isinstance(exc, bce.ClientError):
@@ -1249,7 +1406,11 @@ def _translate(exc: Exception, operation: str, backend: AwsBackend | None, attem
             if hint == "" and isinstance(status, int) and status >= 500:
                 hint = "Step Functions had a server-side problem; try again."
         return AwsCallError(
-            code, message, action, hint.format(action=action, region=region) or None, exc.response
+            code,
+            message,
+            action,
+            hint.format(action=action, region=region, prefix=prefix) or None,
+            exc.response,
         )
     if isinstance(exc, (bce.NoCredentialsError, bce.PartialCredentialsError, bce.CredentialRetrievalError)):
         error = _no_credentials(action, None)
@@ -1291,9 +1452,17 @@ def _no_aws_error(code: str, message: str) -> bool:
     return code.isdigit() or code == "UnknownError" or message.lstrip().startswith("<")
 
 
-def _api_name(operation: str, backend: AwsBackend | None) -> str:
-    if backend is not None:
-        mapping = getattr(backend.client.meta, "method_to_api_mapping", {})
+def _api_name(operation: str, client: Any) -> str:
+    if client is not None:
+        mapping = getattr(client.meta, "method_to_api_mapping", {})
         if operation in mapping:
             return str(mapping[operation])
     return "".join(part.capitalize() for part in operation.split("_"))
+
+
+def _iam_prefix(client: Any) -> str:
+    """The IAM service prefix of a client's actions: ``states``, ``lambda``, ``iam``."""
+    try:
+        return str(client.meta.service_model.signing_name)
+    except AttributeError:
+        return "states"

@@ -284,8 +284,23 @@ class StateMachine:
         return f"<StateMachine {self.name}: {count} state{'s' if count != 1 else ''}, starts at {self.start_at!r}{warn}>"
 
     # -- AWS
-    def deploy(self, aws: Any, **kwargs: Any) -> str:
-        """Create or update this state machine on AWS; returns its ARN."""
+    def deploy(
+        self,
+        aws: Any,
+        *,
+        functions: bool = False,
+        create_role: bool = False,
+        resources: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> str:
+        """Create or update this state machine on AWS; returns its ARN.
+
+        ``functions=True`` also deploys the Python handlers of its Lambda Tasks (``@sfn.task``, or
+        ``resources=``) as Lambda functions, and ``create_role=True`` creates its execution role with a
+        least-privilege policy; see :meth:`sfn_notebook.aws.AwsBackend.deploy`.
+        """
+        if functions or create_role or resources is not None:
+            kwargs.update(functions=functions, create_role=create_role, resources=resources)
         return aws.deploy(self, **kwargs)  # type: ignore[no-any-return]
 
 
