@@ -223,7 +223,7 @@ def role_name(machine_name: str, kind: str) -> str:
     """The IAM role deploy() creates: ``StepFunctions-<machine>-role`` (the execution role, the name the
     local engine reports) or ``StepFunctions-<machine>-lambda-role``; long names end in a short hash."""
     suffix = "-role" if kind == "states" else "-lambda-role"
-    clean = re.sub(r"[^\w+=,.@-]", "-", machine_name)
+    clean = re.sub(r"[^A-Za-z0-9_+=,.@-]", "-", machine_name)
     room = 64 - len("StepFunctions-") - len(suffix)
     if len(clean) > room or clean != machine_name:
         digest = hashlib.sha256(machine_name.encode("utf-8")).hexdigest()[:8]
