@@ -293,6 +293,11 @@ class Deployment:
         return next((r.arn for r in self.roles if r.trusts == "states.amazonaws.com"), None)
 
     @property
+    def policy(self) -> dict[str, Any] | None:
+        """The policy of the execution role deploy() created (None when it used an existing role)."""
+        return next((r.policy for r in self.roles if r.trusts == "states.amazonaws.com"), None)
+
+    @property
     def changed(self) -> bool:
         """Whether anything was created or updated."""
         actions = [self.action, *(f.action for f in self.functions), *(r.action for r in self.roles)]
@@ -311,7 +316,10 @@ class Deployment:
             f"{kind + ' ' + name:<{width}}  {action:<9}  {arn}" for kind, name, action, arn in self.rows()
         ]
         for local, deployed in self.function_arns.items():
-            lines.append(f"  {local} → {deployed}" if local != deployed else f"  {local} (same ARN)")
+            same = local == deployed
+            lines.append(
+                f"  {local}: the same in the deployed definition" if same else f"  {local} → {deployed}"
+            )
         lines.extend(f"note: {note}" for note in self.notes)
         return "\n".join(lines)
 

@@ -65,6 +65,7 @@ POLICY_NAME = "sfn-notebook"
 ROLE_PATH = "/service-role/"
 ROLE_PROPAGATION_SECONDS = 90.0  # how long a new role may take to be usable by Lambda and Step Functions
 FUNCTION_READY_SECONDS = 300.0  # how long a function may stay Pending or InProgress
+POLICY_SETTLE_SECONDS = 10.0  # on AWS, the wait after a role's policy changed, before anything runs
 _FUNCTION_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
 _ACCESS_DENIED = frozenset({"AccessDenied", "AccessDeniedException"})
 _ROLE_DENIED_HINT = (
@@ -309,6 +310,10 @@ def deploy_with_functions(
         machine_role = roles[-1].arn
     fresh = roles[-1].action != "unchanged" if create_role else False
     arn = _while_role_propagates(backend, fresh, lambda: deploy_machine(target, machine_role))
+    if fresh and backend.is_aws:
+        # IAM answers before every region sees the new policy: an execution started at once could be
+        # refused lambda:InvokeFunction; the role itself was usable, so the policy follows within seconds
+        backend.sleep(POLICY_SETTLE_SECONDS)
     if backend.last_deployment is not None:
         backend.last_deployment = replace(
             backend.last_deployment, functions=tuple(deployed), roles=tuple(roles), notes=tuple(notes)
