@@ -252,30 +252,13 @@ def deploy_with_functions(
     deploy_machine: Callable[[StateMachine, str | None], str],
 ) -> str:
     """Deploy the functions and roles, then the machine through ``deploy_machine(machine, role)``."""
-    from .aws import AwsCallError
-
     if create_role and role_arn is not None:
         raise ValueError("pass either role_arn= or create_role=True, not both")
     planned, notes = _plan(sm, resources, runtime) if functions else ([], [])
-    account = backend.account_id
-    if account is None:
-        raise AwsCallError(
-            "NoAccount",
-            "the AWS account could not be found (STS GetCallerIdentity failed)",
-            "GetCallerIdentity",
-            "Pass account_id= to sfn.aws.connect().",
-        )
+    account = _account(backend)
     tag = _tag_value(sm.name)
     existing = {p.name: _get_function(backend, p.name) for p in planned}
-    for p in planned:
-        found = existing[p.name]
-        if found is not None and found.get("Tags", {}).get(TAG_KEY) is None:
-            raise AwsCallError(
-                "FunctionExists",
-                f"a Lambda function named {p.name} exists and was not created by sfn_notebook",
-                "CreateFunction",
-                "Deploy without functions=True to call it as it is, or delete it first.",
-            )
+    _check_owners(planned, existing, tag)
     roles: list[RoleDeployment] = []
     function_role = function_role_arn
     if planned and create_role:
@@ -284,13 +267,7 @@ def deploy_with_functions(
         )
         roles.append(_ensure_role(backend, role_name(sm.name, "lambda"), LAMBDA_TRUST, logging_policy, tag))
         function_role = roles[-1].arn
-    if function_role is None and any(existing[p.name] is None for p in planned):
-        raise AwsCallError(
-            "MissingRoleArn",
-            f"no execution role to create the Lambda function {next(p.name for p in planned if existing[p.name] is None)} with",
-            "CreateFunction",
-            "Pass create_role=True, or function_role_arn= (a role that trusts lambda.amazonaws.com).",
-        )
+    _check_function_role(function_role, [p.name for p in planned if existing[p.name] is None])
     fresh = any(r.action != "unchanged" for r in roles)
     deployed = [
         _ensure_function(backend, p, existing[p.name], function_role, runtime, tag, fresh) for p in planned
@@ -308,7 +285,7 @@ def deploy_with_functions(
         notes.extend(policy.notes)
         roles.append(_ensure_role(backend, role_name(sm.name, "states"), STATES_TRUST, policy.document, tag))
         machine_role = roles[-1].arn
-    fresh = roles[-1].action != "unchanged" if create_role else False
+    fresh = create_role and roles[-1].action != "unchanged"
     arn = _while_role_propagates(backend, fresh, lambda: deploy_machine(target, machine_role))
     if fresh and backend.is_aws:
         # IAM answers before every region sees the new policy: an execution started at once could be
@@ -319,6 +296,56 @@ def deploy_with_functions(
             backend.last_deployment, functions=tuple(deployed), roles=tuple(roles), notes=tuple(notes)
         )
     return arn
+
+
+def _account(backend: AwsBackend) -> str:
+    from .aws import AwsCallError
+
+    account = backend.account_id
+    if account is None:
+        raise AwsCallError(
+            "NoAccount",
+            "the AWS account could not be found (STS GetCallerIdentity failed)",
+            "GetCallerIdentity",
+            "Pass account_id= to sfn.aws.connect().",
+        )
+    return account
+
+
+def _check_owners(planned: list[_Planned], existing: Mapping[str, Any], tag: str) -> None:
+    """Refuse to change a function that deploy() did not create for this machine."""
+    from .aws import AwsCallError
+
+    for p in planned:
+        found = existing[p.name]
+        owner = found.get("Tags", {}).get(TAG_KEY) if found is not None else tag
+        if owner is None:
+            raise AwsCallError(
+                "FunctionExists",
+                f"a Lambda function named {p.name} exists and was not created by sfn_notebook",
+                "CreateFunction",
+                "Deploy without functions=True to call it as it is, or delete it first.",
+            )
+        if owner != tag:
+            raise AwsCallError(
+                "FunctionExists",
+                f"the Lambda function {p.name} was deployed by sfn_notebook for the state machine {owner}",
+                "CreateFunction",
+                f"Delete it with aws.delete({owner!r}, functions=True), or name another function in this "
+                "definition.",
+            )
+
+
+def _check_function_role(role: str | None, to_create: list[str]) -> None:
+    from .aws import AwsCallError
+
+    if role is None and to_create:
+        raise AwsCallError(
+            "MissingRoleArn",
+            f"no execution role to create the Lambda function {to_create[0]} with",
+            "CreateFunction",
+            "Pass create_role=True, or function_role_arn= (a role that trusts lambda.amazonaws.com).",
+        )
 
 
 def _deployed_machine(sm: StateMachine, deployed: list[FunctionDeployment]) -> StateMachine:

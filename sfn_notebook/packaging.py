@@ -120,6 +120,12 @@ def package_handler(
     label = f"the handler of {function_name}" if function_name else "the handler"
     fn = _plain_function(handler, label)
     label = f"{label} ({fn.__qualname__})"
+    local_only = _local_context_uses(fn)
+    if local_only:
+        raise PackagingError(
+            f"cannot package {label}: it uses context.{local_only[0]}, which only the local engine's "
+            "context has (Lambda's has function_name, aws_request_id, get_remaining_time_in_millis()...)"
+        )
     package = _module_package(fn, minor)
     if package is None:
         package = _Generated(fn, minor, label).package()
@@ -163,6 +169,33 @@ def _plain_function(handler: Any, label: str) -> types.FunctionType:
             "function that made it); define it at the top level of a cell or module"
         )
     return fn
+
+
+# what the local engine's handler context adds to Lambda's (sfn_notebook.engine.executor.TaskContext)
+_LOCAL_CONTEXT = ("sleep", "send_task_success", "send_task_failure", "state_name", "execution_arn",
+                  "retry_count", "task_token", "elapsed", "resource")  # fmt: skip
+
+
+def _local_context_uses(fn: types.FunctionType) -> list[str]:
+    """The members of the local engine's context that ``fn`` reads from its ``context`` argument."""
+    code = fn.__code__
+    if code.co_argcount < 2:
+        return []
+    context = code.co_varnames[1]
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError):
+        return []
+    return sorted(
+        {
+            node.attr
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == context
+            and node.attr in _LOCAL_CONTEXT
+        }
+    )
 
 
 def _available(module: str, minor: int) -> bool:
@@ -344,7 +377,7 @@ class _Generated:
                     return
         where = "notebook variable" if owner.__module__ == "__main__" else "global"
         raise self.refuse(
-            f"{owner.__qualname__} uses the {where} {name!r} (a {kind}), which cannot be packaged: only "
+            f"{owner.__qualname__} uses the {where} {name!r} ({_article(kind)} {kind}), which cannot be packaged: only "
             "modules, functions and constants (numbers, strings, lists and dicts of them) can; pass it in "
             "the state's input or create it inside the function"
         )
@@ -368,6 +401,10 @@ class _Generated:
 
 
 _ABSENT = object()
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
 
 
 def _import(module: str) -> Any:

@@ -265,6 +265,20 @@ def test_a_function_or_role_not_created_here_is_never_changed(aws: sfn_aws.AwsBa
 
 
 @pytest.mark.slow
+def test_a_function_deployed_for_another_machine_is_not_taken_over(aws: sfn_aws.AwsBackend) -> None:
+    sm, first, second = seed("Owner")
+    resources = {first: greet, second: shout}
+    sm.deploy(aws, functions=True, create_role=True, resources=resources)
+    other = sfn.StateMachine(sm.definition, name=unique("Other"))
+    with pytest.raises(sfn.AwsError) as info:
+        other.deploy(aws, functions=True, create_role=True, resources=resources)
+    assert info.value.code == "FunctionExists"
+    assert f"deployed by sfn_notebook for the state machine {sm.name}" in info.value.message
+    assert f"aws.delete({sm.name!r}, functions=True)" in (info.value.hint or "")
+    assert len(aws.delete(sm.name, functions=True, role=True).deleted) == 5
+
+
+@pytest.mark.slow
 def test_a_new_role_lambda_cannot_assume_yet_is_waited_for(
     aws: sfn_aws.AwsBackend, monkeypatch: pytest.MonkeyPatch
 ) -> None:

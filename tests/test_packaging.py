@@ -193,7 +193,7 @@ def test_a_closure_is_refused_with_its_reason(shell: InteractiveShell) -> None:
     [
         (
             "table = object()\ndef h(event, context):\n    return str(table)",
-            "notebook variable 'table' (a object)",
+            "notebook variable 'table' (an object)",
         ),
         ("import pandas as pd\ndef h(event, context):\n    return pd.__name__", "the module pandas"),
         ("def h(event, context):\n    return missing_name", "uses 'missing_name', which is not defined"),
@@ -206,8 +206,23 @@ def test_a_closure_is_refused_with_its_reason(shell: InteractiveShell) -> None:
             "from sfn_notebook import TaskFailed\ndef h(event, context):\n    raise TaskFailed('E', 'c')",
             "sfn_notebook",
         ),
+        (
+            "def h(event, ctx):\n    ctx.sleep(5)\n    return 1",
+            "it uses context.sleep, which only the local engine's",
+        ),
     ],
-    ids=["object", "third-party", "undefined", "lambda", "async", "wrapped", "decorator", "ipython", "sfn"],
+    ids=[
+        "object",
+        "third-party",
+        "undefined",
+        "lambda",
+        "async",
+        "wrapped",
+        "decorator",
+        "ipython",
+        "sfn",
+        "context",
+    ],
 )
 def test_what_cannot_run_on_lambda_is_refused_in_one_line(
     shell: InteractiveShell, source: str, expected: str

@@ -2,8 +2,9 @@
 
 Each notebook is executed with nbclient in the ``python3`` kernel of this environment, with
 ``notebooks/`` as its working directory; any cell error fails the test.  The getting-started
-notebook's AWS section runs against a moto server started here (``SFN_NOTEBOOK_ENDPOINT_URL``),
-and once more with no endpoint and no role, where it must skip itself quietly.
+notebook's AWS section runs against a moto server started here (``SFN_NOTEBOOK_ENDPOINT_URL``):
+it deploys the functions, roles and machine (running them needs Docker, and is skipped without), and
+once more with no endpoint and no opt-in to AWS, where it must skip itself quietly.
 """
 
 from __future__ import annotations
