@@ -34,17 +34,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._json import Missing
-from .asl import model as m
-from .asl.analysis import terminal
-from .errors import SfnNotebookError
+from .._json import Missing
+from ..asl import model as m
+from ..asl.analysis import terminal
+from ..errors import SfnNotebookError
 
 if TYPE_CHECKING:
     import graphviz
 
-    from .execution import Execution
-    from .history import StateVisit
-    from .machine import StateMachine
+    from ..execution import Execution
+    from ..history import StateVisit
+    from ..machine import StateMachine
 
 __all__ = [
     "STATUS_STYLES",
@@ -871,7 +871,7 @@ def _machine_of(sm_or_machine: Any) -> tuple[str, m.Machine]:
         name = getattr(sm_or_machine, "name", None)
         return (name if isinstance(name, str) else "StateMachine"), compiled
     if isinstance(sm_or_machine, (Mapping, str)):
-        from .machine import StateMachine
+        from ..machine import StateMachine
 
         sm = StateMachine(sm_or_machine)
         return sm.name, sm.machine
@@ -957,7 +957,7 @@ class _Overlay:
 
 
 def _overlay(events: Sequence[Mapping[str, Any]]) -> _Overlay:
-    from .history import state_visits
+    from ..history import state_visits
 
     by_id = {e["id"]: e for e in events if isinstance(e.get("id"), int)}
     overlay = _Overlay()
@@ -1034,7 +1034,7 @@ def _legend(layout: _Layout, execution: Any, execution_status: str | None) -> st
 
 def _current_node(layout: _Layout, events: Sequence[Mapping[str, Any]], event_id: int) -> _Node | None:
     """The node of the state an event belongs to; Start/End for the execution's own events."""
-    from .history import event_rows
+    from ..history import event_rows
 
     for row in event_rows(events):  # type: ignore[arg-type]
         if row.event.get("id") != event_id:
