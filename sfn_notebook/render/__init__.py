@@ -20,10 +20,6 @@ True
 from __future__ import annotations
 
 import difflib
-import html
-import json
-import re
-import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -32,6 +28,18 @@ from .._json import Missing
 from ..asl import model as m
 from ..asl.analysis import terminal
 from .dot import GraphvizNotFound, dot_binary, ensure_dot, graph_class
+from .labels import (
+    condition_text,
+    font,
+    html_text,
+    plain,
+    resource_label,
+    retry_lines,
+    says_error,
+    state_subtitle,
+    state_tooltip,
+    wrap,
+)
 
 if TYPE_CHECKING:
     import graphviz
@@ -155,242 +163,6 @@ _EDGE_ATTRS = {
     "arrowsize": "0.7",
     "penwidth": "1.1",
 }
-
-# ============================================================================ text
-
-
-def _clean(text: str) -> str:
-    """Control characters (which DOT and XML text can't carry) become spaces."""
-    return re.sub(r"[\x00-\x1f\x7f]", " ", text)
-
-
-def _wrap(text: str, width: int, max_lines: int) -> list[str]:
-    """``text`` in lines of at most ``width`` characters; an ellipsis ends a text cut short."""
-    lines = textwrap.wrap(_clean(text), width, break_long_words=True, break_on_hyphens=False) or [""]
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        lines[-1] = lines[-1][: width - 1] + "…"
-    return lines
-
-
-def _plain(lines: Sequence[str]) -> str:
-    """Lines as one DOT string: backslashes kept literal, never taken for an HTML-like label."""
-    import graphviz
-
-    return graphviz.nohtml("\\n".join(graphviz.escape(_clean(line)) for line in lines))
-
-
-def _h(text: str) -> str:
-    """Text for an HTML-like label."""
-    return html.escape(_clean(text), quote=True)
-
-
-def _font(text: str, *, size: str | None = None, color: str | None = None, bold: bool = False) -> str:
-    """HTML-like markup for (already escaped) ``text``."""
-    attrs = "".join(
-        f' {key}="{value}"' for key, value in (("POINT-SIZE", size), ("COLOR", color)) if value is not None
-    )
-    body = f"<B>{text}</B>" if bold else text
-    return f"<FONT{attrs}>{body}</FONT>" if attrs != "" else body
-
-
-def _json_text(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-_COMPARE = {
-    "Equals": "==",
-    "LessThan": "<",
-    "GreaterThan": ">",
-    "LessThanEquals": "<=",
-    "GreaterThanEquals": ">=",
-}
-_FAMILIES = ("String", "Numeric", "Boolean", "Timestamp")
-
-
-def condition_text(condition: m.Condition) -> str:
-    """A compiled Choice condition as readable text.
-
-    >>> from sfn_notebook.paths.jsonpath import compile_path
-    >>> condition_text(m.DataTest(compile_path("$.x"), "NumericGreaterThan", 10))
-    '$.x > 10'
-    >>> condition_text(m.BoolRule("Not", (m.DataTest(compile_path("$.type"), "StringEquals", "Private"),)))
-    'not ($.type == "Private")'
-    """
-    if isinstance(condition, m.DataTest):
-        return _test_text(condition)
-    if isinstance(condition, m.BoolRule):
-        if condition.operator == "Not":
-            return f"not ({condition_text(condition.rules[0])})"
-        joiner = " and " if condition.operator == "And" else " or "
-        return joiner.join(_operand_text(rule) for rule in condition.rules)
-    if isinstance(condition, m.TJsonata):
-        return _jsonata_text(condition.expr)
-    if isinstance(condition, m.TConst):
-        return _json_text(condition.value)
-    return str(condition)
-
-
-def _operand_text(rule: m.Condition) -> str:
-    text = condition_text(rule)
-    if isinstance(rule, m.BoolRule) and rule.operator != "Not":
-        return f"({text})"
-    return text
-
-
-def _test_text(test: m.DataTest) -> str:
-    variable = str(test.variable)
-    op = test.operator
-    if op.startswith("Is"):  # IsPresent, IsNull, IsNumeric, ...: the value is true or false
-        return f"{op}({variable})" if test.value is True else f"not {op}({variable})"
-    if op == "StringMatches":
-        return f"{variable} matches {_json_text(test.value)}"
-    family = next((f for f in _FAMILIES if op.startswith(f)), "")
-    symbol = _COMPARE.get(op[len(family) :], op)
-    if test.by_path or family == "Timestamp":
-        value = str(test.value)  # a path, or a timestamp: both read best unquoted
-    else:
-        value = _json_text(test.value)
-    return f"{variable} {symbol} {value}"
-
-
-def _jsonata_text(expr: Any) -> str:
-    """The text of a compiled JSONata expression, without its ``{% %}``."""
-    source = getattr(expr, "source", None)
-    text = (source if isinstance(source, str) else str(expr)).strip()
-    if text.startswith("{%") and text.endswith("%}"):
-        text = text[2:-2].strip()
-    return text
-
-
-# the service in an integration or SDK ARN -> the name the console shows
-_SERVICES = {
-    "lambda": "Lambda",
-    "dynamodb": "DynamoDB",
-    "sns": "SNS",
-    "sqs": "SQS",
-    "states": "Step Functions",
-    "events": "EventBridge",
-    "ecs": "ECS",
-    "eks": "EKS",
-    "batch": "Batch",
-    "glue": "Glue",
-    "athena": "Athena",
-    "sagemaker": "SageMaker",
-    "elasticmapreduce": "EMR",
-    "emr-containers": "EMR on EKS",
-    "emr-serverless": "EMR Serverless",
-    "codebuild": "CodeBuild",
-    "apigateway": "API Gateway",
-    "http": "HTTP",
-    "bedrock": "Bedrock",
-    "s3": "S3",
-    "databrew": "Glue DataBrew",
-    "mediaconvert": "MediaConvert",
-    "redshift-data": "Redshift Data",
-}
-
-
-def resource_label(resource: str) -> str:
-    """The short name the console shows for a Task's ``Resource``.
-
-    >>> resource_label("arn:aws:lambda:us-east-1:123456789012:function:Greet")
-    'Lambda: Greet'
-    >>> resource_label("arn:aws:states:::dynamodb:putItem")
-    'DynamoDB: putItem'
-    >>> resource_label("arn:aws:states:us-east-1:123456789012:activity:Approve")
-    'Activity: Approve'
-    >>> resource_label("arn:aws:states:::aws-sdk:s3:getObject")
-    'S3: getObject'
-    """
-    parts = resource.split(":")
-    if len(parts) < 6 or parts[0] != "arn":
-        return resource
-    service, rest = parts[2], parts[5:]
-    if service == "lambda" and rest[0] == "function" and len(rest) >= 2:
-        return f"Lambda: {rest[1]}"
-    if service == "states" and rest[0] == "activity" and len(rest) >= 2:
-        return f"Activity: {rest[1]}"
-    if service == "states" and parts[3] == "" and parts[4] == "":  # arn:aws:states:::<service>:<action>
-        if rest[0] == "aws-sdk" and len(rest) >= 3:
-            return f"{_SERVICES.get(rest[1], rest[1])}: {':'.join(rest[2:])}"
-        name = _SERVICES.get(rest[0], rest[0])
-        action = ":".join(rest[1:])
-        return f"{name}: {action}" if action != "" else name
-    return f"{_SERVICES.get(service, service)}: {':'.join(rest)}"
-
-
-def _wait_text(state: m.WaitState) -> str:
-    seconds = state.wait_field in ("Seconds", "SecondsPath")
-    expr = state.seconds if seconds else state.timestamp
-    if isinstance(expr, m.TConst):
-        text = str(expr.value)
-    elif isinstance(expr, m.TPath):
-        text = str(expr.path)
-    elif isinstance(expr, m.TJsonata):
-        text = _jsonata_text(expr.expr)
-    else:
-        return "Wait"
-    if seconds:
-        return f"Wait {text}s" if isinstance(expr, m.TConst) else f"Wait {text} seconds"
-    return f"Wait until {text}"
-
-
-def _subtitle(state: m.State) -> str:
-    """The second, smaller line of a state's node."""
-    if isinstance(state, m.TaskState):
-        return resource_label(state.resource)
-    if isinstance(state, m.WaitState):
-        return _wait_text(state)
-    if isinstance(state, m.FailState):
-        if isinstance(state.error, m.TConst) and isinstance(state.error.value, str):
-            return f"Fail: {state.error.value}"
-        return "Fail"
-    if isinstance(state, m.ParallelState):
-        count = len(state.branches)
-        return f"Parallel: {count} branch{'es' if count != 1 else ''}"
-    if isinstance(state, m.MapState):
-        kind = "Distributed Map" if state.mode == "DISTRIBUTED" else "Map"
-        if not isinstance(state.items_path, Missing) and str(state.items_path) != "$":
-            return f"{kind}: {state.items_path}"
-        return kind
-    return state.type
-
-
-def _says_error(state: m.State, error: str) -> bool:
-    """Whether the node's second line names this error already (a Fail state with a fixed Error)."""
-    return isinstance(state, m.FailState) and isinstance(state.error, m.TConst) and state.error.value == error
-
-
-def _retry_lines(state: m.State) -> list[str]:
-    """The retry mark: one line per Retrier (errors and MaxAttempts), at most two."""
-    retriers = state.retry if isinstance(state, m._WithResult) else ()
-    lines = []
-    for retrier in retriers[:2]:
-        errors = retrier.error_equals
-        text = errors[0] if len(errors) == 1 else f"{errors[0]} +{len(errors) - 1}"
-        lines.append(f"retry {text} ×{retrier.max_attempts}")
-    if len(retriers) > 2:
-        lines.append(f"+{len(retriers) - 2} more retriers")
-    return lines
-
-
-def _tooltip(state: m.State) -> list[str]:
-    lines = [f"{state.name} ({state.type})"]
-    if isinstance(state, m.TaskState):
-        lines.append(f"Resource: {state.resource}")
-    if isinstance(state, m._WithResult):
-        for retrier in state.retry:
-            lines.append(
-                f"Retry {', '.join(retrier.error_equals)}: up to {retrier.max_attempts} times, "
-                f"after {retrier.interval_seconds}s, backoff {retrier.backoff_rate}"
-            )
-        for catcher in state.catch:
-            lines.append(f"Catch {', '.join(catcher.error_equals)} → {catcher.next}")
-    if isinstance(state.comment, str):
-        lines.append(state.comment)
-    return lines
-
 
 # ============================================================================ layout
 
@@ -575,23 +347,25 @@ def _state_label(node: _Node, options: _Options) -> str:
     dim = options.execution and status is None
     width = _CHOICE_WIDTH if isinstance(state, m.ChoiceState) else _NAME_WIDTH
     bold = _marked(node, options)
-    lines = [_font(_h(line), color=DIM if dim else None, bold=bold) for line in _wrap(state.name, width, 3)]
+    lines = [
+        font(html_text(line), color=DIM if dim else None, bold=bold) for line in wrap(state.name, width, 3)
+    ]
     if node.visits > 1:
-        lines[-1] += _font(f"  ×{node.visits}", size="10", color=MUTED, bold=True)
+        lines[-1] += font(f"  ×{node.visits}", size="10", color=MUTED, bold=True)
     if not isinstance(state, m.ChoiceState):
-        subtitle = _wrap(_subtitle(state), _SUBTITLE_WIDTH, 1)[0]
-        lines.append(_font(_h(subtitle), size="9", color=DIM if dim else MUTED))
-    for text in _retry_lines(state):
-        lines.append(_font(_h(text), size="8", color=DIM if dim else CATCH))
+        subtitle = wrap(state_subtitle(state), _SUBTITLE_WIDTH, 1)[0]
+        lines.append(font(html_text(subtitle), size="9", color=DIM if dim else MUTED))
+    for text in retry_lines(state):
+        lines.append(font(html_text(text), size="8", color=DIM if dim else CATCH))
     if node.error is not None and status in ("FAILED", "CAUGHT", "TIMED_OUT", "ABORTED"):
-        if not _says_error(state, node.error):
-            error = _wrap(node.error, _SUBTITLE_WIDTH, 1)[0]
-            lines.append(_font(_h(error), size="9", color=STATUS_STYLES[status].border, bold=True))
+        if not says_error(state, node.error):
+            error = wrap(node.error, _SUBTITLE_WIDTH, 1)[0]
+            lines.append(font(html_text(error), size="9", color=STATUS_STYLES[status].border, bold=True))
     if node.retries > 0:
-        lines.append(_font(f"retried {node.retries}×", size="8", color=MUTED))
+        lines.append(font(f"retried {node.retries}×", size="8", color=MUTED))
     if options.show_comments and isinstance(state.comment, str):
-        for line in _wrap(state.comment, _COMMENT_WIDTH, 4):
-            lines.append(_font(f"<I>{_h(line)}</I>", size="8", color=MUTED))
+        for line in wrap(state.comment, _COMMENT_WIDTH, 4):
+            lines.append(font(f"<I>{html_text(line)}</I>", size="8", color=MUTED))
     return "<" + "<BR/>".join(lines) + ">"
 
 
@@ -612,14 +386,14 @@ def _state_attrs(node: _Node, options: _Options) -> dict[str, str]:
         attrs["penwidth"] = look.penwidth
     if _marked(node, options):
         attrs.update(color=CURRENT, penwidth="3.5")
-    tooltip = _tooltip(state)
+    tooltip = state_tooltip(state)
     if node.status is not None:
         tooltip.append(f"Status: {STATUS_STYLES[node.status].label}")
         if node.visits > 1:
             tooltip.append(f"Entered {node.visits} times")
         if node.error is not None:
             tooltip.append(f"Error: {node.error}")
-    attrs["tooltip"] = _plain(tooltip)
+    attrs["tooltip"] = plain(tooltip)
     return attrs
 
 
@@ -638,7 +412,7 @@ def _join_attrs(node: _Node, options: _Options) -> dict[str, str]:
         "fixedsize": "true",
         "fillcolor": fill,
         "color": border,
-        "tooltip": _plain([f"{name}: all done"]),
+        "tooltip": plain([f"{name}: all done"]),
     }
 
 
@@ -670,7 +444,7 @@ def _cluster_attrs(cluster: _Cluster, status: str | None, options: _Options) -> 
     if cluster.outer:
         return {"label": "", "peripheries": "0", "margin": "4"}
     attrs = {
-        "label": _plain(_wrap(cluster.label, 40, 2)),
+        "label": plain(wrap(cluster.label, 40, 2)),
         "style": "dashed,rounded",
         "color": FAINT,
         "fontcolor": MUTED,
@@ -692,7 +466,7 @@ def _cluster_attrs(cluster: _Cluster, status: str | None, options: _Options) -> 
 def _edge_attrs(edge: _Edge, options: _Options) -> dict[str, str]:
     attrs: dict[str, str] = {}
     if edge.label != "":
-        attrs["label"] = _plain(_wrap(edge.label, _LABEL_WIDTH, 3))
+        attrs["label"] = plain(wrap(edge.label, _LABEL_WIDTH, 3))
     if edge.kind == "catch":
         # weight 0: error paths don't pull the main flow sideways (big machines would drift right)
         attrs.update(style="dashed", color=CATCH, fontcolor=CATCH, weight="0")
@@ -712,7 +486,7 @@ def _edge_attrs(edge: _Edge, options: _Options) -> dict[str, str]:
     tooltip = [f"{source} → {target}"]
     if edge.label != "":
         tooltip.append(("Catch: " if edge.kind == "catch" else "") + edge.label)
-    attrs["tooltip"] = _plain(tooltip)
+    attrs["tooltip"] = plain(tooltip)
     return attrs
 
 
@@ -727,7 +501,7 @@ def _draw(layout: _Layout, options: _Options, legend: str | None = None) -> grap
     if legend is not None:
         graph_attrs.update(label=legend, labelloc="b", labeljust="l")
     elif options.title is not None:
-        graph_attrs.update(label=_plain(_wrap(options.title, 80, 3)), labelloc="t", labeljust="l")
+        graph_attrs.update(label=plain(wrap(options.title, 80, 3)), labelloc="t", labeljust="l")
     graph = graph_class()(
         name=layout.name, graph_attr=graph_attrs, node_attr=_NODE_ATTRS, edge_attr=_EDGE_ATTRS
     )
@@ -912,7 +686,7 @@ def _legend(layout: _Layout, execution: Any, execution_status: str | None) -> st
             look = STATUS_STYLES[status]
             cells.append(
                 f'<TD BGCOLOR="{look.fill}" COLOR="{look.border}" BORDER="1" WIDTH="12" HEIGHT="10" '
-                f'FIXEDSIZE="TRUE"></TD><TD ALIGN="LEFT">{_h(look.label)}</TD><TD WIDTH="6"></TD>'
+                f'FIXEDSIZE="TRUE"></TD><TD ALIGN="LEFT">{html_text(look.label)}</TD><TD WIDTH="6"></TD>'
             )
     name = getattr(execution, "name", None)
     head = "Execution" + (f" {name}" if isinstance(name, str) else "")
@@ -920,7 +694,7 @@ def _legend(layout: _Layout, execution: Any, execution_status: str | None) -> st
         head += f": {execution_status}"
     return (
         '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">'
-        f'<TR><TD COLSPAN="{len(cells) * 3}" ALIGN="LEFT"><B>{_h(head)}</B></TD></TR>'
+        f'<TR><TD COLSPAN="{len(cells) * 3}" ALIGN="LEFT"><B>{html_text(head)}</B></TD></TR>'
         f"<TR>{''.join(cells)}</TR></TABLE>>"
     )
 

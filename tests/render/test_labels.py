@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from sfn_notebook import render
 from sfn_notebook.asl import model as m
-from sfn_notebook.render import condition_text, render_machine, resource_label
+from sfn_notebook.render import render_machine
+from sfn_notebook.render.labels import condition_text, html_text, plain, resource_label
 
 from .helpers import LAMBDA, attr, edge, machine
 
@@ -144,5 +144,5 @@ def test_long_labels_are_wrapped_and_cut() -> None:
 
 
 def test_control_characters_become_spaces() -> None:
-    assert render._h("a\nb\x00c") == "a b c"
-    assert render._plain(["tab\there"]) == "tab here"
+    assert html_text("a\nb\x00c") == "a b c"
+    assert plain(["tab\there"]) == "tab here"
