@@ -20,13 +20,11 @@ True
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .._json import Missing
 from ..asl import model as m
-from ..asl.analysis import terminal
 from .dot import GraphvizNotFound, dot_binary, ensure_dot, graph_class
 from .labels import (
     condition_text,
@@ -40,6 +38,7 @@ from .labels import (
     state_tooltip,
     wrap,
 )
+from .layout import Cluster, Edge, Layout, Member, Node, build_layout, machine_of
 
 if TYPE_CHECKING:
     import graphviz
@@ -164,154 +163,6 @@ _EDGE_ATTRS = {
     "penwidth": "1.1",
 }
 
-# ============================================================================ layout
-
-
-@dataclass
-class _Node:
-    id: str
-    role: str  # "state", "start", "end" or "join"
-    state: m.State | None = None  # for a join point: its Parallel or Map state
-    # set by the execution overlay
-    status: str | None = None
-    visits: int = 0
-    retries: int = 0
-    error: str | None = None
-    current: bool = False
-
-
-@dataclass
-class _Cluster:
-    id: str
-    label: str
-    owner: m.State  # the Parallel or Map state
-    members: list[_Node | _Cluster] = field(default_factory=list)
-    outer: bool = False  # the invisible box around a whole Parallel/Map state
-
-
-Member = _Node | _Cluster
-
-
-@dataclass
-class _Edge:
-    tail: str
-    head: str
-    kind: str  # "start", "next", "rule", "default", "catch", "fork", "join" or "end"
-    label: str = ""
-    source: str | None = None  # the state this transition leaves (None for Start)
-    target: str | None = None  # the state it enters (None for End and join points)
-    taken: bool = False  # set by the execution overlay
-
-
-@dataclass
-class _Layout:
-    name: str
-    machine: m.Machine
-    start: _Node
-    end: _Node
-    members: list[Member] = field(default_factory=list)
-    edges: list[_Edge] = field(default_factory=list)
-    nodes: dict[str, _Node] = field(default_factory=dict)  # state name -> its node
-    joins: dict[str, _Node] = field(default_factory=dict)  # Parallel/Map name -> its join point
-
-    def state_nodes(self) -> Iterator[_Node]:
-        def walk(members: list[Member]) -> Iterator[_Node]:
-            for member in members:
-                if isinstance(member, _Cluster):
-                    yield from walk(member.members)
-                elif member.role == "state":
-                    yield member
-
-        yield from walk(self.members)
-
-
-class _Builder:
-    """Lays a compiled machine out as nodes, boxes and edges, with generated DOT-safe ids.
-
-    Ids are numbered in definition order (``n1``, ``j1``, ``cluster_1``), so the same definition
-    always gives the same DOT text; the names users chose appear only in labels.
-    """
-
-    def __init__(self, name: str, machine: m.Machine) -> None:
-        self.layout = _Layout(name, machine, _Node("start", "start"), _Node("end", "end"))
-        self._count = {"n": 0, "j": 0, "cluster_": 0}
-
-    def _id(self, prefix: str) -> str:
-        self._count[prefix] += 1
-        return f"{prefix}{self._count[prefix]}"
-
-    def build(self) -> _Layout:
-        layout = self.layout
-        layout.members.append(layout.start)
-        entries = self._scope(layout.machine, layout.members, layout.end.id, "end")
-        layout.members.append(layout.end)
-        start_at = layout.machine.start_at
-        if start_at in entries:
-            layout.edges.insert(0, _Edge(layout.start.id, entries[start_at], "start", target=start_at))
-        return layout
-
-    def _scope(
-        self, machine: m.Machine, members: list[Member], exit_id: str, exit_kind: str
-    ) -> dict[str, str]:
-        """Lay out one StartAt/States scope; returns state name -> id of the node that enters it."""
-        layout = self.layout
-        entries: dict[str, str] = {}
-        exits: dict[str, str] = {}
-        for state in machine.states.values():
-            node = _Node(self._id("n"), "state", state)
-            layout.nodes.setdefault(state.name, node)
-            entries[state.name] = exits[state.name] = node.id
-            if isinstance(state, (m.ParallelState, m.MapState)):
-                exits[state.name] = self._container(state, node, members)
-            else:
-                members.append(node)
-        for state in machine.states.values():
-            tail = exits[state.name]
-
-            def link(
-                target: str, kind: str, label: str = "", *, source: str = state.name, tail: str = tail
-            ) -> None:
-                if target in entries:
-                    layout.edges.append(_Edge(tail, entries[target], kind, label, source, target))
-
-            if isinstance(state, m.ChoiceState):
-                for rule in state.choices:
-                    link(rule.next, "rule", condition_text(rule.condition))
-                if not isinstance(state.default, Missing):
-                    link(state.default, "default", "Default")
-            elif state.next is not None:
-                link(state.next, "next")
-            if isinstance(state, m._WithResult):
-                for catcher in state.catch:
-                    link(catcher.next, "catch", ", ".join(catcher.error_equals))
-            if terminal(state) and not isinstance(state, m.FailState):
-                # a Fail state ends in error, which its red border says; an edge to End would not
-                layout.edges.append(_Edge(tail, exit_id, exit_kind, source=state.name))
-        return entries
-
-    def _container(self, state: m.ParallelState | m.MapState, node: _Node, members: list[Member]) -> str:
-        """A Parallel or Map: entry node, a dashed box per branch, a join point; returns the join's id.
-
-        An invisible box around all of it keeps the branches together and in definition order.
-        """
-        layout = self.layout
-        container = _Cluster(self._id("cluster_"), "", state, [node], outer=True)
-        members.append(container)
-        join = _Node(self._id("j"), "join", state)
-        layout.joins.setdefault(state.name, join)
-        for index, branch in enumerate(state.children(), start=1):
-            label = f"Map: {state.name} (items)" if isinstance(state, m.MapState) else f"Branch {index}"
-            box = _Cluster(self._id("cluster_"), label, state)
-            container.members.append(box)
-            inner = self._scope(branch, box.members, join.id, "join")
-            if branch.start_at in inner:
-                layout.edges.append(
-                    _Edge(node.id, inner[branch.start_at], "fork", source=state.name, target=branch.start_at)
-                )
-        container.members.append(join)
-        return join.id
-
-
 # ============================================================================ drawing
 
 
@@ -333,14 +184,14 @@ def _check_rankdir(rankdir: str) -> str:
     return rankdir
 
 
-def _marked(node: _Node, options: _Options) -> bool:
+def _marked(node: Node, options: _Options) -> bool:
     """Whether the node is outlined: the current state, or the one to highlight."""
     if node.current:
         return True
     return node.state is not None and options.highlight is not None and options.highlight == node.state.name
 
 
-def _state_label(node: _Node, options: _Options) -> str:
+def _state_label(node: Node, options: _Options) -> str:
     state = node.state
     assert state is not None
     status = node.status
@@ -369,7 +220,7 @@ def _state_label(node: _Node, options: _Options) -> str:
     return "<" + "<BR/>".join(lines) + ">"
 
 
-def _state_attrs(node: _Node, options: _Options) -> dict[str, str]:
+def _state_attrs(node: Node, options: _Options) -> dict[str, str]:
     state = node.state
     assert state is not None
     look = _TYPE_STYLES.get(state.type, _TYPE_STYLES["Task"])
@@ -397,7 +248,7 @@ def _state_attrs(node: _Node, options: _Options) -> dict[str, str]:
     return attrs
 
 
-def _join_attrs(node: _Node, options: _Options) -> dict[str, str]:
+def _join_attrs(node: Node, options: _Options) -> dict[str, str]:
     fill, border = "#d5dbe1", BORDER
     if options.execution:
         status = STATUS_STYLES[node.status or "NOT_RUN"]
@@ -416,7 +267,7 @@ def _join_attrs(node: _Node, options: _Options) -> dict[str, str]:
     }
 
 
-def _marker_attrs(node: _Node, options: _Options) -> dict[str, str]:
+def _marker_attrs(node: Node, options: _Options) -> dict[str, str]:
     fill, border = "#e9ebed", FAINT
     if node.status is not None:
         status = STATUS_STYLES[node.status]
@@ -440,7 +291,7 @@ def _marker_attrs(node: _Node, options: _Options) -> dict[str, str]:
     return attrs
 
 
-def _cluster_attrs(cluster: _Cluster, status: str | None, options: _Options) -> dict[str, str]:
+def _cluster_attrs(cluster: Cluster, status: str | None, options: _Options) -> dict[str, str]:
     if cluster.outer:
         return {"label": "", "peripheries": "0", "margin": "4"}
     attrs = {
@@ -463,7 +314,7 @@ def _cluster_attrs(cluster: _Cluster, status: str | None, options: _Options) -> 
     return attrs
 
 
-def _edge_attrs(edge: _Edge, options: _Options) -> dict[str, str]:
+def _edge_attrs(edge: Edge, options: _Options) -> dict[str, str]:
     attrs: dict[str, str] = {}
     if edge.label != "":
         attrs["label"] = plain(wrap(edge.label, _LABEL_WIDTH, 3))
@@ -492,11 +343,11 @@ def _edge_attrs(edge: _Edge, options: _Options) -> dict[str, str]:
 
 def _flipped(members: list[Member]) -> list[Member]:
     """A container's members with its branch boxes in reverse order."""
-    boxes = iter([member for member in reversed(members) if isinstance(member, _Cluster)])
-    return [next(boxes) if isinstance(member, _Cluster) else member for member in members]
+    boxes = iter([member for member in reversed(members) if isinstance(member, Cluster)])
+    return [next(boxes) if isinstance(member, Cluster) else member for member in members]
 
 
-def _draw(layout: _Layout, options: _Options, legend: str | None = None) -> graphviz.Digraph:
+def _draw(layout: Layout, options: _Options, legend: str | None = None) -> graphviz.Digraph:
     graph_attrs = dict(_GRAPH_ATTRS, rankdir=options.rankdir)
     if legend is not None:
         graph_attrs.update(label=legend, labelloc="b", labeljust="l")
@@ -510,7 +361,7 @@ def _draw(layout: _Layout, options: _Options, legend: str | None = None) -> grap
 
     def emit(target: graphviz.Digraph, members: list[Member]) -> None:
         for member in members:
-            if isinstance(member, _Cluster):
+            if isinstance(member, Cluster):
                 owner = layout.nodes.get(member.owner.name)
                 status = owner.status if owner is not None else None
                 with target.subgraph(name=member.id) as box:
@@ -529,25 +380,6 @@ def _draw(layout: _Layout, options: _Options, legend: str | None = None) -> grap
     return graph
 
 
-def _machine_of(sm_or_machine: Any) -> tuple[str, m.Machine]:
-    """``(name, compiled machine)`` of a StateMachine, a compiled Machine or a definition."""
-    if isinstance(sm_or_machine, m.Machine):
-        return "StateMachine", sm_or_machine
-    compiled = getattr(sm_or_machine, "machine", None)
-    if isinstance(compiled, m.Machine):
-        name = getattr(sm_or_machine, "name", None)
-        return (name if isinstance(name, str) else "StateMachine"), compiled
-    if isinstance(sm_or_machine, (Mapping, str)):
-        from ..machine import StateMachine
-
-        sm = StateMachine(sm_or_machine)
-        return sm.name, sm.machine
-    raise TypeError(
-        "expected a StateMachine, a compiled Machine or a definition (dict, JSON or YAML text), "
-        f"not {type(sm_or_machine).__name__}"
-    )
-
-
 def render_machine(
     sm_or_machine: StateMachine | m.Machine | Mapping[str, Any] | str,
     *,
@@ -564,8 +396,8 @@ def render_machine(
     state's ``Comment`` under it, and the definition's ``Comment`` above the graph unless ``title``
     gives another text.
     """
-    name, machine = _machine_of(sm_or_machine)
-    layout = _Builder(name, machine).build()
+    name, machine = machine_of(sm_or_machine)
+    layout = build_layout(name, machine)
     if highlight is not None and highlight not in layout.nodes:
         close = difflib.get_close_matches(highlight, list(layout.nodes), n=3)
         hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
@@ -650,7 +482,7 @@ def _overlay(events: Sequence[Mapping[str, Any]]) -> _Overlay:
     return overlay
 
 
-def _apply(layout: _Layout, overlay: _Overlay, execution_status: str | None) -> None:
+def _apply(layout: Layout, overlay: _Overlay, execution_status: str | None) -> None:
     """Put an execution's outcomes on the layout's nodes and edges."""
     for name, node in layout.nodes.items():
         statuses = overlay.statuses.get(name)
@@ -677,7 +509,7 @@ def _apply(layout: _Layout, overlay: _Overlay, execution_status: str | None) -> 
         layout.end.status = "SUCCEEDED"
 
 
-def _legend(layout: _Layout, execution: Any, execution_status: str | None) -> str:
+def _legend(layout: Layout, execution: Any, execution_status: str | None) -> str:
     """An HTML-like table: the execution's name and status, and a swatch per status shown."""
     present = {node.status or "NOT_RUN" for node in layout.state_nodes()}
     cells = []
@@ -699,7 +531,7 @@ def _legend(layout: _Layout, execution: Any, execution_status: str | None) -> st
     )
 
 
-def _current_node(layout: _Layout, events: Sequence[Mapping[str, Any]], event_id: int) -> _Node | None:
+def _current_node(layout: Layout, events: Sequence[Mapping[str, Any]], event_id: int) -> Node | None:
     """The node of the state an event belongs to; Start/End for the execution's own events."""
     from ..history import event_rows
 
@@ -721,13 +553,13 @@ def _current_node(layout: _Layout, events: Sequence[Mapping[str, Any]], event_id
 
 def _execution_machine(execution: Any, machine: Any) -> tuple[str, m.Machine]:
     if machine is not None:
-        return _machine_of(machine)
+        return machine_of(machine)
     attached = getattr(execution, "state_machine", None)
     if attached is not None:
-        return _machine_of(attached)
+        return machine_of(attached)
     definition = getattr(execution, "definition", None)
     if isinstance(definition, (Mapping, str)):
-        return _machine_of(definition)
+        return machine_of(definition)
     raise ValueError(
         "this execution carries no state machine definition to draw: "
         "pass one, as in render_execution(execution, machine=StateMachine(definition))"
@@ -753,7 +585,7 @@ def render_execution(
     the ``definition`` an execution read from AWS carries).  ``legend=False`` leaves out the legend.
     """
     name, compiled = _execution_machine(execution, machine)
-    layout = _Builder(name, compiled).build()
+    layout = build_layout(name, compiled)
     events = list(execution.events)
     status = getattr(execution, "status", None)
     execution_status = status if isinstance(status, str) else None
