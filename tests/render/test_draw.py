@@ -8,9 +8,8 @@ import sys
 
 import pytest
 
-from sfn_notebook import render
 from sfn_notebook.examples import GETTING_STARTED
-from sfn_notebook.render import render_execution, render_machine
+from sfn_notebook.render import draw, render_execution, render_machine
 
 from .helpers import (
     ALL_TYPES,
@@ -147,7 +146,7 @@ def test_catch_edges_are_dashed_and_list_the_errors() -> None:
     not_found = edge(graph, "Fetch", "Not found")
     assert attr(not_found, "style") == "dashed"
     assert attr(not_found, "label") == "Fetch.NotFound, Fetch.Gone"
-    assert attr(not_found, "color") == render.CATCH
+    assert attr(not_found, "color") == draw.CATCH
     assert attr(edge(graph, "Fetch", "Broken"), "label") == "States.ALL"
     # a Parallel's Catch leaves from its join point, after all branches
     join = edges(graph, "j1", "Broken")
@@ -178,7 +177,7 @@ def test_many_retriers_are_summarised() -> None:
 def test_highlight() -> None:
     graph = render_machine(machine(GETTING_STARTED), highlight="Shout")
     shout = node(graph, "Shout")
-    assert attr(shout, "color") == render.CURRENT and attr(shout, "penwidth") == "3.5"
+    assert attr(shout, "color") == draw.CURRENT and attr(shout, "penwidth") == "3.5"
     assert "<B>Shout</B>" in shout
     assert attr(node(graph, "Greet"), "penwidth") is None
     with pytest.raises(ValueError, match=r"no state named 'Shot' \(did you mean 'Shout'\?\)"):

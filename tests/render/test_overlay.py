@@ -6,8 +6,7 @@ from typing import Any
 
 import pytest
 
-from sfn_notebook import render
-from sfn_notebook.render import STATUS_STYLES, render_execution
+from sfn_notebook.render import STATUS_STYLES, draw, overlay, render_execution
 
 from .helpers import (
     CATCHING,
@@ -58,7 +57,7 @@ def test_succeeded_execution_is_green_with_bold_edges() -> None:
     assert fill(graph, "Shout") == green.fill
     for tail, head in (("start", "Greet"), ("Greet", "Shout"), ("Shout", "end")):
         statement = edge(graph, tail, head)
-        assert attr(statement, "penwidth") == "2.4" and attr(statement, "color") == render.TAKEN
+        assert attr(statement, "penwidth") == "2.4" and attr(statement, "color") == draw.TAKEN
     end = next(s for s in statements(graph) if s.startswith("end ["))
     assert attr(end, "fillcolor") == green.fill
     assert "Execution ok-run: SUCCEEDED" in graph.source
@@ -71,7 +70,7 @@ def test_failed_execution() -> None:
     shout = node(graph, "Shout")
     assert attr(shout, "fillcolor") == STATUS_STYLES["FAILED"].fill
     assert f'COLOR="{STATUS_STYLES["FAILED"].border}"><B>Boom</B>' in shout  # the error under the name
-    assert attr(edge(graph, "Shout", "end"), "color") == render.DIM
+    assert attr(edge(graph, "Shout", "end"), "color") == draw.DIM
     end = next(s for s in statements(graph) if s.startswith("end ["))
     assert attr(end, "fillcolor") == "#e9ebed"
     assert ">Failed</TD>" in graph.source and "Execution failed-run: FAILED" in graph.source
@@ -84,9 +83,9 @@ def test_caught_error_is_orange_and_the_catch_edge_is_taken() -> None:
     assert ">Boom</B>" in work
     catch = edge(graph, "Work", "Recover")
     assert attr(catch, "style") == "dashed" and attr(catch, "penwidth") == "2.4"
-    assert attr(catch, "color") == render.CATCH
-    assert attr(edge(graph, "Work", "Done"), "color") == render.DIM
-    assert attr(edge(graph, "Recover", "Done"), "color") == render.TAKEN
+    assert attr(catch, "color") == draw.CATCH
+    assert attr(edge(graph, "Work", "Done"), "color") == draw.DIM
+    assert attr(edge(graph, "Recover", "Done"), "color") == draw.TAKEN
     assert ">Caught error</TD>" in graph.source
 
 
@@ -100,7 +99,7 @@ def test_running_execution_with_loop_counts() -> None:
     assert "  ×4</B>" in node(graph, "More?") and "  ×3</B>" in node(graph, "Count")
     assert "Entered 4 times" in node(graph, "More?")
     assert ">In progress</TD>" in graph.source and ">Not run</TD>" in graph.source
-    assert attr(edge(graph, "Count", "More?"), "color") == render.TAKEN
+    assert attr(edge(graph, "Count", "More?"), "color") == draw.TAKEN
 
 
 def test_caught_parallel_is_orange_with_its_boxes() -> None:
@@ -113,7 +112,7 @@ def test_caught_parallel_is_orange_with_its_boxes() -> None:
     assert f'fillcolor="{caught.tint}"' in graph.source  # the branch boxes take the container's outcome
     catch = edges(graph, "j1", "Handle")
     assert len(catch) == 1 and attr(catch[0], "penwidth") == "2.4"
-    assert attr(edges(graph, "j1", "Done")[0], "color") == render.DIM
+    assert attr(edges(graph, "j1", "Done")[0], "color") == draw.DIM
 
 
 def test_map_iterations_and_a_retry_that_worked() -> None:
@@ -123,13 +122,13 @@ def test_map_iterations_and_a_retry_that_worked() -> None:
     assert attr(item, "fillcolor") == STATUS_STYLES["SUCCEEDED"].fill  # retried, then succeeded
     assert "  ×3</B>" in item and ">retried 1×</FONT>" in item
     assert fill(graph, "Each") == STATUS_STYLES["SUCCEEDED"].fill
-    assert attr(edge(graph, "Each", "Item"), "color") == render.TAKEN
+    assert attr(edge(graph, "Each", "Item"), "color") == draw.TAKEN
 
 
 def test_worst_status_wins() -> None:
-    assert render._worst(["SUCCEEDED", "CAUGHT", "SUCCEEDED"]) == "CAUGHT"
-    assert render._worst(["SUCCEEDED", "RUNNING"]) == "RUNNING"
-    assert render._worst(["CAUGHT", "FAILED"]) == "FAILED"
+    assert overlay._worst(["SUCCEEDED", "CAUGHT", "SUCCEEDED"]) == "CAUGHT"
+    assert overlay._worst(["SUCCEEDED", "RUNNING"]) == "RUNNING"
+    assert overlay._worst(["CAUGHT", "FAILED"]) == "FAILED"
 
 
 def test_current_event_outlines_its_state() -> None:
@@ -137,14 +136,14 @@ def test_current_event_outlines_its_state() -> None:
     events = execution.events
     scheduled = next(e["id"] for e in events if e["type"] == "LambdaFunctionScheduled" and e["id"] > 6)
     graph = render_execution(execution, current_event=scheduled)
-    assert attr(node(graph, "Shout"), "color") == render.CURRENT
+    assert attr(node(graph, "Shout"), "color") == draw.CURRENT
     assert attr(node(graph, "Greet"), "color") == STATUS_STYLES["SUCCEEDED"].border
     first = render_execution(execution, current_event=events[0]["id"])
     start = next(s for s in statements(first) if s.startswith("start ["))
-    assert attr(start, "color") == render.CURRENT
+    assert attr(start, "color") == draw.CURRENT
     last = render_execution(execution, current_event=events[-1]["id"])
     end = next(s for s in statements(last) if s.startswith("end ["))
-    assert attr(end, "color") == render.CURRENT
+    assert attr(end, "color") == draw.CURRENT
     with pytest.raises(ValueError, match=r"no event with id 999 \(its ids: 1 to 12\)"):
         render_execution(execution, current_event=999)
 
