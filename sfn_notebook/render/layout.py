@@ -15,6 +15,9 @@ from typing import Any
 from .._json import Missing
 from ..asl import model as m
 from ..asl.analysis import terminal
+from ..asl.parser import parse_machine
+from ..asl.source import load_text, load_value
+from ..errors import DefinitionError
 from .labels import condition_text
 
 __all__ = ["Cluster", "Edge", "Layout", "Member", "Node", "build_layout", "machine_of"]
@@ -170,6 +173,15 @@ def build_layout(name: str, machine: m.Machine) -> Layout:
     return _Builder(name, machine).build()
 
 
+def _parse(definition: Mapping[str, Any] | str) -> m.Machine:
+    """A definition (dict, JSON or YAML text) compiled by the parser; DefinitionError if invalid."""
+    source = load_text(definition) if isinstance(definition, str) else load_value(dict(definition))
+    machine, diagnostics = parse_machine(source)
+    if machine is None or any(d.severity == "ERROR" for d in diagnostics):
+        raise DefinitionError(diagnostics)
+    return machine
+
+
 def machine_of(sm_or_machine: Any) -> tuple[str, m.Machine]:
     """``(name, compiled machine)`` of a StateMachine, a compiled Machine or a definition."""
     if isinstance(sm_or_machine, m.Machine):
@@ -179,10 +191,7 @@ def machine_of(sm_or_machine: Any) -> tuple[str, m.Machine]:
         name = getattr(sm_or_machine, "name", None)
         return (name if isinstance(name, str) else "StateMachine"), compiled
     if isinstance(sm_or_machine, (Mapping, str)):
-        from ..machine import StateMachine
-
-        sm = StateMachine(sm_or_machine)
-        return sm.name, sm.machine
+        return "StateMachine", _parse(sm_or_machine)
     raise TypeError(
         "expected a StateMachine, a compiled Machine or a definition (dict, JSON or YAML text), "
         f"not {type(sm_or_machine).__name__}"

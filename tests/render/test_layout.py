@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
+import yaml
 
+from sfn_notebook.errors import DefinitionError
 from sfn_notebook.examples import GETTING_STARTED
 from sfn_notebook.render import render_machine
+from sfn_notebook.render.layout import build_layout, machine_of
 
 from .helpers import ALL_TYPES, edge, edges, machine, node_id, statements
 
@@ -20,6 +24,37 @@ def test_accepts_a_compiled_machine_or_a_definition() -> None:
     assert from_dict == from_model
     with pytest.raises(TypeError, match="StateMachine"):
         render_machine(42)  # type: ignore[arg-type]
+
+
+def test_definitions_as_json_or_yaml_text_are_parsed() -> None:
+    from_dict = machine_of(GETTING_STARTED)
+    assert machine_of(json.dumps(GETTING_STARTED)) == from_dict
+    assert machine_of(yaml.safe_dump(GETTING_STARTED)) == from_dict
+    name, compiled = from_dict
+    assert name == "StateMachine"
+    assert compiled == machine(GETTING_STARTED).machine
+
+
+def test_an_invalid_definition_text_raises_with_its_line() -> None:
+    with pytest.raises(DefinitionError) as info:
+        machine_of("StartAt: A\nStates:\n  A:\n    Type: Pass\n")
+    errors = [(d.code, d.line) for d in info.value.diagnostics if d.severity == "ERROR"]
+    assert errors == [("MISSING_NEXT_OR_END", 3)]
+    with pytest.raises(DefinitionError):
+        render_machine('{"StartAt": "A", "States": {')
+
+
+def test_layout_nodes_joins_and_edge_kinds() -> None:
+    layout = build_layout("AllTypes", machine(ALL_TYPES).machine)
+    assert list(layout.nodes) == machine(ALL_TYPES).state_names
+    assert set(layout.joins) == {"Fan out", "Items", "Per order"}
+    kinds = {(e.source, e.target): e.kind for e in layout.edges}
+    assert kinds[(None, "Prepare")] == "start"
+    assert kinds[("Fetch", "Not found")] == "catch"
+    assert kinds[("Route", "Done")] == "default"
+    assert kinds[("Route", "Pause")] == "rule"
+    assert kinds[("Fan out", "Save")] == "fork"
+    assert all(node.status is None for node in layout.state_nodes())  # no overlay yet
 
 
 def test_fail_states_do_not_lead_to_end() -> None:
