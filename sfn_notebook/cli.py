@@ -84,8 +84,9 @@ def cmd_render(args: argparse.Namespace) -> int:
         return 1
     output = Path(args.output)
     fmt = args.format or (output.suffix.lstrip(".") or "svg")
-    graph = sm.graph(rankdir=args.rankdir)
-    data = graph.pipe(format=fmt)
+    from .render.dot import pipe
+
+    data = pipe(sm.graph(rankdir=args.rankdir), fmt)
     output.write_bytes(data)
     print(f"wrote {output} ({len(data)} bytes)")
     return 0

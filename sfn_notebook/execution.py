@@ -153,23 +153,11 @@ class Execution:
         return f"<{self.summary()}>"
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        bundle: dict[str, Any] = {"text/plain": repr(self)}
-        if self.state_machine is not None:
-            try:
-                svg = self.graph().pipe(format="svg", encoding="utf-8")
-            except Exception as exc:  # a missing `dot` must not break the notebook
-                bundle["text/html"] = (
-                    f"<pre>{_escape(self.summary())}</pre><p><em>{_escape(str(exc))}</em></p>"
-                )
-            else:
-                bundle["image/svg+xml"] = svg
-        return bundle
+        """Jupyter shows the coloured graph (or why it cannot be drawn); see :mod:`sfn_notebook.display`."""
+        from .display import graph_bundle
 
-
-def _escape(text: str) -> str:
-    import html
-
-    return html.escape(text)
+        graph = self.graph if self.state_machine is not None else None  # None: the summary alone
+        return graph_bundle(graph, repr(self), include, exclude)
 
 
 class LocalExecution(Execution):

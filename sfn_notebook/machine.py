@@ -267,16 +267,10 @@ class StateMachine:
         return render_machine(self, **options)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        bundle: dict[str, Any] = {"text/plain": repr(self)}
-        try:
-            bundle["image/svg+xml"] = self.graph().pipe(format="svg", encoding="utf-8")
-        except Exception as exc:  # e.g. no Graphviz: show text, never a traceback
-            import html
+        """Jupyter shows the graph (or why it cannot be drawn); see :mod:`sfn_notebook.display`."""
+        from .display import graph_bundle
 
-            bundle["text/html"] = (
-                f"<pre>{html.escape(repr(self))}</pre><p><em>{html.escape(str(exc))}</em></p>"
-            )
-        return bundle
+        return graph_bundle(self.graph, repr(self), include, exclude)
 
     def __repr__(self) -> str:
         count = len(self.state_names)

@@ -17,6 +17,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import HTML, display
 from traitlets import Bool, CaselessStrEnum, Int
 
+from ..display import GraphDisplay
 from ..errors import DefinitionError, Diagnostic
 
 __all__ = ["StateMachineMagics", "load_ipython_extension", "format_diagnostics"]
@@ -113,7 +114,7 @@ class StateMachineMagics(Magics):
             display(_Diagnostics(sm.diagnostics, cell, self.max_diagnostics))
         if not (args.no_graph or not self.show_graph):
             rankdir = (args.rankdir or self.rankdir).upper()
-            display(_GraphDisplay(lambda: sm.graph(rankdir=rankdir)))
+            display(GraphDisplay(lambda: sm.graph(rankdir=rankdir), repr(sm)))
         if args.run is not None:
             resources = self._lookup(args.resources) if args.resources else None
             execution = sm.run(_parse_input(self._ns, args.run), resources=resources, seed=args.seed)
@@ -286,22 +287,6 @@ class _Diagnostics:
                 f"<code>{where}</code>: {html.escape(d.message)} <small>[{d.code}]</small></li>"
             )
         return f"<ul style='margin:0'>{''.join(rows)}</ul>"
-
-
-class _GraphDisplay:
-    """Displays a graph as SVG; if Graphviz cannot run, shows the reason instead of a traceback."""
-
-    def __init__(self, build: Any) -> None:
-        self.build = build
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        try:
-            svg = self.build().pipe(format="svg", encoding="utf-8")
-        except Exception as exc:
-            import html
-
-            return {"text/plain": str(exc), "text/html": f"<p><em>{html.escape(str(exc))}</em></p>"}
-        return {"image/svg+xml": svg, "text/plain": "<state machine graph>"}
 
 
 def load_ipython_extension(ipython: Any) -> None:

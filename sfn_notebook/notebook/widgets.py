@@ -1,7 +1,8 @@
 """ipywidgets for executions: the explorer, a run panel, and live progress of background runs.
 
 The widgets hold no logic of their own beyond presentation: everything they show comes from
-``Execution.events`` / ``history()`` / ``trace()`` and the graph functions of :mod:`sfn_notebook.render`.
+``Execution.events`` / ``history()`` / ``trace()``, the graph functions of :mod:`sfn_notebook.render`,
+and :func:`sfn_notebook.display.graph_html` for the graphs (or why one cannot be drawn).
 Their state lives in traits, so tests drive them by setting traits and reading what they show.
 """
 
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as W
 
+from ..display import graph_html
 from ..history import event_details, event_rows, parse_json_text, variables_at
 
 if TYPE_CHECKING:
@@ -55,13 +57,6 @@ def _status_html(execution: Execution) -> str:
     for note in dict.fromkeys(getattr(execution, "notes", ())):  # what AWS's terse cause leaves out
         parts.append(f"<br><small><em>note: {html.escape(note)}</em></small>")
     return "".join(parts)
-
-
-def _svg(build: Any) -> str:
-    try:
-        return str(build().pipe(format="svg", encoding="utf-8"))
-    except Exception as exc:  # no Graphviz: say why, keep the rest of the widget working
-        return f"<p><em>{html.escape(str(exc))}</em></p>"
 
 
 class ExecutionExplorer(W.VBox):
@@ -236,7 +231,7 @@ class ExecutionExplorer(W.VBox):
             from ..render import render_execution
 
             event_id = event["id"]
-            cached = _svg(
+            cached = graph_html(
                 lambda: render_execution(self.execution, rankdir=self.rankdir, current_event=event_id)
             )
             self._svg_cache[key] = cached
@@ -321,7 +316,7 @@ class RunPanel(W.VBox):
             else json_html({"error": execution.error, "cause": execution.cause})
         )
         self.result.value = _status_html(execution) + body
-        self.graph.value = _svg(execution.graph)
+        self.graph.value = graph_html(execution.graph)
         return execution
 
 
@@ -374,4 +369,4 @@ class LiveProgress(W.VBox):
                 current = events[-1]["id"] if events else None
                 from ..render import render_execution
 
-                self.graph.value = _svg(lambda: render_execution(execution, current_event=current))
+                self.graph.value = graph_html(lambda: render_execution(execution, current_event=current))

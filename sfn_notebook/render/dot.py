@@ -21,7 +21,7 @@ from ..errors import SfnNotebookError
 if TYPE_CHECKING:
     import graphviz
 
-__all__ = ["GraphvizNotFound", "dot_binary", "ensure_dot", "graph_class"]
+__all__ = ["GraphvizNotFound", "dot_binary", "ensure_dot", "graph_class", "pipe", "svg"]
 
 _INSTALL_HINT = """\
 cannot draw the graph: no Graphviz 'dot' program was found (there is no 'dot' on PATH and the
@@ -121,6 +121,21 @@ def graph_class() -> type[graphviz.Digraph]:
     StateGraph.__module__ = __name__
     StateGraph.__qualname__ = "StateGraph"
     return StateGraph
+
+
+def pipe(graph: graphviz.Graph | graphviz.Digraph, format: str) -> bytes:
+    """``graph`` drawn by ``dot`` in ``format`` (``"svg"``, ``"png"``, ``"pdf"``, ...).
+
+    Everything in the package that draws a graph comes here.  Raises :class:`GraphvizNotFound`
+    when there is no ``dot`` program.
+    """
+    data: bytes = graph.pipe(format=format)
+    return data
+
+
+def svg(graph: graphviz.Graph | graphviz.Digraph) -> str:
+    """``graph`` drawn as SVG text."""
+    return pipe(graph, "svg").decode("utf-8")
 
 
 def __getattr__(name: str) -> Any:

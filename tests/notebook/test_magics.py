@@ -90,6 +90,15 @@ def test_cell_binds_a_state_machine_and_draws_it(shell: InteractiveShell) -> Non
     assert "<svg" in svg and ">Hi<" in svg
 
 
+def test_cell_without_dot_shows_why_not_a_traceback(shell: InteractiveShell, no_dot: None) -> None:
+    with capture_output() as captured:
+        shell.run_cell_magic("statemachine", "hello --yaml", HELLO)
+    (shown,) = captured.outputs
+    assert "image/svg+xml" not in shown.data
+    assert shown.data["text/plain"] == repr(shell.user_ns["hello"])
+    assert "pip install graphviz-pure" in shown.data["text/html"]
+
+
 def test_cell_format_is_detected(shell: InteractiveShell) -> None:
     shell.run_cell_magic("statemachine", "plain --no-graph", HELLO_JSON)
     shell.run_cell_magic("statemachine", "as_json --json --no-graph", HELLO_JSON)

@@ -270,6 +270,14 @@ def test_run_panel_runs_the_input(checkout: sfn.StateMachine) -> None:
     assert "<svg" in panel.graph.value
 
 
+def test_run_panel_without_dot_says_why_there_is_no_graph(checkout: sfn.StateMachine, no_dot: None) -> None:
+    panel = RunPanel(checkout, input={"card": "ok", "amount": 3}, resources={"Charge": charge})
+    assert panel.run() is not None
+    assert "SUCCEEDED" in panel.result.value
+    assert panel.graph.value.startswith("<p><em>cannot draw the graph")
+    assert "pip install graphviz-pure" in panel.graph.value
+
+
 def test_run_panel_button(checkout: sfn.StateMachine) -> None:
     panel = RunPanel(checkout, resources={"Charge": charge})
     panel.input_box.value = '{"card": "expired", "amount": 9}'

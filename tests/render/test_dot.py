@@ -96,11 +96,7 @@ def test_a_dot_binary_set_by_the_user_is_kept(tmp_path: Path, monkeypatch: pytes
     assert mine == dot_command.DOT_BINARY
 
 
-def test_no_dot_at_all_gives_one_clear_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, default_dot_binary: None
-) -> None:
-    monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setattr(dot, "_graphviz_pure", lambda: None)
+def test_no_dot_at_all_gives_one_clear_error(tmp_path: Path, no_dot: None) -> None:
     graph = render_machine(machine(GETTING_STARTED))
     assert "Greet" in graph.source  # the DOT text needs no program
     with pytest.raises(GraphvizNotFound) as caught:
@@ -115,9 +111,8 @@ def test_no_dot_at_all_gives_one_clear_error(
         graph.render(tmp_path / "out", format="svg")
     with pytest.raises(GraphvizNotFound):
         dot.dot_binary()
-    # a notebook shows the message instead of a traceback
-    bundle = machine(GETTING_STARTED)._repr_mimebundle_()
-    assert "image/svg+xml" not in bundle and "pip install graphviz-pure" in bundle["text/html"]
+    with pytest.raises(GraphvizNotFound):
+        dot.svg(graph)
 
 
 def test_a_vanished_program_gives_the_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -136,7 +131,7 @@ def test_a_vanished_program_gives_the_clear_error(tmp_path: Path, monkeypatch: p
 
 def svg_text(graph: Any) -> str:
     """The SVG, with XML character references resolved (dot writes '-' as &#45;, for one)."""
-    return html.unescape(graph.pipe(format="svg", encoding="utf-8"))
+    return html.unescape(dot.svg(graph))
 
 
 @pytest.mark.exe
@@ -167,11 +162,11 @@ def test_svg_of_executions() -> None:
 
 
 @pytest.mark.exe
-def test_notebook_display() -> None:
+def test_pipe_gives_the_format_asked_for() -> None:
     graph = render_machine(machine(GETTING_STARTED))
-    assert "<svg" in graph._repr_mimebundle_()["image/svg+xml"]
-    assert "<svg" in machine(GETTING_STARTED)._repr_mimebundle_()["image/svg+xml"]
-    assert "<svg" in succeeded_run()._repr_mimebundle_()["image/svg+xml"]
+    assert dot.pipe(graph, "png").startswith(b"\x89PNG\r\n")
+    assert dot.pipe(graph, "svg").decode("utf-8") == dot.svg(graph)
+    assert "<svg" in graph._repr_mimebundle_()["image/svg+xml"]  # graphviz's own display finds dot too
 
 
 @pytest.mark.exe
@@ -191,7 +186,7 @@ def test_three_hundred_states_render() -> None:
     graph = render_machine(machine({"StartAt": "S0", "States": states}))
     svg = svg_text(graph)
     assert ">S0</text>" in svg and ">S299</text>" in svg
-    plain = graph.pipe(format="plain", encoding="utf-8").splitlines()[0].split()
+    plain = dot.pipe(graph, "plain").decode("utf-8").splitlines()[0].split()
     width, height = float(plain[2]), float(plain[3])
     assert width < 12, "a long chain stays one column wide"
     assert height > 100
