@@ -1,4 +1,4 @@
-"""How graphs show in Jupyter: one MIME bundle, the SVG or a line saying why there is none.
+"""How graphs and executions show in Jupyter: one MIME bundle for a graph, and the widgets.
 
 A :class:`GraphDisplay` is what a StateMachine, an Execution, the ``%%statemachine`` cell and the
 widgets show.  Its ``_repr_mimebundle_`` looks its MIME types up in :data:`MIME_TYPES` and honours
@@ -6,6 +6,9 @@ the ``include``/``exclude`` sets Jupyter passes: ``image/svg+xml`` is the graph 
 (:func:`sfn_notebook.render.dot.svg`); when it cannot be drawn (no ``dot`` program, say) the
 bundle holds ``text/html`` with the reason instead, never a traceback; ``text/plain`` is the
 object's own text.
+
+The widgets (:mod:`sfn_notebook.notebook.widgets`) are reached through :func:`explorer` and
+:func:`live_progress`, so that the core (machine, execution, ...) never imports the notebook layer.
 
 >>> shown = GraphDisplay(lambda: 1 / 0, "<a graph>")
 >>> bundle = shown._repr_mimebundle_()
@@ -21,7 +24,7 @@ import html
 from collections.abc import Callable, Iterable
 from typing import Any
 
-__all__ = ["MIME_TYPES", "GraphDisplay", "graph_bundle", "graph_html"]
+__all__ = ["MIME_TYPES", "GraphDisplay", "explorer", "graph_bundle", "graph_html", "live_progress"]
 
 #: MIME type -> the method of :class:`GraphDisplay` that gives it (``None``: not in the bundle)
 MIME_TYPES = {
@@ -99,3 +102,17 @@ def graph_html(graph: Callable[[], Any]) -> str:
     """HTML for a widget: the SVG of the graph ``graph()`` builds, or why it cannot be drawn."""
     svg, why = GraphDisplay(graph).drawing()
     return svg if svg is not None else f"<p><em>{html.escape(str(why))}</em></p>"
+
+
+def explorer(execution: Any) -> Any:
+    """The explorer widget of an execution (``Execution.explore()``)."""
+    from .notebook.widgets import ExecutionExplorer
+
+    return ExecutionExplorer(execution)
+
+
+def live_progress(execution: Any) -> Any:
+    """A widget following a background run (``LocalExecution.live()``); it subscribes to the run."""
+    from .notebook.widgets import LiveProgress
+
+    return LiveProgress(execution)

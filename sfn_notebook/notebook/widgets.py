@@ -321,7 +321,10 @@ class RunPanel(W.VBox):
 
 
 class LiveProgress(W.VBox):
-    """Progress of a background run (``sm.start()``): status, event count, Map iterations, the graph."""
+    """Progress of a background run (``sm.start()``): status, event count, Map iterations, the graph.
+
+    It follows the run through ``execution.subscribe()``: each new event, and the run's stop.
+    """
 
     def __init__(self, execution: Any, *, interval: float = 0.25, graph: bool = True) -> None:
         self.execution = execution
@@ -341,9 +344,10 @@ class LiveProgress(W.VBox):
         if execution.done:  # it may have ended between the first refresh and the subscription
             self.refresh()
 
-    def _on_event(self, execution: Any, event_id: int) -> None:
+    def _on_event(self, execution: Any, event_id: int | None) -> None:
+        """A new event (redrawn at most every ``interval`` seconds), or None: the run stopped."""
         now = time.monotonic()
-        final = execution.done
+        final = event_id is None or execution.done
         if final or now - self._last >= self.interval:
             self._last = now
             self.refresh()
