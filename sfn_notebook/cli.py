@@ -72,8 +72,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     sm = _load(args.file)
     if sm is None:
         return 1
-    for diagnostic in sm.diagnostics:
-        print(str(diagnostic))
+    if sm.diagnostics:
+        from .errors import format_diagnostics
+
+        print(format_diagnostics(sm.diagnostics, sm.source.text))
     print(f"{args.file}: valid ({len(sm.state_names)} states, {len(sm.diagnostics)} warnings)")
     return 0
 

@@ -60,7 +60,10 @@ class StateMachine:
         if isinstance(definition, Source):
             source = definition
         elif isinstance(definition, str):
-            source = load_text(definition, format=format)
+            try:
+                source = load_text(definition, format=format)
+            except DefinitionError as exc:  # a syntax error: shown with its line, as the others are
+                raise DefinitionError(exc.diagnostics, source_name or exc.source_name, definition) from None
         elif isinstance(definition, Mapping):
             source = load_value(dict(definition))
         else:
@@ -77,7 +80,7 @@ class StateMachine:
         machine, diagnostics = parse_machine(source)
         errors = [d for d in diagnostics if d.severity == "ERROR"]
         if errors or machine is None:
-            raise DefinitionError(diagnostics, source_name)
+            raise DefinitionError(diagnostics, source_name, source.text)
         self.machine: m.Machine = machine
         self.diagnostics: list[Diagnostic] = [d for d in diagnostics if d.severity != "ERROR"]
         self._roles: dict[str, str] = {}

@@ -82,6 +82,18 @@ class TestValidate:
         assert "line 5" in captured.err
         assert "/States/Greet/Next" in captured.err
         assert "Elsewhere" in captured.err
+        # the source line and a caret under the place, as the notebook shows them
+        assert "       5 |     Next: Elsewhere\n         |     ^" in captured.err
+
+    def test_a_syntax_error_shows_its_line(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        path = tmp_path / "cut.json"
+        path.write_text(
+            '{"StartAt": "A",\n "States": {"A": {"Type": "Pass", "End": true}\n', encoding="utf-8"
+        )
+        assert main(["validate", str(path)]) == 1
+        err = capsys.readouterr().err
+        assert f"in {path}" in err and "SYNTAX_ERROR at line 2" in err
+        assert '       2 |  "States": {"A": {"Type": "Pass", "End": true}' in err
 
     def test_warnings_are_printed_but_valid(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         path = tmp_path / "orphan.json"
@@ -94,6 +106,7 @@ class TestValidate:
         out = capsys.readouterr().out
         assert "UNREACHABLE_STATE" in out
         assert "valid (2 states, 1 warnings)" in out
+        assert '       1 | {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}, "B":' in out
 
 
 class TestRun:

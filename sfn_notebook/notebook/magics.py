@@ -18,29 +18,9 @@ from IPython.display import HTML, display
 from traitlets import Bool, CaselessStrEnum, Int
 
 from ..display import GraphDisplay
-from ..errors import DefinitionError, Diagnostic
+from ..errors import DefinitionError, Diagnostic, format_diagnostics
 
-__all__ = ["StateMachineMagics", "load_ipython_extension", "format_diagnostics"]
-
-
-def format_diagnostics(diagnostics: list[Diagnostic], text: str | None, limit: int = 20) -> str:
-    """Diagnostics as plain text, each followed by its source line and a caret."""
-    lines = text.splitlines() if text is not None else []
-    out = []
-    for d in diagnostics[:limit]:
-        where = f"line {d.line}" if d.line is not None else (d.pointer or "/")
-        state = f"state '{d.state}', " if d.state is not None else ""
-        field = f"field '{d.field}'" if d.field is not None and d.field != d.state else ""
-        head = f"{d.severity.lower()}: {where} ({state}{field})".replace(", )", ")").replace(" ()", "")
-        out.append(f"{head}: {d.message}  [{d.code}]")
-        if d.line is not None and 0 < d.line <= len(lines):
-            source = lines[d.line - 1]
-            out.append(f"    {d.line:>4} | {source}")
-            if d.column is not None:
-                out.append("         | " + " " * (d.column - 1) + "^")
-    if len(diagnostics) > limit:
-        out.append(f"... and {len(diagnostics) - limit} more")
-    return "\n".join(out)
+__all__ = ["StateMachineMagics", "load_ipython_extension"]
 
 
 def _parse_input(ns: dict[str, Any], text: str | None) -> Any:
@@ -282,11 +262,15 @@ class _Diagnostics:
         for d in self.diagnostics[: self.limit]:
             colour = "#b00020" if d.severity == "ERROR" else "#b36b00"
             where = f"line {d.line}" if d.line is not None else html.escape(d.pointer or "/")
+            excerpt = "\n".join(d.excerpt(self.text))
+            source = f"<pre style='margin:0'>{html.escape(excerpt)}</pre>" if excerpt else ""
             rows.append(
                 f"<li><span style='color:{colour};font-weight:bold'>{d.severity.lower()}</span> "
-                f"<code>{where}</code>: {html.escape(d.message)} <small>[{d.code}]</small></li>"
+                f"<code>{where}</code>: {html.escape(d.message)} <small>[{d.code}]</small>{source}</li>"
             )
-        return f"<ul style='margin:0'>{''.join(rows)}</ul>"
+        more = len(self.diagnostics) - self.limit
+        tail = f"<li>... and {more} more</li>" if more > 0 else ""
+        return f"<ul style='margin:0'>{''.join(rows)}{tail}</ul>"
 
 
 def load_ipython_extension(ipython: Any) -> None:

@@ -175,10 +175,16 @@ def build_layout(name: str, machine: m.Machine) -> Layout:
 
 def _parse(definition: Mapping[str, Any] | str) -> m.Machine:
     """A definition (dict, JSON or YAML text) compiled by the parser; DefinitionError if invalid."""
-    source = load_text(definition) if isinstance(definition, str) else load_value(dict(definition))
+    if isinstance(definition, str):
+        try:
+            source = load_text(definition)
+        except DefinitionError as exc:  # a syntax error: shown with its line, as the others are
+            raise DefinitionError(exc.diagnostics, exc.source_name, definition) from None
+    else:
+        source = load_value(dict(definition))
     machine, diagnostics = parse_machine(source)
     if machine is None or any(d.severity == "ERROR" for d in diagnostics):
-        raise DefinitionError(diagnostics)
+        raise DefinitionError(diagnostics, None, source.text)
     return machine
 
 
