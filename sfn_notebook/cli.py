@@ -86,9 +86,13 @@ def cmd_render(args: argparse.Namespace) -> int:
         return 1
     output = Path(args.output)
     fmt = args.format or (output.suffix.lstrip(".") or "svg")
-    from .render.dot import pipe
+    from .render.dot import GraphvizNotFound, pipe
 
-    data = pipe(sm.graph(rankdir=args.rankdir), fmt)
+    try:
+        data = pipe(sm.graph(rankdir=args.rankdir), fmt)
+    except GraphvizNotFound as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
     output.write_bytes(data)
     print(f"wrote {output} ({len(data)} bytes)")
     return 0

@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+pytest.importorskip("graphviz", reason="the graphs are built with the graphviz package")
+
 import sfn_notebook as sfn
 from sfn_notebook.display import MIME_TYPES, GraphDisplay, graph_bundle, graph_html
 from sfn_notebook.examples import GETTING_STARTED, getting_started_resources

@@ -79,6 +79,7 @@ def svg_outputs(captured: Any) -> list[str]:
 # ---------------------------------------------------------------------------------------- %%statemachine
 
 
+@pytest.mark.exe
 def test_cell_binds_a_state_machine_and_draws_it(shell: InteractiveShell) -> None:
     with capture_output() as captured:
         shell.run_cell_magic("statemachine", "hello --yaml", HELLO)
@@ -173,6 +174,7 @@ def test_cell_warnings_are_displayed(shell: InteractiveShell) -> None:
     assert "       8 |   Orphan:\n         |   ^" in shown.data["text/plain"]
 
 
+@pytest.mark.exe
 def test_cell_run_binds_the_execution(shell: InteractiveShell) -> None:
     with capture_output() as captured:
         shell.run_cell_magic("statemachine", "hello --yaml --run '{\"x\": 1}' --seed 3", HELLO)
@@ -194,6 +196,7 @@ def test_cell_run_with_variables(shell: InteractiveShell) -> None:
     assert "doubler_ex" not in shell.user_ns
 
 
+@pytest.mark.exe
 def test_cell_rankdir_option(shell: InteractiveShell) -> None:
     with capture_output() as top_down:
         shell.run_cell_magic("statemachine", "hello --yaml", HELLO)

@@ -11,9 +11,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import sfn_notebook as sfn
 from sfn_notebook.examples import GETTING_STARTED, getting_started_resources
 from sfn_notebook.execution import Execution
+
+pytest.importorskip("graphviz", reason="the graphs are built with the graphviz package")
 
 GOLDEN = Path(__file__).parent.parent / "golden"
 LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:"
