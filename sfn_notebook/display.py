@@ -26,7 +26,7 @@ from typing import Any
 
 __all__ = ["MIME_TYPES", "GraphDisplay", "explorer", "graph_bundle", "graph_html", "live_progress"]
 
-#: MIME type -> the method of :class:`GraphDisplay` that gives it (``None``: not in the bundle)
+#: MIME type -> the method of :class:`GraphDisplay` giving it (a method returning None leaves it out)
 MIME_TYPES = {
     "image/svg+xml": "_repr_image_svg_xml",
     "text/html": "_repr_html",
