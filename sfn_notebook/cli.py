@@ -72,8 +72,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     sm = _load(args.file)
     if sm is None:
         return 1
-    for diagnostic in sm.diagnostics:
-        print(str(diagnostic))
+    if sm.diagnostics:
+        from .errors import format_diagnostics
+
+        print(format_diagnostics(sm.diagnostics, sm.source.text))
     print(f"{args.file}: valid ({len(sm.state_names)} states, {len(sm.diagnostics)} warnings)")
     return 0
 
@@ -84,8 +86,13 @@ def cmd_render(args: argparse.Namespace) -> int:
         return 1
     output = Path(args.output)
     fmt = args.format or (output.suffix.lstrip(".") or "svg")
-    graph = sm.graph(rankdir=args.rankdir)
-    data = graph.pipe(format=fmt)
+    from .render.dot import GraphvizNotFound, pipe
+
+    try:
+        data = pipe(sm.graph(rankdir=args.rankdir), fmt)
+    except GraphvizNotFound as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
     output.write_bytes(data)
     print(f"wrote {output} ({len(data)} bytes)")
     return 0

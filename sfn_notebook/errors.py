@@ -8,12 +8,15 @@ as :class:`StatesError` until Retry/Catch handle them or the execution fails wit
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
     "SfnNotebookError",
     "Diagnostic",
+    "format_diagnostics",
     "DefinitionError",
     "PathError",
     "AwsError",
@@ -74,13 +77,75 @@ class Diagnostic:
     def __str__(self) -> str:
         return f"{self.severity.lower()} {self.code} at {self.location()}: {self.message}"
 
+    def excerpt(self, text: str | None) -> list[str]:
+        """The line of ``text`` the problem is on, and a caret under its column (none without a line).
+
+        >>> d = Diagnostic("UNKNOWN_FIELD", "unknown field 'Nxt'", "/States/Hi/Nxt", 3, 5)
+        >>> print("\\n".join(d.excerpt("StartAt: Hi\\nStates:\\n    Nxt: Bye\\n")))
+               3 |     Nxt: Bye
+                 |     ^
+        """
+        if text is None:
+            return []
+        return self._excerpt(_LINE_BREAK.split(text))
+
+    def render(self, text: str | None = None) -> str:
+        """The diagnostic (``str(self)``), then its source line and a caret when ``text`` is given."""
+        return "\n".join([str(self), *self.excerpt(text)])
+
+    def _excerpt(self, lines: Sequence[str]) -> list[str]:
+        if self.line is None or not 0 < self.line <= len(lines):
+            return []
+        source = lines[self.line - 1]
+        if self.line == 1:
+            source = source.removeprefix("\ufeff")  # columns do not count a byte order mark
+        caret = None if self.column is None else self.column - 1  # characters before the caret
+        if len(source) > _EXCERPT_WIDTH:  # a long line (minified JSON): the part around the column
+            start = min(max(0, (caret or 0) - _EXCERPT_WIDTH // 2), len(source) - _EXCERPT_WIDTH)
+            head = "…" if start > 0 else ""
+            tail = "…" if start + _EXCERPT_WIDTH < len(source) else ""
+            source = head + source[start : start + _EXCERPT_WIDTH] + tail
+            caret = None if caret is None else caret - start + len(head)
+        out = [f"    {self.line:>4} | {source}"]
+        if caret is not None:
+            pad = "".join(c if c == "\t" else " " for c in source[:caret])  # tabs keep the caret aligned
+            out.append(f"         | {pad}^")
+        return out
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # as the definition's line numbers count them
+_EXCERPT_WIDTH = 100
+
+
+def format_diagnostics(
+    diagnostics: Sequence[Diagnostic], text: str | None = None, limit: int | None = None
+) -> str:
+    """Diagnostics one after the other, each with its source line and a caret when ``text`` is given.
+
+    ``limit`` shows at most that many, and says how many more there are.  The notebook, the
+    command line and ``str(DefinitionError)`` all show diagnostics this way.
+    """
+    lines = _LINE_BREAK.split(text) if text is not None else []
+    shown = diagnostics if limit is None else diagnostics[:limit]
+    out = ["\n".join([str(d), *d._excerpt(lines)]) for d in shown]
+    if len(diagnostics) > len(shown):
+        out.append(f"... and {len(diagnostics) - len(shown)} more")
+    return "\n".join(out)
+
 
 class DefinitionError(SfnNotebookError, ValueError):
-    """The definition is not valid Amazon States Language. ``diagnostics`` lists every problem found."""
+    """The definition is not valid Amazon States Language. ``diagnostics`` lists every problem found.
 
-    def __init__(self, diagnostics: list[Diagnostic], source_name: str | None = None) -> None:
+    ``source`` is the definition's text, when there was one: the message then shows each error's
+    line with a caret under the place.
+    """
+
+    def __init__(
+        self, diagnostics: list[Diagnostic], source_name: str | None = None, source: str | None = None
+    ) -> None:
         self.diagnostics = list(diagnostics)
         self.source_name = source_name
+        self.source = source
         super().__init__(self._render())
 
     @property
@@ -97,10 +162,11 @@ class DefinitionError(SfnNotebookError, ValueError):
         head = f"invalid state machine definition ({n} error{'s' if n != 1 else ''})"
         if self.source_name:
             head += f" in {self.source_name}"
-        return head + "".join(f"\n  - {d}" for d in errors)
+        lines = _LINE_BREAK.split(self.source) if self.source is not None else []
+        return head + "".join("\n  - " + "\n".join([str(d), *d._excerpt(lines)]) for d in errors)
 
     def __reduce__(self):  # keep the exception picklable
-        return (type(self), (self.diagnostics, self.source_name))
+        return (type(self), (self.diagnostics, self.source_name, self.source))
 
 
 class PathError(SfnNotebookError, ValueError):

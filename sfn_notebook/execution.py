@@ -128,9 +128,9 @@ class Execution:
 
     def explore(self) -> Any:
         """An ipywidgets explorer: step through the events; the graph follows."""
-        from .notebook.widgets import ExecutionExplorer
+        from .display import explorer
 
-        return ExecutionExplorer(self)
+        return explorer(self)
 
     def diff(self, other: Execution) -> Any:
         """Compare two executions event by event; says where they part."""
@@ -153,23 +153,11 @@ class Execution:
         return f"<{self.summary()}>"
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        bundle: dict[str, Any] = {"text/plain": repr(self)}
-        if self.state_machine is not None:
-            try:
-                svg = self.graph().pipe(format="svg", encoding="utf-8")
-            except Exception as exc:  # a missing `dot` must not break the notebook
-                bundle["text/html"] = (
-                    f"<pre>{_escape(self.summary())}</pre><p><em>{_escape(str(exc))}</em></p>"
-                )
-            else:
-                bundle["image/svg+xml"] = svg
-        return bundle
+        """Jupyter shows the coloured graph (or why it cannot be drawn); see :mod:`sfn_notebook.display`."""
+        from .display import graph_bundle
 
-
-def _escape(text: str) -> str:
-    import html
-
-    return html.escape(text)
+        graph = self.graph if self.state_machine is not None else None  # None: the summary alone
+        return graph_bundle(graph, repr(self), include, exclude)
 
 
 class LocalExecution(Execution):
@@ -181,7 +169,8 @@ class LocalExecution(Execution):
         self.state_machine = state_machine
         self._lock_: threading.RLock | None = None
         self._thread: threading.Thread | None = None
-        self._listeners: list[Callable[[LocalExecution, int], None]] = []
+        self._listeners: list[Callable[[LocalExecution, int | None], None]] = []
+        self._live: Any = None
 
     @property
     def arn(self) -> str:  # type: ignore[override]
@@ -283,25 +272,28 @@ class LocalExecution(Execution):
                 raise ValueError(f"no task is waiting for the token {token[:16]}...") from None
         return self
 
-    def subscribe(self, callback: Callable[[LocalExecution, int], None]) -> None:
-        """Call ``callback(execution, event_id)`` for every new history event (from the running thread)."""
+    def subscribe(self, callback: Callable[[LocalExecution, int | None], None]) -> None:
+        """Call ``callback(execution, event_id)`` for every new history event, from the running thread.
+
+        When a background run (:meth:`StateMachine.start`) stops, ``callback(execution, None)``
+        follows: by then the status is final, or the run waits for a task token.
+        """
         self._listeners.append(callback)
         run = self._run
         if run.listener is None:
             run.listener = lambda _run, event_id: self._notify(event_id)
 
-    def _notify(self, event_id: int) -> None:
+    def _notify(self, event_id: int | None) -> None:
         for callback in list(self._listeners):
             callback(self, event_id)
 
     def live(self) -> Any:
         """A widget showing this run's progress as it happens (for :meth:`StateMachine.start`)."""
-        widget = getattr(self, "_live", None)
-        if widget is None:
-            from .notebook.widgets import LiveProgress
+        if self._live is None:
+            from .display import live_progress
 
-            widget = self._live = LiveProgress(self)
-        return widget
+            self._live = live_progress(self)
+        return self._live
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         if self._thread is not None and self._thread.is_alive():
@@ -315,10 +307,8 @@ class LocalExecution(Execution):
         def work() -> None:
             with self._lock:
                 self._run.drive()
-            # the last event is recorded before the status is final: redraw a live view once more
-            live = getattr(self, "_live", None)
-            if live is not None:
-                live.refresh()
+            # the last event is recorded before the status is final: tell the subscribers once more
+            self._notify(None)
 
         self._thread = threading.Thread(target=work, name=f"sfn-{self.name}", daemon=True)
         self._thread.start()

@@ -60,7 +60,10 @@ class StateMachine:
         if isinstance(definition, Source):
             source = definition
         elif isinstance(definition, str):
-            source = load_text(definition, format=format)
+            try:
+                source = load_text(definition, format=format)
+            except DefinitionError as exc:  # a syntax error: shown with its line, as the others are
+                raise DefinitionError(exc.diagnostics, source_name or exc.source_name, definition) from None
         elif isinstance(definition, Mapping):
             source = load_value(dict(definition))
         else:
@@ -77,7 +80,7 @@ class StateMachine:
         machine, diagnostics = parse_machine(source)
         errors = [d for d in diagnostics if d.severity == "ERROR"]
         if errors or machine is None:
-            raise DefinitionError(diagnostics, source_name)
+            raise DefinitionError(diagnostics, source_name, source.text)
         self.machine: m.Machine = machine
         self.diagnostics: list[Diagnostic] = [d for d in diagnostics if d.severity != "ERROR"]
         self._roles: dict[str, str] = {}
@@ -267,16 +270,10 @@ class StateMachine:
         return render_machine(self, **options)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        bundle: dict[str, Any] = {"text/plain": repr(self)}
-        try:
-            bundle["image/svg+xml"] = self.graph().pipe(format="svg", encoding="utf-8")
-        except Exception as exc:  # e.g. no Graphviz: show text, never a traceback
-            import html
+        """Jupyter shows the graph (or why it cannot be drawn); see :mod:`sfn_notebook.display`."""
+        from .display import graph_bundle
 
-            bundle["text/html"] = (
-                f"<pre>{html.escape(repr(self))}</pre><p><em>{html.escape(str(exc))}</em></p>"
-            )
-        return bundle
+        return graph_bundle(self.graph, repr(self), include, exclude)
 
     def __repr__(self) -> str:
         count = len(self.state_names)

@@ -82,6 +82,18 @@ class TestValidate:
         assert "line 5" in captured.err
         assert "/States/Greet/Next" in captured.err
         assert "Elsewhere" in captured.err
+        # the source line and a caret under the place, as the notebook shows them
+        assert "       5 |     Next: Elsewhere\n         |     ^" in captured.err
+
+    def test_a_syntax_error_shows_its_line(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        path = tmp_path / "cut.json"
+        path.write_text(
+            '{"StartAt": "A",\n "States": {"A": {"Type": "Pass", "End": true}\n', encoding="utf-8"
+        )
+        assert main(["validate", str(path)]) == 1
+        err = capsys.readouterr().err
+        assert f"in {path}" in err and "SYNTAX_ERROR at line 2" in err
+        assert '       2 |  "States": {"A": {"Type": "Pass", "End": true}' in err
 
     def test_warnings_are_printed_but_valid(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         path = tmp_path / "orphan.json"
@@ -94,6 +106,7 @@ class TestValidate:
         out = capsys.readouterr().out
         assert "UNREACHABLE_STATE" in out
         assert "valid (2 states, 1 warnings)" in out
+        assert '       1 | {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}, "B":' in out
 
 
 class TestRun:
@@ -193,12 +206,26 @@ class TestParser:
         assert args.input == "{}"
 
 
-@pytest.mark.exe
 class TestRender:
+    def test_render_an_invalid_file(
+        self, bad_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        assert main(["render", str(bad_file), "-o", str(tmp_path / "x.svg")]) == 1
+        assert "line 5" in capsys.readouterr().err
+
+    def test_render_without_dot_says_how_to_get_it(
+        self, good_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], no_dot: None
+    ) -> None:
+        target = tmp_path / "graph.svg"
+        assert main(["render", str(good_file), "-o", str(target)]) == 1
+        err = capsys.readouterr().err
+        assert "pip install graphviz-pure" in err and "Traceback" not in err
+        assert not target.exists()
+
+    @pytest.mark.exe
     def test_render_writes_the_graph(
         self, good_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:
-        pytest.importorskip("sfn_notebook.render")
         target = tmp_path / "graph.dot"
         assert main(["render", str(good_file), "-o", str(target)]) == 0
         text = target.read_text(encoding="utf-8")
@@ -206,15 +233,8 @@ class TestRender:
         assert "Greet" in text
         assert f"wrote {target}" in capsys.readouterr().out
 
+    @pytest.mark.exe
     def test_render_svg(self, good_file: Path, tmp_path: Path) -> None:
-        pytest.importorskip("sfn_notebook.render")
         target = tmp_path / "graph.svg"
         assert main(["render", str(good_file), "-o", str(target), "--rankdir", "LR"]) == 0
         assert "<svg" in target.read_text(encoding="utf-8")
-
-    def test_render_an_invalid_file(
-        self, bad_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-    ) -> None:
-        pytest.importorskip("sfn_notebook.render")
-        assert main(["render", str(bad_file), "-o", str(tmp_path / "x.svg")]) == 1
-        assert "line 5" in capsys.readouterr().err

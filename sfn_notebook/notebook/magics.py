@@ -17,29 +17,10 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import HTML, display
 from traitlets import Bool, CaselessStrEnum, Int
 
-from ..errors import DefinitionError, Diagnostic
+from ..display import GraphDisplay
+from ..errors import DefinitionError, Diagnostic, format_diagnostics
 
-__all__ = ["StateMachineMagics", "load_ipython_extension", "format_diagnostics"]
-
-
-def format_diagnostics(diagnostics: list[Diagnostic], text: str | None, limit: int = 20) -> str:
-    """Diagnostics as plain text, each followed by its source line and a caret."""
-    lines = text.splitlines() if text is not None else []
-    out = []
-    for d in diagnostics[:limit]:
-        where = f"line {d.line}" if d.line is not None else (d.pointer or "/")
-        state = f"state '{d.state}', " if d.state is not None else ""
-        field = f"field '{d.field}'" if d.field is not None and d.field != d.state else ""
-        head = f"{d.severity.lower()}: {where} ({state}{field})".replace(", )", ")").replace(" ()", "")
-        out.append(f"{head}: {d.message}  [{d.code}]")
-        if d.line is not None and 0 < d.line <= len(lines):
-            source = lines[d.line - 1]
-            out.append(f"    {d.line:>4} | {source}")
-            if d.column is not None:
-                out.append("         | " + " " * (d.column - 1) + "^")
-    if len(diagnostics) > limit:
-        out.append(f"... and {len(diagnostics) - limit} more")
-    return "\n".join(out)
+__all__ = ["StateMachineMagics", "load_ipython_extension"]
 
 
 def _parse_input(ns: dict[str, Any], text: str | None) -> Any:
@@ -113,7 +94,7 @@ class StateMachineMagics(Magics):
             display(_Diagnostics(sm.diagnostics, cell, self.max_diagnostics))
         if not (args.no_graph or not self.show_graph):
             rankdir = (args.rankdir or self.rankdir).upper()
-            display(_GraphDisplay(lambda: sm.graph(rankdir=rankdir)))
+            display(GraphDisplay(lambda: sm.graph(rankdir=rankdir), repr(sm)))
         if args.run is not None:
             resources = self._lookup(args.resources) if args.resources else None
             execution = sm.run(_parse_input(self._ns, args.run), resources=resources, seed=args.seed)
@@ -281,27 +262,15 @@ class _Diagnostics:
         for d in self.diagnostics[: self.limit]:
             colour = "#b00020" if d.severity == "ERROR" else "#b36b00"
             where = f"line {d.line}" if d.line is not None else html.escape(d.pointer or "/")
+            excerpt = "\n".join(d.excerpt(self.text))
+            source = f"<pre style='margin:0'>{html.escape(excerpt)}</pre>" if excerpt else ""
             rows.append(
                 f"<li><span style='color:{colour};font-weight:bold'>{d.severity.lower()}</span> "
-                f"<code>{where}</code>: {html.escape(d.message)} <small>[{d.code}]</small></li>"
+                f"<code>{where}</code>: {html.escape(d.message)} <small>[{d.code}]</small>{source}</li>"
             )
-        return f"<ul style='margin:0'>{''.join(rows)}</ul>"
-
-
-class _GraphDisplay:
-    """Displays a graph as SVG; if Graphviz cannot run, shows the reason instead of a traceback."""
-
-    def __init__(self, build: Any) -> None:
-        self.build = build
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        try:
-            svg = self.build().pipe(format="svg", encoding="utf-8")
-        except Exception as exc:
-            import html
-
-            return {"text/plain": str(exc), "text/html": f"<p><em>{html.escape(str(exc))}</em></p>"}
-        return {"image/svg+xml": svg, "text/plain": "<state machine graph>"}
+        more = len(self.diagnostics) - self.limit
+        tail = f"<li>... and {more} more</li>" if more > 0 else ""
+        return f"<ul style='margin:0'>{''.join(rows)}{tail}</ul>"
 
 
 def load_ipython_extension(ipython: Any) -> None:

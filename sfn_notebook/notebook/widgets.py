@@ -1,7 +1,8 @@
 """ipywidgets for executions: the explorer, a run panel, and live progress of background runs.
 
 The widgets hold no logic of their own beyond presentation: everything they show comes from
-``Execution.events`` / ``history()`` / ``trace()`` and the graph functions of :mod:`sfn_notebook.render`.
+``Execution.events`` / ``history()`` / ``trace()``, the graph functions of :mod:`sfn_notebook.render`,
+and :func:`sfn_notebook.display.graph_html` for the graphs (or why one cannot be drawn).
 Their state lives in traits, so tests drive them by setting traits and reading what they show.
 """
 
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as W
 
+from ..display import graph_html
 from ..history import event_details, event_rows, parse_json_text, variables_at
 
 if TYPE_CHECKING:
@@ -55,13 +57,6 @@ def _status_html(execution: Execution) -> str:
     for note in dict.fromkeys(getattr(execution, "notes", ())):  # what AWS's terse cause leaves out
         parts.append(f"<br><small><em>note: {html.escape(note)}</em></small>")
     return "".join(parts)
-
-
-def _svg(build: Any) -> str:
-    try:
-        return str(build().pipe(format="svg", encoding="utf-8"))
-    except Exception as exc:  # no Graphviz: say why, keep the rest of the widget working
-        return f"<p><em>{html.escape(str(exc))}</em></p>"
 
 
 class ExecutionExplorer(W.VBox):
@@ -236,7 +231,7 @@ class ExecutionExplorer(W.VBox):
             from ..render import render_execution
 
             event_id = event["id"]
-            cached = _svg(
+            cached = graph_html(
                 lambda: render_execution(self.execution, rankdir=self.rankdir, current_event=event_id)
             )
             self._svg_cache[key] = cached
@@ -321,12 +316,15 @@ class RunPanel(W.VBox):
             else json_html({"error": execution.error, "cause": execution.cause})
         )
         self.result.value = _status_html(execution) + body
-        self.graph.value = _svg(execution.graph)
+        self.graph.value = graph_html(execution.graph)
         return execution
 
 
 class LiveProgress(W.VBox):
-    """Progress of a background run (``sm.start()``): status, event count, Map iterations, the graph."""
+    """Progress of a background run (``sm.start()``): status, event count, Map iterations, the graph.
+
+    It follows the run through ``execution.subscribe()``: each new event, and the run's stop.
+    """
 
     def __init__(self, execution: Any, *, interval: float = 0.25, graph: bool = True) -> None:
         self.execution = execution
@@ -346,9 +344,10 @@ class LiveProgress(W.VBox):
         if execution.done:  # it may have ended between the first refresh and the subscription
             self.refresh()
 
-    def _on_event(self, execution: Any, event_id: int) -> None:
+    def _on_event(self, execution: Any, event_id: int | None) -> None:
+        """A new event (redrawn at most every ``interval`` seconds), or None: the run stopped."""
         now = time.monotonic()
-        final = execution.done
+        final = event_id is None or execution.done
         if final or now - self._last >= self.interval:
             self._last = now
             self.refresh()
@@ -374,4 +373,4 @@ class LiveProgress(W.VBox):
                 current = events[-1]["id"] if events else None
                 from ..render import render_execution
 
-                self.graph.value = _svg(lambda: render_execution(execution, current_event=current))
+                self.graph.value = graph_html(lambda: render_execution(execution, current_event=current))

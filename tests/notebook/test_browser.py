@@ -39,7 +39,7 @@ CHROMIUM_ARGS = [
 ]
 RUN_TIMEOUT_MS = 120_000
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.exe]  # the page shows the graphs dot draws
 
 
 def _requirements() -> None:

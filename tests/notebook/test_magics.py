@@ -16,7 +16,7 @@ from IPython.utils.capture import capture_output
 from traitlets.config import Config
 
 import sfn_notebook as sfn
-from sfn_notebook.notebook.magics import StateMachineMagics, format_diagnostics
+from sfn_notebook.notebook.magics import StateMachineMagics
 from sfn_notebook.notebook.widgets import ExecutionExplorer, RunPanel
 
 HELLO = """\
@@ -79,6 +79,7 @@ def svg_outputs(captured: Any) -> list[str]:
 # ---------------------------------------------------------------------------------------- %%statemachine
 
 
+@pytest.mark.exe
 def test_cell_binds_a_state_machine_and_draws_it(shell: InteractiveShell) -> None:
     with capture_output() as captured:
         shell.run_cell_magic("statemachine", "hello --yaml", HELLO)
@@ -88,6 +89,15 @@ def test_cell_binds_a_state_machine_and_draws_it(shell: InteractiveShell) -> Non
     assert sm.state_names == ["Hi"]
     (svg,) = svg_outputs(captured)
     assert "<svg" in svg and ">Hi<" in svg
+
+
+def test_cell_without_dot_shows_why_not_a_traceback(shell: InteractiveShell, no_dot: None) -> None:
+    with capture_output() as captured:
+        shell.run_cell_magic("statemachine", "hello --yaml", HELLO)
+    (shown,) = captured.outputs
+    assert "image/svg+xml" not in shown.data
+    assert shown.data["text/plain"] == repr(shell.user_ns["hello"])
+    assert "pip install graphviz-pure" in shown.data["text/html"]
 
 
 def test_cell_format_is_detected(shell: InteractiveShell) -> None:
@@ -116,12 +126,10 @@ def test_invalid_cell_raises_usage_error_with_line_numbers(shell: InteractiveShe
         shell.run_cell_magic("statemachine", "hello --yaml", BROKEN)
     message = str(info.value)
     assert message.startswith("hello: invalid state machine definition (2 errors)")
-    assert "line 3 (state 'Hi')" in message  # needs Next or End
-    assert "line 5 (state 'Hi', field 'Nxt')" in message
+    assert "error MISSING_NEXT_OR_END at line 3, column 3, state 'Hi' (/States/Hi)" in message
+    assert "error UNKNOWN_FIELD at line 5, column 5, state 'Hi', field 'Nxt' (/States/Hi/Nxt)" in message
     assert "did you mean 'Next'?" in message
-    assert "       5 |     Nxt: Bye" in message  # the source line, then a caret under the field
-    assert "         |     ^" in message
-    assert "[UNKNOWN_FIELD]" in message
+    assert "       5 |     Nxt: Bye\n         |     ^" in message  # the source line, a caret under the field
     assert shell.user_ns["hello"] is before  # a broken cell leaves the variable alone
 
 
@@ -161,9 +169,12 @@ def test_cell_warnings_are_displayed(shell: InteractiveShell) -> None:
     assert len(shell.user_ns["hello"].diagnostics) == 1
     (shown,) = captured.outputs
     assert "UNREACHABLE_STATE" in shown.data["text/html"]
-    assert "warning: line 8" in shown.data["text/plain"]
+    assert "       8 |   Orphan:" in shown.data["text/html"]  # the source line, in the HTML too
+    assert "warning UNREACHABLE_STATE at line 8" in shown.data["text/plain"]
+    assert "       8 |   Orphan:\n         |   ^" in shown.data["text/plain"]
 
 
+@pytest.mark.exe
 def test_cell_run_binds_the_execution(shell: InteractiveShell) -> None:
     with capture_output() as captured:
         shell.run_cell_magic("statemachine", "hello --yaml --run '{\"x\": 1}' --seed 3", HELLO)
@@ -185,6 +196,7 @@ def test_cell_run_with_variables(shell: InteractiveShell) -> None:
     assert "doubler_ex" not in shell.user_ns
 
 
+@pytest.mark.exe
 def test_cell_rankdir_option(shell: InteractiveShell) -> None:
     with capture_output() as top_down:
         shell.run_cell_magic("statemachine", "hello --yaml", HELLO)
@@ -336,14 +348,3 @@ def test_sfn_through_run_cell(shell: InteractiveShell, hello: sfn.StateMachine) 
     assert result.result is shell.user_ns["from_cell"]
     result = shell.run_cell("%sfn history missing")
     assert isinstance(result.error_in_exec, UsageError)
-
-
-def test_format_diagnostics_without_source() -> None:
-    try:
-        sfn.StateMachine({"StartAt": "A", "States": {"A": {"Type": "Pass"}}})
-    except sfn.DefinitionError as exc:
-        text = format_diagnostics(exc.diagnostics, None)
-    else:
-        raise AssertionError("the definition should be invalid")
-    assert "error: /States/A (state 'A'): state 'A' needs 'Next'" in text
-    assert "|" not in text

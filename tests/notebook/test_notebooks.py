@@ -128,6 +128,7 @@ def moto_endpoint() -> Iterator[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.exe
 @pytest.mark.parametrize("path", [p for p in PATHS if p != GETTING_STARTED], ids=lambda p: p.stem)
 def test_notebook_runs(path: Path, tmp_path: Path) -> None:
     notebook, seconds = execute(path, kernel_env(tmp_path))
@@ -138,6 +139,7 @@ def test_notebook_runs(path: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.exe
 def test_getting_started_runs_on_moto(
     moto_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

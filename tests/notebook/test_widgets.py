@@ -78,6 +78,7 @@ def flaky(checkout: sfn.StateMachine) -> sfn.LocalExecution:
 # ---------------------------------------------------------------------------------------- ExecutionExplorer
 
 
+@pytest.mark.exe
 def test_explorer_starts_on_the_first_event(flaky: sfn.LocalExecution) -> None:
     explorer = flaky.explore()
     assert isinstance(explorer, ExecutionExplorer)
@@ -163,6 +164,7 @@ def test_explorer_filters_that_match_nothing(flaky: sfn.LocalExecution) -> None:
     assert "state <b>Ship</b>" in explorer.event_label.value
 
 
+@pytest.mark.exe
 def test_explorer_graph_follows_the_current_event(flaky: sfn.LocalExecution) -> None:
     explorer = flaky.explore()
     graphs = {}
@@ -259,6 +261,7 @@ def test_explorer_without_graph(flaky: sfn.LocalExecution) -> None:
 # ---------------------------------------------------------------------------------------- RunPanel
 
 
+@pytest.mark.exe
 def test_run_panel_runs_the_input(checkout: sfn.StateMachine) -> None:
     panel = RunPanel(checkout, input={"card": "ok", "amount": 3}, resources={"Charge": charge})
     assert json.loads(panel.input_box.value) == {"card": "ok", "amount": 3}
@@ -268,6 +271,14 @@ def test_run_panel_runs_the_input(checkout: sfn.StateMachine) -> None:
     assert "SUCCEEDED" in panel.result.value
     assert "&quot;charged&quot;: 3" in panel.result.value
     assert "<svg" in panel.graph.value
+
+
+def test_run_panel_without_dot_says_why_there_is_no_graph(checkout: sfn.StateMachine, no_dot: None) -> None:
+    panel = RunPanel(checkout, input={"card": "ok", "amount": 3}, resources={"Charge": charge})
+    assert panel.run() is not None
+    assert "SUCCEEDED" in panel.result.value
+    assert panel.graph.value.startswith("<p><em>cannot draw the graph")
+    assert "pip install graphviz-pure" in panel.graph.value
 
 
 def test_run_panel_button(checkout: sfn.StateMachine) -> None:
@@ -327,6 +338,7 @@ States:
 """
 
 
+@pytest.mark.exe
 def test_live_progress_of_a_background_run() -> None:
     gate = threading.Event()
 
