@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -496,19 +496,23 @@ _RETRIER_FIELDS = {
 }
 
 
-def _parse_retry(ctx: _Ctx, value: Any, pointer: str) -> tuple[m.Retrier, ...]:
+def _error_handlers(
+    ctx: _Ctx, value: Any, pointer: str, field: str, noun: str, check_fields: Callable[[dict, str], None]
+) -> Iterator[tuple[str, dict, tuple[str, ...]]]:
+    """The entries of a ``Retry`` or ``Catch`` array (``noun``: retrier, catcher), checked for what
+    both share: each is an object whose fields ``check_fields`` checks, with a valid ``ErrorEquals``,
+    and ``States.ALL`` only in the last one.  Yields ``(pointer, entry, error names)``."""
     if not isinstance(value, list):
-        ctx.error(pointer, "INVALID_TYPE", f"'Retry' must be an array of retriers, not {_type_name(value)}")
-        return ()
-    retriers = []
+        ctx.error(pointer, "INVALID_TYPE", f"'{field}' must be an array of {noun}s, not {_type_name(value)}")
+        return
     for i, spec in enumerate(value):
         here = _ptr(pointer, i)
         if not isinstance(spec, dict):
-            ctx.error(here, "INVALID_TYPE", f"a retrier must be an object, not {_type_name(spec)}")
+            ctx.error(here, "INVALID_TYPE", f"a {noun} must be an object, not {_type_name(spec)}")
             continue
-        _unknown_fields(ctx, spec, here, _RETRIER_FIELDS, "a retrier")
+        check_fields(spec, here)
         if "ErrorEquals" not in spec:
-            ctx.error(here, "MISSING_FIELD", "a retrier needs 'ErrorEquals'")
+            ctx.error(here, "MISSING_FIELD", f"a {noun} needs 'ErrorEquals'")
         errors = (
             _check_error_equals(ctx, spec["ErrorEquals"], _ptr(here, "ErrorEquals"))
             if "ErrorEquals" in spec
@@ -518,8 +522,17 @@ def _parse_retry(ctx: _Ctx, value: Any, pointer: str) -> tuple[m.Retrier, ...]:
             ctx.error(
                 _ptr(here, "ErrorEquals"),
                 "STATES_ALL_NOT_LAST",
-                "a retrier with 'States.ALL' must be the last one",
+                f"a {noun} with 'States.ALL' must be the last one",
             )
+        yield here, spec, errors
+
+
+def _parse_retry(ctx: _Ctx, value: Any, pointer: str) -> tuple[m.Retrier, ...]:
+    def check_fields(spec: dict, here: str) -> None:
+        _unknown_fields(ctx, spec, here, _RETRIER_FIELDS, "a retrier")
+
+    retriers = []
+    for here, spec, errors in _error_handlers(ctx, value, pointer, "Retry", "retrier", check_fields):
         kwargs: dict[str, Any] = {}
         if "IntervalSeconds" in spec:
             kwargs["interval_seconds"] = _check_int(
@@ -565,30 +578,13 @@ def _parse_retry(ctx: _Ctx, value: Any, pointer: str) -> tuple[m.Retrier, ...]:
 
 
 def _parse_catch(ctx: _Ctx, value: Any, pointer: str, jsonata: bool) -> tuple[m.Catcher, ...]:
-    if not isinstance(value, list):
-        ctx.error(pointer, "INVALID_TYPE", f"'Catch' must be an array of catchers, not {_type_name(value)}")
-        return ()
     allowed = {"ErrorEquals": B, "Next": B, "ResultPath": P, "Output": A, "Assign": B, "Comment": B}
-    catchers = []
-    for i, spec in enumerate(value):
-        here = _ptr(pointer, i)
-        if not isinstance(spec, dict):
-            ctx.error(here, "INVALID_TYPE", f"a catcher must be an object, not {_type_name(spec)}")
-            continue
+
+    def check_fields(spec: dict, here: str) -> None:
         _mode_fields(ctx, spec, here, allowed, jsonata, "a catcher")
-        if "ErrorEquals" not in spec:
-            ctx.error(here, "MISSING_FIELD", "a catcher needs 'ErrorEquals'")
-        errors = (
-            _check_error_equals(ctx, spec["ErrorEquals"], _ptr(here, "ErrorEquals"))
-            if "ErrorEquals" in spec
-            else ()
-        )
-        if "States.ALL" in errors and i != len(value) - 1:
-            ctx.error(
-                _ptr(here, "ErrorEquals"),
-                "STATES_ALL_NOT_LAST",
-                "a catcher with 'States.ALL' must be the last one",
-            )
+
+    catchers = []
+    for here, spec, errors in _error_handlers(ctx, value, pointer, "Catch", "catcher", check_fields):
         if "Next" not in spec:
             ctx.error(here, "MISSING_FIELD", "a catcher needs 'Next'")
             target = ""
