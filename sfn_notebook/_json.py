@@ -11,6 +11,8 @@ __all__ = [
     "dumps",
     "loads_compact",
     "type_name",
+    "with_article",
+    "a_type_name",
     "utf8_size",
     "is_number",
     "is_integer",
@@ -102,13 +104,22 @@ def is_integer(value: Any) -> bool:
     return isinstance(value, float) and value.is_integer()
 
 
-def type_name(value: Any) -> str:
-    """The JSON type of ``value`` as AWS's messages name it: object, array, string, number, boolean, null."""
+def type_name(value: Any, integers: bool = False) -> str:
+    """The JSON type of ``value`` as AWS's messages name it: object, array, string, number, boolean, null.
+
+    With ``integers``, a number without a fraction part (a Python ``int``) is an ``"integer"``.  What is
+    not JSON data is named by its Python type.
+
+    >>> type_name(3), type_name(3, integers=True), type_name(3.5, integers=True), type_name(None)
+    ('number', 'integer', 'number', 'null')
+    """
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "boolean"
-    if isinstance(value, (int, float)):
+    if isinstance(value, int):
+        return "integer" if integers else "number"
+    if isinstance(value, float):
         return "number"
     if isinstance(value, str):
         return "string"
@@ -117,3 +128,27 @@ def type_name(value: Any) -> str:
     if isinstance(value, dict):
         return "object"
     return type(value).__name__
+
+
+_ARTICLES: Final = {
+    "array": "an array",
+    "boolean": "a boolean",
+    "integer": "an integer",
+    "number": "a number",
+    "object": "an object",
+    "string": "a string",
+}
+
+
+def with_article(name: str) -> str:
+    """A :func:`type_name` as a sentence says it: ``"an array"``; ``"null"`` and other names stay as they are."""
+    return _ARTICLES.get(name, name)
+
+
+def a_type_name(value: Any) -> str:
+    """``value``'s type with its article, integers told apart: ``"an object"``, ``"an integer"``, ``"null"``.
+
+    >>> a_type_name([]), a_type_name(1), a_type_name(1.5), a_type_name(None)
+    ('an array', 'an integer', 'a number', 'null')
+    """
+    return with_article(type_name(value, integers=True))

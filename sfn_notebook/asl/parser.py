@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from .._json import MISSING, Missing, is_integer, is_number
+from .._json import MISSING, Missing, a_type_name, is_integer, is_number
 from ..errors import Diagnostic, PathError
 from ..paths.jsonpath import JsonPath, compile_path
 from . import model as m
@@ -121,24 +121,6 @@ def _ptr(pointer: str, key: str | int) -> str:
     return f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
 
 
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
-
-
 def _suggest(word: str, options: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
@@ -202,7 +184,7 @@ def _check_int(
     ctx: _Ctx, value: Any, pointer: str, name: str, minimum: int | None = None, maximum: int | None = None
 ) -> int | None:
     if not is_integer(value):
-        ctx.error(pointer, "INVALID_TYPE", f"'{name}' must be an integer, not {_type_name(value)}")
+        ctx.error(pointer, "INVALID_TYPE", f"'{name}' must be an integer, not {a_type_name(value)}")
         return None
     number = int(value)
     if minimum is not None and number < minimum:
@@ -216,7 +198,7 @@ def _check_int(
 
 def _check_str(ctx: _Ctx, value: Any, pointer: str, name: str, nonempty: bool = False) -> str | None:
     if not isinstance(value, str):
-        ctx.error(pointer, "INVALID_TYPE", f"'{name}' must be a string, not {_type_name(value)}")
+        ctx.error(pointer, "INVALID_TYPE", f"'{name}' must be a string, not {a_type_name(value)}")
         return None
     if nonempty and value == "":
         ctx.error(pointer, "INVALID_VALUE", f"'{name}' must not be empty")
@@ -234,7 +216,7 @@ def _compile_path(
         ctx.error(pointer, "INVALID_TYPE", f"'{name}' must be a JSONPath string, not null")
         return MISSING
     if not isinstance(value, str):
-        ctx.error(pointer, "INVALID_TYPE", f"'{name}' must be a JSONPath string, not {_type_name(value)}")
+        ctx.error(pointer, "INVALID_TYPE", f"'{name}' must be a JSONPath string, not {a_type_name(value)}")
         return MISSING
     try:
         path = compile_path(value)
@@ -262,7 +244,7 @@ def _compile_path(
 def _compile_payload_template(ctx: _Ctx, value: Any, pointer: str, name: str) -> m.Template | Missing:
     """A JSONPath Payload Template: an object whose ``key.$`` members hold paths or intrinsics."""
     if not isinstance(value, dict):
-        ctx.error(pointer, "INVALID_TYPE", f"'{name}' must be an object, not {_type_name(value)}")
+        ctx.error(pointer, "INVALID_TYPE", f"'{name}' must be an object, not {a_type_name(value)}")
         return MISSING
     return _template_node(ctx, value, pointer)
 
@@ -309,7 +291,7 @@ def _dynamic_value(ctx: _Ctx, value: Any, pointer: str, key: str) -> m.Template:
             pointer,
             "INVALID_TYPE",
             f"'{key}' ends in '.$', so its value must be a JSONPath or an intrinsic function call "
-            f"string, not {_type_name(value)}",
+            f"string, not {a_type_name(value)}",
         )
         return m.TConst(value)
     if value.startswith("$"):
@@ -449,7 +431,7 @@ def _int_or_expr(
             return expr if expr is not None else MISSING
         if number:
             if not is_number(value):
-                ctx.error(here, "INVALID_TYPE", f"'{name}' must be a number, not {_type_name(value)}")
+                ctx.error(here, "INVALID_TYPE", f"'{name}' must be a number, not {a_type_name(value)}")
                 return MISSING
             if value < minimum or (maximum is not None and value > maximum):
                 ctx.error(
@@ -476,7 +458,7 @@ def _check_error_equals(ctx: _Ctx, value: Any, pointer: str) -> tuple[str, ...]:
     for i, item in enumerate(value):
         if not isinstance(item, str):
             ctx.error(
-                _ptr(pointer, i), "INVALID_TYPE", f"error names must be strings, not {_type_name(item)}"
+                _ptr(pointer, i), "INVALID_TYPE", f"error names must be strings, not {a_type_name(item)}"
             )
             continue
         names.append(item)
@@ -503,12 +485,12 @@ def _error_handlers(
     both share: each is an object whose fields ``check_fields`` checks, with a valid ``ErrorEquals``,
     and ``States.ALL`` only in the last one.  Yields ``(pointer, entry, error names)``."""
     if not isinstance(value, list):
-        ctx.error(pointer, "INVALID_TYPE", f"'{field}' must be an array of {noun}s, not {_type_name(value)}")
+        ctx.error(pointer, "INVALID_TYPE", f"'{field}' must be an array of {noun}s, not {a_type_name(value)}")
         return
     for i, spec in enumerate(value):
         here = _ptr(pointer, i)
         if not isinstance(spec, dict):
-            ctx.error(here, "INVALID_TYPE", f"a {noun} must be an object, not {_type_name(spec)}")
+            ctx.error(here, "INVALID_TYPE", f"a {noun} must be an object, not {a_type_name(spec)}")
             continue
         check_fields(spec, here)
         if "ErrorEquals" not in spec:
@@ -548,7 +530,7 @@ def _parse_retry(ctx: _Ctx, value: Any, pointer: str) -> tuple[m.Retrier, ...]:
                 ctx.error(
                     _ptr(here, "BackoffRate"),
                     "INVALID_TYPE",
-                    f"'BackoffRate' must be a number, not {_type_name(rate)}",
+                    f"'BackoffRate' must be a number, not {a_type_name(rate)}",
                 )
             elif rate < 1.0:
                 ctx.error(
@@ -637,7 +619,7 @@ def _parse_assign(
     here = _ptr(pointer, "Assign")
     value = spec["Assign"]
     if not isinstance(value, dict):
-        ctx.error(here, "INVALID_TYPE", f"'Assign' must be an object, not {_type_name(value)}")
+        ctx.error(here, "INVALID_TYPE", f"'Assign' must be an object, not {a_type_name(value)}")
         return MISSING
     for key in value:
         name = key[:-2] if key.endswith(".$") and not jsonata else key
@@ -709,7 +691,7 @@ def _parse_machine_scope(
     ctx: _Ctx, spec: Any, pointer: str, query_language: str, top: bool, what: str, processor: bool = False
 ) -> m.Machine | None:
     if not isinstance(spec, dict):
-        ctx.error(pointer, "INVALID_TYPE", f"{what} must be an object, not {_type_name(spec)}")
+        ctx.error(pointer, "INVALID_TYPE", f"{what} must be an object, not {a_type_name(spec)}")
         return None
     allowed = TOP_FIELDS if top else NESTED_FIELDS | ({"ProcessorConfig"} if processor else set())
     for key in spec:
@@ -747,7 +729,7 @@ def _parse_machine_scope(
         ctx.error(
             _ptr(pointer, "States"),
             "INVALID_TYPE",
-            f"'States' must be an object, not {_type_name(states_spec)}",
+            f"'States' must be an object, not {a_type_name(states_spec)}",
         )
     elif len(states_spec) == 0:
         ctx.error(_ptr(pointer, "States"), "EMPTY_STATES", "'States' must contain at least one state")
@@ -785,7 +767,7 @@ def _parse_machine_scope(
         ctx.error(
             _ptr(pointer, "StartAt"),
             "INVALID_TYPE",
-            f"'StartAt' must be a string, not {_type_name(start_at)}",
+            f"'StartAt' must be a string, not {a_type_name(start_at)}",
         )
         start_at = ""
     elif isinstance(states_spec, dict) and start_at not in states_spec:
@@ -858,7 +840,7 @@ def _check_transitions(ctx: _Ctx, states: dict[str, m.State], names: dict, point
 
 def _parse_state(ctx: _Ctx, name: str, spec: Any, pointer: str, machine_language: str) -> m.State | None:
     if not isinstance(spec, dict):
-        ctx.error(pointer, "INVALID_TYPE", f"state '{name}' must be an object, not {_type_name(spec)}")
+        ctx.error(pointer, "INVALID_TYPE", f"state '{name}' must be an object, not {a_type_name(spec)}")
         return None
     type_ = spec.get("Type", MISSING)
     if type_ is MISSING:
@@ -896,7 +878,7 @@ def _parse_state(ctx: _Ctx, name: str, spec: Any, pointer: str, machine_language
                         )
                 else:
                     ctx.error(
-                        _ptr(pointer, "End"), "INVALID_TYPE", f"'End' must be true, not {_type_name(end)}"
+                        _ptr(pointer, "End"), "INVALID_TYPE", f"'End' must be true, not {a_type_name(end)}"
                     )
             common["end"] = end is True
         if has_next and spec.get("End") is True:
@@ -1028,7 +1010,7 @@ def _build_task(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict
         cred = spec["Credentials"]
         here = _ptr(pointer, "Credentials")
         if not isinstance(cred, dict):
-            ctx.error(here, "INVALID_TYPE", f"'Credentials' must be an object, not {_type_name(cred)}")
+            ctx.error(here, "INVALID_TYPE", f"'Credentials' must be an object, not {a_type_name(cred)}")
         elif jsonata:
             kw["credentials"] = _compile_jsonata_template(ctx, cred, here, "Credentials")
         else:
@@ -1057,7 +1039,7 @@ def _build_choice(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: di
 
 def _parse_top_rule(ctx: _Ctx, rule: Any, pointer: str, jsonata: bool) -> m.ChoiceRule | None:
     if not isinstance(rule, dict):
-        ctx.error(pointer, "INVALID_TYPE", f"a Choice rule must be an object, not {_type_name(rule)}")
+        ctx.error(pointer, "INVALID_TYPE", f"a Choice rule must be an object, not {a_type_name(rule)}")
         return None
     target = ""
     if "Next" not in rule:
@@ -1108,7 +1090,7 @@ def _parse_condition(ctx: _Ctx, value: Any, pointer: str, label: str = "Conditio
 
 def _parse_rule(ctx: _Ctx, rule: Any, pointer: str, top: bool) -> m.Condition | None:
     if not isinstance(rule, dict):
-        ctx.error(pointer, "INVALID_TYPE", f"a Choice rule must be an object, not {_type_name(rule)}")
+        ctx.error(pointer, "INVALID_TYPE", f"a Choice rule must be an object, not {a_type_name(rule)}")
         return None
     allowed = {"Variable", "And", "Or", "Not", "Comment", *CHOICE_OPERATORS}
     if top:
@@ -1141,7 +1123,7 @@ def _parse_rule(ctx: _Ctx, rule: Any, pointer: str, top: bool) -> m.Condition | 
         here = _ptr(pointer, op)
         if op == "Not":
             if not isinstance(value, dict):
-                ctx.error(here, "INVALID_TYPE", f"'Not' takes one rule object, not {_type_name(value)}")
+                ctx.error(here, "INVALID_TYPE", f"'Not' takes one rule object, not {a_type_name(value)}")
                 return None
             inner = _parse_rule(ctx, value, here, top=False)
             return m.BoolRule("Not", (inner,)) if inner is not None else None
@@ -1184,17 +1166,17 @@ def _parse_rule(ctx: _Ctx, rule: Any, pointer: str, top: bool) -> m.Condition | 
         value = compiled
     elif kind == "string":
         if not isinstance(value, str):
-            ctx.error(here, "INVALID_TYPE", f"'{name}' takes a string, not {_type_name(value)}")
+            ctx.error(here, "INVALID_TYPE", f"'{name}' takes a string, not {a_type_name(value)}")
             return None
         if name == "StringMatches":
             pattern = _wildcard_pattern(ctx, value, here)
     elif kind == "number":
         if not is_number(value):
-            ctx.error(here, "INVALID_TYPE", f"'{name}' takes a number, not {_type_name(value)}")
+            ctx.error(here, "INVALID_TYPE", f"'{name}' takes a number, not {a_type_name(value)}")
             return None
     elif kind == "boolean":
         if not isinstance(value, bool):
-            ctx.error(here, "INVALID_TYPE", f"'{name}' takes true or false, not {_type_name(value)}")
+            ctx.error(here, "INVALID_TYPE", f"'{name}' takes true or false, not {a_type_name(value)}")
             return None
     elif kind == "timestamp":
         if parse_timestamp(value) is None:
@@ -1551,7 +1533,7 @@ def parse_machine(source: Source) -> tuple[m.Machine | None, list[Diagnostic]]:
     value = source.value
     if not isinstance(value, dict):
         ctx.error(
-            "", "INVALID_TYPE", f"a state machine definition must be an object, not {_type_name(value)}"
+            "", "INVALID_TYPE", f"a state machine definition must be an object, not {a_type_name(value)}"
         )
         return None, ctx.diagnostics
     ctx.all_state_names = _all_state_names(value)  # type: ignore[attr-defined]

@@ -55,7 +55,7 @@ from fractions import Fraction
 from functools import cached_property
 from typing import Any, Final
 
-from .._json import dumps, type_name
+from .._json import dumps, type_name, with_article
 from ..errors import PathError, StatesError
 from .jsonpath import JsonPath, compile_path
 
@@ -225,17 +225,8 @@ class Param:
     def expected(self) -> str:
         """What the parameter accepts, in words: ``"a string"``, ``"an array"``, ``"any value"``."""
         names = sorted(self.types)
-        return " or ".join(_ARTICLES.get(n, n) for n in names) if names else "any value"
+        return " or ".join(with_article(n) for n in names) if names else "any value"
 
-
-_ARTICLES: Final = {
-    "array": "an array",
-    "boolean": "a boolean",
-    "null": "null",
-    "number": "a number",
-    "object": "an object",
-    "string": "a string",
-}
 
 Impl = Callable[[Call, list[Any], random.Random], Any]
 
@@ -286,7 +277,7 @@ def _check_runtime_types(spec: FunctionSpec, values: list[Any]) -> None:
             raise _fail(
                 spec.name,
                 f"argument {index + 1} ({param.name}) must be {param.expected()}, "
-                f"but received {_ARTICLES.get(kind, kind)}: {_preview(value)}",
+                f"but received {with_article(kind)}: {_preview(value)}",
             )
 
 
@@ -1019,7 +1010,7 @@ class _Parser:
                     self.problem(
                         self.fail(
                             f"{spec.name} argument {index + 1} ({param.name}) must be {param.expected()}, "
-                            f"but the literal {unparse(arg)} is {_ARTICLES.get(kind, kind)}",
+                            f"but the literal {unparse(arg)} is {with_article(kind)}",
                             arg.position,
                         )
                     )
