@@ -57,6 +57,7 @@ from typing import Any, Final
 
 from .._json import dumps, type_name, with_article
 from ..errors import PathError, StatesError
+from .java_random import JavaRandom
 from .jsonpath import JsonPath, compile_path
 
 __all__ = [
@@ -568,34 +569,7 @@ def _math_random(call: Call, args: list[Any], rng: random.Random) -> int:
     bound = end - start
     if bound > _INT32_MAX:
         raise _fail(call.name, f"the range from {start} to {end} is too large for a seeded random number")
-    return start + _JavaRandom(seed).next_int(bound)
-
-
-class _JavaRandom:
-    """The linear congruential generator of ``java.util.Random``, so a seed gives the same numbers as
-    ``new Random(seed).nextInt(bound)`` does in Java."""
-
-    _MULTIPLIER: Final = 0x5DEECE66D
-    _MASK: Final = (1 << 48) - 1
-
-    def __init__(self, seed: int) -> None:
-        self._state = (seed ^ self._MULTIPLIER) & self._MASK
-
-    def _next(self, bits: int) -> int:
-        self._state = (self._state * self._MULTIPLIER + 0xB) & self._MASK
-        return self._state >> (48 - bits)
-
-    def next_int(self, bound: int) -> int:
-        r = self._next(31)
-        m = bound - 1
-        if bound & m == 0:  # a power of two
-            return (bound * r) >> 31
-        u = r
-        while True:
-            r = u % bound
-            if u - r + m < 2**31:
-                return r
-            u = self._next(31)
+    return start + JavaRandom(seed).next_int(bound)
 
 
 def _math_add(call: Call, args: list[Any], rng: random.Random) -> int:

@@ -118,6 +118,7 @@ from typing import Any, Final, Protocol
 
 from .._json import MISSING, dumps, is_number, type_name
 from ..errors import PathError
+from .java_random import JavaRandom
 
 __all__ = [
     "UNDEFINED_RESULT",
@@ -796,13 +797,7 @@ def java_random_double(seed: int) -> float:
     >>> java_random_double(42)
     0.7275636800328681
     """
-    multiplier, mask = 0x5DEECE66D, (1 << 48) - 1
-    state = (seed ^ multiplier) & mask
-    state = (state * multiplier + 0xB) & mask
-    high = state >> 22  # next(26)
-    state = (state * multiplier + 0xB) & mask
-    low = state >> 21  # next(27)
-    return ((high << 27) + low) / float(1 << 53)
+    return JavaRandom(seed).next_double()
 
 
 def _as_json_text(value: Any) -> str:
