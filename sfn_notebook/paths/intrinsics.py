@@ -43,7 +43,6 @@ import base64
 import binascii
 import difflib
 import hashlib
-import json
 import math
 import random
 import re
@@ -55,7 +54,7 @@ from fractions import Fraction
 from functools import cached_property
 from typing import Any, Final
 
-from .._json import dumps, type_name, with_article
+from .._json import dumps, loads_strict, type_name, with_article
 from ..errors import PathError, StatesError
 from .java_random import JavaRandom
 from .jsonpath import JsonPath, compile_path
@@ -422,20 +421,9 @@ def _string_to_json(call: Call, args: list[Any], rng: random.Random) -> Any:
     if not text.strip(" \t\r\n"):
         return None  # AWS turns an empty string into null
     try:
-        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+        return loads_strict(text)
     except ValueError as exc:
         raise _fail(call.name, f"the string is not valid JSON ({exc}): {_preview(text)}") from None
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
-
-
-def _finite_float(text: str) -> float:
-    number = float(text)
-    if not math.isfinite(number):
-        raise ValueError(f"the number {text} is out of range")
-    return number
 
 
 def _json_to_string(call: Call, args: list[Any], rng: random.Random) -> str:

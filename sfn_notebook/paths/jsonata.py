@@ -116,7 +116,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Final, Protocol
 
-from .._json import MISSING, dumps, is_number, type_name
+from .._json import MISSING, dumps, is_number, loads_strict, type_name
 from ..errors import PathError
 from .java_random import JavaRandom
 
@@ -877,40 +877,10 @@ def _host_parse(flags: list[bool], text: Any) -> Any:
     if not isinstance(text, str):
         raise _signature_error("parse", 1)
     try:
-        value = json.loads(
-            text,
-            object_pairs_hook=_no_duplicate_keys,
-            parse_constant=_no_constant,
-            parse_float=_finite_float,
-            parse_int=_json_integer,
-        )
+        value = loads_strict(text, unique_keys=True, long_integers=True)
     except (ValueError, RecursionError):
         raise _fail(_error("D3137", "Invalid JSON")) from None
     return _as_json_text(value)
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        raise ValueError("duplicate key")
-    return obj
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if math.isinf(value):
-        raise ValueError(f"{text} is out of range")
-    return value
-
-
-def _json_integer(text: str) -> int | float:
-    """A JSON integer as AWS reads it: exact while it fits a Java ``long``, a double beyond."""
-    value = int(text)
-    return value if _LONG_MIN <= value <= _LONG_MAX else _finite_float(text)
 
 
 def _host_millis() -> int:
