@@ -13,7 +13,7 @@ import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from .._json import MISSING, Missing, a_type_name, is_integer, is_number
 from ..errors import Diagnostic, PathError
@@ -1350,7 +1350,27 @@ def _machine_language(ctx: _Ctx) -> str:
 
 def _build_map(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict) -> m.State:
     kw = _result_fields(ctx, spec, pointer, jsonata, common)
-    name = common["name"]
+    _map_processor(ctx, spec, pointer, common["name"], kw)
+    _map_items(ctx, spec, pointer, jsonata, kw)
+    kw["max_concurrency"] = _int_or_expr(ctx, spec, pointer, "MaxConcurrency", jsonata, 0, 99999999)
+    kw["tolerated_failure_count"] = _int_or_expr(
+        ctx, spec, pointer, "ToleratedFailureCount", jsonata, 0, 99999999
+    )
+    kw["tolerated_failure_percentage"] = _int_or_expr(
+        ctx, spec, pointer, "ToleratedFailurePercentage", jsonata, 0, 100, number=True
+    )
+    for field_name in ("ItemReader", "ItemBatcher", "ResultWriter"):
+        if field_name in spec:
+            _map_service_field(ctx, spec[field_name], pointer, field_name, jsonata, kw)
+    if "Label" in spec:
+        kw["label"] = (
+            _check_str(ctx, spec["Label"], _ptr(pointer, "Label"), "Label", nonempty=True) or MISSING
+        )
+    return m.MapState(**kw)
+
+
+def _map_processor(ctx: _Ctx, spec: dict, pointer: str, name: str, kw: dict) -> None:
+    """A Map's ``ItemProcessor`` (or its older name ``Iterator``) and its ``ProcessorConfig``."""
     has_processor, has_iterator = "ItemProcessor" in spec, "Iterator" in spec
     if has_processor == has_iterator:
         ctx.error(
@@ -1372,36 +1392,44 @@ def _build_map(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict)
     kw["legacy_iterator"] = field == "Iterator"
     config = proc_spec.get("ProcessorConfig", MISSING) if isinstance(proc_spec, dict) else MISSING
     if config is not MISSING:
-        cpointer = _ptr(here, "ProcessorConfig")
-        if not isinstance(config, dict):
-            ctx.error(cpointer, "INVALID_TYPE", "'ProcessorConfig' must be an object")
+        _processor_config(ctx, config, _ptr(here, "ProcessorConfig"), kw)
+
+
+def _processor_config(ctx: _Ctx, config: Any, cpointer: str, kw: dict) -> None:
+    if not isinstance(config, dict):
+        ctx.error(cpointer, "INVALID_TYPE", "'ProcessorConfig' must be an object")
+        return
+    _unknown_fields(ctx, config, cpointer, {"Mode", "ExecutionType"}, "'ProcessorConfig'")
+    mode = config.get("Mode", "INLINE")
+    if mode not in ("INLINE", "DISTRIBUTED"):
+        ctx.error(
+            _ptr(cpointer, "Mode"),
+            "INVALID_VALUE",
+            f"'Mode' must be 'INLINE' or 'DISTRIBUTED', got {mode!r}",
+        )
+    else:
+        kw["mode"] = mode
+    if "ExecutionType" in config:
+        etype = config["ExecutionType"]
+        if etype not in ("STANDARD", "EXPRESS"):
+            ctx.error(
+                _ptr(cpointer, "ExecutionType"),
+                "INVALID_VALUE",
+                f"'ExecutionType' must be 'STANDARD' or 'EXPRESS', got {etype!r}",
+            )
         else:
-            _unknown_fields(ctx, config, cpointer, {"Mode", "ExecutionType"}, "'ProcessorConfig'")
-            mode = config.get("Mode", "INLINE")
-            if mode not in ("INLINE", "DISTRIBUTED"):
-                ctx.error(
-                    _ptr(cpointer, "Mode"),
-                    "INVALID_VALUE",
-                    f"'Mode' must be 'INLINE' or 'DISTRIBUTED', got {mode!r}",
-                )
-            else:
-                kw["mode"] = mode
-            if "ExecutionType" in config:
-                etype = config["ExecutionType"]
-                if etype not in ("STANDARD", "EXPRESS"):
-                    ctx.error(
-                        _ptr(cpointer, "ExecutionType"),
-                        "INVALID_VALUE",
-                        f"'ExecutionType' must be 'STANDARD' or 'EXPRESS', got {etype!r}",
-                    )
-                else:
-                    kw["execution_type"] = etype
-            elif mode == "DISTRIBUTED":
-                ctx.error(
-                    cpointer,
-                    "MISSING_FIELD",
-                    "a DISTRIBUTED ProcessorConfig needs 'ExecutionType' (STANDARD or EXPRESS)",
-                )
+            kw["execution_type"] = etype
+    elif mode == "DISTRIBUTED":
+        ctx.error(
+            cpointer,
+            "MISSING_FIELD",
+            "a DISTRIBUTED ProcessorConfig needs 'ExecutionType' (STANDARD or EXPRESS)",
+        )
+
+
+def _map_items(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, kw: dict) -> None:
+    """What a Map iterates over (``Items``, ``ItemsPath``) and what each iteration receives
+    (``ItemSelector``, or its older name ``Parameters``)."""
     if "ItemSelector" in spec and "Parameters" in spec:
         ctx.error(
             _ptr(pointer, "Parameters"),
@@ -1433,86 +1461,74 @@ def _build_map(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict)
         kw["items_path"] = _compile_path(
             ctx, spec["ItemsPath"], _ptr(pointer, "ItemsPath"), "ItemsPath", reference=True
         )
-    kw["max_concurrency"] = _int_or_expr(ctx, spec, pointer, "MaxConcurrency", jsonata, 0, 99999999)
-    kw["tolerated_failure_count"] = _int_or_expr(
-        ctx, spec, pointer, "ToleratedFailureCount", jsonata, 0, 99999999
-    )
-    kw["tolerated_failure_percentage"] = _int_or_expr(
-        ctx, spec, pointer, "ToleratedFailurePercentage", jsonata, 0, 100, number=True
-    )
-    for field_name, key in (
-        ("ItemReader", "item_reader"),
-        ("ItemBatcher", "item_batcher"),
-        ("ResultWriter", "result_writer"),
+
+
+_MAP_SERVICE_KEYS: Final = {
+    "ItemReader": "item_reader",
+    "ItemBatcher": "item_batcher",
+    "ResultWriter": "result_writer",
+}
+_BATCH_FIELDS: Final = (
+    "MaxItemsPerBatch",
+    "MaxItemsPerBatchPath",
+    "MaxInputBytesPerBatch",
+    "MaxInputBytesPerBatchPath",
+)
+
+
+def _map_service_field(ctx: _Ctx, value: Any, pointer: str, field_name: str, jsonata: bool, kw: dict) -> None:
+    """A Distributed Map's ``ItemReader``, ``ItemBatcher`` or ``ResultWriter``."""
+    here = _ptr(pointer, field_name)
+    if not isinstance(value, dict):
+        ctx.error(here, "INVALID_TYPE", f"'{field_name}' must be an object")
+        return
+    kw[_MAP_SERVICE_KEYS[field_name]] = value
+    if field_name in ("ItemReader", "ResultWriter") and "Resource" not in value:
+        ctx.error(here, "MISSING_FIELD", f"'{field_name}' needs a 'Resource'")
+    for part, target in (
+        ("Parameters", "parameters"),
+        ("Arguments", "arguments"),
+        ("BatchInput", "batch"),
     ):
-        if field_name in spec:
-            value = spec[field_name]
-            if not isinstance(value, dict):
-                ctx.error(_ptr(pointer, field_name), "INVALID_TYPE", f"'{field_name}' must be an object")
-            else:
-                kw[key] = value
-                if field_name in ("ItemReader", "ResultWriter") and "Resource" not in value:
-                    ctx.error(
-                        _ptr(pointer, field_name), "MISSING_FIELD", f"'{field_name}' needs a 'Resource'"
-                    )
-                here = _ptr(pointer, field_name)
-                for part, target in (
-                    ("Parameters", "parameters"),
-                    ("Arguments", "arguments"),
-                    ("BatchInput", "batch"),
-                ):
-                    if part not in value:
-                        continue
-                    if (part == "Parameters" and jsonata) or (part == "Arguments" and not jsonata):
-                        ctx.error(
-                            _ptr(here, part),
-                            "FIELD_NOT_ALLOWED_IN_QUERY_LANGUAGE",
-                            f"'{part}' is only allowed in {'JSONPath' if part == 'Parameters' else 'JSONata'} states",
-                        )
-                        continue
-                    compiled = (
-                        _compile_jsonata_template(ctx, value[part], _ptr(here, part), f"{field_name}/{part}")
-                        if jsonata
-                        else _compile_payload_template(ctx, value[part], _ptr(here, part), part)
-                    )
-                    if field_name == "ItemBatcher" and target == "batch":
-                        kw["batch_input"] = compiled
-                    elif field_name == "ItemReader":
-                        kw["reader_parameters"] = compiled
-                    elif field_name == "ResultWriter":
-                        kw["writer_parameters"] = compiled
-                if field_name == "ItemReader" and isinstance(value.get("ReaderConfig"), dict):
-                    kw["max_items"] = _int_or_expr(
-                        ctx,
-                        value["ReaderConfig"],
-                        _ptr(here, "ReaderConfig"),
-                        "MaxItems",
-                        jsonata,
-                        0,
-                        100_000_000,
-                    )
-                if field_name == "ItemBatcher":
-                    kw["max_items_per_batch"] = _int_or_expr(ctx, value, here, "MaxItemsPerBatch", jsonata, 0)
-                    kw["max_input_bytes_per_batch"] = _int_or_expr(
-                        ctx, value, here, "MaxInputBytesPerBatch", jsonata, 0
-                    )
-                batch_fields = (
-                    "MaxItemsPerBatch",
-                    "MaxItemsPerBatchPath",
-                    "MaxInputBytesPerBatch",
-                    "MaxInputBytesPerBatchPath",
-                )
-                if field_name == "ItemBatcher" and not any(f in value for f in batch_fields):
-                    ctx.error(
-                        _ptr(pointer, field_name),
-                        "MISSING_FIELD",
-                        "'ItemBatcher' needs at least one of " + ", ".join(f"'{f}'" for f in batch_fields),
-                    )
-    if "Label" in spec:
-        kw["label"] = (
-            _check_str(ctx, spec["Label"], _ptr(pointer, "Label"), "Label", nonempty=True) or MISSING
+        if part not in value:
+            continue
+        if (part == "Parameters" and jsonata) or (part == "Arguments" and not jsonata):
+            ctx.error(
+                _ptr(here, part),
+                "FIELD_NOT_ALLOWED_IN_QUERY_LANGUAGE",
+                f"'{part}' is only allowed in {'JSONPath' if part == 'Parameters' else 'JSONata'} states",
+            )
+            continue
+        compiled = (
+            _compile_jsonata_template(ctx, value[part], _ptr(here, part), f"{field_name}/{part}")
+            if jsonata
+            else _compile_payload_template(ctx, value[part], _ptr(here, part), part)
         )
-    return m.MapState(**kw)
+        if field_name == "ItemBatcher" and target == "batch":
+            kw["batch_input"] = compiled
+        elif field_name == "ItemReader":
+            kw["reader_parameters"] = compiled
+        elif field_name == "ResultWriter":
+            kw["writer_parameters"] = compiled
+    if field_name == "ItemReader" and isinstance(value.get("ReaderConfig"), dict):
+        kw["max_items"] = _int_or_expr(
+            ctx,
+            value["ReaderConfig"],
+            _ptr(here, "ReaderConfig"),
+            "MaxItems",
+            jsonata,
+            0,
+            100_000_000,
+        )
+    if field_name == "ItemBatcher":
+        kw["max_items_per_batch"] = _int_or_expr(ctx, value, here, "MaxItemsPerBatch", jsonata, 0)
+        kw["max_input_bytes_per_batch"] = _int_or_expr(ctx, value, here, "MaxInputBytesPerBatch", jsonata, 0)
+        if not any(f in value for f in _BATCH_FIELDS):
+            ctx.error(
+                here,
+                "MISSING_FIELD",
+                "'ItemBatcher' needs at least one of " + ", ".join(f"'{f}'" for f in _BATCH_FIELDS),
+            )
 
 
 _BUILDERS: dict[str, Callable[[_Ctx, dict, str, bool, dict], m.State]] = {
