@@ -1110,30 +1110,42 @@ def _parse_rule(ctx: _Ctx, rule: Any, pointer: str, top: bool) -> m.Condition | 
     bools = [k for k in ("And", "Or", "Not") if k in rule]
     operators = [k for k in rule if k in CHOICE_OPERATORS]
     if bools:
-        if len(bools) > 1 or operators or "Variable" in rule:
-            ctx.error(
-                pointer,
-                "INVALID_RULE",
-                "a Choice rule has either one of And/Or/Not, or 'Variable' with one comparison operator "
-                f"(found {', '.join(bools + operators + (['Variable'] if 'Variable' in rule else []))})",
-            )
+        return _parse_bool_rule(ctx, rule, pointer, bools, operators)
+    return _parse_data_test(ctx, rule, pointer, operators)
+
+
+def _parse_bool_rule(
+    ctx: _Ctx, rule: dict, pointer: str, bools: list[str], operators: list[str]
+) -> m.Condition | None:
+    """A Choice rule with ``And``, ``Or`` or ``Not`` (``bools``: those of them it has)."""
+    if len(bools) > 1 or operators or "Variable" in rule:
+        ctx.error(
+            pointer,
+            "INVALID_RULE",
+            "a Choice rule has either one of And/Or/Not, or 'Variable' with one comparison operator "
+            f"(found {', '.join(bools + operators + (['Variable'] if 'Variable' in rule else []))})",
+        )
+        return None
+    op = bools[0]
+    value = rule[op]
+    here = _ptr(pointer, op)
+    if op == "Not":
+        if not isinstance(value, dict):
+            ctx.error(here, "INVALID_TYPE", f"'Not' takes one rule object, not {a_type_name(value)}")
             return None
-        op = bools[0]
-        value = rule[op]
-        here = _ptr(pointer, op)
-        if op == "Not":
-            if not isinstance(value, dict):
-                ctx.error(here, "INVALID_TYPE", f"'Not' takes one rule object, not {a_type_name(value)}")
-                return None
-            inner = _parse_rule(ctx, value, here, top=False)
-            return m.BoolRule("Not", (inner,)) if inner is not None else None
-        if not isinstance(value, list) or len(value) == 0:
-            ctx.error(here, "INVALID_TYPE", f"'{op}' takes a non-empty array of rules")
-            return None
-        inner_rules = [_parse_rule(ctx, r, _ptr(here, i), top=False) for i, r in enumerate(value)]
-        if any(r is None for r in inner_rules):
-            return None
-        return m.BoolRule(op, tuple(inner_rules))  # type: ignore[arg-type]
+        inner = _parse_rule(ctx, value, here, top=False)
+        return m.BoolRule("Not", (inner,)) if inner is not None else None
+    if not isinstance(value, list) or len(value) == 0:
+        ctx.error(here, "INVALID_TYPE", f"'{op}' takes a non-empty array of rules")
+        return None
+    inner_rules = [_parse_rule(ctx, r, _ptr(here, i), top=False) for i, r in enumerate(value)]
+    if any(r is None for r in inner_rules):
+        return None
+    return m.BoolRule(op, tuple(inner_rules))  # type: ignore[arg-type]
+
+
+def _parse_data_test(ctx: _Ctx, rule: dict, pointer: str, operators: list[str]) -> m.Condition | None:
+    """A Choice rule comparing ``Variable`` with one operator (``operators``: those the rule has)."""
     if "Variable" not in rule:
         ctx.error(
             pointer, "INVALID_RULE", "a Choice rule needs 'Variable' and a comparison operator, or And/Or/Not"
