@@ -206,6 +206,14 @@ def _check_str(ctx: _Ctx, value: Any, pointer: str, name: str, nonempty: bool = 
     return value
 
 
+def _check_either(ctx: _Ctx, value: Any, pointer: str, name: str, first: str, second: str) -> str | None:
+    """A field that takes one of two words, such as ``'FULL'`` or ``'NONE'``; None (reported) otherwise."""
+    if value != first and value != second:
+        ctx.error(pointer, "INVALID_VALUE", f"'{name}' must be '{first}' or '{second}', got {value!r}")
+        return None
+    return value  # type: ignore[no-any-return]
+
+
 def _compile_path(
     ctx: _Ctx, value: Any, pointer: str, name: str, reference: bool = False, nullable: bool = False
 ) -> JsonPath | Missing | None:
@@ -545,15 +553,9 @@ def _parse_retry(ctx: _Ctx, value: Any, pointer: str) -> tuple[m.Retrier, ...]:
                 ctx, spec["MaxDelaySeconds"], _ptr(here, "MaxDelaySeconds"), "MaxDelaySeconds", 1, 31622400
             )
         if "JitterStrategy" in spec:
-            jitter = spec["JitterStrategy"]
-            if jitter not in ("FULL", "NONE"):
-                ctx.error(
-                    _ptr(here, "JitterStrategy"),
-                    "INVALID_VALUE",
-                    f"'JitterStrategy' must be 'FULL' or 'NONE', got {jitter!r}",
-                )
-            else:
-                kwargs["jitter_strategy"] = jitter
+            kwargs["jitter_strategy"] = _check_either(
+                ctx, spec["JitterStrategy"], _ptr(here, "JitterStrategy"), "JitterStrategy", "FULL", "NONE"
+            )
         kwargs = {k: v for k, v in kwargs.items() if v is not None}
         retriers.append(m.Retrier(error_equals=errors, pointer=here, **kwargs))
     return tuple(retriers)
@@ -795,8 +797,7 @@ def _query_language(ctx: _Ctx, spec: dict, pointer: str, inherited: str, what: s
         return inherited
     value = spec["QueryLanguage"]
     here = _ptr(pointer, "QueryLanguage")
-    if value not in ("JSONPath", "JSONata"):
-        ctx.error(here, "INVALID_VALUE", f"'QueryLanguage' must be 'JSONPath' or 'JSONata', got {value!r}")
+    if _check_either(ctx, value, here, "QueryLanguage", "JSONPath", "JSONata") is None:
         return inherited
     if value == "JSONPath" and inherited == "JSONata":
         ctx.error(
@@ -1413,23 +1414,18 @@ def _processor_config(ctx: _Ctx, config: Any, cpointer: str, kw: dict) -> None:
         return
     _unknown_fields(ctx, config, cpointer, {"Mode", "ExecutionType"}, "'ProcessorConfig'")
     mode = config.get("Mode", "INLINE")
-    if mode not in ("INLINE", "DISTRIBUTED"):
-        ctx.error(
-            _ptr(cpointer, "Mode"),
-            "INVALID_VALUE",
-            f"'Mode' must be 'INLINE' or 'DISTRIBUTED', got {mode!r}",
-        )
-    else:
+    if _check_either(ctx, mode, _ptr(cpointer, "Mode"), "Mode", "INLINE", "DISTRIBUTED") is not None:
         kw["mode"] = mode
     if "ExecutionType" in config:
-        etype = config["ExecutionType"]
-        if etype not in ("STANDARD", "EXPRESS"):
-            ctx.error(
-                _ptr(cpointer, "ExecutionType"),
-                "INVALID_VALUE",
-                f"'ExecutionType' must be 'STANDARD' or 'EXPRESS', got {etype!r}",
-            )
-        else:
+        etype = _check_either(
+            ctx,
+            config["ExecutionType"],
+            _ptr(cpointer, "ExecutionType"),
+            "ExecutionType",
+            "STANDARD",
+            "EXPRESS",
+        )
+        if etype is not None:
             kw["execution_type"] = etype
     elif mode == "DISTRIBUTED":
         ctx.error(
