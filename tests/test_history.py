@@ -9,8 +9,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from sfn_notebook import StateMachine, TaskFailed
-from sfn_notebook.engine import resources
+from sfn_notebook import TaskFailed
 from sfn_notebook.engine.events import EventLog, details_key
 from sfn_notebook.history import (
     HISTORY_COLUMNS,
@@ -21,8 +20,8 @@ from sfn_notebook.history import (
     parse_json_text,
     state_visits,
 )
+from tests.builders import LAMBDA, machine
 
-LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:"
 EPOCH = datetime(2024, 2, 29, 23, 59, 0, tzinfo=timezone.utc)
 
 # HistoryEventType in the Step Functions service model
@@ -105,17 +104,6 @@ NO_DETAILS = {
     "MapRunSucceeded",
 }
 PAYLOAD_FIELDS = ("input", "output", "parameters")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_arity_cache() -> None:
-    # call_handler caches each handler's arity by id(); a freed handler's id can be reused by the next
-    # one (see tests/engine/test_resources.py::test_arity_is_not_confused_by_a_reused_object_id)
-    resources._arity_cache.clear()
-
-
-def machine(states: dict[str, Any], **top: Any) -> StateMachine:
-    return StateMachine({"StartAt": next(iter(states)), "States": states, **top})
 
 
 def flaky_once() -> Any:

@@ -22,16 +22,9 @@ from sfn_notebook._json import (
     utf8_size,
     with_article,
 )
+from tests.builders import json_documents, json_scalars
 
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=6),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
-    max_leaves=10,
-)
+json_values = json_documents(json_scalars | st.integers())  # integers of any size
 
 
 # ----------------------------------------------------------------------------- MISSING
