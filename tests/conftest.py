@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
-from sfn_notebook.engine import resources
+import sfn_notebook as sfn
 
 
 @pytest.fixture(autouse=True)
-def _isolated_task_registry():
-    """Handlers registered with @sfn.task in one test must not leak into the next."""
-    saved = dict(resources._global_handlers)
-    resources._global_handlers.clear()
+def _no_registered_tasks() -> Iterator[None]:
+    """Each test starts and ends with no @sfn.task handlers, so none leaks from one test into the next."""
+    sfn.clear_tasks()
     yield
-    resources._global_handlers.clear()
-    resources._global_handlers.update(saved)
+    sfn.clear_tasks()
