@@ -6,8 +6,12 @@ import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import pandas as pd
 import pytest
+
+try:
+    import pandas as pd
+except ImportError:  # the tests marked "pandas" are skipped then
+    pd = None
 
 from sfn_notebook import TaskFailed
 from sfn_notebook.engine.events import EventLog, details_key
@@ -307,6 +311,7 @@ class TestEventShape:
 # ----------------------------------------------------------------------------- history()
 
 
+@pytest.mark.pandas
 class TestHistoryFrame:
     def test_columns_are_exactly(self, rich: Any) -> None:
         frame = rich.history()
@@ -424,6 +429,7 @@ def rows(frame: Any) -> list[dict[str, Any]]:
     return frame.to_dict("records")
 
 
+@pytest.mark.pandas
 class TestStatesFrame:
     def test_columns(self, rich: Any) -> None:
         assert list(rich.states().columns) == STATE_COLUMNS
@@ -605,6 +611,7 @@ class TestRawHelpers:
         ]
 
 
+@pytest.mark.pandas
 def test_variables_follow_the_chain_of_events_not_sibling_branches() -> None:
     import sfn_notebook as sfn
     from sfn_notebook.history import variables_at

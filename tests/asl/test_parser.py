@@ -23,14 +23,6 @@ from tests.builders import LAMBDA, SUCCEED, asl, branch, task
 
 JSONATA = {"QueryLanguage": "JSONata"}
 
-try:  # the JSONata compiler is optional for the tests that only check which fields a mode allows
-    import sfn_notebook.paths.jsonata  # noqa: F401
-except ImportError:  # pragma: no cover - depends on the installation
-    HAVE_JSONATA = False
-else:
-    HAVE_JSONATA = True
-needs_jsonata = pytest.mark.skipif(not HAVE_JSONATA, reason="sfn_notebook.paths.jsonata is not importable")
-
 # ----------------------------------------------------------------------------- helpers
 
 
@@ -1520,7 +1512,6 @@ RULES = [
         "/States/Ask/Choices/0/Condition",
         ["Condition", "boolean", "{% ... %}"],
         id="condition-not-bool-or-jsonata",
-        marks=needs_jsonata,
     ),
     P(
         asl(
@@ -1641,7 +1632,6 @@ RULES = [
         "/States/Charge/Assign/b.$",
         ["'b.$'"],
         id="assign-dollar-key-in-jsonata",
-        marks=needs_jsonata,
     ),
     P(
         asl(
@@ -1752,10 +1742,10 @@ JSONATA_RULES = [
 
 @pytest.mark.parametrize("fmt", ["dict", "json", "yaml"])
 @pytest.mark.parametrize(("definition", "code", "pointer", "mentions"), JSONATA_RULES)
+@pytest.mark.jsonata  # compiles JSONata expressions
 def test_jsonata_expression_rules(
     definition: dict[str, Any], code: str, pointer: str, mentions: list[str], fmt: str
 ) -> None:
-    pytest.importorskip("sfn_notebook.paths.jsonata")
     if fmt == "dict":
         found = find(diagnostics(definition), code, pointer)
     else:
@@ -1767,8 +1757,8 @@ def test_jsonata_expression_rules(
         assert text_ in found.message
 
 
+@pytest.mark.jsonata  # compiles JSONata expressions
 def test_jsonata_results_are_allowed_where_aws_allows_them() -> None:
-    pytest.importorskip("sfn_notebook.paths.jsonata")
     definition = asl(
         {
             "Charge": task(
@@ -1840,7 +1830,6 @@ def test_jsonpath_only_fields_in_a_jsonata_state(
 
 
 def test_query_language_can_be_set_per_state() -> None:
-    pytest.importorskip("sfn_notebook.paths.jsonata")
     definition = asl(
         {
             "New": task(QueryLanguage="JSONata", Arguments={"a": 1}, Output={"b": 2}, Next="Old"),
@@ -1854,7 +1843,6 @@ def test_query_language_can_be_set_per_state() -> None:
 
 
 def test_states_in_a_branch_default_to_the_machines_query_language_not_the_parallels() -> None:
-    pytest.importorskip("sfn_notebook.paths.jsonata")
     definition = asl(
         {
             "Fan": {
@@ -1934,8 +1922,8 @@ def test_undefined_variable_in_a_choice_rule_and_in_yaml_text() -> None:
     assert "$retries" in found.message
 
 
+@pytest.mark.jsonata  # compiles JSONata expressions
 def test_undefined_variable_in_jsonata() -> None:
-    pytest.importorskip("sfn_notebook.paths.jsonata")
     definition = asl({"A": pass_(Assign={"total": 1}, Output="{% $totl + 1 %}", End=True)}, **JSONATA)
     found = find(diagnostics(definition), "UNDEFINED_VARIABLE", "/States/A/Output")
     assert "$totl" in found.message and "did you mean 'total'" in found.message
@@ -2374,8 +2362,8 @@ def test_valid_definitions_compile_without_diagnostics(definition: dict[str, Any
     assert sm.definition == definition
 
 
+@pytest.mark.jsonata  # compiles JSONata expressions
 def test_valid_jsonata_definition_compiles_without_diagnostics() -> None:
-    pytest.importorskip("sfn_notebook.paths.jsonata")
     for fmt in ("dict", "json", "yaml"):
         source = JSONATA_WORKFLOW if fmt == "dict" else render(JSONATA_WORKFLOW, fmt)[0]
         assert StateMachine(source).diagnostics == []
@@ -2593,7 +2581,6 @@ def test_intrinsic_argument_problems_are_warnings_because_aws_accepts_them() -> 
     assert ex.cause is not None and ex.cause.endswith("Invalid arguments in States.MathAdd")
 
 
-@needs_jsonata
 @pytest.mark.parametrize(
     ("expression", "reference"),
     [
@@ -2602,6 +2589,7 @@ def test_intrinsic_argument_problems_are_warnings_because_aws_accepts_them() -> 
         ("{% $$.Execution.Id %}", "'$$' is not supported"),
     ],
 )
+@pytest.mark.jsonata  # compiles JSONata expressions
 def test_jsonata_reading_the_top_level_is_refused_as_on_aws(expression: str, reference: str) -> None:
     definition = asl(
         {"P": {"Type": "Pass", "Output": {"v": expression}, "End": True}}, QueryLanguage="JSONata"
@@ -2610,7 +2598,7 @@ def test_jsonata_reading_the_top_level_is_refused_as_on_aws(expression: str, ref
     assert reference in found.message
 
 
-@needs_jsonata
+@pytest.mark.jsonata  # compiles JSONata expressions
 def test_jsonata_field_names_inside_paths_filters_and_lambdas_are_fine() -> None:
     expression = "{% $states.input.items[price > 1].(qty * price) ~> $map(function($v) { $v + bonus }) %}"
     definition = asl({"P": {"Type": "Pass", "Output": expression, "End": True}}, QueryLanguage="JSONata")
