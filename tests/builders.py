@@ -1,5 +1,5 @@
-"""Builders shared by the tests: definitions and machines from a few states, and JSON values for
-property tests."""
+"""Builders shared by the tests: definitions and machines from a few states, an execution known only
+from its events, and JSON values for property tests."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from sfn_notebook import StateMachine
+from sfn_notebook import Execution, StateMachine
 
 LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:"
 SUCCEED: dict[str, Any] = {"Type": "Succeed"}
@@ -79,3 +79,41 @@ def json_documents(
 
 
 json_values = json_documents()
+
+
+class RecordedExecution(Execution):
+    """An execution known only from its events, as one read from AWS is: no local run behind it.
+
+    ``state_machine`` (none by default) is the machine it ran, when known; ``definition``, when given,
+    is kept as the ``definition`` attribute an AWS execution may carry.
+    """
+
+    def __init__(self, source: Execution, *, state_machine: Any = None, definition: Any = None) -> None:
+        self.name = source.name
+        self.arn = source.arn
+        self._events = source.events
+        self._status = source.status
+        self._result = (source.output, source.error, source.cause)
+        self.state_machine = state_machine
+        if definition is not None:
+            self.definition = definition
+
+    @property
+    def status(self) -> str:
+        return self._status
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        return self._events
+
+    @property
+    def output(self) -> Any:
+        return self._result[0]
+
+    @property
+    def error(self) -> str | None:
+        return self._result[1]
+
+    @property
+    def cause(self) -> str | None:
+        return self._result[2]
