@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .engine.resources import task
+from .engine.resources import clear_tasks, task
 from .errors import (
     AwsError,
     DefinitionError,
@@ -32,6 +32,7 @@ __all__ = [
     "ExecutionFailedError",
     "TaskFailed",
     "task",
+    "clear_tasks",
     "DefinitionError",
     "Diagnostic",
     "PathError",

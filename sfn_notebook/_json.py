@@ -1,8 +1,9 @@
-"""JSON helpers shared by every module: the MISSING sentinel, compact encoding, type names."""
+"""JSON helpers shared by every module: the MISSING sentinel, compact encoding, strict loading, type names."""
 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any, Final
 
 __all__ = [
@@ -10,7 +11,10 @@ __all__ = [
     "Missing",
     "dumps",
     "loads_compact",
+    "loads_strict",
     "type_name",
+    "with_article",
+    "a_type_name",
     "utf8_size",
     "is_number",
     "is_integer",
@@ -81,6 +85,57 @@ def loads_compact(text: str) -> Any:
     return value
 
 
+_LONG_MIN: Final = -(2**63)
+_LONG_MAX: Final = 2**63 - 1
+
+
+def loads_strict(text: str, *, unique_keys: bool = False, long_integers: bool = False) -> Any:
+    """Parse JSON text as AWS's Java services read it: no ``NaN`` or ``Infinity``, no number beyond a double.
+
+    With ``unique_keys`` an object may not name a key twice; with ``long_integers`` an integer outside
+    a Java ``long`` becomes a double.  Raises ``ValueError`` (or ``RecursionError``, nested too deeply).
+
+    >>> loads_strict('{"a": [1, 2.5, null]}')
+    {'a': [1, 2.5, None]}
+    >>> loads_strict("NaN")
+    Traceback (most recent call last):
+      ...
+    ValueError: NaN is not a JSON value
+    >>> loads_strict("9223372036854775808", long_integers=True)
+    9.223372036854776e+18
+    """
+    return json.loads(
+        text,
+        object_pairs_hook=_unique_keys if unique_keys else None,
+        parse_constant=_reject_constant,
+        parse_float=_finite_float,
+        parse_int=_long_or_double if long_integers else None,
+    )
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise ValueError("an object names the same key twice")
+    return obj
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"the number {text} is out of range")
+    return number
+
+
+def _long_or_double(text: str) -> int | float:
+    value = int(text)
+    return value if _LONG_MIN <= value <= _LONG_MAX else _finite_float(text)
+
+
 def utf8_size(text: str) -> int:
     """Size of ``text`` in bytes once UTF-8 encoded (what AWS's payload limit counts)."""
     if text.isascii():
@@ -102,13 +157,22 @@ def is_integer(value: Any) -> bool:
     return isinstance(value, float) and value.is_integer()
 
 
-def type_name(value: Any) -> str:
-    """The JSON type of ``value`` as AWS's messages name it: object, array, string, number, boolean, null."""
+def type_name(value: Any, integers: bool = False) -> str:
+    """The JSON type of ``value`` as AWS's messages name it: object, array, string, number, boolean, null.
+
+    With ``integers``, a number without a fraction part (a Python ``int``) is an ``"integer"``.  What is
+    not JSON data is named by its Python type.
+
+    >>> type_name(3), type_name(3, integers=True), type_name(3.5, integers=True), type_name(None)
+    ('number', 'integer', 'number', 'null')
+    """
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "boolean"
-    if isinstance(value, (int, float)):
+    if isinstance(value, int):
+        return "integer" if integers else "number"
+    if isinstance(value, float):
         return "number"
     if isinstance(value, str):
         return "string"
@@ -117,3 +181,27 @@ def type_name(value: Any) -> str:
     if isinstance(value, dict):
         return "object"
     return type(value).__name__
+
+
+_ARTICLES: Final = {
+    "array": "an array",
+    "boolean": "a boolean",
+    "integer": "an integer",
+    "number": "a number",
+    "object": "an object",
+    "string": "a string",
+}
+
+
+def with_article(name: str) -> str:
+    """A :func:`type_name` as a sentence says it: ``"an array"``; ``"null"`` and other names stay as they are."""
+    return _ARTICLES.get(name, name)
+
+
+def a_type_name(value: Any) -> str:
+    """``value``'s type with its article, integers told apart: ``"an object"``, ``"an integer"``, ``"null"``.
+
+    >>> a_type_name([]), a_type_name(1), a_type_name(1.5), a_type_name(None)
+    ('an array', 'an integer', 'a number', 'null')
+    """
+    return with_article(type_name(value, integers=True))

@@ -1,17 +1,28 @@
-"""Shared fixtures for the test suite, and the ``exe`` marker.
+"""Shared fixtures for the test suite, and the markers for optional parts.
 
-Tests marked ``exe`` run Graphviz's ``dot`` program (system Graphviz or graphviz-pure).  Where
-there is none they are skipped, with the reason, so a partial install shows skips, not failures;
-``--skip-exe`` skips them anyway and ``--only-exe`` runs nothing else.
+* ``@pytest.mark.exe``: the test runs Graphviz's ``dot`` program (system Graphviz or graphviz-pure).
+  Where there is none it is skipped, with the reason; ``--skip-exe`` skips it anyway and
+  ``--only-exe`` runs nothing else.
+* ``@pytest.mark.jsonata`` marks a test that needs the jsonatapy library, ``@pytest.mark.pandas`` one
+  that needs pandas: without the library such a test is skipped.  The package's own doctests that
+  need a library are marked here too.
+
+So a partial installation shows skips, not failures.
 """
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import pytest
 
-from sfn_notebook.engine import resources
+import sfn_notebook as sfn
+
+LIBRARIES = {"jsonata": "jsonatapy", "pandas": "pandas"}  # marker → the module it needs
+DOCTESTS_NEEDING = {"sfn_notebook.paths.jsonata": "jsonata"}  # a module's doctests → marker
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -20,11 +31,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--only-exe", action="store_true", help="run only the tests that run Graphviz's dot")
 
 
+@cache
+def missing(module: str) -> str | None:
+    """Why ``module`` cannot be imported, or None when it can."""
+    try:
+        importlib.import_module(module)
+    except ImportError as exc:
+        return str(exc) or type(exc).__name__
+    return None
+
+
 def why_no_dot() -> str | None:
     """Why the ``exe`` tests cannot run here (no graphviz package, no dot program), or None."""
-    try:
-        import graphviz  # noqa: F401
-    except ImportError:
+    if missing("graphviz") is not None:
         return "the graphviz package is not installed (pip install graphviz)"
     from sfn_notebook.render.dot import GraphvizNotFound, dot_binary
 
@@ -36,6 +55,15 @@ def why_no_dot() -> str | None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        dtest = getattr(item, "dtest", None)  # a doctest of the package
+        if dtest is not None and dtest.globs.get("__name__") in DOCTESTS_NEEDING:
+            item.add_marker(DOCTESTS_NEEDING[dtest.globs["__name__"]])
+        for marker, module in LIBRARIES.items():
+            if item.get_closest_marker(marker) is not None:
+                reason = missing(module)
+                if reason is not None:
+                    item.add_marker(pytest.mark.skip(reason=f"needs {module}: {reason}"))
     if config.getoption("--only-exe"):
         dropped = [item for item in items if item.get_closest_marker("exe") is None]
         items[:] = [item for item in items if item.get_closest_marker("exe") is not None]
@@ -53,13 +81,11 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_task_registry():
-    """Handlers registered with @sfn.task in one test must not leak into the next."""
-    saved = dict(resources._global_handlers)
-    resources._global_handlers.clear()
+def _no_registered_tasks() -> Iterator[None]:
+    """Each test starts and ends with no @sfn.task handlers, so none leaks from one test into the next."""
+    sfn.clear_tasks()
     yield
-    resources._global_handlers.clear()
-    resources._global_handlers.update(saved)
+    sfn.clear_tasks()
 
 
 @pytest.fixture

@@ -105,6 +105,7 @@ def described(arn: str, status: str, **extra: Any) -> dict[str, Any]:
 EXEC_ARN = f"arn:aws:states:{REGION}:{ACCOUNT}:execution:Orders:run-1"
 
 
+@pytest.mark.pandas
 def test_history_follows_next_token_through_every_page() -> None:
     backend, stubber, _ = stubbed_backend()
     events = [event(1, "ExecutionStarted", executionStartedEventDetails={"input": "{}", "roleArn": ROLE_ARN})]
@@ -228,6 +229,7 @@ def test_waiting_polls_with_a_doubling_delay_up_to_the_cap() -> None:
     assert sleeps == pytest.approx([0.2, 0.4, 0.8, 1.0, 1.0])
 
 
+@pytest.mark.pandas
 def test_express_machines_run_with_start_sync_execution() -> None:
     backend, stubber, _ = stubbed_backend()
     sm = sfn.StateMachine(PASS_CHOICE, name="Quick", type="EXPRESS")
@@ -289,6 +291,7 @@ def test_redrive_restarts_a_failed_execution_and_follows_it() -> None:
     stubber.assert_no_pending_responses()
 
 
+@pytest.mark.pandas
 def test_test_state_returns_the_inspection_stages_in_data_flow_order() -> None:
     backend, stubber, _ = stubbed_backend()
     definition = {
@@ -374,6 +377,7 @@ def test_test_state_sends_a_nested_state_with_the_whole_machine() -> None:
         backend.test_state(sm, "Nope")
 
 
+@pytest.mark.pandas
 def test_validate_lists_aws_and_local_diagnostics_side_by_side() -> None:
     backend, stubber, _ = stubbed_backend()
     definition = {
@@ -406,6 +410,7 @@ def test_validate_lists_aws_and_local_diagnostics_side_by_side() -> None:
     assert "<table>" in report._repr_html_()
 
 
+@pytest.mark.pandas
 def test_validate_sends_a_definition_that_is_invalid_locally_too() -> None:
     backend, stubber, _ = stubbed_backend()
     definition = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Missing"}}}
@@ -480,6 +485,7 @@ def test_importing_the_package_does_not_import_boto3() -> None:
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
+@pytest.mark.pandas
 def test_bad_arguments_are_rejected_before_any_call() -> None:
     backend, _, _ = stubbed_backend()
     with pytest.raises(ValueError, match="must be one of RUNNING"):
@@ -564,6 +570,7 @@ def test_a_machine_of_another_type_with_the_same_name_is_refused(aws: sfn_aws.Aw
     assert aws.client.describe_state_machine(stateMachineArn=raw["stateMachineArn"])["type"] == "STANDARD"
 
 
+@pytest.mark.pandas
 @pytest.mark.slow
 def test_run_a_machine_to_success_and_inspect_it(aws: sfn_aws.AwsBackend) -> None:
     sm = machine()
@@ -605,6 +612,7 @@ def test_run_a_machine_that_fails(aws: sfn_aws.AwsBackend) -> None:
         ex.raise_for_status()
 
 
+@pytest.mark.pandas
 @pytest.mark.slow
 def test_history_tables_have_the_columns_and_dtypes_of_a_local_run(aws: sfn_aws.AwsBackend) -> None:
     sm = machine()
@@ -635,6 +643,7 @@ def test_attach_to_an_execution_started_elsewhere(aws: sfn_aws.AwsBackend) -> No
     assert ex.events is ex.events  # finished: the history is fetched once
 
 
+@pytest.mark.pandas
 @pytest.mark.slow
 def test_list_executions_as_a_data_frame(aws: sfn_aws.AwsBackend) -> None:
     sm = machine()
@@ -653,6 +662,7 @@ def test_list_executions_as_a_data_frame(aws: sfn_aws.AwsBackend) -> None:
     assert ok.arn in set(frame["execution_arn"])
 
 
+@pytest.mark.pandas
 @pytest.mark.slow
 def test_stop_a_running_execution(aws: sfn_aws.AwsBackend) -> None:
     ex = aws.start(machine(WAIT, prefix="Sleepy"), {})
@@ -667,6 +677,7 @@ def test_stop_a_running_execution(aws: sfn_aws.AwsBackend) -> None:
     assert ex.states()["status"].tolist() == ["ABORTED"]
 
 
+@pytest.mark.pandas
 @pytest.mark.slow
 def test_a_history_of_more_than_a_thousand_events(aws: sfn_aws.AwsBackend) -> None:
     items = list(range(260))

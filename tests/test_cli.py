@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from sfn_notebook.cli import build_parser, main
-from sfn_notebook.engine import resources
 
 GOOD = {
     "Comment": "adds a greeting",
@@ -22,13 +21,6 @@ GOOD = {
     },
 }
 BAD_YAML = "StartAt: Greet\nStates:\n  Greet:\n    Type: Pass\n    Next: Elsewhere\n"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_arity_cache() -> None:
-    # call_handler caches each handler's arity by id(); a freed handler's id can be reused by the next
-    # one (see tests/engine/test_resources.py::test_arity_is_not_confused_by_a_reused_object_id)
-    resources._arity_cache.clear()
 
 
 @pytest.fixture
@@ -46,6 +38,7 @@ def bad_file(tmp_path: Path) -> Path:
 
 
 class TestDemo:
+    @pytest.mark.pandas
     def test_prints_the_history_table_and_succeeds(self, capsys: pytest.CaptureFixture[str]) -> None:
         assert main(["demo"]) == 0
         out = capsys.readouterr().out
@@ -62,6 +55,7 @@ class TestDemo:
         assert "status: SUCCEEDED" in out
         assert "HELLO, ADA!" in out
 
+    @pytest.mark.pandas
     def test_name_option(self, capsys: pytest.CaptureFixture[str]) -> None:
         assert main(["demo", "--name", "Grace"]) == 0
         assert "HELLO, GRACE!" in capsys.readouterr().out
@@ -110,6 +104,7 @@ class TestValidate:
 
 
 class TestRun:
+    @pytest.mark.pandas
     def test_run_with_input(self, good_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
         assert main(["run", str(good_file), "--input", '{"who": "Lin"}']) == 0
         out = capsys.readouterr().out
@@ -118,6 +113,7 @@ class TestRun:
         output = out.split("output: ", 1)[1]
         assert json.loads(output) == {"message": "Hello, Lin!"}
 
+    @pytest.mark.pandas
     def test_a_failing_run_exits_one_and_shows_error_and_cause(
         self, good_file: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:
@@ -131,12 +127,14 @@ class TestRun:
         assert main(["run", str(good_file), "--input", "{who: x}"]) == 2
         assert "--input is not JSON" in capsys.readouterr().err
 
+    @pytest.mark.pandas
     def test_input_file(self, good_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         payload = tmp_path / "input.json"
         payload.write_text('{"who": "File"}', encoding="utf-8")
         assert main(["run", str(good_file), "--input-file", str(payload)]) == 0
         assert "Hello, File!" in capsys.readouterr().out
 
+    @pytest.mark.pandas
     def test_handler_option(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         path = tmp_path / "task.json"
         definition = {
@@ -160,6 +158,7 @@ class TestRun:
         assert main(["run", str(good_file), "--handler", "justaname"]) == 2
         assert "NAME=module:function" in capsys.readouterr().err
 
+    @pytest.mark.pandas
     def test_a_missing_handler_prints_a_note(
         self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:
@@ -185,6 +184,7 @@ class TestRun:
         assert main(["run", str(bad_file)]) == 1
         assert "line 5" in capsys.readouterr().err
 
+    @pytest.mark.pandas
     def test_seed_makes_runs_repeatable(self, good_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
         main(["run", str(good_file), "--input", '{"who": "A"}', "--seed", "3"])
         first = capsys.readouterr().out

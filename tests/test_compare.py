@@ -33,6 +33,7 @@ def run(definition: dict[str, Any], value: Any, **kwargs: Any) -> sfn.LocalExecu
     return sfn.StateMachine(definition, name="Route").run(value, **kwargs)
 
 
+@pytest.mark.pandas
 def test_two_runs_of_the_same_machine_and_input_are_the_same() -> None:
     first = run(ROUTE, {"amount": 3}, start_time="2024-01-01T00:00:00Z", role_arn="arn:aws:iam::1:role/A")
     second = run(ROUTE, {"amount": 3}, start_time="2025-06-01T12:00:00Z", role_arn="arn:aws:iam::2:role/B")
@@ -76,6 +77,7 @@ def test_executions_that_take_another_branch_part_at_the_branch() -> None:
     assert (diff.count_a, diff.count_b) == (8, 7)
 
 
+@pytest.mark.pandas
 def test_an_extra_state_is_aligned_around_not_reported_on_every_later_event() -> None:
     longer = copy.deepcopy(ROUTE)
     longer["States"]["Prepare"]["Next"] = "Log"

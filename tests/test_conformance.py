@@ -65,8 +65,16 @@ def _cases() -> list:
     for path in sorted(root.rglob("*.json")):
         name = str(path.relative_to(root).with_suffix(""))
         marks = [pytest.mark.xfail(reason=KNOWN[name], strict=False)] if name in KNOWN else []
+        if _uses_jsonata(path):
+            marks.append(pytest.mark.jsonata)
         params.append(pytest.param(path, id=name, marks=marks))
     return params
+
+
+def _uses_jsonata(path: Path) -> bool:
+    """Whether a case's definition is written in JSONata, in whole or in part."""
+    definition = json.dumps(json.loads(path.read_text()).get("definition"))
+    return '"JSONata"' in definition or "{%" in definition
 
 
 @pytest.fixture(scope="module")

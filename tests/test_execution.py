@@ -1,11 +1,248 @@
-"""Tests for sfn_notebook.execution: following a local run through LocalExecution.subscribe()."""
+"""Tests for sfn_notebook.execution: what every execution derives from its events, and the controls
+of a local one (background runs, task-token callbacks, virtual time, stopping, listeners)."""
 
 from __future__ import annotations
 
+import json
 import threading
+from datetime import timedelta
 from typing import Any
 
+import pytest
+
 import sfn_notebook as sfn
+from sfn_notebook import ExecutionFailedError, LocalExecution, StateMachine
+from sfn_notebook.execution import FINAL_STATUSES, Execution
+from tests.builders import RecordedExecution, asl, branch, task, types
+
+SEND = "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
+ASK = StateMachine(
+    asl(
+        {
+            "Ask": {
+                "Type": "Task",
+                "Resource": SEND,
+                "Parameters": {"QueueUrl": "q", "MessageBody": {"token.$": "$$.Task.Token"}},
+                "HeartbeatSeconds": 10,
+                "Next": "Done",
+            },
+            "Done": {"Type": "Succeed"},
+        }
+    )
+)
+QUEUE = {SEND: lambda params: {}}
+
+
+def asking(input: Any = None) -> LocalExecution:
+    """A run paused at Ask, waiting for its task token."""
+    ex = ASK.run({"question": 1} if input is None else input, resources=QUEUE)
+    assert ex.status == "RUNNING" and not ex.done
+    return ex
+
+
+def token_of(ex: LocalExecution) -> str:
+    [waiting] = ex.waiting_for
+    assert waiting.state == "Ask"
+    return waiting.token
+
+
+# ----------------------------------------------------------------------------- derived from the events
+
+
+def test_a_finished_run_reports_its_input_output_and_timing() -> None:
+    sm = StateMachine(asl({"Nap": {"Type": "Wait", "Seconds": 90, "End": True}}))
+    ex = sm.run({"a": [1]}, start_time="2024-03-01T12:00:00Z")
+    assert ex.status in FINAL_STATUSES and ex.done and ex.succeeded
+    assert ex.input == {"a": [1]} and ex.output == {"a": [1]}
+    assert ex.start_date is not None and ex.start_date.isoformat() == "2024-03-01T12:00:00+00:00"
+    assert ex.duration == timedelta(seconds=90)
+    assert ex.stop_date == ex.start_date + timedelta(seconds=90)
+    assert (ex.error, ex.cause) == (None, None)
+
+
+def test_a_run_that_has_not_ended_has_no_stop_date_or_duration() -> None:
+    ex = asking()
+    assert ex.start_date is not None
+    assert ex.stop_date is None and ex.duration is None
+
+
+def test_the_same_facts_come_from_the_events_alone() -> None:
+    ex = StateMachine(asl({"Nap": {"Type": "Wait", "Seconds": 3, "End": True}})).run({"k": "v"})
+    recorded = RecordedExecution(ex)
+    assert recorded.input == ex.input
+    assert recorded.start_date == ex.start_date and recorded.stop_date == ex.stop_date
+    assert recorded.duration == timedelta(seconds=3)
+
+
+def test_an_execution_without_events_has_no_input_or_dates() -> None:
+    class Empty(RecordedExecution):
+        @property
+        def events(self) -> list[dict[str, Any]]:
+            return []
+
+    ex = Empty(StateMachine(asl({"P": {"Type": "Pass", "End": True}})).run({}))
+    assert ex.input is None and ex.start_date is None and ex.stop_date is None and ex.duration is None
+
+
+def test_the_base_class_leaves_the_status_fields_to_its_subclasses() -> None:
+    bare = Execution()
+    for field in ("status", "events", "output", "error", "cause"):
+        with pytest.raises(NotImplementedError):
+            getattr(bare, field)
+
+
+def test_raise_for_status_returns_a_success_and_raises_for_anything_else() -> None:
+    ok = StateMachine(asl({"P": {"Type": "Pass", "End": True}})).run({})
+    assert ok.raise_for_status() is ok
+    failed = StateMachine(asl({"F": {"Type": "Fail", "Error": "Nope", "Cause": "not today"}})).run({})
+    with pytest.raises(ExecutionFailedError) as info:
+        failed.raise_for_status()
+    assert info.value.execution is failed
+    assert "FAILED: Nope: not today" in str(info.value)
+    with pytest.raises(ExecutionFailedError, match="RUNNING"):
+        asking().raise_for_status()
+
+
+def test_the_summary_names_the_outcome() -> None:
+    ok = StateMachine(asl({"P": {"Type": "Pass", "End": True}})).run({"n": 1}, name="fine")
+    assert ok.summary().startswith("LocalExecution fine: SUCCEEDED")
+    assert '{"n":1}' in ok.summary()
+    assert repr(ok) == f"<{ok.summary()}>"
+    failed = StateMachine(asl({"F": {"Type": "Fail", "Error": "Nope", "Cause": "why"}})).run({})
+    assert "FAILED (Nope: why)" in failed.summary()
+
+
+# ----------------------------------------------------------------------------- a local execution
+
+
+def test_name_and_arn_come_from_the_run() -> None:
+    sm = StateMachine(asl({"P": {"Type": "Pass", "End": True}}), name="Orders")
+    ex = sm.run({}, name="first")
+    assert ex.name == "first"
+    assert ex.arn == "arn:aws:states:us-east-1:123456789012:execution:Orders:first"
+    assert ex.state_machine is sm
+
+
+def test_a_callback_token_resumes_the_run_with_the_output_sent() -> None:
+    ex = asking()
+    assert ex.send_task_success(token_of(ex), {"answer": 42}) is ex
+    assert ex.status == "SUCCEEDED" and ex.output == {"answer": 42}
+    assert ex.waiting_for == []
+
+
+def test_a_callback_failure_fails_the_task_with_the_error_sent() -> None:
+    ex = asking()
+    ex.send_task_failure(token_of(ex), "Denied", "the reviewer said no")
+    assert (ex.status, ex.error, ex.cause) == ("FAILED", "Denied", "the reviewer said no")
+
+
+def test_heartbeats_keep_a_waiting_task_alive_while_virtual_time_passes() -> None:
+    ex = asking()
+    token = token_of(ex)
+    ex.advance(8).send_task_heartbeat(token).advance(8)
+    assert ex.status == "RUNNING"
+    ex.advance(3)  # 11 seconds since the last heartbeat
+    assert (ex.status, ex.error) == ("FAILED", "States.HeartbeatTimeout")
+
+
+def test_an_unknown_token_or_an_ended_run_is_refused() -> None:
+    ex = asking()
+    with pytest.raises(ValueError, match="no task is waiting for the token"):
+        ex.send_task_success("not-a-token", {})
+    with pytest.raises(ValueError, match="no task is waiting for the token"):
+        ex.send_task_heartbeat("not-a-token")
+    token = token_of(ex)
+    ex.send_task_success(token, {})
+    with pytest.raises(ValueError, match=r"already ended \(SUCCEEDED\)"):
+        ex.send_task_failure(token, "Late")
+
+
+def test_stopping_aborts_and_keeps_the_history() -> None:
+    ex = asking()
+    assert ex.stop("Operator", "not needed any more") is ex
+    assert (ex.status, ex.error, ex.cause) == ("ABORTED", "Operator", "not needed any more")
+    assert types(ex)[0] == "ExecutionStarted" and types(ex)[-1] == "ExecutionAborted"
+    assert ex.stop_date is not None
+
+
+def test_a_waiting_run_says_what_it_waits_for() -> None:
+    ex = asking()
+    assert "waiting for a task token in Ask" in ex.summary()
+
+
+def test_notes_explain_a_missing_handler() -> None:
+    ex = StateMachine(asl({"Work": task("Work", End=True)})).run({})
+    assert ex.status == "FAILED"
+    assert len(ex.notes) == 1 and "@sfn.task('Work')" in ex.notes[0]
+    assert "note: " + ex.notes[0] in ex.summary()
+    ex.notes.clear()  # a copy: the run's notes stay
+    assert len(ex.notes) == 1
+
+
+def test_listeners_hear_of_each_new_event() -> None:
+    ex = asking()
+    before = len(ex.events)
+    heard: list[tuple[Any, int]] = []
+    ex.subscribe(lambda execution, event_id: heard.append((execution, event_id)))
+    ex.subscribe(lambda execution, event_id: heard.append((None, event_id)))
+    ex.send_task_success(token_of(ex), {})
+    new_ids = [e["id"] for e in ex.events[before:]]
+    assert [event_id for who, event_id in heard if who is ex] == new_ids
+    assert [event_id for who, event_id in heard if who is None] == new_ids
+
+
+def test_a_background_run_returns_at_once_and_wait_blocks_until_it_stops() -> None:
+    entered, release = threading.Event(), threading.Event()
+
+    def work(event: Any) -> Any:
+        entered.set()
+        release.wait(30)
+        return {"done": event}
+
+    sm = StateMachine(asl({"Work": task("Work", End=True)}))
+    progress: list[int | None] = []
+    ex = sm.start(
+        {"x": 1}, resources={"Work": work}, progress=lambda execution, event_id: progress.append(event_id)
+    )
+    assert entered.wait(30)
+    assert ex.status == "RUNNING" and not ex.done
+    release.set()
+    assert ex.wait(30) is ex
+    assert ex.status == "SUCCEEDED" and ex.output == {"done": {"x": 1}}
+    # every event, then None once the run has stopped (see the subscribe() tests below)
+    assert progress == [*(e["id"] for e in ex.events), None]
+
+
+def test_start_refuses_arguments_it_does_not_know() -> None:
+    with pytest.raises(TypeError, match="unexpected arguments: colour"):
+        ASK.start({}, colour="red")
+
+
+def test_waiting_on_a_synchronous_run_returns_at_once() -> None:
+    ex = StateMachine(asl({"P": {"Type": "Pass", "End": True}})).run({})
+    assert ex.wait() is ex and ex.succeeded
+
+
+def test_a_distributed_map_keeps_each_child_executions_history() -> None:
+    processor = {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}}
+    processor |= branch(Echo={"Type": "Pass", "End": True})
+    sm = StateMachine(
+        asl({"Each": {"Type": "Map", "ItemsPath": "$.items", "ItemProcessor": processor, "End": True}})
+    )
+    ex = sm.run({"items": ["a", "b"]})
+    assert ex.output == ["a", "b"]
+    [(arn, children)] = ex.map_runs.items()
+    assert ":mapRun:" in arn
+    assert len(children) == 2
+    assert [child[0]["type"] for child in children] == ["ExecutionStarted"] * 2
+    assert sorted(json.loads(child[0]["executionStartedEventDetails"]["input"]) for child in children) == [
+        "a",
+        "b",
+    ]
+    assert {child[-1]["type"] for child in children} == {"ExecutionSucceeded"}
+
+
+# following a run: LocalExecution.subscribe()
 
 WAITS_FOR_A_GATE = {
     "StartAt": "Work",

@@ -6,11 +6,14 @@ import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import pandas as pd
 import pytest
 
-from sfn_notebook import StateMachine, TaskFailed
-from sfn_notebook.engine import resources
+try:
+    import pandas as pd
+except ImportError:  # the tests marked "pandas" are skipped then
+    pd = None
+
+from sfn_notebook import TaskFailed
 from sfn_notebook.engine.events import EventLog, details_key
 from sfn_notebook.history import (
     HISTORY_COLUMNS,
@@ -21,8 +24,8 @@ from sfn_notebook.history import (
     parse_json_text,
     state_visits,
 )
+from tests.builders import LAMBDA, machine
 
-LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:"
 EPOCH = datetime(2024, 2, 29, 23, 59, 0, tzinfo=timezone.utc)
 
 # HistoryEventType in the Step Functions service model
@@ -105,17 +108,6 @@ NO_DETAILS = {
     "MapRunSucceeded",
 }
 PAYLOAD_FIELDS = ("input", "output", "parameters")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_arity_cache() -> None:
-    # call_handler caches each handler's arity by id(); a freed handler's id can be reused by the next
-    # one (see tests/engine/test_resources.py::test_arity_is_not_confused_by_a_reused_object_id)
-    resources._arity_cache.clear()
-
-
-def machine(states: dict[str, Any], **top: Any) -> StateMachine:
-    return StateMachine({"StartAt": next(iter(states)), "States": states, **top})
 
 
 def flaky_once() -> Any:
@@ -319,6 +311,7 @@ class TestEventShape:
 # ----------------------------------------------------------------------------- history()
 
 
+@pytest.mark.pandas
 class TestHistoryFrame:
     def test_columns_are_exactly(self, rich: Any) -> None:
         frame = rich.history()
@@ -436,6 +429,7 @@ def rows(frame: Any) -> list[dict[str, Any]]:
     return frame.to_dict("records")
 
 
+@pytest.mark.pandas
 class TestStatesFrame:
     def test_columns(self, rich: Any) -> None:
         assert list(rich.states().columns) == STATE_COLUMNS
@@ -617,6 +611,7 @@ class TestRawHelpers:
         ]
 
 
+@pytest.mark.pandas
 def test_variables_follow_the_chain_of_events_not_sibling_branches() -> None:
     import sfn_notebook as sfn
     from sfn_notebook.history import variables_at

@@ -11,11 +11,11 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
-from .._json import MISSING, Missing, is_integer, is_number
+from .._json import MISSING, Missing, a_type_name, is_integer, is_number
 from ..errors import Diagnostic, PathError
 from ..paths.jsonpath import JsonPath, compile_path
 from . import model as m
@@ -121,24 +121,6 @@ def _ptr(pointer: str, key: str | int) -> str:
     return f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
 
 
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
-
-
 def _suggest(word: str, options: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
@@ -202,7 +184,7 @@ def _check_int(
     ctx: _Ctx, value: Any, pointer: str, name: str, minimum: int | None = None, maximum: int | None = None
 ) -> int | None:
     if not is_integer(value):
-        ctx.error(pointer, "INVALID_TYPE", f"'{name}' must be an integer, not {_type_name(value)}")
+        ctx.error(pointer, "INVALID_TYPE", f"'{name}' must be an integer, not {a_type_name(value)}")
         return None
     number = int(value)
     if minimum is not None and number < minimum:
@@ -216,12 +198,20 @@ def _check_int(
 
 def _check_str(ctx: _Ctx, value: Any, pointer: str, name: str, nonempty: bool = False) -> str | None:
     if not isinstance(value, str):
-        ctx.error(pointer, "INVALID_TYPE", f"'{name}' must be a string, not {_type_name(value)}")
+        ctx.error(pointer, "INVALID_TYPE", f"'{name}' must be a string, not {a_type_name(value)}")
         return None
     if nonempty and value == "":
         ctx.error(pointer, "INVALID_VALUE", f"'{name}' must not be empty")
         return None
     return value
+
+
+def _check_either(ctx: _Ctx, value: Any, pointer: str, name: str, first: str, second: str) -> str | None:
+    """A field that takes one of two words, such as ``'FULL'`` or ``'NONE'``; None (reported) otherwise."""
+    if value != first and value != second:
+        ctx.error(pointer, "INVALID_VALUE", f"'{name}' must be '{first}' or '{second}', got {value!r}")
+        return None
+    return value  # type: ignore[no-any-return]
 
 
 def _compile_path(
@@ -234,7 +224,7 @@ def _compile_path(
         ctx.error(pointer, "INVALID_TYPE", f"'{name}' must be a JSONPath string, not null")
         return MISSING
     if not isinstance(value, str):
-        ctx.error(pointer, "INVALID_TYPE", f"'{name}' must be a JSONPath string, not {_type_name(value)}")
+        ctx.error(pointer, "INVALID_TYPE", f"'{name}' must be a JSONPath string, not {a_type_name(value)}")
         return MISSING
     try:
         path = compile_path(value)
@@ -262,7 +252,7 @@ def _compile_path(
 def _compile_payload_template(ctx: _Ctx, value: Any, pointer: str, name: str) -> m.Template | Missing:
     """A JSONPath Payload Template: an object whose ``key.$`` members hold paths or intrinsics."""
     if not isinstance(value, dict):
-        ctx.error(pointer, "INVALID_TYPE", f"'{name}' must be an object, not {_type_name(value)}")
+        ctx.error(pointer, "INVALID_TYPE", f"'{name}' must be an object, not {a_type_name(value)}")
         return MISSING
     return _template_node(ctx, value, pointer)
 
@@ -309,7 +299,7 @@ def _dynamic_value(ctx: _Ctx, value: Any, pointer: str, key: str) -> m.Template:
             pointer,
             "INVALID_TYPE",
             f"'{key}' ends in '.$', so its value must be a JSONPath or an intrinsic function call "
-            f"string, not {_type_name(value)}",
+            f"string, not {a_type_name(value)}",
         )
         return m.TConst(value)
     if value.startswith("$"):
@@ -449,7 +439,7 @@ def _int_or_expr(
             return expr if expr is not None else MISSING
         if number:
             if not is_number(value):
-                ctx.error(here, "INVALID_TYPE", f"'{name}' must be a number, not {_type_name(value)}")
+                ctx.error(here, "INVALID_TYPE", f"'{name}' must be a number, not {a_type_name(value)}")
                 return MISSING
             if value < minimum or (maximum is not None and value > maximum):
                 ctx.error(
@@ -476,7 +466,7 @@ def _check_error_equals(ctx: _Ctx, value: Any, pointer: str) -> tuple[str, ...]:
     for i, item in enumerate(value):
         if not isinstance(item, str):
             ctx.error(
-                _ptr(pointer, i), "INVALID_TYPE", f"error names must be strings, not {_type_name(item)}"
+                _ptr(pointer, i), "INVALID_TYPE", f"error names must be strings, not {a_type_name(item)}"
             )
             continue
         names.append(item)
@@ -496,19 +486,23 @@ _RETRIER_FIELDS = {
 }
 
 
-def _parse_retry(ctx: _Ctx, value: Any, pointer: str) -> tuple[m.Retrier, ...]:
+def _error_handlers(
+    ctx: _Ctx, value: Any, pointer: str, field: str, noun: str, check_fields: Callable[[dict, str], None]
+) -> Iterator[tuple[str, dict, tuple[str, ...]]]:
+    """The entries of a ``Retry`` or ``Catch`` array (``noun``: retrier, catcher), checked for what
+    both share: each is an object whose fields ``check_fields`` checks, with a valid ``ErrorEquals``,
+    and ``States.ALL`` only in the last one.  Yields ``(pointer, entry, error names)``."""
     if not isinstance(value, list):
-        ctx.error(pointer, "INVALID_TYPE", f"'Retry' must be an array of retriers, not {_type_name(value)}")
-        return ()
-    retriers = []
+        ctx.error(pointer, "INVALID_TYPE", f"'{field}' must be an array of {noun}s, not {a_type_name(value)}")
+        return
     for i, spec in enumerate(value):
         here = _ptr(pointer, i)
         if not isinstance(spec, dict):
-            ctx.error(here, "INVALID_TYPE", f"a retrier must be an object, not {_type_name(spec)}")
+            ctx.error(here, "INVALID_TYPE", f"a {noun} must be an object, not {a_type_name(spec)}")
             continue
-        _unknown_fields(ctx, spec, here, _RETRIER_FIELDS, "a retrier")
+        check_fields(spec, here)
         if "ErrorEquals" not in spec:
-            ctx.error(here, "MISSING_FIELD", "a retrier needs 'ErrorEquals'")
+            ctx.error(here, "MISSING_FIELD", f"a {noun} needs 'ErrorEquals'")
         errors = (
             _check_error_equals(ctx, spec["ErrorEquals"], _ptr(here, "ErrorEquals"))
             if "ErrorEquals" in spec
@@ -518,8 +512,17 @@ def _parse_retry(ctx: _Ctx, value: Any, pointer: str) -> tuple[m.Retrier, ...]:
             ctx.error(
                 _ptr(here, "ErrorEquals"),
                 "STATES_ALL_NOT_LAST",
-                "a retrier with 'States.ALL' must be the last one",
+                f"a {noun} with 'States.ALL' must be the last one",
             )
+        yield here, spec, errors
+
+
+def _parse_retry(ctx: _Ctx, value: Any, pointer: str) -> tuple[m.Retrier, ...]:
+    def check_fields(spec: dict, here: str) -> None:
+        _unknown_fields(ctx, spec, here, _RETRIER_FIELDS, "a retrier")
+
+    retriers = []
+    for here, spec, errors in _error_handlers(ctx, value, pointer, "Retry", "retrier", check_fields):
         kwargs: dict[str, Any] = {}
         if "IntervalSeconds" in spec:
             kwargs["interval_seconds"] = _check_int(
@@ -535,7 +538,7 @@ def _parse_retry(ctx: _Ctx, value: Any, pointer: str) -> tuple[m.Retrier, ...]:
                 ctx.error(
                     _ptr(here, "BackoffRate"),
                     "INVALID_TYPE",
-                    f"'BackoffRate' must be a number, not {_type_name(rate)}",
+                    f"'BackoffRate' must be a number, not {a_type_name(rate)}",
                 )
             elif rate < 1.0:
                 ctx.error(
@@ -550,45 +553,22 @@ def _parse_retry(ctx: _Ctx, value: Any, pointer: str) -> tuple[m.Retrier, ...]:
                 ctx, spec["MaxDelaySeconds"], _ptr(here, "MaxDelaySeconds"), "MaxDelaySeconds", 1, 31622400
             )
         if "JitterStrategy" in spec:
-            jitter = spec["JitterStrategy"]
-            if jitter not in ("FULL", "NONE"):
-                ctx.error(
-                    _ptr(here, "JitterStrategy"),
-                    "INVALID_VALUE",
-                    f"'JitterStrategy' must be 'FULL' or 'NONE', got {jitter!r}",
-                )
-            else:
-                kwargs["jitter_strategy"] = jitter
+            kwargs["jitter_strategy"] = _check_either(
+                ctx, spec["JitterStrategy"], _ptr(here, "JitterStrategy"), "JitterStrategy", "FULL", "NONE"
+            )
         kwargs = {k: v for k, v in kwargs.items() if v is not None}
         retriers.append(m.Retrier(error_equals=errors, pointer=here, **kwargs))
     return tuple(retriers)
 
 
 def _parse_catch(ctx: _Ctx, value: Any, pointer: str, jsonata: bool) -> tuple[m.Catcher, ...]:
-    if not isinstance(value, list):
-        ctx.error(pointer, "INVALID_TYPE", f"'Catch' must be an array of catchers, not {_type_name(value)}")
-        return ()
     allowed = {"ErrorEquals": B, "Next": B, "ResultPath": P, "Output": A, "Assign": B, "Comment": B}
-    catchers = []
-    for i, spec in enumerate(value):
-        here = _ptr(pointer, i)
-        if not isinstance(spec, dict):
-            ctx.error(here, "INVALID_TYPE", f"a catcher must be an object, not {_type_name(spec)}")
-            continue
+
+    def check_fields(spec: dict, here: str) -> None:
         _mode_fields(ctx, spec, here, allowed, jsonata, "a catcher")
-        if "ErrorEquals" not in spec:
-            ctx.error(here, "MISSING_FIELD", "a catcher needs 'ErrorEquals'")
-        errors = (
-            _check_error_equals(ctx, spec["ErrorEquals"], _ptr(here, "ErrorEquals"))
-            if "ErrorEquals" in spec
-            else ()
-        )
-        if "States.ALL" in errors and i != len(value) - 1:
-            ctx.error(
-                _ptr(here, "ErrorEquals"),
-                "STATES_ALL_NOT_LAST",
-                "a catcher with 'States.ALL' must be the last one",
-            )
+
+    catchers = []
+    for here, spec, errors in _error_handlers(ctx, value, pointer, "Catch", "catcher", check_fields):
         if "Next" not in spec:
             ctx.error(here, "MISSING_FIELD", "a catcher needs 'Next'")
             target = ""
@@ -641,7 +621,7 @@ def _parse_assign(
     here = _ptr(pointer, "Assign")
     value = spec["Assign"]
     if not isinstance(value, dict):
-        ctx.error(here, "INVALID_TYPE", f"'Assign' must be an object, not {_type_name(value)}")
+        ctx.error(here, "INVALID_TYPE", f"'Assign' must be an object, not {a_type_name(value)}")
         return MISSING
     for key in value:
         name = key[:-2] if key.endswith(".$") and not jsonata else key
@@ -713,7 +693,7 @@ def _parse_machine_scope(
     ctx: _Ctx, spec: Any, pointer: str, query_language: str, top: bool, what: str, processor: bool = False
 ) -> m.Machine | None:
     if not isinstance(spec, dict):
-        ctx.error(pointer, "INVALID_TYPE", f"{what} must be an object, not {_type_name(spec)}")
+        ctx.error(pointer, "INVALID_TYPE", f"{what} must be an object, not {a_type_name(spec)}")
         return None
     allowed = TOP_FIELDS if top else NESTED_FIELDS | ({"ProcessorConfig"} if processor else set())
     for key in spec:
@@ -751,7 +731,7 @@ def _parse_machine_scope(
         ctx.error(
             _ptr(pointer, "States"),
             "INVALID_TYPE",
-            f"'States' must be an object, not {_type_name(states_spec)}",
+            f"'States' must be an object, not {a_type_name(states_spec)}",
         )
     elif len(states_spec) == 0:
         ctx.error(_ptr(pointer, "States"), "EMPTY_STATES", "'States' must contain at least one state")
@@ -789,7 +769,7 @@ def _parse_machine_scope(
         ctx.error(
             _ptr(pointer, "StartAt"),
             "INVALID_TYPE",
-            f"'StartAt' must be a string, not {_type_name(start_at)}",
+            f"'StartAt' must be a string, not {a_type_name(start_at)}",
         )
         start_at = ""
     elif isinstance(states_spec, dict) and start_at not in states_spec:
@@ -817,8 +797,7 @@ def _query_language(ctx: _Ctx, spec: dict, pointer: str, inherited: str, what: s
         return inherited
     value = spec["QueryLanguage"]
     here = _ptr(pointer, "QueryLanguage")
-    if value not in ("JSONPath", "JSONata"):
-        ctx.error(here, "INVALID_VALUE", f"'QueryLanguage' must be 'JSONPath' or 'JSONata', got {value!r}")
+    if _check_either(ctx, value, here, "QueryLanguage", "JSONPath", "JSONata") is None:
         return inherited
     if value == "JSONPath" and inherited == "JSONata":
         ctx.error(
@@ -862,7 +841,7 @@ def _check_transitions(ctx: _Ctx, states: dict[str, m.State], names: dict, point
 
 def _parse_state(ctx: _Ctx, name: str, spec: Any, pointer: str, machine_language: str) -> m.State | None:
     if not isinstance(spec, dict):
-        ctx.error(pointer, "INVALID_TYPE", f"state '{name}' must be an object, not {_type_name(spec)}")
+        ctx.error(pointer, "INVALID_TYPE", f"state '{name}' must be an object, not {a_type_name(spec)}")
         return None
     type_ = spec.get("Type", MISSING)
     if type_ is MISSING:
@@ -900,7 +879,7 @@ def _parse_state(ctx: _Ctx, name: str, spec: Any, pointer: str, machine_language
                         )
                 else:
                     ctx.error(
-                        _ptr(pointer, "End"), "INVALID_TYPE", f"'End' must be true, not {_type_name(end)}"
+                        _ptr(pointer, "End"), "INVALID_TYPE", f"'End' must be true, not {a_type_name(end)}"
                     )
             common["end"] = end is True
         if has_next and spec.get("End") is True:
@@ -1032,7 +1011,7 @@ def _build_task(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict
         cred = spec["Credentials"]
         here = _ptr(pointer, "Credentials")
         if not isinstance(cred, dict):
-            ctx.error(here, "INVALID_TYPE", f"'Credentials' must be an object, not {_type_name(cred)}")
+            ctx.error(here, "INVALID_TYPE", f"'Credentials' must be an object, not {a_type_name(cred)}")
         elif jsonata:
             kw["credentials"] = _compile_jsonata_template(ctx, cred, here, "Credentials")
         else:
@@ -1061,7 +1040,7 @@ def _build_choice(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: di
 
 def _parse_top_rule(ctx: _Ctx, rule: Any, pointer: str, jsonata: bool) -> m.ChoiceRule | None:
     if not isinstance(rule, dict):
-        ctx.error(pointer, "INVALID_TYPE", f"a Choice rule must be an object, not {_type_name(rule)}")
+        ctx.error(pointer, "INVALID_TYPE", f"a Choice rule must be an object, not {a_type_name(rule)}")
         return None
     target = ""
     if "Next" not in rule:
@@ -1112,7 +1091,7 @@ def _parse_condition(ctx: _Ctx, value: Any, pointer: str, label: str = "Conditio
 
 def _parse_rule(ctx: _Ctx, rule: Any, pointer: str, top: bool) -> m.Condition | None:
     if not isinstance(rule, dict):
-        ctx.error(pointer, "INVALID_TYPE", f"a Choice rule must be an object, not {_type_name(rule)}")
+        ctx.error(pointer, "INVALID_TYPE", f"a Choice rule must be an object, not {a_type_name(rule)}")
         return None
     allowed = {"Variable", "And", "Or", "Not", "Comment", *CHOICE_OPERATORS}
     if top:
@@ -1132,30 +1111,42 @@ def _parse_rule(ctx: _Ctx, rule: Any, pointer: str, top: bool) -> m.Condition | 
     bools = [k for k in ("And", "Or", "Not") if k in rule]
     operators = [k for k in rule if k in CHOICE_OPERATORS]
     if bools:
-        if len(bools) > 1 or operators or "Variable" in rule:
-            ctx.error(
-                pointer,
-                "INVALID_RULE",
-                "a Choice rule has either one of And/Or/Not, or 'Variable' with one comparison operator "
-                f"(found {', '.join(bools + operators + (['Variable'] if 'Variable' in rule else []))})",
-            )
+        return _parse_bool_rule(ctx, rule, pointer, bools, operators)
+    return _parse_data_test(ctx, rule, pointer, operators)
+
+
+def _parse_bool_rule(
+    ctx: _Ctx, rule: dict, pointer: str, bools: list[str], operators: list[str]
+) -> m.Condition | None:
+    """A Choice rule with ``And``, ``Or`` or ``Not`` (``bools``: those of them it has)."""
+    if len(bools) > 1 or operators or "Variable" in rule:
+        ctx.error(
+            pointer,
+            "INVALID_RULE",
+            "a Choice rule has either one of And/Or/Not, or 'Variable' with one comparison operator "
+            f"(found {', '.join(bools + operators + (['Variable'] if 'Variable' in rule else []))})",
+        )
+        return None
+    op = bools[0]
+    value = rule[op]
+    here = _ptr(pointer, op)
+    if op == "Not":
+        if not isinstance(value, dict):
+            ctx.error(here, "INVALID_TYPE", f"'Not' takes one rule object, not {a_type_name(value)}")
             return None
-        op = bools[0]
-        value = rule[op]
-        here = _ptr(pointer, op)
-        if op == "Not":
-            if not isinstance(value, dict):
-                ctx.error(here, "INVALID_TYPE", f"'Not' takes one rule object, not {_type_name(value)}")
-                return None
-            inner = _parse_rule(ctx, value, here, top=False)
-            return m.BoolRule("Not", (inner,)) if inner is not None else None
-        if not isinstance(value, list) or len(value) == 0:
-            ctx.error(here, "INVALID_TYPE", f"'{op}' takes a non-empty array of rules")
-            return None
-        inner_rules = [_parse_rule(ctx, r, _ptr(here, i), top=False) for i, r in enumerate(value)]
-        if any(r is None for r in inner_rules):
-            return None
-        return m.BoolRule(op, tuple(inner_rules))  # type: ignore[arg-type]
+        inner = _parse_rule(ctx, value, here, top=False)
+        return m.BoolRule("Not", (inner,)) if inner is not None else None
+    if not isinstance(value, list) or len(value) == 0:
+        ctx.error(here, "INVALID_TYPE", f"'{op}' takes a non-empty array of rules")
+        return None
+    inner_rules = [_parse_rule(ctx, r, _ptr(here, i), top=False) for i, r in enumerate(value)]
+    if any(r is None for r in inner_rules):
+        return None
+    return m.BoolRule(op, tuple(inner_rules))  # type: ignore[arg-type]
+
+
+def _parse_data_test(ctx: _Ctx, rule: dict, pointer: str, operators: list[str]) -> m.Condition | None:
+    """A Choice rule comparing ``Variable`` with one operator (``operators``: those the rule has)."""
     if "Variable" not in rule:
         ctx.error(
             pointer, "INVALID_RULE", "a Choice rule needs 'Variable' and a comparison operator, or And/Or/Not"
@@ -1188,17 +1179,17 @@ def _parse_rule(ctx: _Ctx, rule: Any, pointer: str, top: bool) -> m.Condition | 
         value = compiled
     elif kind == "string":
         if not isinstance(value, str):
-            ctx.error(here, "INVALID_TYPE", f"'{name}' takes a string, not {_type_name(value)}")
+            ctx.error(here, "INVALID_TYPE", f"'{name}' takes a string, not {a_type_name(value)}")
             return None
         if name == "StringMatches":
             pattern = _wildcard_pattern(ctx, value, here)
     elif kind == "number":
         if not is_number(value):
-            ctx.error(here, "INVALID_TYPE", f"'{name}' takes a number, not {_type_name(value)}")
+            ctx.error(here, "INVALID_TYPE", f"'{name}' takes a number, not {a_type_name(value)}")
             return None
     elif kind == "boolean":
         if not isinstance(value, bool):
-            ctx.error(here, "INVALID_TYPE", f"'{name}' takes true or false, not {_type_name(value)}")
+            ctx.error(here, "INVALID_TYPE", f"'{name}' takes true or false, not {a_type_name(value)}")
             return None
     elif kind == "timestamp":
         if parse_timestamp(value) is None:
@@ -1372,7 +1363,27 @@ def _machine_language(ctx: _Ctx) -> str:
 
 def _build_map(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict) -> m.State:
     kw = _result_fields(ctx, spec, pointer, jsonata, common)
-    name = common["name"]
+    _map_processor(ctx, spec, pointer, common["name"], kw)
+    _map_items(ctx, spec, pointer, jsonata, kw)
+    kw["max_concurrency"] = _int_or_expr(ctx, spec, pointer, "MaxConcurrency", jsonata, 0, 99999999)
+    kw["tolerated_failure_count"] = _int_or_expr(
+        ctx, spec, pointer, "ToleratedFailureCount", jsonata, 0, 99999999
+    )
+    kw["tolerated_failure_percentage"] = _int_or_expr(
+        ctx, spec, pointer, "ToleratedFailurePercentage", jsonata, 0, 100, number=True
+    )
+    for field_name in ("ItemReader", "ItemBatcher", "ResultWriter"):
+        if field_name in spec:
+            _map_service_field(ctx, spec[field_name], pointer, field_name, jsonata, kw)
+    if "Label" in spec:
+        kw["label"] = (
+            _check_str(ctx, spec["Label"], _ptr(pointer, "Label"), "Label", nonempty=True) or MISSING
+        )
+    return m.MapState(**kw)
+
+
+def _map_processor(ctx: _Ctx, spec: dict, pointer: str, name: str, kw: dict) -> None:
+    """A Map's ``ItemProcessor`` (or its older name ``Iterator``) and its ``ProcessorConfig``."""
     has_processor, has_iterator = "ItemProcessor" in spec, "Iterator" in spec
     if has_processor == has_iterator:
         ctx.error(
@@ -1394,36 +1405,39 @@ def _build_map(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict)
     kw["legacy_iterator"] = field == "Iterator"
     config = proc_spec.get("ProcessorConfig", MISSING) if isinstance(proc_spec, dict) else MISSING
     if config is not MISSING:
-        cpointer = _ptr(here, "ProcessorConfig")
-        if not isinstance(config, dict):
-            ctx.error(cpointer, "INVALID_TYPE", "'ProcessorConfig' must be an object")
-        else:
-            _unknown_fields(ctx, config, cpointer, {"Mode", "ExecutionType"}, "'ProcessorConfig'")
-            mode = config.get("Mode", "INLINE")
-            if mode not in ("INLINE", "DISTRIBUTED"):
-                ctx.error(
-                    _ptr(cpointer, "Mode"),
-                    "INVALID_VALUE",
-                    f"'Mode' must be 'INLINE' or 'DISTRIBUTED', got {mode!r}",
-                )
-            else:
-                kw["mode"] = mode
-            if "ExecutionType" in config:
-                etype = config["ExecutionType"]
-                if etype not in ("STANDARD", "EXPRESS"):
-                    ctx.error(
-                        _ptr(cpointer, "ExecutionType"),
-                        "INVALID_VALUE",
-                        f"'ExecutionType' must be 'STANDARD' or 'EXPRESS', got {etype!r}",
-                    )
-                else:
-                    kw["execution_type"] = etype
-            elif mode == "DISTRIBUTED":
-                ctx.error(
-                    cpointer,
-                    "MISSING_FIELD",
-                    "a DISTRIBUTED ProcessorConfig needs 'ExecutionType' (STANDARD or EXPRESS)",
-                )
+        _processor_config(ctx, config, _ptr(here, "ProcessorConfig"), kw)
+
+
+def _processor_config(ctx: _Ctx, config: Any, cpointer: str, kw: dict) -> None:
+    if not isinstance(config, dict):
+        ctx.error(cpointer, "INVALID_TYPE", "'ProcessorConfig' must be an object")
+        return
+    _unknown_fields(ctx, config, cpointer, {"Mode", "ExecutionType"}, "'ProcessorConfig'")
+    mode = config.get("Mode", "INLINE")
+    if _check_either(ctx, mode, _ptr(cpointer, "Mode"), "Mode", "INLINE", "DISTRIBUTED") is not None:
+        kw["mode"] = mode
+    if "ExecutionType" in config:
+        etype = _check_either(
+            ctx,
+            config["ExecutionType"],
+            _ptr(cpointer, "ExecutionType"),
+            "ExecutionType",
+            "STANDARD",
+            "EXPRESS",
+        )
+        if etype is not None:
+            kw["execution_type"] = etype
+    elif mode == "DISTRIBUTED":
+        ctx.error(
+            cpointer,
+            "MISSING_FIELD",
+            "a DISTRIBUTED ProcessorConfig needs 'ExecutionType' (STANDARD or EXPRESS)",
+        )
+
+
+def _map_items(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, kw: dict) -> None:
+    """What a Map iterates over (``Items``, ``ItemsPath``) and what each iteration receives
+    (``ItemSelector``, or its older name ``Parameters``)."""
     if "ItemSelector" in spec and "Parameters" in spec:
         ctx.error(
             _ptr(pointer, "Parameters"),
@@ -1455,86 +1469,74 @@ def _build_map(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict)
         kw["items_path"] = _compile_path(
             ctx, spec["ItemsPath"], _ptr(pointer, "ItemsPath"), "ItemsPath", reference=True
         )
-    kw["max_concurrency"] = _int_or_expr(ctx, spec, pointer, "MaxConcurrency", jsonata, 0, 99999999)
-    kw["tolerated_failure_count"] = _int_or_expr(
-        ctx, spec, pointer, "ToleratedFailureCount", jsonata, 0, 99999999
-    )
-    kw["tolerated_failure_percentage"] = _int_or_expr(
-        ctx, spec, pointer, "ToleratedFailurePercentage", jsonata, 0, 100, number=True
-    )
-    for field_name, key in (
-        ("ItemReader", "item_reader"),
-        ("ItemBatcher", "item_batcher"),
-        ("ResultWriter", "result_writer"),
+
+
+_MAP_SERVICE_KEYS: Final = {
+    "ItemReader": "item_reader",
+    "ItemBatcher": "item_batcher",
+    "ResultWriter": "result_writer",
+}
+_BATCH_FIELDS: Final = (
+    "MaxItemsPerBatch",
+    "MaxItemsPerBatchPath",
+    "MaxInputBytesPerBatch",
+    "MaxInputBytesPerBatchPath",
+)
+
+
+def _map_service_field(ctx: _Ctx, value: Any, pointer: str, field_name: str, jsonata: bool, kw: dict) -> None:
+    """A Distributed Map's ``ItemReader``, ``ItemBatcher`` or ``ResultWriter``."""
+    here = _ptr(pointer, field_name)
+    if not isinstance(value, dict):
+        ctx.error(here, "INVALID_TYPE", f"'{field_name}' must be an object")
+        return
+    kw[_MAP_SERVICE_KEYS[field_name]] = value
+    if field_name in ("ItemReader", "ResultWriter") and "Resource" not in value:
+        ctx.error(here, "MISSING_FIELD", f"'{field_name}' needs a 'Resource'")
+    for part, target in (
+        ("Parameters", "parameters"),
+        ("Arguments", "arguments"),
+        ("BatchInput", "batch"),
     ):
-        if field_name in spec:
-            value = spec[field_name]
-            if not isinstance(value, dict):
-                ctx.error(_ptr(pointer, field_name), "INVALID_TYPE", f"'{field_name}' must be an object")
-            else:
-                kw[key] = value
-                if field_name in ("ItemReader", "ResultWriter") and "Resource" not in value:
-                    ctx.error(
-                        _ptr(pointer, field_name), "MISSING_FIELD", f"'{field_name}' needs a 'Resource'"
-                    )
-                here = _ptr(pointer, field_name)
-                for part, target in (
-                    ("Parameters", "parameters"),
-                    ("Arguments", "arguments"),
-                    ("BatchInput", "batch"),
-                ):
-                    if part not in value:
-                        continue
-                    if (part == "Parameters" and jsonata) or (part == "Arguments" and not jsonata):
-                        ctx.error(
-                            _ptr(here, part),
-                            "FIELD_NOT_ALLOWED_IN_QUERY_LANGUAGE",
-                            f"'{part}' is only allowed in {'JSONPath' if part == 'Parameters' else 'JSONata'} states",
-                        )
-                        continue
-                    compiled = (
-                        _compile_jsonata_template(ctx, value[part], _ptr(here, part), f"{field_name}/{part}")
-                        if jsonata
-                        else _compile_payload_template(ctx, value[part], _ptr(here, part), part)
-                    )
-                    if field_name == "ItemBatcher" and target == "batch":
-                        kw["batch_input"] = compiled
-                    elif field_name == "ItemReader":
-                        kw["reader_parameters"] = compiled
-                    elif field_name == "ResultWriter":
-                        kw["writer_parameters"] = compiled
-                if field_name == "ItemReader" and isinstance(value.get("ReaderConfig"), dict):
-                    kw["max_items"] = _int_or_expr(
-                        ctx,
-                        value["ReaderConfig"],
-                        _ptr(here, "ReaderConfig"),
-                        "MaxItems",
-                        jsonata,
-                        0,
-                        100_000_000,
-                    )
-                if field_name == "ItemBatcher":
-                    kw["max_items_per_batch"] = _int_or_expr(ctx, value, here, "MaxItemsPerBatch", jsonata, 0)
-                    kw["max_input_bytes_per_batch"] = _int_or_expr(
-                        ctx, value, here, "MaxInputBytesPerBatch", jsonata, 0
-                    )
-                batch_fields = (
-                    "MaxItemsPerBatch",
-                    "MaxItemsPerBatchPath",
-                    "MaxInputBytesPerBatch",
-                    "MaxInputBytesPerBatchPath",
-                )
-                if field_name == "ItemBatcher" and not any(f in value for f in batch_fields):
-                    ctx.error(
-                        _ptr(pointer, field_name),
-                        "MISSING_FIELD",
-                        "'ItemBatcher' needs at least one of " + ", ".join(f"'{f}'" for f in batch_fields),
-                    )
-    if "Label" in spec:
-        kw["label"] = (
-            _check_str(ctx, spec["Label"], _ptr(pointer, "Label"), "Label", nonempty=True) or MISSING
+        if part not in value:
+            continue
+        if (part == "Parameters" and jsonata) or (part == "Arguments" and not jsonata):
+            ctx.error(
+                _ptr(here, part),
+                "FIELD_NOT_ALLOWED_IN_QUERY_LANGUAGE",
+                f"'{part}' is only allowed in {'JSONPath' if part == 'Parameters' else 'JSONata'} states",
+            )
+            continue
+        compiled = (
+            _compile_jsonata_template(ctx, value[part], _ptr(here, part), f"{field_name}/{part}")
+            if jsonata
+            else _compile_payload_template(ctx, value[part], _ptr(here, part), part)
         )
-    return m.MapState(**kw)
+        if field_name == "ItemBatcher" and target == "batch":
+            kw["batch_input"] = compiled
+        elif field_name == "ItemReader":
+            kw["reader_parameters"] = compiled
+        elif field_name == "ResultWriter":
+            kw["writer_parameters"] = compiled
+    if field_name == "ItemReader" and isinstance(value.get("ReaderConfig"), dict):
+        kw["max_items"] = _int_or_expr(
+            ctx,
+            value["ReaderConfig"],
+            _ptr(here, "ReaderConfig"),
+            "MaxItems",
+            jsonata,
+            0,
+            100_000_000,
+        )
+    if field_name == "ItemBatcher":
+        kw["max_items_per_batch"] = _int_or_expr(ctx, value, here, "MaxItemsPerBatch", jsonata, 0)
+        kw["max_input_bytes_per_batch"] = _int_or_expr(ctx, value, here, "MaxInputBytesPerBatch", jsonata, 0)
+        if not any(f in value for f in _BATCH_FIELDS):
+            ctx.error(
+                here,
+                "MISSING_FIELD",
+                "'ItemBatcher' needs at least one of " + ", ".join(f"'{f}'" for f in _BATCH_FIELDS),
+            )
 
 
 _BUILDERS: dict[str, Callable[[_Ctx, dict, str, bool, dict], m.State]] = {
@@ -1555,7 +1557,7 @@ def parse_machine(source: Source) -> tuple[m.Machine | None, list[Diagnostic]]:
     value = source.value
     if not isinstance(value, dict):
         ctx.error(
-            "", "INVALID_TYPE", f"a state machine definition must be an object, not {_type_name(value)}"
+            "", "INVALID_TYPE", f"a state machine definition must be an object, not {a_type_name(value)}"
         )
         return None, ctx.diagnostics
     ctx.all_state_names = _all_state_names(value)  # type: ignore[attr-defined]

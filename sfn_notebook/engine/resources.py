@@ -31,6 +31,7 @@ __all__ = [
     "parse_resource",
     "HandlerRegistry",
     "task",
+    "clear_tasks",
     "lambda_error_cause",
     "invoke_response",
     "registered_handlers",
@@ -143,6 +144,11 @@ def task(name: str, fn: Handler | None = None) -> Any:
 def registered_handlers() -> dict[str, Handler]:
     """A copy of the handlers registered with :func:`task`."""
     return dict(_global_handlers)
+
+
+def clear_tasks() -> None:
+    """Forget every handler registered with :func:`task` (``resources=`` given to a run are not affected)."""
+    _global_handlers.clear()
 
 
 class HandlerRegistry:

@@ -43,7 +43,6 @@ import base64
 import binascii
 import difflib
 import hashlib
-import json
 import math
 import random
 import re
@@ -55,8 +54,9 @@ from fractions import Fraction
 from functools import cached_property
 from typing import Any, Final
 
-from .._json import dumps, type_name
+from .._json import dumps, loads_strict, type_name, with_article
 from ..errors import PathError, StatesError
+from .java_random import JavaRandom
 from .jsonpath import JsonPath, compile_path
 
 __all__ = [
@@ -225,17 +225,8 @@ class Param:
     def expected(self) -> str:
         """What the parameter accepts, in words: ``"a string"``, ``"an array"``, ``"any value"``."""
         names = sorted(self.types)
-        return " or ".join(_ARTICLES.get(n, n) for n in names) if names else "any value"
+        return " or ".join(with_article(n) for n in names) if names else "any value"
 
-
-_ARTICLES: Final = {
-    "array": "an array",
-    "boolean": "a boolean",
-    "null": "null",
-    "number": "a number",
-    "object": "an object",
-    "string": "a string",
-}
 
 Impl = Callable[[Call, list[Any], random.Random], Any]
 
@@ -286,7 +277,7 @@ def _check_runtime_types(spec: FunctionSpec, values: list[Any]) -> None:
             raise _fail(
                 spec.name,
                 f"argument {index + 1} ({param.name}) must be {param.expected()}, "
-                f"but received {_ARTICLES.get(kind, kind)}: {_preview(value)}",
+                f"but received {with_article(kind)}: {_preview(value)}",
             )
 
 
@@ -430,20 +421,9 @@ def _string_to_json(call: Call, args: list[Any], rng: random.Random) -> Any:
     if not text.strip(" \t\r\n"):
         return None  # AWS turns an empty string into null
     try:
-        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+        return loads_strict(text)
     except ValueError as exc:
         raise _fail(call.name, f"the string is not valid JSON ({exc}): {_preview(text)}") from None
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
-
-
-def _finite_float(text: str) -> float:
-    number = float(text)
-    if not math.isfinite(number):
-        raise ValueError(f"the number {text} is out of range")
-    return number
 
 
 def _json_to_string(call: Call, args: list[Any], rng: random.Random) -> str:
@@ -577,34 +557,7 @@ def _math_random(call: Call, args: list[Any], rng: random.Random) -> int:
     bound = end - start
     if bound > _INT32_MAX:
         raise _fail(call.name, f"the range from {start} to {end} is too large for a seeded random number")
-    return start + _JavaRandom(seed).next_int(bound)
-
-
-class _JavaRandom:
-    """The linear congruential generator of ``java.util.Random``, so a seed gives the same numbers as
-    ``new Random(seed).nextInt(bound)`` does in Java."""
-
-    _MULTIPLIER: Final = 0x5DEECE66D
-    _MASK: Final = (1 << 48) - 1
-
-    def __init__(self, seed: int) -> None:
-        self._state = (seed ^ self._MULTIPLIER) & self._MASK
-
-    def _next(self, bits: int) -> int:
-        self._state = (self._state * self._MULTIPLIER + 0xB) & self._MASK
-        return self._state >> (48 - bits)
-
-    def next_int(self, bound: int) -> int:
-        r = self._next(31)
-        m = bound - 1
-        if bound & m == 0:  # a power of two
-            return (bound * r) >> 31
-        u = r
-        while True:
-            r = u % bound
-            if u - r + m < 2**31:
-                return r
-            u = self._next(31)
+    return start + JavaRandom(seed).next_int(bound)
 
 
 def _math_add(call: Call, args: list[Any], rng: random.Random) -> int:
@@ -1019,7 +972,7 @@ class _Parser:
                     self.problem(
                         self.fail(
                             f"{spec.name} argument {index + 1} ({param.name}) must be {param.expected()}, "
-                            f"but the literal {unparse(arg)} is {_ARTICLES.get(kind, kind)}",
+                            f"but the literal {unparse(arg)} is {with_article(kind)}",
                             arg.position,
                         )
                     )

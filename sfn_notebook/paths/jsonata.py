@@ -116,8 +116,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Final, Protocol
 
-from .._json import MISSING, dumps, is_number, type_name
+from .._json import MISSING, dumps, is_number, loads_strict, type_name
 from ..errors import PathError
+from .java_random import JavaRandom
 
 __all__ = [
     "UNDEFINED_RESULT",
@@ -492,23 +493,143 @@ class _Analysis:
 
 def _analyse(tokens: list[_Token]) -> _Analysis:
     """Free variables and other facts about a tokenized expression (assumed syntactically valid)."""
-    root = _Scope(None)
-    levels = [_Level("root", root, top=True)]
-    top_level_names: list[str] = []
-    deferred: list[tuple[str, int, list[_Scope]]] = []
-    free_reads: list[tuple[str, int]] = []
-    bound_anywhere: set[str] = set()
-    called: list[str] = []
-    may_yield_function = False
-    lambda_pending: _Scope | None = None  # parameters read, body not opened yet
-    i, count = 0, len(tokens)
+    scan = _Scan(tokens)
+    free_reads = scan.free_reads()
+    free = {name for name, _ in free_reads}
+    names = frozenset(tok.text for tok in tokens if tok.kind == "var")
+    may_yield_function = scan.may_yield_function
+    for tok, nxt in itertools.pairwise(tokens):
+        if tok.kind == "var" and not (nxt.kind == "op" and nxt.text == "("):
+            if tok.text in BUILTIN_FUNCTIONS or tok.text in scan.bound_anywhere:
+                may_yield_function = True
+    called = (n for n in scan.called if n in BUILTIN_FUNCTIONS and n not in scan.bound_anywhere)
+    return _Analysis(
+        free=frozenset(free - BUILTIN_FUNCTIONS - {"", "$"}),
+        free_any=frozenset(free - {"", "$"}),
+        states_fields=_states_fields(tokens, free_reads),
+        names=names,
+        called=tuple(dict.fromkeys(called)),
+        may_yield_function=may_yield_function,
+        simple_path=_simple_path(tokens),
+        top_level_names=tuple(dict.fromkeys(scan.top_level_names)),
+        uses_parent="$" in names,
+    )
 
-    def commit(level: _Level) -> None:
-        level.scope.committed.update(level.pending)
-        level.pending.clear()
 
-    def read(name: str, index: int) -> None:
-        scope: _Scope | None = levels[-1].scope
+def _states_fields(tokens: list[_Token], free_reads: list[tuple[str, int]]) -> frozenset[str]:
+    """The fields of ``$states`` the expression reads (``"*"``: it reads ``$states`` otherwise)."""
+    fields: set[str] = set()
+    for name, index in free_reads:
+        if name != "states":
+            continue
+        dot = tokens[index + 1]
+        step = tokens[index + 2] if index + 2 < len(tokens) else tokens[-1]
+        if dot.kind == "op" and dot.text == "." and step.kind in ("name", "str"):
+            fields.add(step.text)
+        else:
+            fields.add("*")
+    return frozenset(fields)
+
+
+class _Scan:
+    """One pass over an expression's tokens, following its scopes: which variables it binds and
+    reads, which functions it calls, which field names it reads at the top level."""
+
+    def __init__(self, tokens: list[_Token]) -> None:
+        self.tokens = tokens
+        self.levels = [_Level("root", _Scope(None), top=True)]
+        self.top_level_names: list[str] = []
+        self.deferred: list[tuple[str, int, list[_Scope]]] = []  # reads a lambda's caller may bind
+        self.reads: list[tuple[str, int]] = []  # reads nothing binds
+        self.bound_anywhere: set[str] = set()
+        self.called: list[str] = []
+        self.may_yield_function = False
+        self.lambda_pending: _Scope | None = None  # parameters read, body not opened yet
+        i = 0
+        while i < len(tokens):
+            i = self._step(i)
+        for level in self.levels:
+            _commit(level)
+
+    def free_reads(self) -> list[tuple[str, int]]:
+        """Every read of a variable that no enclosing scope binds, with its token index, in order."""
+        free_reads = list(self.reads)
+        for name, index, scopes in self.deferred:
+            if not any(name in scope.all_bound for scope in scopes):
+                free_reads.append((name, index))
+        free_reads.sort(key=lambda item: item[1])
+        return free_reads
+
+    def _step(self, i: int) -> int:
+        """Take in ``tokens[i]``; the index of the next token to read."""
+        tokens = self.tokens
+        tok = tokens[i]
+        prev = tokens[i - 1] if i > 0 else None
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else tokens[-1]
+        level = self.levels[-1]
+        if tok.kind == "var":
+            self._variable(i, prev, nxt, level)
+        elif tok.kind == "name" and tok.prefix and not tok.quoted and tok.text in _LAMBDA_WORDS:
+            self.may_yield_function = True
+        elif tok.kind == "name" and tok.prefix and level.top and not _is_step(prev):
+            if tok.quoted or tok.text not in _INFIX_WORDS | _VALUE_WORDS:
+                self.top_level_names.append(tok.text)
+        elif tok.kind == "op":
+            return self._operator(i, prev, nxt, level)
+        return i + 1
+
+    def _variable(self, i: int, prev: _Token | None, nxt: _Token, level: _Level) -> None:
+        name = self.tokens[i].text
+        if level.kind == "params" or (prev is not None and prev.kind == "op" and prev.text in ("@", "#")):
+            level.scope.committed.add(name)
+            level.scope.all_bound.add(name)
+            self.bound_anywhere.add(name)
+        elif nxt.kind == "op" and nxt.text == ":=":
+            level.pending.append(name)
+            level.scope.all_bound.add(name)
+            self.bound_anywhere.add(name)
+        else:
+            self._read(name, i)
+            if (nxt.kind == "op" and nxt.text == "(") or (prev is not None and prev.text == "~>"):
+                self.called.append(name)
+
+    def _operator(self, i: int, prev: _Token | None, nxt: _Token, level: _Level) -> int:
+        tokens, levels = self.tokens, self.levels
+        tok = tokens[i]
+        op = tok.text
+        # a bracket continues the top level unless it follows a path step ("a.(b)", "$f.g(x)")
+        top = level.top and not _is_step(prev) and not (i > 1 and _is_step(tokens[i - 2]) and op == "(")
+        if op == "(":
+            if prev is not None and prev.kind == "name" and prev.prefix and prev.text in _LAMBDA_WORDS:
+                levels.append(_Level("params", _Scope(level.scope, is_lambda=True)))
+            elif not tok.prefix or (prev is not None and prev.text == "^"):
+                levels.append(_Level("call", level.scope, top))
+            else:
+                levels.append(_Level("block", _Scope(level.scope), top))
+        elif op == "[":
+            levels.append(_Level("array", level.scope, top) if tok.prefix else _Level("filter", level.scope))
+        elif op == "{":
+            if self.lambda_pending is not None:
+                levels.append(_Level("lambda", self.lambda_pending))
+                self.lambda_pending = None
+            else:
+                levels.append(_Level("object", level.scope))
+        elif op in ")]}":
+            _commit(level)
+            if len(levels) > 1:
+                levels.pop()
+            if level.kind == "params":
+                self.lambda_pending = level.scope
+                if nxt.kind == "op" and nxt.text == "<":
+                    return _skip_signature(tokens, i + 1)
+        elif op in (";", ","):
+            _commit(level)
+        elif op == "?" and tok.prefix:
+            self.may_yield_function = True  # a partial application placeholder
+        return i + 1
+
+    def _read(self, name: str, index: int) -> None:
+        scope: _Scope | None = self.levels[-1].scope
         lazy: list[_Scope] = []
         crossed = False
         while scope is not None:
@@ -520,106 +641,15 @@ def _analyse(tokens: list[_Token]) -> _Analysis:
                 crossed = True
             scope = scope.parent
         if lazy:
-            deferred.append((name, index, lazy))
+            self.deferred.append((name, index, lazy))
         else:
-            free_reads.append((name, index))
+            self.reads.append((name, index))
 
-    while i < count:
-        tok = tokens[i]
-        prev = tokens[i - 1] if i > 0 else None
-        nxt = tokens[i + 1] if i + 1 < count else tokens[-1]
-        level = levels[-1]
-        if tok.kind == "var":
-            if level.kind == "params" or (prev is not None and prev.kind == "op" and prev.text in ("@", "#")):
-                level.scope.committed.add(tok.text)
-                level.scope.all_bound.add(tok.text)
-                bound_anywhere.add(tok.text)
-            elif nxt.kind == "op" and nxt.text == ":=":
-                level.pending.append(tok.text)
-                level.scope.all_bound.add(tok.text)
-                bound_anywhere.add(tok.text)
-            else:
-                read(tok.text, i)
-                if (nxt.kind == "op" and nxt.text == "(") or (prev is not None and prev.text == "~>"):
-                    called.append(tok.text)
-        elif tok.kind == "name" and tok.prefix and not tok.quoted and tok.text in _LAMBDA_WORDS:
-            may_yield_function = True
-        elif tok.kind == "name" and tok.prefix and level.top and not _is_step(prev):
-            if tok.quoted or tok.text not in _INFIX_WORDS | _VALUE_WORDS:
-                top_level_names.append(tok.text)
-        elif tok.kind == "op":
-            op = tok.text
-            # a bracket continues the top level unless it follows a path step ("a.(b)", "$f.g(x)")
-            top = level.top and not _is_step(prev) and not (i > 1 and _is_step(tokens[i - 2]) and op == "(")
-            if op == "(":
-                if prev is not None and prev.kind == "name" and prev.prefix and prev.text in _LAMBDA_WORDS:
-                    levels.append(_Level("params", _Scope(level.scope, is_lambda=True)))
-                elif not tok.prefix or (prev is not None and prev.text == "^"):
-                    levels.append(_Level("call", level.scope, top))
-                else:
-                    levels.append(_Level("block", _Scope(level.scope), top))
-            elif op == "[":
-                levels.append(
-                    _Level("array", level.scope, top) if tok.prefix else _Level("filter", level.scope)
-                )
-            elif op == "{":
-                if lambda_pending is not None:
-                    levels.append(_Level("lambda", lambda_pending))
-                    lambda_pending = None
-                else:
-                    levels.append(_Level("object", level.scope))
-            elif op in ")]}":
-                commit(level)
-                if len(levels) > 1:
-                    levels.pop()
-                if level.kind == "params":
-                    lambda_pending = level.scope
-                    if nxt.kind == "op" and nxt.text == "<":
-                        i = _skip_signature(tokens, i + 1)
-                        continue
-            elif op in (";", ","):
-                commit(level)
-            elif op == "?" and tok.prefix:
-                may_yield_function = True  # a partial application placeholder
-        i += 1
-    for level in levels:
-        commit(level)
 
-    free = {name for name, _ in free_reads}
-    for name, index, scopes in deferred:
-        if not any(name in scope.all_bound for scope in scopes):
-            free.add(name)
-            free_reads.append((name, index))
-    free_reads.sort(key=lambda item: item[1])
-
-    fields: set[str] = set()
-    for name, index in free_reads:
-        if name != "states":
-            continue
-        dot = tokens[index + 1]
-        step = tokens[index + 2] if index + 2 < count else tokens[-1]
-        if dot.kind == "op" and dot.text == "." and step.kind in ("name", "str"):
-            fields.add(step.text)
-        else:
-            fields.add("*")
-
-    names = frozenset(tok.text for tok in tokens if tok.kind == "var")
-    for tok, nxt in itertools.pairwise(tokens):
-        if tok.kind == "var" and not (nxt.kind == "op" and nxt.text == "("):
-            if tok.text in BUILTIN_FUNCTIONS or tok.text in bound_anywhere:
-                may_yield_function = True
-
-    return _Analysis(
-        free=frozenset(free - BUILTIN_FUNCTIONS - {"", "$"}),
-        free_any=frozenset(free - {"", "$"}),
-        states_fields=frozenset(fields),
-        names=names,
-        called=tuple(dict.fromkeys(n for n in called if n in BUILTIN_FUNCTIONS and n not in bound_anywhere)),
-        may_yield_function=may_yield_function,
-        simple_path=_simple_path(tokens),
-        top_level_names=tuple(dict.fromkeys(top_level_names)),
-        uses_parent="$" in names,
-    )
+def _commit(level: _Level) -> None:
+    """The variables assigned in ``level`` so far are bound from here on."""
+    level.scope.committed.update(level.pending)
+    level.pending.clear()
 
 
 def _is_step(token: _Token | None) -> bool:
@@ -796,13 +826,7 @@ def java_random_double(seed: int) -> float:
     >>> java_random_double(42)
     0.7275636800328681
     """
-    multiplier, mask = 0x5DEECE66D, (1 << 48) - 1
-    state = (seed ^ multiplier) & mask
-    state = (state * multiplier + 0xB) & mask
-    high = state >> 22  # next(26)
-    state = (state * multiplier + 0xB) & mask
-    low = state >> 21  # next(27)
-    return ((high << 27) + low) / float(1 << 53)
+    return JavaRandom(seed).next_double()
 
 
 def _as_json_text(value: Any) -> str:
@@ -882,40 +906,10 @@ def _host_parse(flags: list[bool], text: Any) -> Any:
     if not isinstance(text, str):
         raise _signature_error("parse", 1)
     try:
-        value = json.loads(
-            text,
-            object_pairs_hook=_no_duplicate_keys,
-            parse_constant=_no_constant,
-            parse_float=_finite_float,
-            parse_int=_json_integer,
-        )
+        value = loads_strict(text, unique_keys=True, long_integers=True)
     except (ValueError, RecursionError):
         raise _fail(_error("D3137", "Invalid JSON")) from None
     return _as_json_text(value)
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        raise ValueError("duplicate key")
-    return obj
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if math.isinf(value):
-        raise ValueError(f"{text} is out of range")
-    return value
-
-
-def _json_integer(text: str) -> int | float:
-    """A JSON integer as AWS reads it: exact while it fits a Java ``long``, a double beyond."""
-    value = int(text)
-    return value if _LONG_MIN <= value <= _LONG_MAX else _finite_float(text)
 
 
 def _host_millis() -> int:

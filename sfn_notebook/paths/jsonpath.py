@@ -26,8 +26,9 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, Final, cast
 
+from .._json import dumps, type_name
 from ..errors import PathError
 
 __all__ = [
@@ -353,8 +354,6 @@ def _describe_mismatch(path: JsonPath, prefix: tuple[str | int, ...], node: Any,
 def _not_array(seg: Any, path: str, node: Any) -> None:
     if node is None:
         raise PathNotFound(f"The path {path} is null")
-    from .._json import dumps
-
     raise PathNotFound(
         f"Filter: {seg.fragment()} can only be applied to arrays. Current context is: {dumps(node)}"
     )
@@ -380,20 +379,20 @@ def _descend(node: Any, out: list) -> None:
             _descend(v, out)
 
 
+_JAVA_CLASSES: Final = {
+    "null": "null",
+    "boolean": "java.lang.Boolean",
+    "integer": "java.lang.Integer",
+    "number": "java.lang.Double",
+    "string": "java.lang.String",
+    "array": "java.util.ArrayList",
+    "object": "java.util.LinkedHashMap",
+}
+
+
 def _java_class(node: Any) -> str:
-    if node is None:
-        return "null"
-    if isinstance(node, bool):
-        return "java.lang.Boolean"
-    if isinstance(node, int):
-        return "java.lang.Integer"
-    if isinstance(node, float):
-        return "java.lang.Double"
-    if isinstance(node, str):
-        return "java.lang.String"
-    if isinstance(node, list):
-        return "java.util.ArrayList"
-    return "java.util.LinkedHashMap"
+    """The Java class AWS's JSONPath library names for a JSON value in its messages."""
+    return _JAVA_CLASSES.get(type_name(node, integers=True), "java.util.LinkedHashMap")
 
 
 def _call_function(name: str, node: Any, path: str) -> Any:

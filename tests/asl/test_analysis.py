@@ -10,21 +10,7 @@ import pytest
 from sfn_notebook.asl import model as m
 from sfn_notebook.asl.analysis import can_finish, edges, flow_warnings, reachable, terminal
 from sfn_notebook.machine import StateMachine
-
-LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:work"
-SUCCEED: dict[str, Any] = {"Type": "Succeed"}
-
-
-def machine(states: dict[str, Any], start: str | None = None) -> dict[str, Any]:
-    return {"StartAt": start or next(iter(states)), "States": states}
-
-
-def branch(**states: Any) -> dict[str, Any]:
-    return machine(states)
-
-
-def task(**fields: Any) -> dict[str, Any]:
-    return {"Type": "Task", "Resource": LAMBDA, **fields}
+from tests.builders import SUCCEED, asl, branch, task
 
 
 def compiled(definition: dict[str, Any]) -> m.Machine:
@@ -37,7 +23,7 @@ def warnings(definition: dict[str, Any] | str) -> list[tuple[str, str]]:
     return [(d.code, d.pointer) for d in sm.diagnostics]
 
 
-LOOP_WITH_EXIT = machine(
+LOOP_WITH_EXIT = asl(
     {
         "Init": {"Type": "Pass", "Result": 0, "ResultPath": "$.n", "Next": "Process"},
         "Process": task(Next="Done?", Catch=[{"ErrorEquals": ["States.ALL"], "Next": "Failed"}]),
@@ -70,7 +56,7 @@ def test_edges_list_every_transition_with_its_label() -> None:
 
 
 def test_edges_stay_inside_one_scope() -> None:
-    definition = machine(
+    definition = asl(
         {
             "P": {
                 "Type": "Parallel",
@@ -92,7 +78,7 @@ def test_reachable_follows_next_choice_rules_default_and_catch() -> None:
 
 
 def test_reachable_excludes_states_nothing_reachable_leads_to() -> None:
-    definition = machine({"A": SUCCEED, "B": {"Type": "Pass", "Next": "C"}, "C": SUCCEED})
+    definition = asl({"A": SUCCEED, "B": {"Type": "Pass", "Next": "C"}, "C": SUCCEED})
     assert reachable(compiled(definition)) == {"A"}
 
 
@@ -100,7 +86,7 @@ def test_can_finish_is_every_state_with_a_path_to_a_terminal_state() -> None:
     top = compiled(LOOP_WITH_EXIT)
     assert can_finish(top) == set(top.states)
     loop = compiled(
-        machine(
+        asl(
             {
                 "Start": {"Type": "Pass", "Next": "Ping"},
                 "Ping": {"Type": "Pass", "Next": "Pong"},
@@ -123,12 +109,12 @@ def test_can_finish_is_every_state_with_a_path_to_a_terminal_state() -> None:
     ],
 )
 def test_terminal(state: dict[str, Any], expected: bool) -> None:
-    top = compiled(machine({"S": state, "Other": SUCCEED}))
+    top = compiled(asl({"S": state, "Other": SUCCEED}))
     assert terminal(top.states["S"]) is expected
 
 
 def test_flow_warnings_returns_pointer_code_message_triples() -> None:
-    top = compiled(machine({"A": SUCCEED, "Orphan": SUCCEED}))
+    top = compiled(asl({"A": SUCCEED, "Orphan": SUCCEED}))
     assert flow_warnings(top) == [
         (
             "/States/Orphan",
@@ -140,7 +126,7 @@ def test_flow_warnings_returns_pointer_code_message_triples() -> None:
 
 
 def test_a_workflow_without_any_terminal_state_says_aws_refuses_it() -> None:
-    top = compiled(machine({"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "Next": "A"}}))
+    top = compiled(asl({"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "Next": "A"}}))
     messages = [message for _, code, message in flow_warnings(top) if code == "NO_PATH_TO_END"]
     assert len(messages) == 2
     assert all(message.endswith("MISSING_END_STATE)") for message in messages)
@@ -151,7 +137,7 @@ def test_a_workflow_without_any_terminal_state_says_aws_refuses_it() -> None:
 
 def test_clean_machines_have_no_warnings() -> None:
     assert warnings(LOOP_WITH_EXIT) == []
-    nested = machine(
+    nested = asl(
         {
             "Fan": {
                 "Type": "Parallel",
@@ -165,7 +151,7 @@ def test_clean_machines_have_no_warnings() -> None:
 
 
 def test_unreachable_states_are_warnings() -> None:
-    sm = StateMachine(machine({"A": SUCCEED, "B": {"Type": "Pass", "Next": "C"}, "C": SUCCEED}))
+    sm = StateMachine(asl({"A": SUCCEED, "B": {"Type": "Pass", "Next": "C"}, "C": SUCCEED}))
     found = {d.pointer: d for d in sm.diagnostics}
     assert set(found) == {"/States/B", "/States/C"}
     for name in ("B", "C"):
@@ -177,7 +163,7 @@ def test_unreachable_states_are_warnings() -> None:
 
 
 def test_states_reachable_only_through_catch_or_default_are_not_unreachable() -> None:
-    definition = machine(
+    definition = asl(
         {
             "Try": task(End=True, Catch=[{"ErrorEquals": ["States.ALL"], "Next": "Handle"}]),
             "Handle": {"Type": "Pass", "Next": "Decide"},
@@ -194,7 +180,7 @@ def test_states_reachable_only_through_catch_or_default_are_not_unreachable() ->
 
 
 def test_a_loop_with_no_way_out_warns_for_every_state_in_it() -> None:
-    definition = machine(
+    definition = asl(
         {
             "Start": {"Type": "Pass", "Next": "Ping"},
             "Ping": {"Type": "Wait", "Seconds": 1, "Next": "Pong"},
@@ -214,7 +200,7 @@ def test_a_loop_with_no_way_out_warns_for_every_state_in_it() -> None:
 
 def test_a_loop_left_only_through_a_choice_without_default_still_warns() -> None:
     # with no Default, the only way out is the NoChoiceMatched failure: there is no path to an end
-    definition = machine(
+    definition = asl(
         {
             "Process": {"Type": "Pass", "Next": "Again?"},
             "Again?": {
@@ -230,21 +216,19 @@ def test_a_loop_left_only_through_a_choice_without_default_still_warns() -> None
 
 
 def test_a_loop_with_a_catch_to_a_terminal_state_is_fine() -> None:
-    definition = machine(
+    definition = asl(
         {"Poll": task(Next="Poll", Catch=[{"ErrorEquals": ["States.ALL"], "Next": "Stop"}]), "Stop": SUCCEED}
     )
     assert warnings(definition) == []
 
 
 def test_an_unreachable_loop_is_reported_as_unreachable_only() -> None:
-    definition = machine(
-        {"A": SUCCEED, "B": {"Type": "Pass", "Next": "C"}, "C": {"Type": "Pass", "Next": "B"}}
-    )
+    definition = asl({"A": SUCCEED, "B": {"Type": "Pass", "Next": "C"}, "C": {"Type": "Pass", "Next": "B"}})
     assert warnings(definition) == [("UNREACHABLE_STATE", "/States/B"), ("UNREACHABLE_STATE", "/States/C")]
 
 
 def test_nested_scopes_are_analysed_with_their_own_start() -> None:
-    definition = machine(
+    definition = asl(
         {
             "P": {
                 "Type": "Parallel",
@@ -262,7 +246,7 @@ def test_nested_scopes_are_analysed_with_their_own_start() -> None:
 
 
 def test_warnings_carry_the_line_of_the_state_in_json_and_yaml() -> None:
-    definition = machine({"A": SUCCEED, "Orphan": SUCCEED})
+    definition = asl({"A": SUCCEED, "Orphan": SUCCEED})
     text = json.dumps(definition, indent=2)
     (d,) = StateMachine(text).diagnostics
     assert text.splitlines()[d.line - 1].strip().startswith('"Orphan"')
@@ -273,20 +257,20 @@ def test_warnings_carry_the_line_of_the_state_in_json_and_yaml() -> None:
 
 
 def test_warnings_do_not_prevent_running() -> None:
-    sm = StateMachine(machine({"A": {"Type": "Pass", "Result": 1, "End": True}, "Orphan": SUCCEED}))
+    sm = StateMachine(asl({"A": {"Type": "Pass", "Result": 1, "End": True}, "Orphan": SUCCEED}))
     assert sm.diagnostics
     assert sm.run({}).output == 1
     assert "1 warning(s)" in repr(sm)
 
 
 def test_warnings_are_not_listed_as_errors() -> None:
-    sm = StateMachine(machine({"A": SUCCEED, "Orphan": SUCCEED}))
+    sm = StateMachine(asl({"A": SUCCEED, "Orphan": SUCCEED}))
     assert [d.severity for d in sm.diagnostics] == ["WARNING"]
     assert str(sm.diagnostics[0]).startswith("warning UNREACHABLE_STATE at state 'Orphan' (/States/Orphan): ")
 
 
 def test_unreachable_message_does_not_claim_nothing_leads_to_a_state_that_has_a_predecessor() -> None:
-    sm = StateMachine(machine({"A": SUCCEED, "B": {"Type": "Pass", "Next": "C"}, "C": SUCCEED}))
+    sm = StateMachine(asl({"A": SUCCEED, "B": {"Type": "Pass", "Next": "C"}, "C": SUCCEED}))
     (c,) = [d for d in sm.diagnostics if d.state == "C"]
     assert "nothing leads to it" not in c.message
     assert "StartAt" in c.message or "start" in c.message

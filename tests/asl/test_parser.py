@@ -19,32 +19,11 @@ from sfn_notebook.asl.parser import parse_machine
 from sfn_notebook.asl.source import load_text, load_value
 from sfn_notebook.errors import DefinitionError, Diagnostic
 from sfn_notebook.machine import StateMachine
+from tests.builders import LAMBDA, SUCCEED, asl, branch, task
 
-LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:charge"
-SUCCEED: dict[str, Any] = {"Type": "Succeed"}
 JSONATA = {"QueryLanguage": "JSONata"}
 
-try:  # the JSONata compiler is optional for the tests that only check which fields a mode allows
-    import sfn_notebook.paths.jsonata  # noqa: F401
-except ImportError:  # pragma: no cover - depends on the installation
-    HAVE_JSONATA = False
-else:
-    HAVE_JSONATA = True
-needs_jsonata = pytest.mark.skipif(not HAVE_JSONATA, reason="sfn_notebook.paths.jsonata is not importable")
-
 # ----------------------------------------------------------------------------- helpers
-
-
-def machine(states: dict[str, Any], **top: Any) -> dict[str, Any]:
-    return {"StartAt": next(iter(states)), "States": states, **top}
-
-
-def branch(**states: Any) -> dict[str, Any]:
-    return machine(states)
-
-
-def task(**fields: Any) -> dict[str, Any]:
-    return {"Type": "Task", "Resource": LAMBDA, **fields}
 
 
 def pass_(**fields: Any) -> dict[str, Any]:
@@ -195,14 +174,14 @@ RULES = [
     P({"StartAt": "A", "States": {"A": []}}, "INVALID_TYPE", "/States/A", ["'A'"], id="state-not-an-object"),
     # --- transitions
     P(
-        machine({"Charge": pass_(Next="Fnish"), "Finish": SUCCEED}),
+        asl({"Charge": pass_(Next="Fnish"), "Finish": SUCCEED}),
         "UNKNOWN_STATE",
         "/States/Charge/Next",
         ["Next", "'Fnish'", "did you mean 'Finish'"],
         id="next-unknown",
     ),
     P(
-        machine(
+        asl(
             {
                 "Ask": choice({"Variable": "$.a", "IsPresent": True, "Next": "Yess"}, Default="No"),
                 "Yes": SUCCEED,
@@ -214,7 +193,7 @@ RULES = [
         id="choice-rule-next-unknown",
     ),
     P(
-        machine(
+        asl(
             {
                 "Ask": choice({"Variable": "$.a", "IsPresent": True, "Next": "Yes"}, Default="Noo"),
                 "Yes": SUCCEED,
@@ -227,7 +206,7 @@ RULES = [
         id="default-unknown",
     ),
     P(
-        machine(
+        asl(
             {
                 "Charge": task(End=True, Catch=[{"ErrorEquals": ["States.ALL"], "Next": "Recover"}]),
                 "Recovr": SUCCEED,
@@ -239,29 +218,29 @@ RULES = [
         id="catch-next-unknown",
     ),
     P(
-        machine({"Charge": pass_(Next="Ship", End=True), "Ship": SUCCEED}),
+        asl({"Charge": pass_(Next="Ship", End=True), "Ship": SUCCEED}),
         "NEXT_AND_END",
         "/States/Charge",
         ["'Charge'", "Next", "End"],
         id="next-and-end",
     ),
     P(
-        machine({"Charge": pass_()}),
+        asl({"Charge": pass_()}),
         "MISSING_NEXT_OR_END",
         "/States/Charge",
         ["'Charge'", "Next", "End"],
         id="neither-next-nor-end",
     ),
-    P(machine({"Charge": pass_(End=False)}), "INVALID_VALUE", "/States/Charge/End", ["End"], id="end-false"),
+    P(asl({"Charge": pass_(End=False)}), "INVALID_VALUE", "/States/Charge/End", ["End"], id="end-false"),
     P(
-        machine({"Charge": pass_(End="true")}),
+        asl({"Charge": pass_(End="true")}),
         "INVALID_TYPE",
         "/States/Charge/End",
         ["End"],
         id="end-not-bool",
     ),
     P(
-        machine({"Charge": pass_(Next=5)}),
+        asl({"Charge": pass_(Next=5)}),
         "INVALID_TYPE",
         "/States/Charge/Next",
         ["Next"],
@@ -269,21 +248,21 @@ RULES = [
     ),
     # --- Type
     P(
-        machine({"Charge": {"Type": "Tsak", "End": True}}),
+        asl({"Charge": {"Type": "Tsak", "End": True}}),
         "INVALID_STATE_TYPE",
         "/States/Charge/Type",
         ["'Tsak'", "did you mean 'Task'", "Pass, Task, Choice, Wait, Succeed, Fail, Parallel, Map"],
         id="type-unknown",
     ),
     P(
-        machine({"Charge": {"Type": 3, "End": True}}),
+        asl({"Charge": {"Type": 3, "End": True}}),
         "INVALID_STATE_TYPE",
         "/States/Charge/Type",
         ["3"],
         id="type-int",
     ),
     P(
-        machine({"Charge": {"End": True}}),
+        asl({"Charge": {"End": True}}),
         "MISSING_FIELD",
         "/States/Charge",
         ["'Charge'", "Type"],
@@ -291,70 +270,70 @@ RULES = [
     ),
     # --- fields that do not belong, typos
     P(
-        machine({"Charge": task(Result=1, End=True)}),
+        asl({"Charge": task(Result=1, End=True)}),
         "UNKNOWN_FIELD",
         "/States/Charge/Result",
         ["Result", "Task"],
         id="result-on-task",
     ),
     P(
-        machine({"Charge": task(ResultPth="$.r", End=True)}),
+        asl({"Charge": task(ResultPth="$.r", End=True)}),
         "UNKNOWN_FIELD",
         "/States/Charge/ResultPth",
         ["'ResultPth'", "did you mean 'ResultPath'"],
         id="typo-with-suggestion",
     ),
     P(
-        machine({"Charge": pass_(Commnet="x", End=True)}),
+        asl({"Charge": pass_(Commnet="x", End=True)}),
         "UNKNOWN_FIELD",
         "/States/Charge/Commnet",
         ["'Commnet'", "did you mean 'Comment'"],
         id="typo-comment",
     ),
     P(
-        machine({"Ask": choice({"Variable": "$.a", "IsPresent": True, "Next": "B"}, End=True), "B": SUCCEED}),
+        asl({"Ask": choice({"Variable": "$.a", "IsPresent": True, "Next": "B"}, End=True), "B": SUCCEED}),
         "UNKNOWN_FIELD",
         "/States/Ask/End",
         ["'End'", "Choice"],
         id="end-on-choice",
     ),
     P(
-        machine({"Done": {"Type": "Succeed", "Next": "X"}}),
+        asl({"Done": {"Type": "Succeed", "Next": "X"}}),
         "UNKNOWN_FIELD",
         "/States/Done/Next",
         ["'Next'", "Succeed"],
         id="next-on-succeed",
     ),
     P(
-        machine({"Oops": {"Type": "Fail", "End": True}}),
+        asl({"Oops": {"Type": "Fail", "End": True}}),
         "UNKNOWN_FIELD",
         "/States/Oops/End",
         ["'End'", "Fail"],
         id="end-on-fail",
     ),
     P(
-        machine({"Oops": {"Type": "Fail", "InputPath": "$"}}),
+        asl({"Oops": {"Type": "Fail", "InputPath": "$"}}),
         "UNKNOWN_FIELD",
         "/States/Oops/InputPath",
         ["'InputPath'", "Fail"],
         id="input-path-on-fail",
     ),
     P(
-        machine({"Done": {"Type": "Succeed", "Assign": {"x": 1}}}),
+        asl({"Done": {"Type": "Succeed", "Assign": {"x": 1}}}),
         "UNKNOWN_FIELD",
         "/States/Done/Assign",
         ["'Assign'", "Succeed"],
         id="assign-on-succeed",
     ),
     P(
-        machine({"Wait": pass_(Retry=[], End=True)}),
+        asl({"Wait": pass_(Retry=[], End=True)}),
         "UNKNOWN_FIELD",
         "/States/Wait/Retry",
         ["'Retry'", "Pass"],
         id="retry-on-pass",
     ),
     P(
-        machine(
+        asl(
             {"Ask": choice({"Variable": "$.a", "IsPresent": True, "Next": "B"}, Parameters={}), "B": SUCCEED}
         ),
         "UNKNOWN_FIELD",
@@ -370,7 +349,7 @@ RULES = [
         id="unknown-top-level-field",
     ),
     P(
-        machine(
+        asl(
             {"Fan": {"Type": "Parallel", "End": True, "Branches": [{**branch(X=SUCCEED), "Version": "1.0"}]}}
         ),
         "UNKNOWN_FIELD",
@@ -379,7 +358,7 @@ RULES = [
         id="version-in-branch",
     ),
     P(
-        machine(
+        asl(
             {
                 "Fan": {
                     "Type": "Parallel",
@@ -394,14 +373,14 @@ RULES = [
         id="timeout-in-branch",
     ),
     P(
-        machine({"Charge": task(End=True, Retry=[{"ErrorEquals": ["X"], "MaxAttempt": 1}])}),
+        asl({"Charge": task(End=True, Retry=[{"ErrorEquals": ["X"], "MaxAttempt": 1}])}),
         "UNKNOWN_FIELD",
         "/States/Charge/Retry/0/MaxAttempt",
         ["'MaxAttempt'", "did you mean 'MaxAttempts'"],
         id="retrier-typo",
     ),
     P(
-        machine(
+        asl(
             {
                 "Charge": task(End=True, Catch=[{"ErrorEquals": ["X"], "Next": "B", "ResultPth": "$.e"}]),
                 "B": SUCCEED,
@@ -413,7 +392,7 @@ RULES = [
         id="catcher-typo",
     ),
     P(
-        machine({"Ask": choice({"Variable": "$.a", "StringEqual": "x", "Next": "B"}), "B": SUCCEED}),
+        asl({"Ask": choice({"Variable": "$.a", "StringEqual": "x", "Next": "B"}), "B": SUCCEED}),
         "UNKNOWN_FIELD",
         "/States/Ask/Choices/0/StringEqual",
         ["'StringEqual'", "did you mean 'StringEquals'"],
@@ -421,91 +400,91 @@ RULES = [
     ),
     # --- wrong value types
     P(
-        machine({"Charge": task(TimeoutSeconds="60", End=True)}),
+        asl({"Charge": task(TimeoutSeconds="60", End=True)}),
         "INVALID_TYPE",
         "/States/Charge/TimeoutSeconds",
         ["TimeoutSeconds", "integer"],
         id="timeout-string",
     ),
     P(
-        machine({"Charge": task(HeartbeatSeconds=1.5, End=True)}),
+        asl({"Charge": task(HeartbeatSeconds=1.5, End=True)}),
         "INVALID_TYPE",
         "/States/Charge/HeartbeatSeconds",
         ["HeartbeatSeconds", "integer"],
         id="heartbeat-float",
     ),
     P(
-        machine({"Charge": task(Comment=3, End=True)}),
+        asl({"Charge": task(Comment=3, End=True)}),
         "INVALID_TYPE",
         "/States/Charge/Comment",
         ["Comment", "string"],
         id="comment-int",
     ),
     P(
-        machine({"Charge": {"Type": "Task", "Resource": 5, "End": True}}),
+        asl({"Charge": {"Type": "Task", "Resource": 5, "End": True}}),
         "INVALID_TYPE",
         "/States/Charge/Resource",
         ["Resource"],
         id="resource-int",
     ),
     P(
-        machine({"Charge": {"Type": "Task", "End": True}}),
+        asl({"Charge": {"Type": "Task", "End": True}}),
         "MISSING_FIELD",
         "/States/Charge",
         ["'Charge'", "Resource"],
         id="resource-missing",
     ),
     P(
-        machine({"Charge": {"Type": "Task", "Resource": "lambda", "End": True}}),
+        asl({"Charge": {"Type": "Task", "Resource": "lambda", "End": True}}),
         "INVALID_VALUE",
         "/States/Charge/Resource",
         ["Resource", "'lambda'"],
         id="resource-not-a-uri",
     ),
     P(
-        machine({"Charge": pass_(Parameters="x", End=True)}),
+        asl({"Charge": pass_(Parameters="x", End=True)}),
         "INVALID_TYPE",
         "/States/Charge/Parameters",
         ["Parameters", "object"],
         id="parameters-string",
     ),
     P(
-        machine({"Charge": task(ResultSelector=[1], End=True)}),
+        asl({"Charge": task(ResultSelector=[1], End=True)}),
         "INVALID_TYPE",
         "/States/Charge/ResultSelector",
         ["ResultSelector", "object"],
         id="result-selector-array",
     ),
     P(
-        machine({"Charge": pass_(InputPath=5, End=True)}),
+        asl({"Charge": pass_(InputPath=5, End=True)}),
         "INVALID_TYPE",
         "/States/Charge/InputPath",
         ["InputPath"],
         id="input-path-int",
     ),
     P(
-        machine({"Charge": pass_(Assign=[1], End=True)}),
+        asl({"Charge": pass_(Assign=[1], End=True)}),
         "INVALID_TYPE",
         "/States/Charge/Assign",
         ["Assign", "object"],
         id="assign-array",
     ),
     P(
-        machine({"Charge": task(Credentials=None, End=True)}),
+        asl({"Charge": task(Credentials=None, End=True)}),
         "INVALID_TYPE",
         "/States/Charge/Credentials",
         ["Credentials"],
         id="credentials-null",
     ),
     P(
-        machine({"Sleep": {"Type": "Wait", "Seconds": "10", "End": True}}),
+        asl({"Sleep": {"Type": "Wait", "Seconds": "10", "End": True}}),
         "INVALID_TYPE",
         "/States/Sleep/Seconds",
         ["Seconds", "integer"],
         id="wait-seconds-string",
     ),
     P(
-        machine({"Oops": {"Type": "Fail", "Error": 5}}),
+        asl({"Oops": {"Type": "Fail", "Error": 5}}),
         "INVALID_TYPE",
         "/States/Oops/Error",
         ["Error", "string"],
@@ -534,44 +513,42 @@ RULES = [
     ),
     # --- JSONPath syntax
     P(
-        machine({"Charge": pass_(InputPath="$.a[", End=True)}),
+        asl({"Charge": pass_(InputPath="$.a[", End=True)}),
         "INVALID_JSONPATH",
         "/States/Charge/InputPath",
         ["InputPath", "$.a["],
         id="input-path-unclosed",
     ),
     P(
-        machine({"Charge": pass_(OutputPath="a.b", End=True)}),
+        asl({"Charge": pass_(OutputPath="a.b", End=True)}),
         "INVALID_JSONPATH",
         "/States/Charge/OutputPath",
         ["OutputPath", "'$'"],
         id="output-path-no-dollar",
     ),
     P(
-        machine({"Ask": choice({"Variable": "$.a b", "IsPresent": True, "Next": "B"}), "B": SUCCEED}),
+        asl({"Ask": choice({"Variable": "$.a b", "IsPresent": True, "Next": "B"}), "B": SUCCEED}),
         "INVALID_JSONPATH",
         "/States/Ask/Choices/0/Variable",
         ["Variable", "$.a b"],
         id="choice-variable",
     ),
     P(
-        machine({"Ask": choice({"Variable": "$.a", "StringEqualsPath": "nope", "Next": "B"}), "B": SUCCEED}),
+        asl({"Ask": choice({"Variable": "$.a", "StringEqualsPath": "nope", "Next": "B"}), "B": SUCCEED}),
         "INVALID_JSONPATH",
         "/States/Ask/Choices/0/StringEqualsPath",
         ["StringEqualsPath", "nope"],
         id="choice-operator-path",
     ),
     P(
-        machine(
-            {"Each": {"Type": "Map", "ItemsPath": "items", "ItemProcessor": branch(X=SUCCEED), "End": True}}
-        ),
+        asl({"Each": {"Type": "Map", "ItemsPath": "items", "ItemProcessor": branch(X=SUCCEED), "End": True}}),
         "INVALID_JSONPATH",
         "/States/Each/ItemsPath",
         ["ItemsPath", "items"],
         id="items-path-no-dollar",
     ),
     P(
-        machine({"Charge": pass_(Parameters={"x.$": "$.a[?(@.b"}, End=True)}),
+        asl({"Charge": pass_(Parameters={"x.$": "$.a[?(@.b"}, End=True)}),
         "INVALID_JSONPATH",
         "/States/Charge/Parameters/x.$",
         ["x.$", "$.a[?(@.b"],
@@ -579,56 +556,56 @@ RULES = [
     ),
     # --- reference paths
     P(
-        machine({"Charge": pass_(ResultPath="$.a[*]", End=True)}),
+        asl({"Charge": pass_(ResultPath="$.a[*]", End=True)}),
         "INVALID_REFERENCE_PATH",
         "/States/Charge/ResultPath",
         ["ResultPath", "reference path", "$.a[*]"],
         id="result-path-wildcard",
     ),
     P(
-        machine({"Charge": pass_(ResultPath="$..a", End=True)}),
+        asl({"Charge": pass_(ResultPath="$..a", End=True)}),
         "INVALID_REFERENCE_PATH",
         "/States/Charge/ResultPath",
         ["ResultPath"],
         id="result-path-deep-scan",
     ),
     P(
-        machine({"Charge": pass_(ResultPath="$.a[0,1]", End=True)}),
+        asl({"Charge": pass_(ResultPath="$.a[0,1]", End=True)}),
         "INVALID_REFERENCE_PATH",
         "/States/Charge/ResultPath",
         ["ResultPath"],
         id="result-path-union",
     ),
     P(
-        machine({"Charge": pass_(ResultPath="$.a[1:2]", End=True)}),
+        asl({"Charge": pass_(ResultPath="$.a[1:2]", End=True)}),
         "INVALID_REFERENCE_PATH",
         "/States/Charge/ResultPath",
         ["ResultPath"],
         id="result-path-slice",
     ),
     P(
-        machine({"Charge": pass_(ResultPath="$.a[?(@.b)]", End=True)}),
+        asl({"Charge": pass_(ResultPath="$.a[?(@.b)]", End=True)}),
         "INVALID_REFERENCE_PATH",
         "/States/Charge/ResultPath",
         ["ResultPath"],
         id="result-path-filter",
     ),
     P(
-        machine({"Charge": pass_(ResultPath="$$.Execution.Id", End=True)}),
+        asl({"Charge": pass_(ResultPath="$$.Execution.Id", End=True)}),
         "INVALID_REFERENCE_PATH",
         "/States/Charge/ResultPath",
         ["ResultPath", "context"],
         id="result-path-context",
     ),
     P(
-        machine({"Charge": pass_(ResultPath="$total", Assign={"total": 1}, End=True)}),
+        asl({"Charge": pass_(ResultPath="$total", Assign={"total": 1}, End=True)}),
         "INVALID_REFERENCE_PATH",
         "/States/Charge/ResultPath",
         ["ResultPath", "variable"],
         id="result-path-variable",
     ),
     P(
-        machine(
+        asl(
             {
                 "Charge": task(
                     End=True, Catch=[{"ErrorEquals": ["States.ALL"], "Next": "B", "ResultPath": "$.e[*]"}]
@@ -642,21 +619,21 @@ RULES = [
         id="catcher-result-path",
     ),
     P(
-        machine({"Sleep": {"Type": "Wait", "SecondsPath": "$.a[*]", "End": True}}),
+        asl({"Sleep": {"Type": "Wait", "SecondsPath": "$.a[*]", "End": True}}),
         "INVALID_REFERENCE_PATH",
         "/States/Sleep/SecondsPath",
         ["SecondsPath"],
         id="seconds-path",
     ),
     P(
-        machine({"Charge": task(TimeoutSecondsPath="$..t", End=True)}),
+        asl({"Charge": task(TimeoutSecondsPath="$..t", End=True)}),
         "INVALID_REFERENCE_PATH",
         "/States/Charge/TimeoutSecondsPath",
         ["TimeoutSecondsPath"],
         id="timeout-seconds-path",
     ),
     P(
-        machine(
+        asl(
             {
                 "Each": {
                     "Type": "Map",
@@ -672,7 +649,7 @@ RULES = [
         id="items-path",
     ),
     P(
-        machine({"Oops": {"Type": "Fail", "ErrorPath": "$.errors[*]"}}),
+        asl({"Oops": {"Type": "Fail", "ErrorPath": "$.errors[*]"}}),
         "INVALID_REFERENCE_PATH",
         "/States/Oops/ErrorPath",
         ["ErrorPath"],
@@ -680,77 +657,77 @@ RULES = [
     ),
     # --- intrinsics and .$ keys
     P(
-        machine({"Charge": pass_(Parameters={"msg.$": "States.Format('x {}', $.b"}, End=True)}),
+        asl({"Charge": pass_(Parameters={"msg.$": "States.Format('x {}', $.b"}, End=True)}),
         "INVALID_INTRINSIC",
         "/States/Charge/Parameters/msg.$",
         ["'msg.$'", "States.Format"],
         id="intrinsic-unclosed",
     ),
     P(
-        machine({"Charge": pass_(Parameters={"msg.$": "States.Formatt('x')"}, End=True)}),
+        asl({"Charge": pass_(Parameters={"msg.$": "States.Formatt('x')"}, End=True)}),
         "INVALID_INTRINSIC",
         "/States/Charge/Parameters/msg.$",
         ["'msg.$'", "States.Formatt", "States.Format"],
         id="intrinsic-unknown-name",
     ),
     P(
-        machine({"Charge": pass_(Parameters={"msg.$": "Foo.Bar('x')"}, End=True)}),
+        asl({"Charge": pass_(Parameters={"msg.$": "Foo.Bar('x')"}, End=True)}),
         "INVALID_INTRINSIC",
         "/States/Charge/Parameters/msg.$",
         ["Foo.Bar"],
         id="intrinsic-not-states",
     ),
     P(
-        machine({"Charge": pass_(Parameters={"n.$": "States.ArrayLength($.a,)"}, End=True)}),
+        asl({"Charge": pass_(Parameters={"n.$": "States.ArrayLength($.a,)"}, End=True)}),
         "INVALID_INTRINSIC",
         "/States/Charge/Parameters/n.$",
         ["'n.$'", "States.ArrayLength", "expected an argument"],
         id="intrinsic-syntax",
     ),
     P(
-        machine({"Charge": task(ResultSelector={"id.$": "States.UUID("}, End=True)}),
+        asl({"Charge": task(ResultSelector={"id.$": "States.UUID("}, End=True)}),
         "INVALID_INTRINSIC",
         "/States/Charge/ResultSelector/id.$",
         ["'id.$'", "States.UUID"],
         id="intrinsic-in-result-selector",
     ),
     P(
-        machine({"Oops": {"Type": "Fail", "ErrorPath": "States.Formatt('x')"}}),
+        asl({"Oops": {"Type": "Fail", "ErrorPath": "States.Formatt('x')"}}),
         "INVALID_INTRINSIC",
         "/States/Oops/ErrorPath",
         ["ErrorPath", "States.Formatt"],
         id="intrinsic-in-error-path",
     ),
     P(
-        machine({"Charge": pass_(Parameters={"a.$": "hello"}, End=True)}),
+        asl({"Charge": pass_(Parameters={"a.$": "hello"}, End=True)}),
         "INVALID_JSONPATH",
         "/States/Charge/Parameters/a.$",
         ["'a.$'", "'hello'", "remove '.$'"],
         id="dollar-key-literal-string",
     ),
     P(
-        machine({"Charge": pass_(Parameters={"b.$": 5}, End=True)}),
+        asl({"Charge": pass_(Parameters={"b.$": 5}, End=True)}),
         "INVALID_TYPE",
         "/States/Charge/Parameters/b.$",
         ["'b.$'", "integer"],
         id="dollar-key-number",
     ),
     P(
-        machine({"Charge": pass_(Parameters={"c": {"d.$": ["$.x"]}}, End=True)}),
+        asl({"Charge": pass_(Parameters={"c": {"d.$": ["$.x"]}}, End=True)}),
         "INVALID_TYPE",
         "/States/Charge/Parameters/c/d.$",
         ["'d.$'", "array"],
         id="dollar-key-nested-array",
     ),
     P(
-        machine({"Charge": pass_(Assign={"x.$": "nope"}, End=True)}),
+        asl({"Charge": pass_(Assign={"x.$": "nope"}, End=True)}),
         "INVALID_JSONPATH",
         "/States/Charge/Assign/x.$",
         ["'x.$'"],
         id="dollar-key-in-assign",
     ),
     P(
-        machine(
+        asl(
             {
                 "Each": {
                     "Type": "Map",
@@ -766,7 +743,7 @@ RULES = [
         id="dollar-key-in-item-selector",
     ),
     P(
-        machine({"Charge": pass_(Parameters={"a": 1, "a.$": "$.a"}, End=True)}),
+        asl({"Charge": pass_(Parameters={"a": 1, "a.$": "$.a"}, End=True)}),
         "DUPLICATE_FIELD",
         "/States/Charge/Parameters/a.$",
         ["'a.$'", "'a'"],
@@ -774,42 +751,42 @@ RULES = [
     ),
     # --- Choice
     P(
-        machine({"Ask": {"Type": "Choice", "Default": "B"}, "B": SUCCEED}),
+        asl({"Ask": {"Type": "Choice", "Default": "B"}, "B": SUCCEED}),
         "MISSING_FIELD",
         "/States/Ask",
         ["'Ask'", "Choices"],
         id="choice-without-choices",
     ),
     P(
-        machine({"Ask": choice(Default="B"), "B": SUCCEED}),
+        asl({"Ask": choice(Default="B"), "B": SUCCEED}),
         "INVALID_TYPE",
         "/States/Ask/Choices",
         ["Choices", "non-empty"],
         id="choices-empty",
     ),
     P(
-        machine({"Ask": {"Type": "Choice", "Choices": {}}}),
+        asl({"Ask": {"Type": "Choice", "Choices": {}}}),
         "INVALID_TYPE",
         "/States/Ask/Choices",
         ["Choices"],
         id="choices-object",
     ),
     P(
-        machine({"Ask": choice({"Variable": "$.a", "IsPresent": True}, Default="B"), "B": SUCCEED}),
+        asl({"Ask": choice({"Variable": "$.a", "IsPresent": True}, Default="B"), "B": SUCCEED}),
         "MISSING_FIELD",
         "/States/Ask/Choices/0",
         ["Next"],
         id="rule-without-next",
     ),
     P(
-        machine({"Ask": choice({"Variable": "$.a", "Next": "B"}), "B": SUCCEED}),
+        asl({"Ask": choice({"Variable": "$.a", "Next": "B"}), "B": SUCCEED}),
         "INVALID_RULE",
         "/States/Ask/Choices/0",
         ["comparison operator"],
         id="rule-without-operator",
     ),
     P(
-        machine(
+        asl(
             {
                 "Ask": choice({"Variable": "$.a", "StringEquals": "x", "IsPresent": True, "Next": "B"}),
                 "B": SUCCEED,
@@ -821,14 +798,14 @@ RULES = [
         id="rule-with-two-operators",
     ),
     P(
-        machine({"Ask": choice({"Next": "B"}), "B": SUCCEED}),
+        asl({"Ask": choice({"Next": "B"}), "B": SUCCEED}),
         "INVALID_RULE",
         "/States/Ask/Choices/0",
         ["Variable", "And/Or/Not"],
         id="rule-without-anything",
     ),
     P(
-        machine(
+        asl(
             {
                 "Ask": choice({"And": [{"Variable": "$.a", "IsPresent": True, "Next": "B"}], "Next": "B"}),
                 "B": SUCCEED,
@@ -840,7 +817,7 @@ RULES = [
         id="next-on-nested-rule",
     ),
     P(
-        machine(
+        asl(
             {
                 "Ask": choice({"Not": {"Variable": "$.a", "IsPresent": True, "Next": "B"}, "Next": "B"}),
                 "B": SUCCEED,
@@ -852,7 +829,7 @@ RULES = [
         id="next-inside-not",
     ),
     P(
-        machine(
+        asl(
             {
                 "Ask": choice(
                     {"Variable": "$.a", "And": [{"Variable": "$.a", "IsPresent": True}], "Next": "B"}
@@ -866,58 +843,56 @@ RULES = [
         id="variable-with-and",
     ),
     P(
-        machine({"Ask": choice({"And": [], "Next": "B"}), "B": SUCCEED}),
+        asl({"Ask": choice({"And": [], "Next": "B"}), "B": SUCCEED}),
         "INVALID_TYPE",
         "/States/Ask/Choices/0/And",
         ["And", "non-empty"],
         id="and-empty",
     ),
     P(
-        machine({"Ask": choice({"Not": [], "Next": "B"}), "B": SUCCEED}),
+        asl({"Ask": choice({"Not": [], "Next": "B"}), "B": SUCCEED}),
         "INVALID_TYPE",
         "/States/Ask/Choices/0/Not",
         ["Not"],
         id="not-array",
     ),
     P(
-        machine({"Ask": choice({"Variable": "$.a", "NumericEquals": "1", "Next": "B"}), "B": SUCCEED}),
+        asl({"Ask": choice({"Variable": "$.a", "NumericEquals": "1", "Next": "B"}), "B": SUCCEED}),
         "INVALID_TYPE",
         "/States/Ask/Choices/0/NumericEquals",
         ["NumericEquals", "number"],
         id="numeric-operand-string",
     ),
     P(
-        machine({"Ask": choice({"Variable": "$.a", "BooleanEquals": 1, "Next": "B"}), "B": SUCCEED}),
+        asl({"Ask": choice({"Variable": "$.a", "BooleanEquals": 1, "Next": "B"}), "B": SUCCEED}),
         "INVALID_TYPE",
         "/States/Ask/Choices/0/BooleanEquals",
         ["BooleanEquals"],
         id="boolean-operand-int",
     ),
     P(
-        machine({"Ask": choice({"Variable": "$.a", "StringEquals": 1, "Next": "B"}), "B": SUCCEED}),
+        asl({"Ask": choice({"Variable": "$.a", "StringEquals": 1, "Next": "B"}), "B": SUCCEED}),
         "INVALID_TYPE",
         "/States/Ask/Choices/0/StringEquals",
         ["StringEquals", "string"],
         id="string-operand-int",
     ),
     P(
-        machine(
-            {"Ask": choice({"Variable": "$.a", "TimestampEquals": "2020-01-01", "Next": "B"}), "B": SUCCEED}
-        ),
+        asl({"Ask": choice({"Variable": "$.a", "TimestampEquals": "2020-01-01", "Next": "B"}), "B": SUCCEED}),
         "INVALID_VALUE",
         "/States/Ask/Choices/0/TimestampEquals",
         ["TimestampEquals", "RFC 3339"],
         id="timestamp-operand",
     ),
     P(
-        machine({"Ask": choice({"Variable": "$.a", "StringMatches": "a\\b", "Next": "B"}), "B": SUCCEED}),
+        asl({"Ask": choice({"Variable": "$.a", "StringMatches": "a\\b", "Next": "B"}), "B": SUCCEED}),
         "INVALID_VALUE",
         "/States/Ask/Choices/0/StringMatches",
         ["StringMatches", "backslash"],
         id="string-matches-lone-backslash",
     ),
     P(
-        machine({"Ask": choice({"Variable": "$.a", "IsPresent": "yes", "Next": "B"}), "B": SUCCEED}),
+        asl({"Ask": choice({"Variable": "$.a", "IsPresent": "yes", "Next": "B"}), "B": SUCCEED}),
         "INVALID_TYPE",
         "/States/Ask/Choices/0/IsPresent",
         ["IsPresent"],
@@ -925,121 +900,119 @@ RULES = [
     ),
     # --- Retry / Catch
     P(
-        machine({"Charge": task(End=True, Retry=[{"ErrorEquals": []}])}),
+        asl({"Charge": task(End=True, Retry=[{"ErrorEquals": []}])}),
         "INVALID_TYPE",
         "/States/Charge/Retry/0/ErrorEquals",
         ["ErrorEquals", "non-empty"],
         id="error-equals-empty",
     ),
     P(
-        machine({"Charge": task(End=True, Retry=[{"ErrorEquals": "States.ALL"}])}),
+        asl({"Charge": task(End=True, Retry=[{"ErrorEquals": "States.ALL"}])}),
         "INVALID_TYPE",
         "/States/Charge/Retry/0/ErrorEquals",
         ["ErrorEquals"],
         id="error-equals-string",
     ),
     P(
-        machine({"Charge": task(End=True, Retry=[{"ErrorEquals": [1]}])}),
+        asl({"Charge": task(End=True, Retry=[{"ErrorEquals": [1]}])}),
         "INVALID_TYPE",
         "/States/Charge/Retry/0/ErrorEquals/0",
         ["string"],
         id="error-name-int",
     ),
     P(
-        machine({"Charge": task(End=True, Retry=[{"MaxAttempts": 1}])}),
+        asl({"Charge": task(End=True, Retry=[{"MaxAttempts": 1}])}),
         "MISSING_FIELD",
         "/States/Charge/Retry/0",
         ["ErrorEquals"],
         id="retrier-without-error-equals",
     ),
     P(
-        machine({"Charge": task(End=True, Retry=[{"ErrorEquals": ["X"], "BackoffRate": 0.5}])}),
+        asl({"Charge": task(End=True, Retry=[{"ErrorEquals": ["X"], "BackoffRate": 0.5}])}),
         "INVALID_VALUE",
         "/States/Charge/Retry/0/BackoffRate",
         ["BackoffRate", "1.0", "0.5"],
         id="backoff-rate-below-1",
     ),
     P(
-        machine({"Charge": task(End=True, Retry=[{"ErrorEquals": ["X"], "BackoffRate": "2"}])}),
+        asl({"Charge": task(End=True, Retry=[{"ErrorEquals": ["X"], "BackoffRate": "2"}])}),
         "INVALID_TYPE",
         "/States/Charge/Retry/0/BackoffRate",
         ["BackoffRate", "number"],
         id="backoff-rate-string",
     ),
     P(
-        machine({"Charge": task(End=True, Retry=[{"ErrorEquals": ["X"], "BackoffRate": True}])}),
+        asl({"Charge": task(End=True, Retry=[{"ErrorEquals": ["X"], "BackoffRate": True}])}),
         "INVALID_TYPE",
         "/States/Charge/Retry/0/BackoffRate",
         ["BackoffRate"],
         id="backoff-rate-bool",
     ),
     P(
-        machine({"Charge": task(End=True, Retry=[{"ErrorEquals": ["X"], "IntervalSeconds": 0}])}),
+        asl({"Charge": task(End=True, Retry=[{"ErrorEquals": ["X"], "IntervalSeconds": 0}])}),
         "INVALID_VALUE",
         "/States/Charge/Retry/0/IntervalSeconds",
         ["IntervalSeconds", "at least 1"],
         id="interval-zero",
     ),
     P(
-        machine({"Charge": task(End=True, Retry=[{"ErrorEquals": ["X"], "IntervalSeconds": 1.5}])}),
+        asl({"Charge": task(End=True, Retry=[{"ErrorEquals": ["X"], "IntervalSeconds": 1.5}])}),
         "INVALID_TYPE",
         "/States/Charge/Retry/0/IntervalSeconds",
         ["IntervalSeconds", "integer"],
         id="interval-float",
     ),
     P(
-        machine({"Charge": task(End=True, Retry=[{"ErrorEquals": ["X"], "MaxAttempts": -1}])}),
+        asl({"Charge": task(End=True, Retry=[{"ErrorEquals": ["X"], "MaxAttempts": -1}])}),
         "INVALID_VALUE",
         "/States/Charge/Retry/0/MaxAttempts",
         ["MaxAttempts", "at least 0"],
         id="max-attempts-negative",
     ),
     P(
-        machine({"Charge": task(End=True, Retry=[{"ErrorEquals": ["X"], "MaxAttempts": True}])}),
+        asl({"Charge": task(End=True, Retry=[{"ErrorEquals": ["X"], "MaxAttempts": True}])}),
         "INVALID_TYPE",
         "/States/Charge/Retry/0/MaxAttempts",
         ["MaxAttempts"],
         id="max-attempts-bool",
     ),
     P(
-        machine({"Charge": task(End=True, Retry=[{"ErrorEquals": ["X"], "MaxDelaySeconds": 0}])}),
+        asl({"Charge": task(End=True, Retry=[{"ErrorEquals": ["X"], "MaxDelaySeconds": 0}])}),
         "INVALID_VALUE",
         "/States/Charge/Retry/0/MaxDelaySeconds",
         ["MaxDelaySeconds"],
         id="max-delay-zero",
     ),
     P(
-        machine({"Charge": task(End=True, Retry=[{"ErrorEquals": ["X"], "MaxDelaySeconds": 31622401}])}),
+        asl({"Charge": task(End=True, Retry=[{"ErrorEquals": ["X"], "MaxDelaySeconds": 31622401}])}),
         "INVALID_VALUE",
         "/States/Charge/Retry/0/MaxDelaySeconds",
         ["MaxDelaySeconds", "31622400"],
         id="max-delay-too-big",
     ),
     P(
-        machine({"Charge": task(End=True, Retry=[{"ErrorEquals": ["X"], "JitterStrategy": "PARTIAL"}])}),
+        asl({"Charge": task(End=True, Retry=[{"ErrorEquals": ["X"], "JitterStrategy": "PARTIAL"}])}),
         "INVALID_VALUE",
         "/States/Charge/Retry/0/JitterStrategy",
         ["JitterStrategy", "FULL", "NONE", "PARTIAL"],
         id="jitter-strategy",
     ),
     P(
-        machine({"Charge": task(End=True, Retry=[{"ErrorEquals": ["States.ALL", "Oops"]}])}),
+        asl({"Charge": task(End=True, Retry=[{"ErrorEquals": ["States.ALL", "Oops"]}])}),
         "STATES_ALL_NOT_ALONE",
         "/States/Charge/Retry/0/ErrorEquals",
         ["States.ALL", "alone"],
         id="states-all-not-alone",
     ),
     P(
-        machine(
-            {"Charge": task(End=True, Retry=[{"ErrorEquals": ["States.ALL"]}, {"ErrorEquals": ["Oops"]}])}
-        ),
+        asl({"Charge": task(End=True, Retry=[{"ErrorEquals": ["States.ALL"]}, {"ErrorEquals": ["Oops"]}])}),
         "STATES_ALL_NOT_LAST",
         "/States/Charge/Retry/0/ErrorEquals",
         ["States.ALL", "last"],
         id="states-all-not-last-retrier",
     ),
     P(
-        machine(
+        asl(
             {
                 "Charge": task(
                     End=True,
@@ -1057,28 +1030,28 @@ RULES = [
         id="states-all-not-last-catcher",
     ),
     P(
-        machine({"Charge": task(End=True, Catch=[{"ErrorEquals": ["Oops"]}])}),
+        asl({"Charge": task(End=True, Catch=[{"ErrorEquals": ["Oops"]}])}),
         "MISSING_FIELD",
         "/States/Charge/Catch/0",
         ["Next"],
         id="catcher-without-next",
     ),
     P(
-        machine({"Charge": task(End=True, Retry={"ErrorEquals": ["X"]})}),
+        asl({"Charge": task(End=True, Retry={"ErrorEquals": ["X"]})}),
         "INVALID_TYPE",
         "/States/Charge/Retry",
         ["Retry", "array"],
         id="retry-object",
     ),
     P(
-        machine({"Charge": task(End=True, Catch="all")}),
+        asl({"Charge": task(End=True, Catch="all")}),
         "INVALID_TYPE",
         "/States/Charge/Catch",
         ["Catch", "array"],
         id="catch-string",
     ),
     P(
-        machine({"Charge": task(End=True, Retry=["X"])}),
+        asl({"Charge": task(End=True, Retry=["X"])}),
         "INVALID_TYPE",
         "/States/Charge/Retry/0",
         ["retrier", "object"],
@@ -1086,14 +1059,14 @@ RULES = [
     ),
     # --- Map / Parallel and nested machines
     P(
-        machine({"Each": {"Type": "Map", "End": True}}),
+        asl({"Each": {"Type": "Map", "End": True}}),
         "INVALID_MAP",
         "/States/Each",
         ["'Each'", "ItemProcessor", "Iterator", "neither"],
         id="map-without-processor",
     ),
     P(
-        machine(
+        asl(
             {
                 "Each": {
                     "Type": "Map",
@@ -1109,35 +1082,35 @@ RULES = [
         id="map-with-both-processors",
     ),
     P(
-        machine({"Fan": {"Type": "Parallel", "End": True}}),
+        asl({"Fan": {"Type": "Parallel", "End": True}}),
         "MISSING_FIELD",
         "/States/Fan",
         ["'Fan'", "Branches"],
         id="parallel-without-branches",
     ),
     P(
-        machine({"Fan": {"Type": "Parallel", "Branches": [], "End": True}}),
+        asl({"Fan": {"Type": "Parallel", "Branches": [], "End": True}}),
         "INVALID_TYPE",
         "/States/Fan/Branches",
         ["Branches", "non-empty"],
         id="parallel-branches-empty",
     ),
     P(
-        machine({"Fan": {"Type": "Parallel", "Branches": {}, "End": True}}),
+        asl({"Fan": {"Type": "Parallel", "Branches": {}, "End": True}}),
         "INVALID_TYPE",
         "/States/Fan/Branches",
         ["Branches"],
         id="parallel-branches-object",
     ),
     P(
-        machine({"Fan": {"Type": "Parallel", "End": True, "Branches": [{"States": {"X": SUCCEED}}]}}),
+        asl({"Fan": {"Type": "Parallel", "End": True, "Branches": [{"States": {"X": SUCCEED}}]}}),
         "MISSING_FIELD",
         "/States/Fan/Branches/0",
         ["StartAt", "'Fan'"],
         id="branch-without-start-at",
     ),
     P(
-        machine(
+        asl(
             {
                 "Fan": {
                     "Type": "Parallel",
@@ -1152,23 +1125,21 @@ RULES = [
         id="error-inside-branch",
     ),
     P(
-        machine(
-            {"Each": {"Type": "Map", "End": True, "ItemProcessor": branch(Ship=task(Result=1, End=True))}}
-        ),
+        asl({"Each": {"Type": "Map", "End": True, "ItemProcessor": branch(Ship=task(Result=1, End=True))}}),
         "UNKNOWN_FIELD",
         "/States/Each/ItemProcessor/States/Ship/Result",
         ["'Result'"],
         id="error-inside-item-processor",
     ),
     P(
-        machine({"Each": {"Type": "Map", "End": True, "Iterator": branch(Ship=pass_())}}),
+        asl({"Each": {"Type": "Map", "End": True, "Iterator": branch(Ship=pass_())}}),
         "MISSING_NEXT_OR_END",
         "/States/Each/Iterator/States/Ship",
         ["'Ship'"],
         id="error-inside-iterator",
     ),
     P(
-        machine(
+        asl(
             {
                 "Fan": {
                     "Type": "Parallel",
@@ -1191,7 +1162,7 @@ RULES = [
         id="error-two-levels-deep",
     ),
     P(
-        machine(
+        asl(
             {
                 "Fan": {"Type": "Parallel", "Next": "After", "Branches": [branch(X=pass_(Next="After"))]},
                 "After": SUCCEED,
@@ -1203,14 +1174,14 @@ RULES = [
         id="transition-out-of-branch",
     ),
     P(
-        machine({"Fan": {"Type": "Parallel", "Next": "X", "Branches": [branch(X=SUCCEED)]}}),
+        asl({"Fan": {"Type": "Parallel", "Next": "X", "Branches": [branch(X=SUCCEED)]}}),
         "UNKNOWN_STATE",
         "/States/Fan/Next",
         ["Next", "'X'", "another scope"],
         id="transition-into-branch",
     ),
     P(
-        machine(
+        asl(
             {
                 "Each": {
                     "Type": "Map",
@@ -1225,7 +1196,7 @@ RULES = [
         id="processor-mode",
     ),
     P(
-        machine(
+        asl(
             {
                 "Each": {
                     "Type": "Map",
@@ -1240,7 +1211,7 @@ RULES = [
         id="distributed-without-execution-type",
     ),
     P(
-        machine(
+        asl(
             {
                 "Each": {
                     "Type": "Map",
@@ -1257,16 +1228,14 @@ RULES = [
         id="item-selector-and-parameters",
     ),
     P(
-        machine(
-            {"Each": {"Type": "Map", "End": True, "ItemProcessor": branch(X=SUCCEED), "MaxConcurrency": -1}}
-        ),
+        asl({"Each": {"Type": "Map", "End": True, "ItemProcessor": branch(X=SUCCEED), "MaxConcurrency": -1}}),
         "INVALID_VALUE",
         "/States/Each/MaxConcurrency",
         ["MaxConcurrency"],
         id="max-concurrency-negative",
     ),
     P(
-        machine(
+        asl(
             {
                 "Each": {
                     "Type": "Map",
@@ -1282,7 +1251,7 @@ RULES = [
         id="tolerated-failure-percentage",
     ),
     P(
-        machine(
+        asl(
             {
                 "Each": {
                     "Type": "Map",
@@ -1298,7 +1267,7 @@ RULES = [
         id="item-reader-without-resource",
     ),
     P(
-        machine({"Each": {"Type": "Map", "End": True, "ItemProcessor": branch(X=SUCCEED), "Label": ""}}),
+        asl({"Each": {"Type": "Map", "End": True, "ItemProcessor": branch(X=SUCCEED), "Label": ""}}),
         "INVALID_VALUE",
         "/States/Each/Label",
         ["Label"],
@@ -1306,21 +1275,21 @@ RULES = [
     ),
     # --- Wait
     P(
-        machine({"Sleep": {"Type": "Wait", "End": True}}),
+        asl({"Sleep": {"Type": "Wait", "End": True}}),
         "INVALID_WAIT",
         "/States/Sleep",
         ["Seconds", "SecondsPath", "Timestamp", "TimestampPath", "none"],
         id="wait-without-time",
     ),
     P(
-        machine({"Sleep": {"Type": "Wait", "Seconds": 1, "SecondsPath": "$.s", "End": True}}),
+        asl({"Sleep": {"Type": "Wait", "Seconds": 1, "SecondsPath": "$.s", "End": True}}),
         "INVALID_WAIT",
         "/States/Sleep",
         ["exactly one", "found Seconds, SecondsPath"],
         id="wait-with-two-times",
     ),
     P(
-        machine(
+        asl(
             {
                 "Sleep": {
                     "Type": "Wait",
@@ -1338,14 +1307,14 @@ RULES = [
         id="wait-with-four-times",
     ),
     P(
-        machine({"Sleep": {"Type": "Wait", "Seconds": -1, "End": True}}),
+        asl({"Sleep": {"Type": "Wait", "Seconds": -1, "End": True}}),
         "INVALID_VALUE",
         "/States/Sleep/Seconds",
         ["Seconds", "at least 0"],
         id="wait-negative",
     ),
     P(
-        machine({"Sleep": {"Type": "Wait", "Timestamp": "2020-01-01t00:00:00z", "End": True}}),
+        asl({"Sleep": {"Type": "Wait", "Timestamp": "2020-01-01t00:00:00z", "End": True}}),
         "INVALID_VALUE",
         "/States/Sleep/Timestamp",
         ["Timestamp", "RFC 3339"],
@@ -1353,14 +1322,14 @@ RULES = [
     ),
     # --- Fail
     P(
-        machine({"Oops": {"Type": "Fail", "Error": "E", "ErrorPath": "$.e"}}),
+        asl({"Oops": {"Type": "Fail", "Error": "E", "ErrorPath": "$.e"}}),
         "CONFLICTING_FIELDS",
         "/States/Oops/ErrorPath",
         ["'Error'", "'ErrorPath'"],
         id="fail-error-and-error-path",
     ),
     P(
-        machine({"Oops": {"Type": "Fail", "Cause": "c", "CausePath": "$.c"}}),
+        asl({"Oops": {"Type": "Fail", "Cause": "c", "CausePath": "$.c"}}),
         "CONFLICTING_FIELDS",
         "/States/Oops/CausePath",
         ["'Cause'", "'CausePath'"],
@@ -1368,7 +1337,7 @@ RULES = [
     ),
     # --- names
     P(
-        machine(
+        asl(
             {"Fan": {"Type": "Parallel", "Next": "Ship", "Branches": [branch(Ship=SUCCEED)]}, "Ship": SUCCEED}
         ),
         "DUPLICATE_STATE_NAME",
@@ -1377,7 +1346,7 @@ RULES = [
         id="duplicate-name-outer-after-inner",
     ),
     P(
-        machine(
+        asl(
             {
                 "Fan": {
                     "Type": "Parallel",
@@ -1392,7 +1361,7 @@ RULES = [
         id="duplicate-name-sibling-branches",
     ),
     P(
-        machine(
+        asl(
             {
                 "Ship": pass_(Next="Each"),
                 "Each": {"Type": "Map", "End": True, "ItemProcessor": branch(Ship=SUCCEED)},
@@ -1404,7 +1373,7 @@ RULES = [
         id="duplicate-name-in-item-processor",
     ),
     P(
-        machine({"x" * 81: SUCCEED}),
+        asl({"x" * 81: SUCCEED}),
         "INVALID_STATE_NAME",
         "/States/" + "x" * 81,
         ["80 characters", "81"],
@@ -1412,42 +1381,42 @@ RULES = [
     ),
     # --- timeouts
     P(
-        machine({"Charge": task(TimeoutSeconds=10, HeartbeatSeconds=10, End=True)}),
+        asl({"Charge": task(TimeoutSeconds=10, HeartbeatSeconds=10, End=True)}),
         "INVALID_VALUE",
         "/States/Charge/HeartbeatSeconds",
         ["HeartbeatSeconds", "TimeoutSeconds", "10"],
         id="heartbeat-equal-to-timeout",
     ),
     P(
-        machine({"Charge": task(TimeoutSeconds=10, HeartbeatSeconds=20, End=True)}),
+        asl({"Charge": task(TimeoutSeconds=10, HeartbeatSeconds=20, End=True)}),
         "INVALID_VALUE",
         "/States/Charge/HeartbeatSeconds",
         ["HeartbeatSeconds", "smaller", "TimeoutSeconds"],
         id="heartbeat-above-timeout",
     ),
     P(
-        machine({"Charge": task(TimeoutSeconds=10, TimeoutSecondsPath="$.t", End=True)}),
+        asl({"Charge": task(TimeoutSeconds=10, TimeoutSecondsPath="$.t", End=True)}),
         "CONFLICTING_FIELDS",
         "/States/Charge/TimeoutSecondsPath",
         ["TimeoutSeconds", "TimeoutSecondsPath"],
         id="timeout-and-timeout-path",
     ),
     P(
-        machine({"Charge": task(HeartbeatSeconds=5, HeartbeatSecondsPath="$.h", End=True)}),
+        asl({"Charge": task(HeartbeatSeconds=5, HeartbeatSecondsPath="$.h", End=True)}),
         "CONFLICTING_FIELDS",
         "/States/Charge/HeartbeatSecondsPath",
         ["HeartbeatSeconds", "HeartbeatSecondsPath"],
         id="heartbeat-and-heartbeat-path",
     ),
     P(
-        machine({"Charge": task(TimeoutSeconds=0, End=True)}),
+        asl({"Charge": task(TimeoutSeconds=0, End=True)}),
         "INVALID_VALUE",
         "/States/Charge/TimeoutSeconds",
         ["TimeoutSeconds", "at least 1"],
         id="timeout-zero",
     ),
     P(
-        machine({"Charge": task(TimeoutSeconds=100000000, End=True)}),
+        asl({"Charge": task(TimeoutSeconds=100000000, End=True)}),
         "INVALID_VALUE",
         "/States/Charge/TimeoutSeconds",
         ["TimeoutSeconds", "99999999"],
@@ -1455,42 +1424,42 @@ RULES = [
     ),
     # --- query languages (no JSONata expressions needed)
     P(
-        machine({"Charge": task(InputPath="$.a", End=True)}, **JSONATA),
+        asl({"Charge": task(InputPath="$.a", End=True)}, **JSONATA),
         "FIELD_NOT_ALLOWED_IN_QUERY_LANGUAGE",
         "/States/Charge/InputPath",
         ["'InputPath'", "JSONPath", "JSONata"],
         id="input-path-in-jsonata",
     ),
     P(
-        machine({"Charge": task(Arguments={"a": 1}, End=True)}),
+        asl({"Charge": task(Arguments={"a": 1}, End=True)}),
         "FIELD_NOT_ALLOWED_IN_QUERY_LANGUAGE",
         "/States/Charge/Arguments",
         ["'Arguments'", "JSONata", "JSONPath"],
         id="arguments-in-jsonpath",
     ),
     P(
-        machine({"Charge": task(Output={"a": 1}, End=True)}),
+        asl({"Charge": task(Output={"a": 1}, End=True)}),
         "FIELD_NOT_ALLOWED_IN_QUERY_LANGUAGE",
         "/States/Charge/Output",
         ["'Output'", "JSONata"],
         id="output-in-jsonpath",
     ),
     P(
-        machine({"Fan": {"Type": "Parallel", "Arguments": {}, "End": True, "Branches": [branch(X=SUCCEED)]}}),
+        asl({"Fan": {"Type": "Parallel", "Arguments": {}, "End": True, "Branches": [branch(X=SUCCEED)]}}),
         "FIELD_NOT_ALLOWED_IN_QUERY_LANGUAGE",
         "/States/Fan/Arguments",
         ["'Arguments'", "JSONata"],
         id="parallel-arguments-in-jsonpath",
     ),
     P(
-        machine({"Each": {"Type": "Map", "Items": [1, 2], "End": True, "ItemProcessor": branch(X=SUCCEED)}}),
+        asl({"Each": {"Type": "Map", "Items": [1, 2], "End": True, "ItemProcessor": branch(X=SUCCEED)}}),
         "FIELD_NOT_ALLOWED_IN_QUERY_LANGUAGE",
         "/States/Each/Items",
         ["'Items'", "JSONata"],
         id="items-in-jsonpath",
     ),
     P(
-        machine(
+        asl(
             {
                 "Charge": task(End=True, Catch=[{"ErrorEquals": ["States.ALL"], "Next": "B", "Output": {}}]),
                 "B": SUCCEED,
@@ -1502,7 +1471,7 @@ RULES = [
         id="catcher-output-in-jsonpath",
     ),
     P(
-        machine(
+        asl(
             {
                 "Charge": task(
                     End=True, Catch=[{"ErrorEquals": ["States.ALL"], "Next": "B", "ResultPath": "$.e"}]
@@ -1517,40 +1486,35 @@ RULES = [
         id="catcher-result-path-in-jsonata",
     ),
     P(
-        machine({"Ask": choice({"Condition": True, "Next": "B"}), "B": SUCCEED}),
+        asl({"Ask": choice({"Condition": True, "Next": "B"}), "B": SUCCEED}),
         "UNKNOWN_FIELD",
         "/States/Ask/Choices/0/Condition",
         ["'Condition'", "JSONata"],
         id="condition-in-jsonpath",
     ),
     P(
-        machine(
-            {"Ask": choice({"Variable": "$.a", "IsPresent": True, "Next": "B"}), "B": SUCCEED}, **JSONATA
-        ),
+        asl({"Ask": choice({"Variable": "$.a", "IsPresent": True, "Next": "B"}), "B": SUCCEED}, **JSONATA),
         "UNKNOWN_FIELD",
         "/States/Ask/Choices/0/Variable",
         ["'Variable'"],
         id="variable-in-jsonata",
     ),
     P(
-        machine(
-            {"Ask": choice({"Variable": "$.a", "IsPresent": True, "Next": "B"}), "B": SUCCEED}, **JSONATA
-        ),
+        asl({"Ask": choice({"Variable": "$.a", "IsPresent": True, "Next": "B"}), "B": SUCCEED}, **JSONATA),
         "MISSING_FIELD",
         "/States/Ask/Choices/0",
         ["Condition"],
         id="jsonata-rule-without-condition",
     ),
     P(
-        machine({"Ask": choice({"Condition": "yes", "Next": "B"}, Default="B"), "B": SUCCEED}, **JSONATA),
+        asl({"Ask": choice({"Condition": "yes", "Next": "B"}, Default="B"), "B": SUCCEED}, **JSONATA),
         "INVALID_TYPE",
         "/States/Ask/Choices/0/Condition",
         ["Condition", "boolean", "{% ... %}"],
         id="condition-not-bool-or-jsonata",
-        marks=needs_jsonata,
     ),
     P(
-        machine(
+        asl(
             {"Each": {"Type": "Map", "End": True, "Arguments": {}, "ItemProcessor": branch(X=SUCCEED)}},
             **JSONATA,
         ),
@@ -1560,14 +1524,14 @@ RULES = [
         id="arguments-on-map",
     ),
     P(
-        machine({"Charge": pass_(QueryLanguage="JSONPath", End=True)}, **JSONATA),
+        asl({"Charge": pass_(QueryLanguage="JSONPath", End=True)}, **JSONATA),
         "INVALID_VALUE",
         "/States/Charge/QueryLanguage",
         ["JSONPath", "JSONata", "switch back"],
         id="state-switches-back-to-jsonpath",
     ),
     P(
-        machine(
+        asl(
             {
                 "Fan": {
                     "Type": "Parallel",
@@ -1583,7 +1547,7 @@ RULES = [
         id="branch-switches-back-to-jsonpath",
     ),
     P(
-        machine(
+        asl(
             {
                 "Fan": {
                     "Type": "Parallel",
@@ -1599,7 +1563,7 @@ RULES = [
         id="nested-state-switches-back-to-jsonpath",
     ),
     P(
-        machine({"Charge": pass_(QueryLanguage="jsonata", End=True)}),
+        asl({"Charge": pass_(QueryLanguage="jsonata", End=True)}),
         "INVALID_VALUE",
         "/States/Charge/QueryLanguage",
         ["QueryLanguage", "'jsonata'"],
@@ -1614,64 +1578,63 @@ RULES = [
     ),
     # --- Assign
     P(
-        machine({"Charge": pass_(Assign={"x.y": 1}, End=True)}),
+        asl({"Charge": pass_(Assign={"x.y": 1}, End=True)}),
         "INVALID_VARIABLE_NAME",
         "/States/Charge/Assign/x.y",
         ["'x.y'", "variable name"],
         id="assign-dotted-name",
     ),
     P(
-        machine({"Charge": pass_(Assign={"x[2]": 1}, End=True)}),
+        asl({"Charge": pass_(Assign={"x[2]": 1}, End=True)}),
         "INVALID_VARIABLE_NAME",
         "/States/Charge/Assign/x[2]",
         ["'x[2]'"],
         id="assign-indexed-name",
     ),
     P(
-        machine({"Charge": pass_(Assign={"1abc": 1}, End=True)}),
+        asl({"Charge": pass_(Assign={"1abc": 1}, End=True)}),
         "INVALID_VARIABLE_NAME",
         "/States/Charge/Assign/1abc",
         ["'1abc'"],
         id="assign-digit-first",
     ),
     P(
-        machine({"Charge": pass_(Assign={"my var": 1}, End=True)}),
+        asl({"Charge": pass_(Assign={"my var": 1}, End=True)}),
         "INVALID_VARIABLE_NAME",
         "/States/Charge/Assign/my var",
         ["'my var'"],
         id="assign-space",
     ),
     P(
-        machine({"Charge": pass_(Assign={"v" * 81: 1}, End=True)}),
+        asl({"Charge": pass_(Assign={"v" * 81: 1}, End=True)}),
         "INVALID_VARIABLE_NAME",
         "/States/Charge/Assign/" + "v" * 81,
         ["80 characters"],
         id="assign-too-long",
     ),
     P(
-        machine({"Charge": pass_(Assign={"states": 1}, End=True)}),
+        asl({"Charge": pass_(Assign={"states": 1}, End=True)}),
         "RESERVED_VARIABLE",
         "/States/Charge/Assign/states",
         ["'states'", "reserved"],
         id="assign-states",
     ),
     P(
-        machine({"Charge": pass_(Assign={"states.$": "$.a"}, End=True)}),
+        asl({"Charge": pass_(Assign={"states.$": "$.a"}, End=True)}),
         "RESERVED_VARIABLE",
         "/States/Charge/Assign/states.$",
         ["'states'"],
         id="assign-states-dollar",
     ),
     P(
-        machine({"Charge": pass_(Assign={"b.$": 1}, End=True)}, **JSONATA),
+        asl({"Charge": pass_(Assign={"b.$": 1}, End=True)}, **JSONATA),
         "INVALID_VARIABLE_NAME",
         "/States/Charge/Assign/b.$",
         ["'b.$'"],
         id="assign-dollar-key-in-jsonata",
-        marks=needs_jsonata,
     ),
     P(
-        machine(
+        asl(
             {
                 "Ask": choice({"Variable": "$.a", "IsPresent": True, "Next": "B", "Assign": {"x.y": 1}}),
                 "B": SUCCEED,
@@ -1683,7 +1646,7 @@ RULES = [
         id="assign-in-choice-rule",
     ),
     P(
-        machine(
+        asl(
             {
                 "Charge": task(
                     End=True, Catch=[{"ErrorEquals": ["X"], "Next": "B", "Assign": {"states": 1}}]
@@ -1733,44 +1696,42 @@ def test_rule_is_reported_at_its_line_and_column(
 
 JSONATA_RULES = [
     P(
-        machine({"Charge": pass_(Output="{% $states.input.a + %}", End=True)}, **JSONATA),
+        asl({"Charge": pass_(Output="{% $states.input.a + %}", End=True)}, **JSONATA),
         "INVALID_JSONATA",
         "/States/Charge/Output",
         ["Output", "S0207"],
         id="output-syntax",
     ),
     P(
-        machine({"Charge": task(Arguments={"x": {"y": "{% ) %}"}}, End=True)}, **JSONATA),
+        asl({"Charge": task(Arguments={"x": {"y": "{% ) %}"}}, End=True)}, **JSONATA),
         "INVALID_JSONATA",
         "/States/Charge/Arguments/x/y",
         ["Arguments"],
         id="nested-arguments-syntax",
     ),
     P(
-        machine({"Charge": task(TimeoutSeconds="{% 'a' & %}", End=True)}, **JSONATA),
+        asl({"Charge": task(TimeoutSeconds="{% 'a' & %}", End=True)}, **JSONATA),
         "INVALID_JSONATA",
         "/States/Charge/TimeoutSeconds",
         ["TimeoutSeconds"],
         id="timeout-expression-syntax",
     ),
     P(
-        machine(
-            {"Ask": choice({"Condition": "{% $states.input.a = %}", "Next": "B"}), "B": SUCCEED}, **JSONATA
-        ),
+        asl({"Ask": choice({"Condition": "{% $states.input.a = %}", "Next": "B"}), "B": SUCCEED}, **JSONATA),
         "INVALID_JSONATA",
         "/States/Ask/Choices/0/Condition",
         ["Condition"],
         id="condition-syntax",
     ),
     P(
-        machine({"Charge": task(Arguments="{% $states.result %}", End=True)}, **JSONATA),
+        asl({"Charge": task(Arguments="{% $states.result %}", End=True)}, **JSONATA),
         "INVALID_STATES_REFERENCE",
         "/States/Charge/Arguments",
         ["Arguments", "$states.result"],
         id="states-result-in-arguments",
     ),
     P(
-        machine({"Charge": pass_(Output="{% $states.errorOutput %}", End=True)}, **JSONATA),
+        asl({"Charge": pass_(Output="{% $states.errorOutput %}", End=True)}, **JSONATA),
         "INVALID_STATES_REFERENCE",
         "/States/Charge/Output",
         ["Output", "$states.errorOutput"],
@@ -1781,10 +1742,10 @@ JSONATA_RULES = [
 
 @pytest.mark.parametrize("fmt", ["dict", "json", "yaml"])
 @pytest.mark.parametrize(("definition", "code", "pointer", "mentions"), JSONATA_RULES)
+@pytest.mark.jsonata  # compiles JSONata expressions
 def test_jsonata_expression_rules(
     definition: dict[str, Any], code: str, pointer: str, mentions: list[str], fmt: str
 ) -> None:
-    pytest.importorskip("sfn_notebook.paths.jsonata")
     if fmt == "dict":
         found = find(diagnostics(definition), code, pointer)
     else:
@@ -1796,9 +1757,9 @@ def test_jsonata_expression_rules(
         assert text_ in found.message
 
 
+@pytest.mark.jsonata  # compiles JSONata expressions
 def test_jsonata_results_are_allowed_where_aws_allows_them() -> None:
-    pytest.importorskip("sfn_notebook.paths.jsonata")
-    definition = machine(
+    definition = asl(
         {
             "Charge": task(
                 Arguments={"order": "{% $states.input.order %}"},
@@ -1826,13 +1787,13 @@ def test_jsonata_results_are_allowed_where_aws_allows_them() -> None:
 
 
 JSONPATH_ONLY = [
-    ("Task", {"Resource": LAMBDA, "End": True}, "InputPath", "$"),
-    ("Task", {"Resource": LAMBDA, "End": True}, "OutputPath", "$"),
-    ("Task", {"Resource": LAMBDA, "End": True}, "Parameters", {}),
-    ("Task", {"Resource": LAMBDA, "End": True}, "ResultSelector", {}),
-    ("Task", {"Resource": LAMBDA, "End": True}, "ResultPath", "$.r"),
-    ("Task", {"Resource": LAMBDA, "End": True}, "TimeoutSecondsPath", "$.t"),
-    ("Task", {"Resource": LAMBDA, "End": True}, "HeartbeatSecondsPath", "$.h"),
+    ("Task", {"Resource": LAMBDA + "charge", "End": True}, "InputPath", "$"),
+    ("Task", {"Resource": LAMBDA + "charge", "End": True}, "OutputPath", "$"),
+    ("Task", {"Resource": LAMBDA + "charge", "End": True}, "Parameters", {}),
+    ("Task", {"Resource": LAMBDA + "charge", "End": True}, "ResultSelector", {}),
+    ("Task", {"Resource": LAMBDA + "charge", "End": True}, "ResultPath", "$.r"),
+    ("Task", {"Resource": LAMBDA + "charge", "End": True}, "TimeoutSecondsPath", "$.t"),
+    ("Task", {"Resource": LAMBDA + "charge", "End": True}, "HeartbeatSecondsPath", "$.h"),
     ("Pass", {"End": True}, "Result", 1),
     ("Wait", {"Seconds": 1, "End": True}, "SecondsPath", "$.s"),
     ("Wait", {"Seconds": 1, "End": True}, "TimestampPath", "$.t"),
@@ -1860,17 +1821,16 @@ def test_jsonpath_only_fields_in_a_jsonata_state(
 ) -> None:
     state = {"Type": state_type, **base, field: value}
     if how == "top-level":
-        definition = machine({"S": state, "Z": SUCCEED}, **JSONATA)
+        definition = asl({"S": state, "Z": SUCCEED}, **JSONATA)
     else:
-        definition = machine({"S": {**state, "QueryLanguage": "JSONata"}, "Z": SUCCEED})
+        definition = asl({"S": {**state, "QueryLanguage": "JSONata"}, "Z": SUCCEED})
     found = find(errors(definition), "FIELD_NOT_ALLOWED_IN_QUERY_LANGUAGE", f"/States/S/{field}")
     assert f"'{field}'" in found.message
     assert "JSONPath" in found.message and "JSONata" in found.message
 
 
 def test_query_language_can_be_set_per_state() -> None:
-    pytest.importorskip("sfn_notebook.paths.jsonata")
-    definition = machine(
+    definition = asl(
         {
             "New": task(QueryLanguage="JSONata", Arguments={"a": 1}, Output={"b": 2}, Next="Old"),
             "Old": task(InputPath="$", ResultPath="$.r", End=True),
@@ -1883,8 +1843,7 @@ def test_query_language_can_be_set_per_state() -> None:
 
 
 def test_states_in_a_branch_default_to_the_machines_query_language_not_the_parallels() -> None:
-    pytest.importorskip("sfn_notebook.paths.jsonata")
-    definition = machine(
+    definition = asl(
         {
             "Fan": {
                 "Type": "Parallel",
@@ -1901,19 +1860,19 @@ def test_states_in_a_branch_default_to_the_machines_query_language_not_the_paral
 
 
 def test_jsonpath_state_under_jsonpath_machine_may_say_so() -> None:
-    assert errors(machine({"A": pass_(QueryLanguage="JSONPath", End=True)})) == []
-    assert errors(machine({"A": pass_(QueryLanguage="JSONata", End=True)}, **JSONATA)) == []
+    assert errors(asl({"A": pass_(QueryLanguage="JSONPath", End=True)})) == []
+    assert errors(asl({"A": pass_(QueryLanguage="JSONata", End=True)}, **JSONATA)) == []
 
 
 def test_field_mode_errors_suggest_the_replacement_field() -> None:
     found = find(
-        errors(machine({"A": task(ResultPath="$.r", End=True)}, **JSONATA)),
+        errors(asl({"A": task(ResultPath="$.r", End=True)}, **JSONATA)),
         "FIELD_NOT_ALLOWED_IN_QUERY_LANGUAGE",
         "/States/A/ResultPath",
     )
     assert "Output" in found.message or "Assign" in found.message
     found = find(
-        errors(machine({"A": task(Parameters={}, End=True)}, **JSONATA)),
+        errors(asl({"A": task(Parameters={}, End=True)}, **JSONATA)),
         "FIELD_NOT_ALLOWED_IN_QUERY_LANGUAGE",
         "/States/A/Parameters",
     )
@@ -1924,7 +1883,7 @@ def test_field_mode_errors_suggest_the_replacement_field() -> None:
 
 
 def test_valid_variable_names_are_accepted() -> None:
-    definition = machine({"A": pass_(Assign={"größe": 1, "_x": 2, "total.$": "$.a", "n2": 3}, End=True)})
+    definition = asl({"A": pass_(Assign={"größe": 1, "_x": 2, "total.$": "$.a", "n2": 3}, End=True)})
     assert diagnostics(definition) == []
 
 
@@ -1938,7 +1897,7 @@ def test_valid_variable_names_are_accepted() -> None:
     ],
 )
 def test_reference_to_a_never_assigned_variable_is_reported(field: str, value: Any, pointer: str) -> None:
-    definition = machine({"A": pass_(Assign={"count": 1}, Next="B"), "B": pass_(**{field: value}, End=True)})
+    definition = asl({"A": pass_(Assign={"count": 1}, Next="B"), "B": pass_(**{field: value}, End=True)})
     found = find(diagnostics(definition), "UNDEFINED_VARIABLE", pointer)
     assert "$cuont" in found.message
     assert "did you mean 'count'" in found.message
@@ -1963,21 +1922,21 @@ def test_undefined_variable_in_a_choice_rule_and_in_yaml_text() -> None:
     assert "$retries" in found.message
 
 
+@pytest.mark.jsonata  # compiles JSONata expressions
 def test_undefined_variable_in_jsonata() -> None:
-    pytest.importorskip("sfn_notebook.paths.jsonata")
-    definition = machine({"A": pass_(Assign={"total": 1}, Output="{% $totl + 1 %}", End=True)}, **JSONATA)
+    definition = asl({"A": pass_(Assign={"total": 1}, Output="{% $totl + 1 %}", End=True)}, **JSONATA)
     found = find(diagnostics(definition), "UNDEFINED_VARIABLE", "/States/A/Output")
     assert "$totl" in found.message and "did you mean 'total'" in found.message
 
 
 def test_undefined_variables_do_not_stop_a_machine_from_being_built() -> None:
     # AWS only fails such an execution when the reference is evaluated
-    sm = StateMachine(machine({"A": pass_(InputPath="$nowhere", End=True)}))
+    sm = StateMachine(asl({"A": pass_(InputPath="$nowhere", End=True)}))
     assert [(d.code, d.severity) for d in sm.diagnostics] == [("UNDEFINED_VARIABLE", "WARNING")]
 
 
 def test_assigned_variables_are_not_reported() -> None:
-    definition = machine(
+    definition = asl(
         {
             "A": pass_(Assign={"order.$": "$.order", "n": 0}, Next="B"),
             "B": pass_(Parameters={"sku.$": "$order.sku", "n.$": "States.MathAdd($n, 1)"}, Next="C"),
@@ -1989,7 +1948,7 @@ def test_assigned_variables_are_not_reported() -> None:
 
 
 def test_assigning_an_outer_variable_inside_a_branch_is_reported() -> None:
-    definition = machine(
+    definition = asl(
         {
             "Init": pass_(Assign={"total": 0}, Next="Fan"),
             "Fan": {
@@ -2002,7 +1961,7 @@ def test_assigning_an_outer_variable_inside_a_branch_is_reported() -> None:
     pointer = "/States/Fan/Branches/0/States/Add/Assign/total"
     found = find(diagnostics(definition), "VARIABLE_ASSIGNED_IN_OUTER_SCOPE", pointer)
     assert "'total'" in found.message
-    sibling = machine(
+    sibling = asl(
         {
             "Fan": {
                 "Type": "Parallel",
@@ -2020,7 +1979,7 @@ def test_assigning_an_outer_variable_inside_a_branch_is_reported() -> None:
 # ----------------------------------------------------------------------------- every problem, in order
 
 
-FIVE_ERRORS = machine(
+FIVE_ERRORS = asl(
     {
         "One": pass_(Result=1, Next="Two", End=True),
         "Two": task(TimeoutSeconds="soon", Next="Three"),
@@ -2061,7 +2020,7 @@ def test_start_at_and_transition_errors_come_in_source_order() -> None:
         '  "States": {\n'
         '    "Charge": {\n'
         '      "Type": "Task",\n'
-        f'      "Resource": "{LAMBDA}",\n'
+        f'      "Resource": "{LAMBDA}charge",\n'
         '      "TimeoutSeconds": "soon",\n'
         '      "Retry": [{"ErrorEquals": [], "MaxAttempts": -1}],\n'
         '      "Next": "Shipp"\n'
@@ -2138,7 +2097,7 @@ def test_definition_error_string_lists_each_error_with_its_line() -> None:
 
 
 def test_definition_error_string_names_the_source_and_leaves_out_warnings() -> None:
-    definition = machine({"A": pass_(), "Orphan": SUCCEED})
+    definition = asl({"A": pass_(), "Orphan": SUCCEED})
     with pytest.raises(DefinitionError) as info:
         StateMachine(definition, source_name="order.asl.json")
     text = str(info.value)
@@ -2203,7 +2162,7 @@ ORDER_WORKFLOW: dict[str, Any] = {
             "Type": "Task",
             "Resource": "arn:aws:states:::lambda:invoke",
             "Parameters": {
-                "FunctionName": LAMBDA,
+                "FunctionName": LAMBDA + "charge",
                 "Payload": {
                     "orderId.$": "$.order.id",
                     "amount.$": "$.order.total",
@@ -2235,7 +2194,7 @@ ORDER_WORKFLOW: dict[str, Any] = {
             "Branches": [
                 {
                     "StartAt": "Pack",
-                    "States": {"Pack": {"Type": "Task", "Resource": LAMBDA, "End": True}},
+                    "States": {"Pack": {"Type": "Task", "Resource": LAMBDA + "charge", "End": True}},
                 },
                 {
                     "StartAt": "Notify",
@@ -2264,7 +2223,7 @@ ORDER_WORKFLOW: dict[str, Any] = {
                 "States": {
                     "Ship": {
                         "Type": "Task",
-                        "Resource": LAMBDA,
+                        "Resource": LAMBDA + "charge",
                         "Retry": [{"ErrorEquals": ["States.TaskFailed"], "MaxAttempts": 5}],
                         "End": True,
                     }
@@ -2298,7 +2257,7 @@ JSONATA_WORKFLOW: dict[str, Any] = {
         "Charge": {
             "Type": "Task",
             "Resource": "arn:aws:states:::lambda:invoke",
-            "Arguments": {"FunctionName": LAMBDA, "Payload": {"id": "{% $order.id %}"}},
+            "Arguments": {"FunctionName": LAMBDA + "charge", "Payload": {"id": "{% $order.id %}"}},
             "Output": "{% $states.result.Payload %}",
             "Assign": {"tries": "{% $tries + 1 %}"},
             "TimeoutSeconds": "{% 30 %}",
@@ -2352,7 +2311,7 @@ LEGACY_AND_DISTRIBUTED: dict[str, Any] = {
             "ItemProcessor": {
                 "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
                 "StartAt": "Item",
-                "States": {"Item": {"Type": "Task", "Resource": LAMBDA, "End": True}},
+                "States": {"Item": {"Type": "Task", "Resource": LAMBDA + "charge", "End": True}},
             },
             "End": True,
         },
@@ -2366,7 +2325,7 @@ LEGACY_AND_DISTRIBUTED: dict[str, Any] = {
         P(ORDER_WORKFLOW, id="order-workflow"),
         P(LEGACY_AND_DISTRIBUTED, id="iterator-and-distributed-map"),
         P(
-            machine(
+            asl(
                 {
                     "Every": {
                         "Type": "Pass",
@@ -2403,8 +2362,8 @@ def test_valid_definitions_compile_without_diagnostics(definition: dict[str, Any
     assert sm.definition == definition
 
 
+@pytest.mark.jsonata  # compiles JSONata expressions
 def test_valid_jsonata_definition_compiles_without_diagnostics() -> None:
-    pytest.importorskip("sfn_notebook.paths.jsonata")
     for fmt in ("dict", "json", "yaml"):
         source = JSONATA_WORKFLOW if fmt == "dict" else render(JSONATA_WORKFLOW, fmt)[0]
         assert StateMachine(source).diagnostics == []
@@ -2434,7 +2393,7 @@ def test_the_order_workflow_compiles_to_the_model() -> None:
 
 
 def test_boundary_values_are_accepted() -> None:
-    definition = machine(
+    definition = asl(
         {
             "T": task(
                 TimeoutSeconds=99999999,
@@ -2479,13 +2438,13 @@ def test_boundary_values_are_accepted() -> None:
 def test_field_of_another_state_type_names_the_types_it_belongs_to(
     state: dict[str, Any], field: str, owner: str
 ) -> None:
-    found = find(errors(machine({"S": state})), "UNKNOWN_FIELD", f"/States/S/{field}")
+    found = find(errors(asl({"S": state})), "UNKNOWN_FIELD", f"/States/S/{field}")
     assert owner in found.message
     assert "did you mean" not in found.message
 
 
 def test_transition_out_of_a_branch_explains_the_scope_rule() -> None:
-    definition = machine(
+    definition = asl(
         {
             "Fan": {"Type": "Parallel", "Next": "After", "Branches": [branch(X=pass_(Next="After"))]},
             "After": SUCCEED,
@@ -2500,19 +2459,19 @@ def test_missing_error_equals_is_not_reported_as_states_all(field: str) -> None:
     entries = [{"Next": "B"}, {"ErrorEquals": ["Oops"], "Next": "B"}]
     if field == "Retry":
         entries = [{"MaxAttempts": 1}, {"ErrorEquals": ["Oops"]}]
-    definition = machine({"A": task(End=True, **{field: entries}), "B": SUCCEED})
+    definition = asl({"A": task(End=True, **{field: entries}), "B": SUCCEED})
     found = errors(definition)
     assert codes(found) == [("MISSING_FIELD", f"/States/A/{field}/0")]
 
 
 @pytest.mark.parametrize("field", ["Error", "Cause"])
 def test_fail_conflict_points_at_the_path_field(field: str) -> None:
-    definition = machine({"Oops": {"Type": "Fail", field: "x", f"{field}Path": "$.x"}})
+    definition = asl({"Oops": {"Type": "Fail", field: "x", f"{field}Path": "$.x"}})
     find(errors(definition), "CONFLICTING_FIELDS", f"/States/Oops/{field}Path")
 
 
 def test_variable_in_a_jsonata_rule_says_it_is_for_jsonpath_states() -> None:
-    definition = machine(
+    definition = asl(
         {"Ask": choice({"Variable": "$.a", "IsPresent": True, "Next": "B"}), "B": SUCCEED}, **JSONATA
     )
     found = errors(definition)
@@ -2523,7 +2482,7 @@ def test_variable_in_a_jsonata_rule_says_it_is_for_jsonpath_states() -> None:
 
 
 def test_a_broken_map_still_has_its_transitions_and_processor_checked() -> None:
-    definition = machine(
+    definition = asl(
         {
             "Each": {
                 "Type": "Map",
@@ -2546,7 +2505,7 @@ def test_top_level_timeout_seconds_zero_is_accepted() -> None:
 def test_assigning_an_outer_variable_inside_a_branch_is_a_warning() -> None:
     # AWS accepts such definitions (an AWS-recorded run assigns the same name in a Parallel branch and
     # in the Parallel's Catcher), and the inner assignment never changes the outer value: a warning.
-    definition = machine(
+    definition = asl(
         {
             "Init": pass_(Assign={"total": 0}, Next="Fan"),
             "Fan": {
@@ -2565,19 +2524,19 @@ def test_assigning_an_outer_variable_inside_a_branch_is_a_warning() -> None:
 
 
 def test_error_path_rejects_intrinsics_that_do_not_return_a_string() -> None:
-    definition = machine({"Oops": {"Type": "Fail", "ErrorPath": "States.ArrayLength($.a)"}})
+    definition = asl({"Oops": {"Type": "Fail", "ErrorPath": "States.ArrayLength($.a)"}})
     assert [d.pointer for d in errors(definition)] == ["/States/Oops/ErrorPath"]
 
 
 def test_empty_item_batcher_is_an_error() -> None:
-    definition = machine(
+    definition = asl(
         {"Each": {"Type": "Map", "ItemProcessor": branch(X=SUCCEED), "ItemBatcher": {}, "End": True}}
     )
     assert [d.pointer for d in errors(definition)] == ["/States/Each/ItemBatcher"]
 
 
 def test_batch_and_reader_limits_are_checked_like_other_numeric_fields() -> None:
-    definition = machine(
+    definition = asl(
         {
             "Each": {
                 "Type": "Map",
@@ -2599,7 +2558,7 @@ def test_batch_and_reader_limits_are_checked_like_other_numeric_fields() -> None
 
 
 def test_processor_config_is_not_allowed_in_a_branch_whatever_the_state_is_called() -> None:
-    definition = machine(
+    definition = asl(
         {
             "Iterator": {
                 "Type": "Parallel",
@@ -2612,7 +2571,7 @@ def test_processor_config_is_not_allowed_in_a_branch_whatever_the_state_is_calle
 
 
 def test_intrinsic_argument_problems_are_warnings_because_aws_accepts_them() -> None:
-    definition = machine({"Add": pass_(Parameters={"n.$": "States.MathAdd('one', 1)"}, End=True)})
+    definition = asl({"Add": pass_(Parameters={"n.$": "States.MathAdd('one', 1)"}, End=True)})
     assert errors(definition) == []
     warning = find(diagnostics(definition), "INTRINSIC_ARGUMENTS", "/States/Add/Parameters/n.$")
     assert warning.severity == "WARNING"
@@ -2622,7 +2581,6 @@ def test_intrinsic_argument_problems_are_warnings_because_aws_accepts_them() -> 
     assert ex.cause is not None and ex.cause.endswith("Invalid arguments in States.MathAdd")
 
 
-@needs_jsonata
 @pytest.mark.parametrize(
     ("expression", "reference"),
     [
@@ -2631,16 +2589,17 @@ def test_intrinsic_argument_problems_are_warnings_because_aws_accepts_them() -> 
         ("{% $$.Execution.Id %}", "'$$' is not supported"),
     ],
 )
+@pytest.mark.jsonata  # compiles JSONata expressions
 def test_jsonata_reading_the_top_level_is_refused_as_on_aws(expression: str, reference: str) -> None:
-    definition = machine(
+    definition = asl(
         {"P": {"Type": "Pass", "Output": {"v": expression}, "End": True}}, QueryLanguage="JSONata"
     )
     found = find(errors(definition), "UNSUPPORTED_JSONATA_EXPRESSION", "/States/P/Output/v")
     assert reference in found.message
 
 
-@needs_jsonata
+@pytest.mark.jsonata  # compiles JSONata expressions
 def test_jsonata_field_names_inside_paths_filters_and_lambdas_are_fine() -> None:
     expression = "{% $states.input.items[price > 1].(qty * price) ~> $map(function($v) { $v + bonus }) %}"
-    definition = machine({"P": {"Type": "Pass", "Output": expression, "End": True}}, QueryLanguage="JSONata")
+    definition = asl({"P": {"Type": "Pass", "Output": expression, "End": True}}, QueryLanguage="JSONata")
     assert errors(definition) == []

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from sfn_notebook.asl.source import Source, escape_token, join_pointer, load_text, load_value
 from sfn_notebook.errors import DefinitionError, Diagnostic
+from tests.builders import json_documents, json_scalars
 
 # ----------------------------------------------------------------------------- helpers
 
@@ -804,19 +805,11 @@ def test_load_value_reports_every_problem_and_cycles() -> None:
 
 # ----------------------------------------------------------------------------- properties
 
-json_scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.integers(min_value=-(10**30), max_value=10**30)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=12)
-)
-json_values = st.recursive(
-    json_scalars,
-    lambda children: (
-        st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children, max_size=5)
-    ),
+# any integer (the reader keeps them exact), longer strings and keys, larger documents
+json_values = json_documents(
+    json_scalars | st.integers() | st.integers(min_value=-(10**30), max_value=10**30) | st.text(max_size=12),
+    keys=st.text(max_size=8),
+    size=5,
     max_leaves=25,
 )
 

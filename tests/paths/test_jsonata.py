@@ -30,6 +30,8 @@ from sfn_notebook.paths.jsonata import (
     unexpected_type_cause,
 )
 
+pytestmark = pytest.mark.jsonata  # the dialect runs on the jsonatapy library
+
 # ----------------------------------------------------------------------------- helpers
 
 

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from sfn_notebook.errors import PathError
 from sfn_notebook.paths.jsonpath import ROOT, JsonPath, PathNotFound, UpdateFailed, compile_path, is_path
+from tests.builders import json_documents
 
 BOOKS: dict[str, Any] = {
     "books": [
@@ -473,11 +474,7 @@ scalars = (
 )
 # names that can sit between quotes without escapes ("'" ends the name, "\" keeps the next character)
 names = st.text(st.characters(blacklist_characters="'\\", blacklist_categories=("Cs",)), max_size=4)
-json_values = st.recursive(
-    scalars,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(names, children, max_size=4),
-    max_leaves=8,
-)
+json_values = json_documents(scalars, keys=names, max_leaves=8)
 steps = st.lists(names | st.integers(-4, 4), max_size=4)
 
 
