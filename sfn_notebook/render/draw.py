@@ -190,7 +190,7 @@ def _state_label(node: Node, options: Options) -> str:
 
 def _rule_lines(state: m.ChoiceState, color: str) -> list[str]:
     """The numbered rules of a Choice, one or two lines each; its edges carry the numbers."""
-    lines = []
+    lines: list[str] = []
     for number, rule in enumerate(state.choices[:_RULES_SHOWN], start=1):
         text = wrap(f"{number}: {condition_text(rule.condition)}", _RULE_WIDTH, 2)
         lines.extend(font(html_text(line), size="9", color=color) for line in text)
