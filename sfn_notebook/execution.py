@@ -132,6 +132,22 @@ class Execution:
 
         return explorer(self)
 
+    def event_table(self) -> Any:
+        """A widget listing every event like the console: search, filters, expandable rows."""
+        from .display import event_table
+
+        return event_table(self)
+
+    def timeline(self) -> Any:
+        """The state visits over (virtual) time, one bar each (shows as a picture in a notebook)."""
+        from .display import HtmlDisplay
+        from .render.timeline import timeline_svg
+
+        svg = timeline_svg(self.events)
+        return HtmlDisplay(
+            f'<div style="overflow:auto;max-height:600px">{svg}</div>', f"<timeline of {self.name}>"
+        )
+
     def diff(self, other: Execution) -> Any:
         """Compare two executions event by event; says where they part."""
         from .compare import diff_executions

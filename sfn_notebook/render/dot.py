@@ -111,6 +111,14 @@ def graph_class() -> type[graphviz.Digraph]:
             except graphviz.ExecutableNotFound:
                 raise GraphvizNotFound() from None
 
+        def _repr_mimebundle_(
+            self, include: Any = None, exclude: Any = None, **_kwargs: Any
+        ) -> dict[str, str]:
+            # shown like the package's other graphs: a viewport in HTML, and the SVG
+            from ..display import graph_bundle
+
+            return graph_bundle(lambda: self, None, include, exclude)
+
         def render(self, *args: Any, **kwargs: Any) -> Any:
             ensure_dot()
             try:

@@ -49,7 +49,7 @@ _STATIC_JSON = 4000  # characters of an event's JSON in a static table
 @functools.cache
 def asset(name: str) -> str:
     """A file of ``sfn_notebook/static``, with its comment lines and indentation taken out."""
-    text = resources.files("sfn_notebook").joinpath("static", name).read_text(encoding="utf-8")
+    text = resources.files("sfn_notebook").joinpath("static").joinpath(name).read_text(encoding="utf-8")
     lines = (line.strip() for line in text.splitlines())
     if name.endswith(".css"):
         text = "\n".join(line for line in lines if line != "")
@@ -174,6 +174,9 @@ def frame_table_html(frame: Any, *, script: bool = True, height: int = _TABLE_HE
     return _table(rows, script, height)
 
 
+_HEADINGS = (("#", "right"), ("Time", "right"), ("Type", "left"), ("State", "left"), ("Detail", "left"))
+
+
 class _Row:
     __slots__ = ("elapsed", "id", "raw", "state", "summary", "type")
 
@@ -203,8 +206,8 @@ def _table(rows: list[_Row], script: bool, height: int) -> str:
             f'<tr class="sfn-row sfn-{kind}" data-type="{html.escape(row.type)}" data-state="{state}" '
             f'style="{colour}"><td style="text-align:right">{row.id}</td>'
             f'<td style="text-align:right;white-space:nowrap">{elapsed}</td>'
-            f"<td>{html.escape(row.type)}</td><td>{state}</td>"
-            f'<td style="white-space:normal"><details><summary>{html.escape(row.summary) or "JSON"}'
+            f'<td style="text-align:left">{html.escape(row.type)}</td><td style="text-align:left">{state}</td>'
+            f'<td style="text-align:left;white-space:normal"><details><summary>{html.escape(row.summary) or "JSON"}'
             f'</summary><pre style="margin:0;white-space:pre;overflow:auto;max-width:60em;font-weight:normal;'
             f'color:#16191f">{html.escape(_json_text(row.raw, _STATIC_JSON))}</pre></details></td></tr>'
         )
@@ -223,7 +226,9 @@ def _table(rows: list[_Row], script: bool, height: int) -> str:
         '<div class="sfn-table-bar"></div>',
         f'<div style="max-height:{height}px;overflow:auto;border:1px solid #d5dbe1;border-radius:4px">',
         '<table class="sfn-events" style="border-collapse:collapse;width:100%;font-size:12px">',
-        "<thead><tr><th>#</th><th>Time</th><th>Type</th><th>State</th><th>Detail</th></tr></thead>",
+        "<thead><tr>"
+        + "".join(f'<th style="text-align:{a}">{t}</th>' for t, a in _HEADINGS)
+        + "</tr></thead>",
         f"<tbody>{''.join(body)}{tail}</tbody></table></div></details>",
     ]
     if script:

@@ -8,11 +8,16 @@ function sfnViewport(box, options) {
   const tools = box.querySelector(".sfn-tools");
   const view = { x: 0, y: 0, s: 1, w: 1, h: 1 };
   let svg = null;
+  let zoomLabel = null;
 
   function apply(animate) {
     canvas.style.transition = animate ? "transform 0.18s ease-out" : "none";
     canvas.style.transform = `translate(${view.x}px, ${view.y}px) scale(${view.s})`;
     if (zoomLabel) zoomLabel.textContent = `${Math.round(view.s * 100)}%`;
+    if (options.onView) {
+      if (animate) setTimeout(options.onView, 200);
+      else options.onView();
+    }
   }
   function size() {
     return { W: stage.clientWidth || 600, H: stage.clientHeight || 400 };
@@ -110,7 +115,7 @@ function sfnViewport(box, options) {
     zoomAt(1.25, W / 2, H / 2);
   });
   button("1:1", "actual size", () => fit("actual"));
-  const zoomLabel = document.createElement("span");
+  zoomLabel = document.createElement("span");
   zoomLabel.className = "sfn-zoom";
   tools.appendChild(zoomLabel);
   const hint = document.createElement("span");

@@ -38,14 +38,16 @@ function fallbackCopy(text, done) {
 
 // ------------------------------------------------------------------------------------------- JSON
 
-function jsonNode(value, depth, open) {
+function jsonNode(value, depth, open, comma) {
+  // comma: whether a comma follows the value (put inside a folding node, so it stays on its line)
+  const tail = comma ? "," : "";
   if (value === null || typeof value !== "object") {
     const kind = value === null ? "null" : typeof value;
-    return el("span", `sfn-j-${kind}`, JSON.stringify(value));
+    return el("span", `sfn-j-${kind}`, JSON.stringify(value) + tail);
   }
   const array = Array.isArray(value);
   const keys = array ? value.map((_, i) => i) : Object.keys(value);
-  if (keys.length === 0) return el("span", "sfn-j-empty", array ? "[]" : "{}");
+  if (keys.length === 0) return el("span", "sfn-j-empty", (array ? "[]" : "{}") + tail);
   const details = el("details", "sfn-j-node");
   details.open = depth < open;
   const summary = el("summary", "sfn-j-summary");
@@ -56,12 +58,11 @@ function jsonNode(value, depth, open) {
   keys.forEach((key, index) => {
     const row = el("div", "sfn-j-row");
     if (!array) row.appendChild(el("span", "sfn-j-key", `${JSON.stringify(key)}: `));
-    row.appendChild(jsonNode(value[key], depth + 1, open));
-    if (index < keys.length - 1) row.appendChild(el("span", "sfn-j-comma", ","));
+    row.appendChild(jsonNode(value[key], depth + 1, open, index < keys.length - 1));
     body.appendChild(row);
   });
   details.appendChild(body);
-  details.appendChild(el("span", "sfn-j-brace", array ? "]" : "}"));
+  details.appendChild(el("span", "sfn-j-brace", (array ? "]" : "}") + tail));
   return details;
 }
 
@@ -141,7 +142,26 @@ function renderGraph({ model, el: root }) {
       model.save_changes();
     },
     onReady: () => mark(true),
+    onView: () => place(),
   });
+  const ring = el("div", "sfn-locator");
+  stage.appendChild(ring);
+  function place() {
+    const node = root.querySelector(".sfn-current");
+    if (!node) {
+      ring.style.display = "none";
+      return;
+    }
+    const r = node.getBoundingClientRect();
+    const b = stage.getBoundingClientRect();
+    const w = Math.max(r.width, 18);
+    const h = Math.max(r.height, 18);
+    ring.style.display = r.width < 30 || r.height < 14 ? "" : "none"; // only where the outline is too small to see
+    ring.style.left = `${r.left - b.left + r.width / 2 - w / 2 - 4}px`;
+    ring.style.top = `${r.top - b.top + r.height / 2 - h / 2 - 4}px`;
+    ring.style.width = `${w}px`;
+    ring.style.height = `${h}px`;
+  }
   const follow = el("label", "sfn-follow");
   const check = el("input");
   check.type = "checkbox";
@@ -166,6 +186,7 @@ function renderGraph({ model, el: root }) {
     const chosen = selected === undefined ? null : viewport.node(selected);
     if (chosen && chosen !== node) chosen.classList.add("sfn-selected");
     if (scroll && model.get("follow") && node) viewport.focus(node);
+    place();
   }
   const draw = () => {
     viewport.setSvg(model.get("svg"));
@@ -238,7 +259,10 @@ function renderTable({ model, el: root }) {
     tr.appendChild(el("td", "sfn-time", row.elapsed));
     tr.appendChild(el("td", "sfn-type", row.type));
     tr.appendChild(el("td", "sfn-state", row.state || ""));
-    tr.appendChild(el("td", "sfn-detail", row.summary || ""));
+    const detail = el("td", "sfn-detail");
+    detail.appendChild(el("div", "sfn-clip", row.summary || ""));
+    detail.title = row.summary || "";
+    tr.appendChild(detail);
     tr.addEventListener("click", () => {
       model.set("selected", row.id);
       const open = model.get("expanded").slice();
