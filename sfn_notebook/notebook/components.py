@@ -24,7 +24,7 @@ from ..render.html import asset, seconds_text, style_tag
 __all__ = ["ESM", "CSS", "EventTable", "GraphView", "JsonView", "StaticFallback", "json_text"]
 
 ESM = asset("viewport.js") + "\n" + asset("widgets.js")
-CSS = asset("sfn.css")
+CSS = asset("viewport.css") + "\n" + asset("sfn.css")
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 

@@ -117,7 +117,7 @@ def graph_class() -> type[graphviz.Digraph]:
             # shown like the package's other graphs: a viewport in HTML, and the SVG
             from ..display import graph_bundle
 
-            return graph_bundle(lambda: self, None, include, exclude)
+            return graph_bundle(lambda: self, f"<graph {self.name}>", include, exclude)
 
         def render(self, *args: Any, **kwargs: Any) -> Any:
             ensure_dot()

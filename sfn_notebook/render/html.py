@@ -57,8 +57,10 @@ def asset(name: str) -> str:
     return "\n".join(line for line in lines if line != "" and not line.startswith("//"))
 
 
-def style_tag() -> str:
-    return f"<style>{asset('sfn.css')}</style>"
+def style_tag(graph_only: bool = False) -> str:
+    """The package's style sheet (only the graph viewport's part with ``graph_only``)."""
+    css = asset("viewport.css") if graph_only else asset("viewport.css") + "\n" + asset("sfn.css")
+    return f"<style>{css}</style>"
 
 
 def seconds_text(seconds: float) -> str:
