@@ -36,6 +36,7 @@ __all__ = [
     "graph_bundle",
     "graph_html",
     "live_progress",
+    "show_execution",
 ]
 
 #: MIME type -> the method of :class:`GraphDisplay` giving it (a method returning None leaves it out)
@@ -147,6 +148,18 @@ def event_table(execution: Any) -> Any:
     from .notebook.components import EventTable
 
     return EventTable(execution.events)
+
+
+def show_execution(execution: Any) -> None:
+    """Display an execution in a notebook: a running background run as its live progress (whose
+    static copy is brought up to date when the run stops), any other as its coloured graph."""
+    thread = getattr(execution, "_thread", None)
+    if thread is not None and thread.is_alive():
+        execution.live()._ipython_display_()
+        return
+    from IPython.display import display
+
+    display(execution._repr_mimebundle_(), raw=True)
 
 
 def live_progress(execution: Any) -> Any:

@@ -311,6 +311,13 @@ class LocalExecution(Execution):
             self._live = live_progress(self)
         return self._live
 
+    def _ipython_display_(self) -> None:
+        """In a notebook, a running background run shows its live progress, whose static copy is
+        brought up to date when the run stops; any other shows its coloured graph."""
+        from .display import show_execution
+
+        show_execution(self)
+
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         if self._thread is not None and self._thread.is_alive():
             try:

@@ -60,6 +60,7 @@ class ExecutionExplorer(StaticFallback, W.VBox):  # type: ignore[misc]
         self._traces = {row["entered_event_id"]: row for row in _traces(execution)}
         self._steppers: list[Callable[[ExecutionExplorer, dict[str, Any] | None], None]] = []
         self._moving = False
+        self._why: str | None = None  # why the graph could not be drawn
         self.visible: list[int] = []
         states = sorted({r.state for r in self.rows if r.state is not None})
         types = sorted({e["type"] for e in self.events})
@@ -242,7 +243,7 @@ class ExecutionExplorer(StaticFallback, W.VBox):  # type: ignore[misc]
     def _draw_timeline(self) -> None:
         from ..render.timeline import timeline_svg
 
-        self.timeline.value = f'<div class="sfn-timeline">{timeline_svg(self.events)}</div>'
+        self.timeline.value = f'<div class="sfn-timeline">{timeline_svg(self.events, width=620)}</div>'
         self._timeline_drawn = True
 
     # ------------------------------------------------------------------ showing an event
@@ -347,8 +348,11 @@ class ExecutionExplorer(StaticFallback, W.VBox):  # type: ignore[misc]
         return drawn, node_ids(build_layout(name, compiled, collapsed))
 
     def static_html(self) -> str:
-        svg = self.graph.svg if self.graph is not None else None
-        return execution_html(self.execution, svg if svg and '<text x="4"' not in svg else None)
+        if self.graph is None:
+            return execution_html(self.execution, None)
+        if self._why is not None:
+            return execution_html(self.execution, None, self._why)
+        return execution_html(self.execution, self.graph.svg)
 
 
 def _maybe(value: Any) -> str | None:

@@ -248,7 +248,7 @@ class MapRunView(StaticFallback, W.VBox):  # type: ignore[misc]
             self.item_table.load([])
             self.item_output.sections = []
             return
-        item = run.items[self.item_choice.value]
+        item = next(item for item in run.items if item.index == self.item_choice.value)
         self.item_table.load(item.events)
         self.item_output.show(
             (
@@ -308,16 +308,27 @@ class MapRun:
         for item in self.items:
             took = seconds_text(item.seconds) if item.seconds is not None else ""
             error = html.escape(f"{item.error}: {item.cause}" if item.error is not None else "")
+            cell = "style='padding:1px 10px 1px 4px;text-align:{}'"
             rows.append(
-                f"<tr><td style='text-align:right'>{item.index}</td>"
-                f"<td style='color:{colours.get(item.status, '#16191f')};font-weight:600'>{item.status}</td>"
-                f"<td style='text-align:right'>{took}</td><td>{len(item.events)}</td><td>{error}</td></tr>"
+                f"<tr><td {cell.format('right')}>{item.index}</td>"
+                f"<td {cell.format('left')}><b style='color:{colours.get(item.status, '#16191f')}'>{item.status}</b></td>"
+                f"<td {cell.format('right')}>{took}</td><td {cell.format('right')}>{len(item.events)}</td>"
+                f"<td {cell.format('left')}>{error}</td></tr>"
             )
+        head = "".join(
+            f"<th style='padding:2px 10px 2px 4px;text-align:{align};background:#f2f3f3'>{title}</th>"
+            for title, align in (
+                ("item", "right"),
+                ("status", "left"),
+                ("time", "right"),
+                ("events", "right"),
+                ("error", "left"),
+            )
+        )
         return (
             "<div style='max-height:260px;overflow:auto;border:1px solid #d5dbe1;border-radius:4px'>"
-            "<table style='border-collapse:collapse;width:100%;font-size:12px'>"
-            "<thead><tr><th>item</th><th>status</th><th>time</th><th>events</th><th>error</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table></div>"
+            "<table style='border-collapse:collapse;width:100%;font-size:12px;line-height:1.4'>"
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
         )
 
 

@@ -25,7 +25,7 @@ from .fonts import FONT_STACK, text_width
 __all__ = ["timeline_svg"]
 
 _WIDTH = 900
-_LABELS = 230  # the column of state names
+_LABELS = 230  # the column of state names (a quarter of the width)
 _ROW = 18
 _TOP = 26
 _MAX_ROWS = 2000
@@ -65,8 +65,9 @@ def _fit(text: str, width: float, size: float) -> str:
     return text + "…"
 
 
-def timeline_svg(events: Sequence[dict[str, Any]]) -> str:
-    """An SVG picture of the state visits of a history over time (seconds from the start)."""
+def timeline_svg(events: Sequence[dict[str, Any]], width: int = _WIDTH) -> str:
+    """An SVG picture of the state visits of a history over time (seconds from the start),
+    ``width`` pixels wide."""
     from ..history import state_visits
 
     visits = state_visits(events)
@@ -77,15 +78,16 @@ def timeline_svg(events: Sequence[dict[str, Any]]) -> str:
     total = max((end - start).total_seconds(), 0.0)
     shown = visits[:_MAX_ROWS]
     height = _TOP + _ROW * max(len(shown), 1) + (22 if len(visits) > len(shown) else 8)
-    scale = (_WIDTH - _LABELS - 16) / total if total > 0 else 0.0
+    labels = max(120, min(_LABELS, width // 4))
+    scale = (width - labels - 16) / total if total > 0 else 0.0
     font = html.escape(FONT_STACK, quote=True)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_WIDTH}" height="{height}" '
-        f'viewBox="0 0 {_WIDTH} {height}" font-family="{font}" font-size="11">',
-        f'<rect width="{_WIDTH}" height="{height}" fill="#ffffff"/>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="{font}" font-size="11">',
+        f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
     ]
     for tick in _ticks(total):
-        x = _LABELS + tick * scale
+        x = labels + tick * scale
         parts.append(f'<line x1="{x:.1f}" y1="{_TOP - 6}" x2="{x:.1f}" y2="{height}" stroke="#e9ebed"/>')
         parts.append(
             f'<text x="{x:.1f}" y="{_TOP - 10}" fill="#5f6b7a" font-size="10" text-anchor="middle">'
@@ -101,7 +103,7 @@ def timeline_svg(events: Sequence[dict[str, Any]]) -> str:
         look = STATUS_STYLES[status]
         name = visit.name if visit.iteration is None else f"{visit.name} [{visit.iteration}]"
         indent = 10 if visit.parent is not None else 0
-        label = html.escape(_fit(name, _LABELS - 12 - indent, 11))
+        label = html.escape(_fit(name, labels - 12 - indent, 11))
         tip = [
             f"{visit.name} ({visit.type})",
             f"+{_seconds(began)} → +{_seconds(ended)} ({_seconds(max(ended - began, 0.0))})",
@@ -113,14 +115,14 @@ def timeline_svg(events: Sequence[dict[str, Any]]) -> str:
             tip.append(f"Retried {visit.retries}×")
         if visit.error is not None:
             tip.append(f"Error: {visit.error}")
-        x = _LABELS + began * scale
-        width = max((ended - began) * scale, 2.0)
+        x = labels + began * scale
+        bar = max((ended - began) * scale, 2.0)
         parts.append(
             f'<g data-state="{html.escape(visit.name, quote=True)}" data-event="{visit.entered_event_id}">'
             f"<title>{html.escape(chr(10).join(tip))}</title>"
-            f'<rect x="0" y="{y}" width="{_WIDTH}" height="{_ROW}" fill="{"#fafbfc" if row % 2 else "#ffffff"}"/>'
+            f'<rect x="0" y="{y}" width="{width}" height="{_ROW}" fill="{"#fafbfc" if row % 2 else "#ffffff"}"/>'
             f'<text x="{6 + indent}" y="{y + 13}" fill="#16191f">{label}</text>'
-            f'<rect x="{x:.1f}" y="{y + 3}" width="{width:.1f}" height="{_ROW - 6}" rx="2" '
+            f'<rect x="{x:.1f}" y="{y + 3}" width="{bar:.1f}" height="{_ROW - 6}" rx="2" '
             f'fill="{look.fill}" stroke="{look.border}"/></g>'
         )
     if len(visits) > len(shown):

@@ -222,3 +222,45 @@ def test_map_run_view_of_a_distributed_map() -> None:
     assert run.distributed and run.total == 2
     assert [item.status for item in run.items] == ["SUCCEEDED", "SUCCEEDED"]
     assert run.items[0].events[0]["type"] == "ExecutionStarted"  # the child execution's own history
+
+
+@pytest.mark.exe
+def test_a_background_run_displayed_updates_its_static_copy_when_it_stops(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import IPython.display
+
+    updates: list[dict[str, Any]] = []
+
+    class Handle:
+        def update(self, data: dict[str, Any], raw: bool = False) -> None:
+            updates.append(data)
+
+    shown: list[dict[str, Any]] = []
+
+    def display(data: Any, raw: bool = False, display_id: Any = None, **kwargs: Any) -> Any:
+        shown.append(data)
+        return Handle() if display_id else None
+
+    monkeypatch.setattr(IPython.display, "display", display)
+    gate = threading.Event()
+
+    def work(event: Any, context: Any) -> Any:
+        gate.wait(timeout=30)
+        return event
+
+    ex = sfn.StateMachine(SLOW, name="Slow").start([1], resources={"Work": work})
+    _wait_until(lambda: any(e["type"] == "MapStateStarted" for e in ex.events))
+    ex._ipython_display_()
+    assert [sorted(data) for data in shown] == [
+        ["text/html", "text/plain"],
+        ["application/vnd.jupyter.widget-view+json"],
+    ]
+    assert "RUNNING" in shown[0]["text/html"]
+    gate.set()
+    ex.wait(timeout=30)
+    _wait_until(lambda: bool(updates))
+    assert "SUCCEEDED" in updates[-1]["text/html"]
+    shown.clear()
+    ex._ipython_display_()  # finished: its graph
+    assert "image/svg+xml" in shown[0]
