@@ -46,7 +46,7 @@ def _ticks(total: float) -> list[float]:
     raw = total / 6
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
-    count = int(total // step)
+    count = int(total / step + 1e-9)  # (1.0 // 0.2 is 4.0 in floating point)
     return [i * step for i in range(count + 1)]
 
 
