@@ -74,7 +74,7 @@ class GraphDisplay:
             from .render.html import graph_html as viewport
             from .render.html import style_tag
 
-            return f'<div class="sfn-graph">{style_tag(graph_only=True)}{viewport(drawn)}</div>'
+            return f'<div class="sfn-graph tex2jax_ignore mathjax_ignore">{style_tag(graph_only=True)}{viewport(drawn)}</div>'
         if why is None:
             return None
         text = f"<pre>{html.escape(self.text)}</pre>" if self.text is not None else ""

@@ -49,7 +49,7 @@ class StaticFallback:
     def _static_bundle(self) -> dict[str, str]:
         body = self.static_html()
         return {
-            "text/html": f'<div class="sfn-static">{style_tag()}{body}</div>',
+            "text/html": f'<div class="sfn-static tex2jax_ignore mathjax_ignore">{style_tag()}{body}</div>',
             "text/plain": f"<{type(self).__name__}: shown as a widget where a kernel runs>",
         }
 

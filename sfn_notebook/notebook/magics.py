@@ -358,4 +358,6 @@ def history_html(frame: Any) -> str | None:
 
     if frame.attrs.get("sfn_notebook") != "history" or list(frame.columns) != HISTORY_COLUMNS:
         return frame._repr_html_()  # type: ignore[no-any-return]
-    return f"<div class='sfn-history'>{style_tag()}{frame_table_html(frame)}</div>"
+    return (
+        f"<div class='sfn-history tex2jax_ignore mathjax_ignore'>{style_tag()}{frame_table_html(frame)}</div>"
+    )

@@ -176,7 +176,24 @@ def frame_table_html(frame: Any, *, script: bool = True, height: int = _TABLE_HE
     return _table(rows, script, height)
 
 
-_HEADINGS = (("#", "right"), ("Time", "right"), ("Type", "left"), ("State", "left"), ("Detail", "left"))
+def _clipped(summary: str) -> str:
+    """A row's one line, cut by the page where it is too long (unfolding the row shows it all)."""
+    if summary == "":
+        return "JSON"
+    return (
+        '<span style="display:inline-block;max-width:calc(100% - 1.5em);overflow:hidden;text-overflow:ellipsis;'
+        f'white-space:nowrap;vertical-align:top">{html.escape(summary)}</span>'
+    )
+
+
+_NARROW = "width:1%;white-space:nowrap;padding-right:1em"  # the detail column takes the rest
+_HEADINGS = (
+    ("#", "right", _NARROW),
+    ("Time", "right", _NARROW),
+    ("Type", "left", _NARROW),
+    ("State", "left", _NARROW),
+    ("Detail", "left", ""),
+)
 
 
 class _Row:
@@ -209,7 +226,7 @@ def _table(rows: list[_Row], script: bool, height: int) -> str:
             f'style="{colour}"><td style="text-align:right">{row.id}</td>'
             f'<td style="text-align:right;white-space:nowrap">{elapsed}</td>'
             f'<td style="text-align:left">{html.escape(row.type)}</td><td style="text-align:left">{state}</td>'
-            f'<td style="text-align:left;white-space:normal"><details><summary>{html.escape(row.summary) or "JSON"}'
+            f'<td style="text-align:left;white-space:normal"><details><summary>{_clipped(row.summary)}'
             f'</summary><pre style="margin:0;white-space:pre;overflow:auto;max-width:60em;font-weight:normal;'
             f'color:#16191f">{html.escape(_json_text(row.raw, _STATIC_JSON))}</pre></details></td></tr>'
         )
@@ -223,13 +240,13 @@ def _table(rows: list[_Row], script: bool, height: int) -> str:
     if failures:
         summary += f', <span style="color:#d13212">{failures} failure{"s" if failures != 1 else ""}</span>'
     parts = [
-        '<div class="sfn-static-table">',
+        '<div class="sfn-static-table tex2jax_ignore mathjax_ignore">',
         f"<details open><summary><b>Events</b> ({summary})</summary>",
         '<div class="sfn-table-bar"></div>',
         f'<div style="max-height:{height}px;overflow:auto;border:1px solid #d5dbe1;border-radius:4px">',
         '<table class="sfn-events" style="border-collapse:collapse;width:100%;font-size:12px">',
         "<thead><tr>"
-        + "".join(f'<th style="text-align:{a}">{t}</th>' for t, a in _HEADINGS)
+        + "".join(f'<th style="text-align:{a};{w}">{t}</th>' for t, a, w in _HEADINGS)
         + "</tr></thead>",
         f"<tbody>{''.join(body)}{tail}</tbody></table></div></details>",
     ]
@@ -247,7 +264,7 @@ def execution_html(execution: Any, svg: str | None, why: str | None = None) -> s
     """An execution as static HTML: its status, its coloured graph (or why there is none), its events."""
     graph = graph_html(svg) if svg is not None else (f"<p><em>{html.escape(why)}</em></p>" if why else "")
     return (
-        f'<div class="sfn-static sfn-execution">{style_tag()}'
+        f'<div class="sfn-static sfn-execution tex2jax_ignore mathjax_ignore">{style_tag()}'
         f'<div style="margin:2px 0 6px 0">{status_html(execution)}</div>{graph}'
         f"{event_table_html(execution.events)}</div>"
     )

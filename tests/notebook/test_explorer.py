@@ -298,7 +298,7 @@ def test_the_static_copy_shows_the_graph_status_and_every_event() -> None:
     bundle = explorer._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     static = bundle["text/html"]
-    assert static.startswith('<div class="sfn-static">')
+    assert static.startswith('<div class="sfn-static tex2jax_ignore mathjax_ignore">')  # no $ as TeX
     assert "data:image/svg+xml," in static and "FAILED" in static
     assert static.count('<tr class="sfn-row') == 110
     assert static.count("sfn-row sfn-fail") == sum(e["type"].endswith("Failed") for e in ex.events)
@@ -317,7 +317,7 @@ def test_in_a_notebook_the_copy_and_the_widget_are_two_outputs(
         ["text/html", "text/plain"],
         ["application/vnd.jupyter.widget-view+json"],
     ]
-    assert 'class="sfn-static"' in shown[0]["text/html"]
+    assert 'class="sfn-static ' in shown[0]["text/html"]
 
 
 @pytest.mark.exe

@@ -167,7 +167,7 @@ def test_getting_started_runs_on_moto(
     explorer = next(cell for cell in code if cell.source.strip() == "ex.explore()")
     kinds = [sorted(o.get("data", {})) for o in explorer.outputs]
     assert kinds == [["text/html", "text/plain"], ["application/vnd.jupyter.widget-view+json"]]
-    assert 'class="sfn-static"' in explorer.outputs[0]["data"]["text/html"]
+    assert 'class="sfn-static tex2jax_ignore' in explorer.outputs[0]["data"]["text/html"]
     assert any("HELLO, ADA!" in text for text in found)
 
     # the AWS section on moto: the notebook's greet packaged from its cell, then deployed with Shout,

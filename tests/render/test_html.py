@@ -70,6 +70,6 @@ def test_a_history_frame_gives_the_same_rows() -> None:
 def test_an_execution_without_its_graph_says_why() -> None:
     run = failed_run()
     page = execution_html(run, None, "cannot draw the graph: no dot")
-    assert page.startswith('<div class="sfn-static sfn-execution">')
+    assert page.startswith('<div class="sfn-static sfn-execution tex2jax_ignore mathjax_ignore">')
     assert "cannot draw the graph: no dot" in page and "FAILED" in page
     assert status_html(run) in page
