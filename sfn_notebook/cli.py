@@ -31,8 +31,8 @@ def _load(path: str) -> Any:
 def _print_table(execution: Any, out: Any) -> None:
     import pandas as pd
 
-    frame = execution.history()[_TABLE_COLUMNS].copy()
-    frame["elapsed"] = frame["elapsed"].map(lambda d: f"{d.total_seconds():.3f}s")
+    frame = execution.history().reset_index()[_TABLE_COLUMNS].copy()
+    frame["elapsed"] = frame["elapsed"].map(lambda seconds: f"{seconds:.3f}s")
     for column in ("input", "output"):
         frame[column] = frame[column].map(lambda v: "" if v is None else _short(json.dumps(v)))
     frame = frame.fillna("")

@@ -3,12 +3,15 @@
 A :class:`GraphDisplay` is what a StateMachine, an Execution, the ``%%statemachine`` cell and the
 widgets show.  Its ``_repr_mimebundle_`` looks its MIME types up in :data:`MIME_TYPES` and honours
 the ``include``/``exclude`` sets Jupyter passes: ``image/svg+xml`` is the graph drawn by ``dot``
-(:func:`sfn_notebook.render.dot.svg`); when it cannot be drawn (no ``dot`` program, say) the
-bundle holds ``text/html`` with the reason instead, never a traceback; ``text/plain`` is the
-object's own text.
+(:func:`sfn_notebook.render.dot.svg`) and ``text/html`` the same graph in a box of bounded height
+that scrolls, or, where the page runs scripts, a viewport with zoom, pan and fit
+(:func:`sfn_notebook.render.html.graph_html`); when the graph cannot be drawn (no ``dot`` program,
+say) ``text/html`` holds the reason instead, never a traceback; ``text/plain`` is the object's own
+text.
 
-The widgets (:mod:`sfn_notebook.notebook.widgets`) are reached through :func:`explorer` and
-:func:`live_progress`, so that the core (machine, execution, ...) never imports the notebook layer.
+The widgets (:mod:`sfn_notebook.notebook.widgets`) are reached through :func:`explorer`,
+:func:`event_table` and :func:`live_progress`, so that the core (machine, execution, ...) never
+imports the notebook layer.  :class:`HtmlDisplay` shows static HTML (a timeline, say).
 
 >>> shown = GraphDisplay(lambda: 1 / 0, "<a graph>")
 >>> bundle = shown._repr_mimebundle_()
@@ -24,7 +27,17 @@ import html
 from collections.abc import Callable, Iterable
 from typing import Any
 
-__all__ = ["MIME_TYPES", "GraphDisplay", "explorer", "graph_bundle", "graph_html", "live_progress"]
+__all__ = [
+    "MIME_TYPES",
+    "GraphDisplay",
+    "HtmlDisplay",
+    "event_table",
+    "explorer",
+    "graph_bundle",
+    "graph_html",
+    "live_progress",
+    "show_execution",
+]
 
 #: MIME type -> the method of :class:`GraphDisplay` giving it (a method returning None leaves it out)
 MIME_TYPES = {
@@ -56,7 +69,12 @@ class GraphDisplay:
         return self.drawing()[0]
 
     def _repr_html(self) -> str | None:
-        why = self.drawing()[1]
+        drawn, why = self.drawing()
+        if drawn is not None:
+            from .render.html import graph_html as viewport
+            from .render.html import style_tag
+
+            return f'<div class="sfn-graph tex2jax_ignore mathjax_ignore">{style_tag(graph_only=True)}{viewport(drawn)}</div>'
         if why is None:
             return None
         text = f"<pre>{html.escape(self.text)}</pre>" if self.text is not None else ""
@@ -104,11 +122,44 @@ def graph_html(graph: Callable[[], Any]) -> str:
     return svg if svg is not None else f"<p><em>{html.escape(str(why))}</em></p>"
 
 
+class HtmlDisplay:
+    """Static HTML for Jupyter (``text/html``), with a text for other front ends."""
+
+    def __init__(self, body: str, text: str) -> None:
+        self.body = body
+        self.text = text
+
+    def _repr_html_(self) -> str:
+        return self.body
+
+    def __repr__(self) -> str:
+        return self.text
+
+
 def explorer(execution: Any) -> Any:
     """The explorer widget of an execution (``Execution.explore()``)."""
     from .notebook.widgets import ExecutionExplorer
 
     return ExecutionExplorer(execution)
+
+
+def event_table(execution: Any) -> Any:
+    """The event table widget of an execution (``Execution.event_table()``)."""
+    from .notebook.components import EventTable
+
+    return EventTable(execution.events)
+
+
+def show_execution(execution: Any) -> None:
+    """Display an execution in a notebook: a running background run as its live progress (whose
+    static copy is brought up to date when the run stops), any other as its coloured graph."""
+    thread = getattr(execution, "_thread", None)
+    if thread is not None and thread.is_alive():
+        execution.live()._ipython_display_()
+        return
+    from IPython.display import display
+
+    display(execution._repr_mimebundle_(), raw=True)
 
 
 def live_progress(execution: Any) -> Any:

@@ -132,6 +132,22 @@ class Execution:
 
         return explorer(self)
 
+    def event_table(self) -> Any:
+        """A widget listing every event like the console: search, filters, expandable rows."""
+        from .display import event_table
+
+        return event_table(self)
+
+    def timeline(self) -> Any:
+        """The state visits over (virtual) time, one bar each (shows as a picture in a notebook)."""
+        from .display import HtmlDisplay
+        from .render.timeline import timeline_svg
+
+        svg = timeline_svg(self.events)
+        return HtmlDisplay(
+            f'<div style="overflow:auto;max-height:600px">{svg}</div>', f"<timeline of {self.name}>"
+        )
+
     def diff(self, other: Execution) -> Any:
         """Compare two executions event by event; says where they part."""
         from .compare import diff_executions
@@ -294,6 +310,13 @@ class LocalExecution(Execution):
 
             self._live = live_progress(self)
         return self._live
+
+    def _ipython_display_(self) -> None:
+        """In a notebook, a running background run shows its live progress, whose static copy is
+        brought up to date when the run stops; any other shows its coloured graph."""
+        from .display import show_execution
+
+        show_execution(self)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         if self._thread is not None and self._thread.is_alive():

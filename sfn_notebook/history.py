@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 __all__ = [
@@ -23,13 +23,15 @@ __all__ = [
     "history_frame",
     "states_frame",
     "event_details",
+    "event_summary",
+    "failure_kind",
     "parse_json_text",
     "variables_at",
     "variables_frame",
 ]
 
+#: The columns of :func:`history_frame`; its index is the event id (named ``id``).
 HISTORY_COLUMNS = [
-    "id",
     "previous_event_id",
     "timestamp",
     "elapsed",
@@ -71,6 +73,42 @@ def event_details(event: dict[str, Any]) -> dict[str, Any]:
         if key.endswith("EventDetails") and isinstance(value, dict):
             return value
     return {}
+
+
+def failure_kind(event_type: str) -> str:
+    """``"fail"`` for an event that reports a failure (``TaskFailed``, ``ExecutionTimedOut``, ...),
+    ``"ok"`` for any other: what an event table highlights."""
+    return "fail" if event_type.endswith(_FAILURE_TYPES) or event_type == "EvaluationFailed" else "ok"
+
+
+def _short(value: Any, limit: int = 120) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def event_summary(event: dict[str, Any]) -> str:
+    """One line about an event for a table: its error and cause, else what it carries.
+
+    >>> event_summary({"type": "TaskFailed", "taskFailedEventDetails": {"error": "Boom", "cause": "bad"}})
+    'Boom: bad'
+    >>> event_summary({"type": "PassStateExited", "stateExitedEventDetails": {"name": "P", "output": '{"a": 1}'}})
+    'output {"a": 1}'
+    """
+    details = event_details(event)
+    error, cause = details.get("error"), details.get("cause")
+    if error is not None or cause is not None:
+        return _short(": ".join(str(part) for part in (error, cause) if part is not None), 200)
+    for key in ("output", "input", "parameters"):
+        if key in details:
+            return f"{key} {_short(parse_json_text(details[key]))}"
+    if "resource" in details:
+        return _short(_resource(details) or "")
+    if "length" in details:
+        return f"{details['length']} items"
+    if "index" in details:
+        return f"iteration {details['index']}"
+    return ""
 
 
 def parse_json_text(text: Any) -> Any:
@@ -382,7 +420,12 @@ def variables_frame(events: Sequence[dict[str, Any]]) -> Any:
 
 
 def history_frame(events: Sequence[dict[str, Any]]) -> Any:
-    """The history as a pandas DataFrame with :data:`HISTORY_COLUMNS`."""
+    """The history as a pandas DataFrame with :data:`HISTORY_COLUMNS`, indexed by event id.
+
+    ``elapsed`` is the number of seconds from the execution's start (a float).  In a notebook with
+    the extension loaded (``%load_ext sfn_notebook``) the frame is shown as an event table like the
+    console's; it stays a plain DataFrame.
+    """
     import pandas as pd
 
     rows = event_rows(events)
@@ -397,7 +440,7 @@ def history_frame(events: Sequence[dict[str, Any]]) -> Any:
                 "id": event["id"],
                 "previous_event_id": event.get("previousEventId", 0),
                 "timestamp": event["timestamp"],
-                "elapsed": event["timestamp"] - start if start is not None else timedelta(0),
+                "elapsed": (event["timestamp"] - start).total_seconds() if start is not None else 0.0,
                 "type": event["type"],
                 "state": row.state,
                 "state_type": row.state_type,
@@ -409,14 +452,16 @@ def history_frame(events: Sequence[dict[str, Any]]) -> Any:
                 "details": details,
             }
         )
-    frame = pd.DataFrame.from_records(records, columns=HISTORY_COLUMNS)
+    frame = pd.DataFrame.from_records(records, columns=["id", *HISTORY_COLUMNS])
     frame["id"] = frame["id"].astype("int64")
     frame["previous_event_id"] = frame["previous_event_id"].astype("int64")
     frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
-    frame["elapsed"] = pd.to_timedelta(frame["elapsed"])
+    frame["elapsed"] = frame["elapsed"].astype("float64")
     for column in ("type", "state", "state_type", "error", "cause", "resource"):
         frame[column] = _none_for_missing(frame[column])
-    return frame.set_index("id", drop=False).rename_axis(None)
+    frame = frame.set_index("id")
+    frame.attrs["sfn_notebook"] = "history"  # the notebook shows it as an event table
+    return frame
 
 
 def _none_for_missing(column: Any) -> Any:

@@ -86,6 +86,7 @@ class StateMachine:
         self._roles: dict[str, str] = {}
         self._setups: dict[tuple[str, str, str], RunSetup] = {}
         self.last_execution: LocalExecution | None = None
+        self._runs = 0  # runs made so far: each run's number is part of what picks its random values
 
     # -- constructors
     @classmethod
@@ -220,9 +221,14 @@ class StateMachine:
     ) -> LocalExecution:
         value = {} if input is MISSING else input
         text = input_text(value)
-        # Runs are reproducible: without a seed, the machine and its input choose one, so the same run
-        # gives the same execution name, request ids, task tokens and jitter every time.
-        source = f"seed\0{seed}" if seed is not None else f"{self.name}\0{text}"
+        # Runs are reproducible: without a seed, the machine (its name and definition), the input and
+        # the run's number on this machine choose one.  Two runs differ (execution name, request ids,
+        # task tokens, jitter), and a notebook run again from the top gives the same runs again.
+        self._runs += 1
+        if seed is not None:
+            source = f"seed\0{seed}"
+        else:
+            source = f"{self.name}\0{self._digest()}\0{text}\0{self._runs}"
         if name is not None:
             _check_name(name, "execution")
         # no resources (None or empty): the shared registry, so the run set-up below is shared too
@@ -253,6 +259,17 @@ class StateMachine:
             execution.subscribe(progress)
         run.start(text)
         return execution
+
+    def _digest(self) -> str:
+        """A digest of the definition (made once): two machines of one name and input run apart."""
+        digest = getattr(self, "_definition_digest", None)
+        if digest is None:
+            import hashlib
+            import json
+
+            text = json.dumps(self.definition, sort_keys=True, ensure_ascii=False, default=str)
+            digest = self._definition_digest = hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+        return digest
 
     def _default_role(self, account: str) -> str:
         role = self._roles.get(account)
@@ -312,8 +329,24 @@ def _current_state(run: Run) -> str | None:
     return rows[-1].state if rows else None
 
 
+#: The environment variable that sets the clock's start of runs given no ``start_time``, e.g. to
+#: store a notebook's outputs reproducibly (ISO time or epoch seconds).
+START_TIME_VARIABLE = "SFN_NOTEBOOK_START_TIME"
+
+
 def _to_epoch(start_time: Any) -> float:
     if start_time is None:
+        fixed = os.environ.get(START_TIME_VARIABLE, "").strip()
+        if fixed != "":
+            try:
+                return _to_epoch(float(fixed))
+            except ValueError:
+                try:
+                    return _to_epoch(fixed)
+                except ValueError:
+                    raise ValueError(
+                        f"{START_TIME_VARIABLE}={fixed!r} is neither an ISO time nor epoch seconds"
+                    ) from None
         return time.time_ns() // 1_000_000 / 1000  # now, to the millisecond, as AWS stamps events
     if isinstance(start_time, (int, float)):
         return float(start_time)

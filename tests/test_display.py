@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
@@ -40,9 +41,14 @@ def machine() -> sfn.StateMachine:
 def test_a_graph_shows_as_svg_with_its_text() -> None:
     build = Builds()
     bundle = graph_bundle(build, "<my graph>")
-    assert set(bundle) == {SVG, "text/plain"}
+    assert set(bundle) == {SVG, "text/html", "text/plain"}
     assert "<svg" in bundle[SVG] and ">Greet</text>" in bundle[SVG]
     assert bundle["text/plain"] == "<my graph>"
+    # the same picture in a box of bounded height, which a script turns into a viewport
+    page = bundle["text/html"]
+    assert 'class="sfn-viewport"' in page and "max-height:560px;overflow:auto" in page
+    assert "data:image/svg+xml," in page and "Greet" in unquote(page)
+    assert "sfnViewport(box" in page
 
 
 @pytest.mark.exe
@@ -68,7 +74,7 @@ def test_include_and_exclude_are_honoured_without_running_dot(monkeypatch: pytes
 
 @pytest.mark.exe
 def test_exclude_leaves_out_a_type() -> None:
-    bundle = graph_bundle(Builds(), "text", exclude=["text/plain"])
+    bundle = graph_bundle(Builds(), "text", exclude=["text/plain", "text/html"])
     assert set(bundle) == {SVG}
     assert graph_bundle(Builds(), "text", exclude=[SVG, "text/html"]) == {"text/plain": "text"}
 
@@ -110,7 +116,7 @@ def test_graph_html_for_widgets() -> None:
 @pytest.mark.exe
 def test_a_state_machine_displays_through_it(machine: sfn.StateMachine) -> None:
     bundle = machine._repr_mimebundle_()
-    assert set(bundle) == {SVG, "text/plain"}
+    assert set(bundle) == {SVG, "text/html", "text/plain"}
     assert bundle["text/plain"] == repr(machine)
     assert bundle[SVG] == dot.svg(machine.graph())
 

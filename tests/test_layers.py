@@ -65,8 +65,9 @@ def imported(path: Path, *, typing_too: bool = False) -> Iterator[str]:
 
 
 def test_the_imports_are_read_correctly() -> None:
-    widgets = set(imported(PACKAGE / "notebook" / "widgets.py"))
-    assert {"ipywidgets", "sfn_notebook.display", "sfn_notebook.history", "sfn_notebook.render"} <= widgets
+    explorer = set(imported(PACKAGE / "notebook" / "explorer.py"))
+    assert {"ipywidgets", "sfn_notebook.display", "sfn_notebook.history", "sfn_notebook.render"} <= explorer
+    assert "sfn_notebook.notebook.explorer" in set(imported(PACKAGE / "notebook" / "widgets.py"))
     assert "sfn_notebook.notebook.widgets" in set(imported(PACKAGE / "display.py"))
     assert "sfn_notebook.machine" not in set(imported(PACKAGE / "render" / "draw.py"))
     assert "sfn_notebook.machine" in set(imported(PACKAGE / "render" / "draw.py", typing_too=True))

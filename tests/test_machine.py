@@ -327,3 +327,28 @@ def test_an_interrupted_run_is_aborted_and_keeps_its_history() -> None:
     assert types[-1] == "ExecutionAborted"
     assert sm.last_execution is ex
     assert any("interrupted" in str(w.message) for w in caught)
+
+
+class TestRunNumbers:
+    """Runs without a seed differ from one another, and repeat when the notebook runs again."""
+
+    def test_two_runs_of_one_machine_have_different_names(self) -> None:
+        sm = StateMachine(HELLO)
+        assert sm.run({}).name != sm.run({}).name
+
+    def test_a_new_machine_repeats_the_same_runs(self) -> None:
+        one, two = StateMachine(HELLO), StateMachine(HELLO)
+        assert [one.run({}).name, one.run({}).name] == [two.run({}).name, two.run({}).name]
+
+    def test_machines_of_one_name_and_input_but_different_definitions_differ(self) -> None:
+        other = {"StartAt": "Hello", "States": {"Hello": {"Type": "Pass", "End": True}}}
+        assert StateMachine(HELLO, name="m").run({}).name != StateMachine(other, name="m").run({}).name
+
+    def test_the_clock_start_can_be_set_for_all_runs(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("SFN_NOTEBOOK_START_TIME", "2030-05-06T07:08:09Z")
+        assert StateMachine(HELLO).run({}).start_date == datetime(2030, 5, 6, 7, 8, 9, tzinfo=timezone.utc)
+        monkeypatch.setenv("SFN_NOTEBOOK_START_TIME", "0")
+        assert StateMachine(HELLO).run({}).start_date == datetime(1970, 1, 1, tzinfo=timezone.utc)
+        monkeypatch.setenv("SFN_NOTEBOOK_START_TIME", "soon")
+        with pytest.raises(ValueError, match="SFN_NOTEBOOK_START_TIME='soon'"):
+            StateMachine(HELLO).run({})

@@ -7,6 +7,8 @@ fix (an invalid definition, a bad option, an unknown variable) are raised as IPy
 
 from __future__ import annotations
 
+import dataclasses
+import html
 import json
 import shlex
 from typing import Any
@@ -78,11 +80,13 @@ class StateMachineMagics(Magics):
         from ..machine import StateMachine
 
         fmt = "yaml" if args.yaml else "json" if args.json else None
+        # the editor counts the %%statemachine line as line 1: so do the diagnostics shown here
+        shown_text = f"%%statemachine {line}\n{cell}"
         try:
             sm = StateMachine(cell, name=name, format=fmt, type=args.type, source_name=f"cell {name}")
         except DefinitionError as exc:
-            errors = [d for d in exc.diagnostics if d.severity == "ERROR"]
-            text = format_diagnostics(errors, cell, self.max_diagnostics)
+            errors = _as_in_editor([d for d in exc.diagnostics if d.severity == "ERROR"])
+            text = format_diagnostics(errors, shown_text, self.max_diagnostics)
             raise UsageError(
                 f"{name}: invalid state machine definition ({len(errors)} error{'s' if len(errors) != 1 else ''})\n"
                 + text
@@ -91,7 +95,7 @@ class StateMachineMagics(Magics):
             raise UsageError(str(exc)) from None
         self._ns[name] = sm
         if sm.diagnostics:
-            display(_Diagnostics(sm.diagnostics, cell, self.max_diagnostics))
+            display(_Diagnostics(_as_in_editor(sm.diagnostics), shown_text, self.max_diagnostics))
         if not (args.no_graph or not self.show_graph):
             rankdir = (args.rankdir or self.rankdir).upper()
             display(GraphDisplay(lambda: sm.graph(rankdir=rankdir), repr(sm)))
@@ -107,7 +111,7 @@ class StateMachineMagics(Magics):
         """``%sfn run|graph|history|states|trace|explore|validate ...`` — ``%sfn help`` lists them."""
         words = _split(line)
         if not words or words[0] in ("help", "-h", "--help"):
-            display(HTML(_HELP_HTML))
+            display(HTML(_help_html(self.statemachine.parser)))
             return None
         command, rest = words[0], words[1:]
         handler = getattr(self, f"_sfn_{command}", None)
@@ -176,6 +180,12 @@ class StateMachineMagics(Magics):
     def _sfn_explore(self, rest: list[str]) -> Any:
         return self._execution(_one(rest, "explore EXECUTION")).explore()
 
+    def _sfn_events(self, rest: list[str]) -> Any:
+        return self._execution(_one(rest, "events EXECUTION")).event_table()
+
+    def _sfn_timeline(self, rest: list[str]) -> Any:
+        return self._execution(_one(rest, "timeline EXECUTION")).timeline()
+
     def _sfn_panel(self, rest: list[str]) -> Any:
         from .widgets import RunPanel
 
@@ -213,15 +223,73 @@ class StateMachineMagics(Magics):
         return parser
 
 
-_COMMANDS = ["run", "graph", "history", "states", "trace", "explore", "panel", "validate", "help"]
-_HELP_HTML = """<table>
-<tr><td><code>%sfn run SM [--input JSON|VAR] [--as VAR] [--resources VAR] [--seed N] [--background] [--on AWS]</code></td>
-<td>run locally (or on AWS) and bind the execution</td></tr>
-<tr><td><code>%sfn graph SM|EX [--rankdir LR]</code></td><td>draw a machine or an execution</td></tr>
-<tr><td><code>%sfn history EX</code> · <code>states EX</code> · <code>trace EX</code></td><td>the DataFrames</td></tr>
-<tr><td><code>%sfn explore EX</code></td><td>the execution explorer widget</td></tr>
-<tr><td><code>%sfn panel SM</code></td><td>a run panel: edit the input, run, see the result</td></tr>
-<tr><td><code>%sfn validate SM</code></td><td>list warnings</td></tr></table>"""
+_COMMANDS = [
+    "run",
+    "graph",
+    "history",
+    "events",
+    "states",
+    "trace",
+    "timeline",
+    "explore",
+    "panel",
+    "validate",
+    "help",
+]
+_SFN_HELP = [
+    (
+        "%sfn run SM [--input JSON|VAR] [--as VAR] [--resources VAR] [--seed N] [--background] [--on AWS]",
+        "run locally (or on AWS) and bind the execution (default: SM_ex)",
+    ),
+    ("%sfn graph SM|EX [--rankdir LR]", "draw a machine or an execution"),
+    ("%sfn history EX", "the events as a DataFrame (shown as a searchable event table)"),
+    ("%sfn events EX", "the event table widget: search, filters, expandable rows"),
+    ("%sfn states EX · %sfn trace EX", "a row per state visit · the data flow of each visit"),
+    ("%sfn timeline EX", "the state visits over time"),
+    ("%sfn explore EX", "the explorer: step through the events beside the graph"),
+    ("%sfn panel SM", "a run panel: edit the input, run, see the result, explore it"),
+    ("%sfn validate SM", "list the warnings"),
+]
+
+
+def _help_html(parser: Any) -> str:
+    """``%sfn help``: the commands, then the options of ``%%statemachine``, left-aligned."""
+    cell = "style='text-align:left;vertical-align:top;padding:1px 12px 1px 0'"
+    rows = [
+        f"<tr><td {cell}><code>{html.escape(usage)}</code></td><td {cell}>{html.escape(what)}</td></tr>"
+        for usage, what in _SFN_HELP
+    ]
+    options = []
+    for action in parser._actions:
+        if not action.option_strings and action.dest != "help":
+            flag = action.dest.upper()
+        elif action.option_strings:
+            flag = ", ".join(action.option_strings)
+            if action.metavar is not None:
+                flag += f" {action.metavar}"
+            elif action.choices is not None:
+                flag += " " + "|".join(dict.fromkeys(str(c).upper() for c in action.choices))
+            elif action.nargs != 0:
+                flag += f" {action.dest.upper()}"
+        else:
+            continue
+        options.append(
+            f"<tr><td {cell}><code>{html.escape(flag)}</code></td><td {cell}>{html.escape(action.help or '')}</td></tr>"
+        )
+    return (
+        "<div style='text-align:left'><b>%sfn</b> commands<table style='margin-left:0'>"
+        + "".join(rows)
+        + "</table><b>%%statemachine NAME [options]</b> (the cell holds the definition, JSON or YAML)"
+        + "<table style='margin-left:0'>"
+        + "".join(options)
+        + '</table><small>Defaults: <code>%config StateMachineMagics.rankdir = "LR"</code>, '
+        + "<code>.show_graph</code>, <code>.max_diagnostics</code>.</small></div>"
+    )
+
+
+def _as_in_editor(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Diagnostics with the lines a notebook's editor shows: the cell's first line is the magic's."""
+    return [d if d.line is None else dataclasses.replace(d, line=d.line + 1) for d in diagnostics]
 
 
 def _split(line: str) -> list[str]:
@@ -256,8 +324,6 @@ class _Diagnostics:
         return format_diagnostics(self.diagnostics, self.text, self.limit)
 
     def _repr_html_(self) -> str:
-        import html
-
         rows = []
         for d in self.diagnostics[: self.limit]:
             colour = "#b00020" if d.severity == "ERROR" else "#b36b00"
@@ -275,3 +341,23 @@ class _Diagnostics:
 
 def load_ipython_extension(ipython: Any) -> None:
     ipython.register_magics(StateMachineMagics(ipython))
+    _show_histories_as_tables(ipython)
+
+
+def _show_histories_as_tables(ipython: Any) -> None:
+    """``ex.history()`` (a plain DataFrame, its rows filtered or not) shows as an event table."""
+    formatter = ipython.display_formatter.formatters["text/html"]
+    for module in ("pandas", "pandas.core.frame"):  # where pandas says DataFrame lives, by version
+        formatter.for_type_by_name(module, "DataFrame", history_html)
+
+
+def history_html(frame: Any) -> str | None:
+    """The event table of a history DataFrame; any other DataFrame as pandas shows it."""
+    from ..history import HISTORY_COLUMNS
+    from ..render.html import frame_table_html, style_tag
+
+    if frame.attrs.get("sfn_notebook") != "history" or list(frame.columns) != HISTORY_COLUMNS:
+        return frame._repr_html_()  # type: ignore[no-any-return]
+    return (
+        f"<div class='sfn-history tex2jax_ignore mathjax_ignore'>{style_tag()}{frame_table_html(frame)}</div>"
+    )

@@ -111,6 +111,14 @@ def graph_class() -> type[graphviz.Digraph]:
             except graphviz.ExecutableNotFound:
                 raise GraphvizNotFound() from None
 
+        def _repr_mimebundle_(
+            self, include: Any = None, exclude: Any = None, **_kwargs: Any
+        ) -> dict[str, str]:
+            # shown like the package's other graphs: a viewport in HTML, and the SVG
+            from ..display import graph_bundle
+
+            return graph_bundle(lambda: self, f"<graph {self.name}>", include, exclude)
+
         def render(self, *args: Any, **kwargs: Any) -> Any:
             ensure_dot()
             try:
@@ -126,10 +134,15 @@ def graph_class() -> type[graphviz.Digraph]:
 def pipe(graph: graphviz.Graph | graphviz.Digraph, format: str) -> bytes:
     """``graph`` drawn by ``dot`` in ``format`` (``"svg"``, ``"png"``, ``"pdf"``, ...).
 
-    Everything in the package that draws a graph comes here.  Raises :class:`GraphvizNotFound`
-    when there is no ``dot`` program.
+    Everything in the package that draws a graph comes here.  An SVG's text is made to fit its
+    boxes in any font (:func:`.fonts.fit_text`).  Raises :class:`GraphvizNotFound` when there is
+    no ``dot`` program.
     """
     data: bytes = graph.pipe(format=format)
+    if format == "svg":
+        from .fonts import fit_text
+
+        data = fit_text(data.decode("utf-8")).encode("utf-8")
     return data
 
 

@@ -9,13 +9,14 @@ execution or not) into DOT with the graphviz package's API, so ``.source`` needs
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..asl import model as m
 from .dot import graph_class
 from .labels import (
+    condition_text,
     font,
     html_text,
     plain,
@@ -58,7 +59,7 @@ _TYPE_STYLES: dict[str, _TypeStyle] = {
     "Task": _TypeStyle("box", "#ffffff"),
     "Pass": _TypeStyle("box", "#f2f3f3"),
     "Wait": _TypeStyle("box", "#f2f3f3"),
-    "Choice": _TypeStyle("diamond", "#f2f3f3"),
+    "Choice": _TypeStyle("box", "#f2f3f3"),
     "Succeed": _TypeStyle("box", "#f2fcf3", "#1d8102", "2"),
     "Fail": _TypeStyle("box", "#fff5f4", "#d13212", "2"),
     "Parallel": _TypeStyle("box", "#ffffff"),
@@ -89,7 +90,8 @@ STATUS_STYLES: dict[str, StatusStyle] = {
 
 
 _NAME_WIDTH = 28  # characters per line of a state name
-_CHOICE_WIDTH = 20  # ... inside a Choice diamond
+_RULE_WIDTH = 44  # a Choice rule listed in its box
+_RULES_SHOWN = 8  # rules listed in a Choice's box (the edges are numbered, the tooltip lists them all)
 _SUBTITLE_WIDTH = 40
 _LABEL_WIDTH = 30  # edge labels
 _COMMENT_WIDTH = 36
@@ -158,16 +160,20 @@ def _state_label(node: Node, options: Options) -> str:
     assert state is not None
     status = node.status
     dim = options.execution and status is None
-    width = _CHOICE_WIDTH if isinstance(state, m.ChoiceState) else _NAME_WIDTH
     bold = _marked(node, options)
     lines = [
-        font(html_text(line), color=DIM if dim else None, bold=bold) for line in wrap(state.name, width, 3)
+        font(html_text(line), color=DIM if dim else None, bold=bold)
+        for line in wrap(state.name, _NAME_WIDTH, 3)
     ]
     if node.visits > 1:
         lines[-1] += font(f"  ×{node.visits}", size="10", color=MUTED, bold=True)
-    if not isinstance(state, m.ChoiceState):
-        subtitle = wrap(state_subtitle(state), _SUBTITLE_WIDTH, 1)[0]
-        lines.append(font(html_text(subtitle), size="9", color=DIM if dim else MUTED))
+    subtitle = wrap(state_subtitle(state), _SUBTITLE_WIDTH, 1)[0]
+    lines.append(font(html_text(subtitle), size="9", color=DIM if dim else MUTED))
+    if isinstance(state, m.ChoiceState):
+        lines.extend(_rule_lines(state, DIM if dim else MUTED))
+    if node.hidden > 0:
+        hidden = f"+{node.hidden} state{'s' if node.hidden != 1 else ''} inside (collapsed)"
+        lines.append(font(hidden, size="8", color=DIM if dim else MUTED))
     for text in retry_lines(state):
         lines.append(font(html_text(text), size="8", color=DIM if dim else CATCH))
     if node.error is not None and status in ("FAILED", "CAUGHT", "TIMED_OUT", "ABORTED"):
@@ -180,6 +186,22 @@ def _state_label(node: Node, options: Options) -> str:
         for line in wrap(state.comment, _COMMENT_WIDTH, 4):
             lines.append(font(f"<I>{html_text(line)}</I>", size="8", color=MUTED))
     return "<" + "<BR/>".join(lines) + ">"
+
+
+def _rule_lines(state: m.ChoiceState, color: str) -> list[str]:
+    """The numbered rules of a Choice, one or two lines each; its edges carry the numbers."""
+    lines: list[str] = []
+    for number, rule in enumerate(state.choices[:_RULES_SHOWN], start=1):
+        text = wrap(f"{number}: {condition_text(rule.condition)}", _RULE_WIDTH, 2)
+        lines.extend(font(html_text(line), size="9", color=color) for line in text)
+    if len(state.choices) > _RULES_SHOWN:
+        more = len(state.choices) - _RULES_SHOWN
+        lines.append(font(f"+{more} more rule{'s' if more != 1 else ''}", size="8", color=color))
+    return lines
+
+
+def _timing(seconds: float) -> str:
+    return f"{seconds:.3f}s"
 
 
 def _state_attrs(node: Node, options: Options) -> dict[str, str]:
@@ -204,8 +226,18 @@ def _state_attrs(node: Node, options: Options) -> dict[str, str]:
         tooltip.append(f"Status: {STATUS_STYLES[node.status].label}")
         if node.visits > 1:
             tooltip.append(f"Entered {node.visits} times")
+        if node.entered is not None:
+            tooltip.append(f"Entered at +{_timing(node.entered)}")
+        if node.seconds is not None:
+            tooltip.append(f"Time in state: {_timing(node.seconds)}")
+        if node.retries > 0:
+            tooltip.append(f"Retried {node.retries}×")
         if node.error is not None:
             tooltip.append(f"Error: {node.error}")
+    elif options.execution:
+        tooltip.append("Status: Not run")
+    if node.hidden > 0:
+        tooltip.append(f"Collapsed: {node.hidden} states inside")
     attrs["tooltip"] = plain(tooltip)
     return attrs
 
@@ -297,7 +329,9 @@ def _edge_attrs(edge: Edge, options: Options) -> dict[str, str]:
     source = edge.source if edge.source is not None else "Start"
     target = edge.target if edge.target is not None else ("End" if edge.kind == "end" else "branches joined")
     tooltip = [f"{source} → {target}"]
-    if edge.label != "":
+    if edge.kind == "rule":
+        tooltip.append(f"Rule {edge.label}: {edge.detail}")
+    elif edge.label != "":
         tooltip.append(("Catch: " if edge.kind == "catch" else "") + edge.label)
     attrs["tooltip"] = plain(tooltip)
     return attrs
@@ -349,6 +383,7 @@ def render_machine(
     highlight: str | None = None,
     show_comments: bool = False,
     title: str | None = None,
+    collapsed: Iterable[str] = (),
 ) -> graphviz.Digraph:
     """Draw a state machine as a ``graphviz.Digraph``, in the style of the console's Workflow Studio.
 
@@ -356,10 +391,10 @@ def render_machine(
     :class:`~sfn_notebook.asl.model.Machine` or a definition.  ``rankdir`` is ``"TB"`` (top-down) or
     ``"LR"`` (left to right).  ``highlight`` names a state to outline.  ``show_comments`` writes each
     state's ``Comment`` under it, and the definition's ``Comment`` above the graph unless ``title``
-    gives another text.
+    gives another text.  ``collapsed`` names Parallel and Map states drawn without their bodies.
     """
     name, machine = machine_of(sm_or_machine)
-    layout = build_layout(name, machine)
+    layout = build_layout(name, machine, collapsed)
     if highlight is not None and highlight not in layout.nodes:
         close = difflib.get_close_matches(highlight, list(layout.nodes), n=3)
         hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""

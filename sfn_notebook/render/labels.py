@@ -53,8 +53,8 @@ def plain(lines: Sequence[str]) -> str:
 
 
 def html_text(text: str) -> str:
-    """Text for an HTML-like label."""
-    return html.escape(clean(text), quote=True)
+    """Text for an HTML-like label (backslashes doubled: dot reads two as one, as in other labels)."""
+    return html.escape(clean(text), quote=True).replace("\\", "\\\\")
 
 
 def font(text: str, *, size: str | None = None, color: str | None = None, bold: bool = False) -> str:

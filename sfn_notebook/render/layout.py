@@ -8,7 +8,7 @@ appear only in labels.  The execution overlay writes its outcomes onto these nod
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +20,7 @@ from ..asl.source import load_text, load_value
 from ..errors import DefinitionError
 from .labels import condition_text
 
-__all__ = ["Cluster", "Edge", "Layout", "Member", "Node", "build_layout", "machine_of"]
+__all__ = ["Cluster", "Edge", "Layout", "Member", "Node", "build_layout", "machine_of", "node_ids"]
 
 
 @dataclass
@@ -34,6 +34,9 @@ class Node:
     retries: int = 0
     error: str | None = None
     current: bool = False
+    entered: float | None = None  # seconds from the execution's start to the first visit
+    seconds: float | None = None  # time spent in the state, all visits together
+    hidden: int = 0  # for a collapsed Parallel or Map: how many states its body holds
 
 
 @dataclass
@@ -57,6 +60,7 @@ class Edge:
     source: str | None = None  # the state this transition leaves (None for Start)
     target: str | None = None  # the state it enters (None for End and join points)
     taken: bool = False  # set by the execution overlay
+    detail: str = ""  # what the label stands for: a Choice rule's condition, by its number
 
 
 @dataclass
@@ -69,6 +73,8 @@ class Layout:
     edges: list[Edge] = field(default_factory=list)
     nodes: dict[str, Node] = field(default_factory=dict)  # state name -> its node
     joins: dict[str, Node] = field(default_factory=dict)  # Parallel/Map name -> its join point
+    # a state inside a collapsed Parallel or Map -> the outermost collapsed state around it
+    hidden: dict[str, str] = field(default_factory=dict)
 
     def state_nodes(self) -> Iterator[Node]:
         def walk(members: list[Member]) -> Iterator[Node]:
@@ -88,9 +94,10 @@ class _Builder:
     always gives the same DOT text; the names users chose appear only in labels.
     """
 
-    def __init__(self, name: str, machine: m.Machine) -> None:
+    def __init__(self, name: str, machine: m.Machine, collapsed: frozenset[str] = frozenset()) -> None:
         self.layout = Layout(name, machine, Node("start", "start"), Node("end", "end"))
         self._count = {"n": 0, "j": 0, "cluster_": 0}
+        self._collapsed = collapsed
 
     def _id(self, prefix: str) -> str:
         self._count[prefix] += 1
@@ -117,7 +124,10 @@ class _Builder:
             node = Node(self._id("n"), "state", state)
             layout.nodes.setdefault(state.name, node)
             entries[state.name] = exits[state.name] = node.id
-            if isinstance(state, (m.ParallelState, m.MapState)):
+            if isinstance(state, (m.ParallelState, m.MapState)) and state.name in self._collapsed:
+                node.hidden = self._hide(state, state.name)
+                members.append(node)
+            elif isinstance(state, (m.ParallelState, m.MapState)):
                 exits[state.name] = self._container(state, node, members)
             else:
                 members.append(node)
@@ -125,14 +135,23 @@ class _Builder:
             tail = exits[state.name]
 
             def link(
-                target: str, kind: str, label: str = "", *, source: str = state.name, tail: str = tail
+                target: str,
+                kind: str,
+                label: str = "",
+                detail: str = "",
+                *,
+                source: str = state.name,
+                tail: str = tail,
             ) -> None:
                 if target in entries:
-                    layout.edges.append(Edge(tail, entries[target], kind, label, source, target))
+                    layout.edges.append(
+                        Edge(tail, entries[target], kind, label, source, target, detail=detail)
+                    )
 
             if isinstance(state, m.ChoiceState):
-                for rule in state.choices:
-                    link(rule.next, "rule", condition_text(rule.condition))
+                # numbered: the rules themselves are listed in the Choice's box, where they cannot overlap
+                for number, rule in enumerate(state.choices, start=1):
+                    link(rule.next, "rule", str(number), condition_text(rule.condition))
                 if not isinstance(state.default, Missing):
                     link(state.default, "default", "Default")
             elif state.next is not None:
@@ -144,6 +163,17 @@ class _Builder:
                 # a Fail state ends in error, which its red border says; an edge to End would not
                 layout.edges.append(Edge(tail, exit_id, exit_kind, source=state.name))
         return entries
+
+    def _hide(self, state: m.ParallelState | m.MapState, outer: str) -> int:
+        """Record the states of a collapsed body as hidden in ``outer``; returns how many there are."""
+        count = 0
+        for branch in state.children():
+            for inner in branch.states.values():
+                self.layout.hidden[inner.name] = outer
+                count += 1
+                if isinstance(inner, (m.ParallelState, m.MapState)):
+                    count += self._hide(inner, outer)
+        return count
 
     def _container(self, state: m.ParallelState | m.MapState, node: Node, members: list[Member]) -> str:
         """A Parallel or Map: entry node, a dashed box per branch, a join point; returns the join's id.
@@ -168,9 +198,20 @@ class _Builder:
         return join.id
 
 
-def build_layout(name: str, machine: m.Machine) -> Layout:
-    """The nodes, boxes and edges of a compiled machine, with ids numbered in definition order."""
-    return _Builder(name, machine).build()
+def build_layout(name: str, machine: m.Machine, collapsed: Iterable[str] = ()) -> Layout:
+    """The nodes, boxes and edges of a compiled machine, with ids numbered in definition order.
+
+    The bodies of the Parallel and Map states named in ``collapsed`` are left out: the state is one
+    node, which says how many states it holds.
+    """
+    return _Builder(name, machine, frozenset(collapsed)).build()
+
+
+def node_ids(layout: Layout) -> dict[str, str]:
+    """DOT node id -> the state it draws (``"start"`` and ``"end"`` for the markers)."""
+    ids = {node.id: name for name, node in layout.nodes.items()}
+    ids.update({layout.start.id: "start", layout.end.id: "end"})
+    return ids
 
 
 def _parse(definition: Mapping[str, Any] | str) -> m.Machine:

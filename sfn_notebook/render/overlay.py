@@ -7,7 +7,7 @@ state, and a legend; ``current_event`` outlines the state an event belongs to.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -73,6 +73,8 @@ class _Overlay:
     retries: dict[str, int] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     taken: set[tuple[str, str, bool]] = field(default_factory=set)  # (source, target, through a Catcher)
+    entered: dict[str, float] = field(default_factory=dict)  # seconds from the start to the first visit
+    seconds: dict[str, float] = field(default_factory=dict)  # time in the state, its visits together
 
 
 def _overlay(events: Sequence[Mapping[str, Any]]) -> _Overlay:
@@ -81,7 +83,13 @@ def _overlay(events: Sequence[Mapping[str, Any]]) -> _Overlay:
     by_id = {e["id"]: e for e in events if isinstance(e.get("id"), int)}
     overlay = _Overlay()
     exit_status: dict[int, str] = {}
+    start = events[0].get("timestamp") if events else None
     for visit in state_visits(events):  # type: ignore[arg-type]
+        if start is not None:
+            overlay.entered.setdefault(visit.name, (visit.entered - start).total_seconds())
+        if visit.exited is not None:
+            spent = (visit.exited - visit.entered).total_seconds()
+            overlay.seconds[visit.name] = overlay.seconds.get(visit.name, 0.0) + spent
         status = _visit_status(visit, by_id)
         overlay.statuses.setdefault(visit.name, []).append(status)
         overlay.retries[visit.name] = overlay.retries.get(visit.name, 0) + visit.retries
@@ -112,6 +120,8 @@ def _apply(layout: Layout, overlay: _Overlay, execution_status: str | None) -> N
         node.visits = len(statuses)
         node.retries = overlay.retries.get(name, 0)
         node.error = overlay.errors.get(name)
+        node.entered = overlay.entered.get(name)
+        node.seconds = overlay.seconds.get(name)
     for name, join in layout.joins.items():
         container = layout.nodes[name]
         if container.status not in (None, "RUNNING"):  # all branches done, whatever the outcome
@@ -158,8 +168,8 @@ def _current_node(layout: Layout, events: Sequence[Mapping[str, Any]], event_id:
     for row in event_rows(events):  # type: ignore[arg-type]
         if row.event.get("id") != event_id:
             continue
-        if row.state is not None:
-            return layout.nodes.get(row.state)
+        if row.state is not None:  # a state inside a collapsed body: the collapsed state
+            return layout.nodes.get(layout.hidden.get(row.state, row.state))
         kind = row.event.get("type")
         if kind == "ExecutionStarted":
             return layout.start
@@ -194,6 +204,7 @@ def render_execution(
     machine: StateMachine | m.Machine | Mapping[str, Any] | str | None = None,
     show_comments: bool = False,
     legend: bool = True,
+    collapsed: Iterable[str] = (),
 ) -> graphviz.Digraph:
     """Draw an execution: its state machine coloured by what happened, as the console does.
 
@@ -203,9 +214,11 @@ def render_execution(
     visits.  ``current_event`` (an event id) outlines the state that event belongs to.  ``machine``
     is the definition to draw when the execution has none attached (``execution.state_machine``, or
     the ``definition`` an execution read from AWS carries).  ``legend=False`` leaves out the legend.
+    ``collapsed`` names Parallel and Map states drawn without their bodies.  Every node's tooltip
+    says its type, resource, status, visits and timings.
     """
     name, compiled = _execution_machine(execution, machine)
-    layout = build_layout(name, compiled)
+    layout = build_layout(name, compiled, collapsed)
     events = list(execution.events)
     status = getattr(execution, "status", None)
     execution_status = status if isinstance(status, str) else None

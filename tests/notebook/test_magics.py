@@ -126,10 +126,11 @@ def test_invalid_cell_raises_usage_error_with_line_numbers(shell: InteractiveShe
         shell.run_cell_magic("statemachine", "hello --yaml", BROKEN)
     message = str(info.value)
     assert message.startswith("hello: invalid state machine definition (2 errors)")
-    assert "error MISSING_NEXT_OR_END at line 3, column 3, state 'Hi' (/States/Hi)" in message
-    assert "error UNKNOWN_FIELD at line 5, column 5, state 'Hi', field 'Nxt' (/States/Hi/Nxt)" in message
+    # lines as the notebook's editor numbers them: the %%statemachine line is line 1
+    assert "error MISSING_NEXT_OR_END at line 4, column 3, state 'Hi' (/States/Hi)" in message
+    assert "error UNKNOWN_FIELD at line 6, column 5, state 'Hi', field 'Nxt' (/States/Hi/Nxt)" in message
     assert "did you mean 'Next'?" in message
-    assert "       5 |     Nxt: Bye\n         |     ^" in message  # the source line, a caret under the field
+    assert "       6 |     Nxt: Bye\n         |     ^" in message  # the source line, a caret under the field
     assert shell.user_ns["hello"] is before  # a broken cell leaves the variable alone
 
 
@@ -144,7 +145,7 @@ def test_invalid_cell_shows_a_message_not_a_traceback(shell: InteractiveShell, c
 
 def test_yaml_syntax_error_points_at_the_line(shell: InteractiveShell) -> None:
     text = HELLO.replace("greeting: hello", "greeting: hello: world")
-    with pytest.raises(UsageError, match=r"line 6"):
+    with pytest.raises(UsageError, match=r"line 7"):  # counted from the %%statemachine line
         shell.run_cell_magic("statemachine", "hello --yaml", text)
 
 
@@ -169,9 +170,16 @@ def test_cell_warnings_are_displayed(shell: InteractiveShell) -> None:
     assert len(shell.user_ns["hello"].diagnostics) == 1
     (shown,) = captured.outputs
     assert "UNREACHABLE_STATE" in shown.data["text/html"]
-    assert "       8 |   Orphan:" in shown.data["text/html"]  # the source line, in the HTML too
-    assert "warning UNREACHABLE_STATE at line 8" in shown.data["text/plain"]
-    assert "       8 |   Orphan:\n         |   ^" in shown.data["text/plain"]
+    assert "       9 |   Orphan:" in shown.data["text/html"]  # the source line, in the HTML too
+    assert "warning UNREACHABLE_STATE at line 9" in shown.data["text/plain"]
+    assert "       9 |   Orphan:\n         |   ^" in shown.data["text/plain"]
+
+
+def test_the_first_line_of_the_definition_is_line_two(shell: InteractiveShell) -> None:
+    with pytest.raises(UsageError) as info:
+        shell.run_cell_magic("statemachine", "oops --yaml", "StartAt: Nowhere\nStates: {}\n")
+    message = str(info.value)
+    assert "line 2" in message and "       2 | StartAt: Nowhere" in message
 
 
 @pytest.mark.exe
@@ -340,6 +348,46 @@ def test_sfn_help(shell: InteractiveShell) -> None:
         shell.run_line_magic("sfn", "help")
     assert len(captured.outputs) == 2
     assert all("%sfn run SM" in o.data["text/html"] for o in captured.outputs)
+    page = captured.outputs[0].data["text/html"]
+    assert "text-align:left" in page and "text-align:right" not in page
+    # the cell magic's options too, from its own parser
+    for option in (
+        "--run INPUT",
+        "--as VAR",
+        "--rankdir TB|LR",
+        "--seed SEED",
+        "--no-graph",
+        "--type STANDARD|EXPRESS",
+    ):
+        assert f"<code>{option}</code>" in page, option
+    for command in ("%sfn events EX", "%sfn timeline EX", "%sfn explore EX"):
+        assert command in page
+
+
+def test_sfn_events_and_timeline(shell: InteractiveShell, hello: sfn.StateMachine) -> None:
+    from sfn_notebook.notebook.components import EventTable
+
+    shell.run_line_magic("sfn", "run hello --as ex")
+    table = shell.run_line_magic("sfn", "events ex")
+    assert isinstance(table, EventTable) and len(table.rows) == 4
+    timeline = shell.run_line_magic("sfn", "timeline ex")
+    assert ">Hi</text>" in timeline._repr_html_()
+
+
+def test_a_history_shows_as_an_event_table(shell: InteractiveShell, hello: sfn.StateMachine) -> None:
+    import pandas as pd
+
+    shell.run_line_magic("sfn", "run hello --as ex")
+    history = shell.user_ns["ex"].history()
+    formatter = shell.display_formatter.formatters["text/html"]
+    page = formatter(history)
+    assert page.count('<tr class="sfn-row') == 4 and "sfnTable(" in page
+    assert "PassStateExited" in page and "&quot;greeting&quot;: &quot;hello&quot;" in page
+    # filtered rows still show as events; a frame with other columns, and any other frame, as pandas shows it
+    assert formatter(history[history["type"] == "PassStateExited"]).count('<tr class="sfn-row') == 1
+    assert "sfn-row" not in formatter(history[["type", "state"]])
+    assert "sfn-row" not in formatter(pd.DataFrame({"a": [1]}))
+    assert type(history) is pd.DataFrame
 
 
 def test_sfn_through_run_cell(shell: InteractiveShell, hello: sfn.StateMachine) -> None:

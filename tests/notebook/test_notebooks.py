@@ -1,7 +1,9 @@
-"""The tutorials in notebooks/ run from top to bottom in a real Jupyter kernel.
+"""The tutorials in notebooks/ run from top to bottom in a real Jupyter kernel, and are stored executed.
 
 Each notebook is executed with nbclient in the ``python3`` kernel of this environment, with
-``notebooks/`` as its working directory; any cell error fails the test.  The getting-started
+``notebooks/`` as its working directory, as ``notebooks/regenerate.py`` runs it; any cell error
+fails the test, and so do stored outputs that are not what the notebook gives now (run
+``python notebooks/regenerate.py`` to store them again).  The getting-started
 notebook's AWS section runs against a moto server started here (``SFN_NOTEBOOK_ENDPOINT_URL``):
 it deploys the functions, roles and machine (running them needs Docker, and is skipped without), and
 once more with no endpoint and no opt-in to AWS, where it must skip itself quietly.
@@ -9,8 +11,8 @@ once more with no endpoint and no opt-in to AWS, where it must skip itself quiet
 
 from __future__ import annotations
 
-import os
 import re
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,10 +27,13 @@ nbclient = pytest.importorskip("nbclient")
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
+sys.path.insert(0, str(NOTEBOOKS))
+import regenerate  # noqa: E402  (notebooks/regenerate.py)
+
+sys.path.remove(str(NOTEBOOKS))
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
 GETTING_STARTED = NOTEBOOKS / "01_getting_started.ipynb"
 
-CELL_TIMEOUT = 120  # seconds per cell; the notebooks take a few seconds each
 SECONDS_PER_NOTEBOOK = 60  # generous: the tutorials are meant to run in well under 20 s
 
 
@@ -43,48 +48,31 @@ def test_notebooks_are_found() -> None:
 
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
-def test_notebook_is_saved_without_outputs(path: Path) -> None:
+def test_notebook_is_stored_executed(path: Path) -> None:
     notebook = nbformat.read(path, as_version=4)
     nbformat.validate(notebook)
     assert notebook.metadata["kernelspec"]["name"] == "python3"
-    for cell in notebook.cells:
-        if cell.cell_type == "code":
-            assert cell.outputs == [], f"{path.name}: a cell was saved with its outputs"
-            assert cell.execution_count is None, f"{path.name}: a cell was saved with an execution count"
+    assert "widgets" not in notebook.metadata  # no saved widget state: the static copies show instead
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert [cell.execution_count for cell in code] == list(range(1, len(code) + 1))
+    for cell in code:
+        for output in cell.outputs:
+            assert output["output_type"] != "error", f"{path.name}: a cell was stored with an error"
+            assert regenerate.WIDGET_VIEW not in output.get("data", {}), "a widget view needs its kernel"
+    assert svgs(notebook), "a static viewer shows the graphs"
     sources = "\n".join(cell.source for cell in notebook.cells)
     assert "%load_ext sfn_notebook" in sources
 
 
 def kernel_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    """The kernel's environment: no AWS settings of the user's; dummy credentials and a region."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("AWS_", "SFN_NOTEBOOK_", "SFN_MOCK_")) and k not in ("BOTO_CONFIG",)
-    }
-    env.update(
-        AWS_CONFIG_FILE=str(tmp_path / "aws-config"),
-        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "aws-credentials"),
-        AWS_EC2_METADATA_DISABLED="true",
-        IPYTHONDIR=str(tmp_path / "ipython"),
-        MPLBACKEND="agg",
-    )
-    env.update(extra)
-    return env
+    """The kernel's environment: no AWS settings of the user's, dummy credentials, the fixed clock."""
+    return regenerate.kernel_env(tmp_path, **extra)
 
 
 def execute(path: Path, env: dict[str, str]) -> tuple[Any, float]:
     """Run every cell of a notebook in a fresh kernel; returns the executed notebook and its duration."""
-    notebook = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(
-        notebook,
-        kernel_name="python3",
-        timeout=CELL_TIMEOUT,
-        startup_timeout=120,
-        resources={"metadata": {"path": str(NOTEBOOKS)}},
-    )
     started = time.monotonic()
-    client.execute(env=env)  # raises CellExecutionError on the first failing cell
+    notebook = regenerate.execute(path, env)  # raises CellExecutionError on the first failing cell
     return notebook, time.monotonic() - started
 
 
@@ -129,13 +117,25 @@ def moto_endpoint() -> Iterator[str]:
 
 @pytest.mark.slow
 @pytest.mark.exe
-@pytest.mark.parametrize("path", [p for p in PATHS if p != GETTING_STARTED], ids=lambda p: p.stem)
-def test_notebook_runs(path: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+def test_notebook_runs_and_its_stored_outputs_are_current(path: Path, tmp_path: Path) -> None:
+    stored = nbformat.read(path, as_version=4)
     notebook, seconds = execute(path, kernel_env(tmp_path))
     assert seconds < SECONDS_PER_NOTEBOOK
     assert not [o for _, o in outputs(notebook) if o["output_type"] == "error"]
     assert svgs(notebook), "every tutorial draws at least one graph"
     assert all("<svg" in svg for svg in svgs(notebook))
+    fresh, kept = regenerate.comparable(notebook), regenerate.comparable(stored)
+    assert len(fresh) == len(kept)
+    for index, (now, before) in enumerate(zip(fresh, kept)):
+        assert now == before, (
+            f"{path.name}: code cell {index + 1} gives other outputs now; run notebooks/regenerate.py"
+        )
+    if path == GETTING_STARTED:  # no endpoint, no opt-in to AWS: the AWS section skips itself
+        found = texts(notebook)
+        assert any("The AWS cells are skipped" in text for text in found)
+        assert any("skipped: not connected" in text for text in found)
+        assert not any("AwsExecution" in text for text in found)
 
 
 @pytest.mark.slow
@@ -162,10 +162,12 @@ def test_getting_started_runs_on_moto(
     assert any(">Greet<" in svg and ">Shout<" in svg for svg in svgs(notebook))
     html = [o["data"]["text/html"] for _, o in outputs(notebook) if "text/html" in o.get("data", {})]
     assert any("<table" in h and "ExecutionStarted" in h and "LambdaFunctionSucceeded" in h for h in html)
-    widgets = [
-        o for _, o in outputs(notebook) if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
-    ]
-    assert any("ExecutionExplorer" in o["data"]["text/plain"] for o in widgets)
+    # the explorer: its static copy, then the widget view
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    explorer = next(cell for cell in code if cell.source.strip() == "ex.explore()")
+    kinds = [sorted(o.get("data", {})) for o in explorer.outputs]
+    assert kinds == [["text/html", "text/plain"], ["application/vnd.jupyter.widget-view+json"]]
+    assert 'class="sfn-static tex2jax_ignore' in explorer.outputs[0]["data"]["text/html"]
     assert any("HELLO, ADA!" in text for text in found)
 
     # the AWS section on moto: the notebook's greet packaged from its cell, then deployed with Shout,
@@ -202,12 +204,3 @@ def test_getting_started_runs_on_moto(
         )
         assert set(skipped[1:]) <= {"skipped: no execution\n", "'skipped: no execution'"}
         assert len(skipped) == 6  # the start, then each cell that follows the execution
-
-
-@pytest.mark.slow
-def test_getting_started_skips_aws_without_credentials(tmp_path: Path) -> None:
-    notebook, _ = execute(GETTING_STARTED, kernel_env(tmp_path))
-    found = texts(notebook)
-    assert any("The AWS cells are skipped" in text for text in found)
-    assert any("skipped: not connected" in text for text in found)
-    assert not any("AwsExecution" in text for text in found)

@@ -140,7 +140,15 @@ def test_svg_of_a_machine_names_its_states() -> None:
     assert svg.lstrip().startswith("<?xml")
     for name in machine(ALL_TYPES).state_names:
         assert f">{name}</text>" in svg, name
-    for text in ("Lambda: Fetch", "Branch 1", "Map: Items (items)", "$.x > 10", "States.ALL", "Start", "End"):
+    for text in (
+        "Lambda: Fetch",
+        "Branch 1",
+        "Map: Items (items)",
+        "1: $.x > 10",
+        "States.ALL",
+        "Start",
+        "End",
+    ):
         assert f">{text}</text>" in svg, text
     assert ">retry States.Timeout ×2</text>" in svg
 
@@ -150,7 +158,8 @@ def test_svg_of_awkward_names() -> None:
     svg = svg_text(render_machine(machine(awkward_definition()), rankdir="LR"))
     for name in [*AWKWARD_NAMES, "cluster_1"]:
         assert f">{name}</text>" in svg, name
-    assert ">$['odd key'] == " + '"a\\"b\\\\c"</text>' in svg  # the rule's JSON text, as written
+    # the rule's JSON text, as written (numbered, in the Choice's box)
+    assert ">1: $['odd key'] == " + r'"a\"b\\c"</text>' in svg
 
 
 @pytest.mark.exe
@@ -166,6 +175,7 @@ def test_pipe_gives_the_format_asked_for() -> None:
     graph = render_machine(machine(GETTING_STARTED))
     assert dot.pipe(graph, "png").startswith(b"\x89PNG\r\n")
     assert dot.pipe(graph, "svg").decode("utf-8") == dot.svg(graph)
+    assert 'lengthAdjust="spacingAndGlyphs"' in dot.svg(graph)  # the text fits in any font
     assert "<svg" in graph._repr_mimebundle_()["image/svg+xml"]  # graphviz's own display finds dot too
 
 

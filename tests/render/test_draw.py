@@ -98,7 +98,7 @@ def test_task_shows_its_resource_on_a_second_smaller_line() -> None:
     [
         ("Prepare", None, "#f2f3f3", None, "Pass"),
         ("Fetch", None, "#ffffff", None, "Lambda: Fetch"),
-        ("Route", "diamond", "#f2f3f3", None, None),
+        ("Route", None, "#f2f3f3", None, "Choice"),
         ("Pause", None, "#f2f3f3", None, "Wait 10s"),
         ("Pause until", None, "#f2f3f3", None, "Wait until $.when"),
         ("Fan out", None, "#ffffff", None, "Parallel: 2 branches"),
@@ -117,10 +117,7 @@ def test_state_type_styles(
     assert attr(statement, "shape") == shape
     assert attr(statement, "fillcolor") == fill
     assert attr(statement, "color") == border
-    if subtitle is None:
-        assert "<BR/>" not in statement.split(" tooltip=")[0]  # a Choice diamond holds just the name
-    else:
-        assert f">{html.escape(subtitle)}</FONT>" in statement
+    assert f">{html.escape(subtitle)}</FONT>" in statement
 
 
 def test_succeed_and_fail_borders_are_thicker() -> None:
@@ -130,15 +127,35 @@ def test_succeed_and_fail_borders_are_thicker() -> None:
     assert attr(node(graph, "Fetch"), "penwidth") is None
 
 
-def test_choice_edges_are_labelled_with_their_rules() -> None:
+def test_choice_edges_are_numbered_and_the_box_lists_the_rules() -> None:
     graph = render_machine(machine(ALL_TYPES))
-    assert attr(edge(graph, "Route", "Pause"), "label") == "$.x > 10"
-    assert attr(edge(graph, "Route", "Fan out"), "label") == '$.type == \\"Private\\"'
-    assert attr(edge(graph, "Route", "Items"), "label") == "not (IsPresent($.vip))"
-    assert attr(edge(graph, "Route", "Pause until"), "label") == (
-        "$.a <= $.b and $.when <\\n2024-01-01T00:00:00Z"
-    )
+    # short labels on the edges cannot overlap; the rules are listed, numbered, in the Choice's box
+    assert attr(edge(graph, "Route", "Pause"), "label") == "1"
+    assert attr(edge(graph, "Route", "Fan out"), "label") == "2"
+    assert attr(edge(graph, "Route", "Items"), "label") == "3"
+    assert attr(edge(graph, "Route", "Pause until"), "label") == "4"
     assert attr(edge(graph, "Route", "Done"), "label") == "Default"
+    route = node(graph, "Route")
+    assert ">1: $.x &gt; 10</FONT>" in route
+    assert ">2: $.type == &quot;Private&quot;</FONT>" in route
+    assert ">3: not (IsPresent($.vip))</FONT>" in route
+    assert ">4: $.a &lt;= $.b and $.when &lt;</FONT><BR/>" in route  # a long rule takes two lines
+    assert ">2024-01-01T00:00:00Z</FONT>" in route
+    # the edge's tooltip says the rule too
+    assert attr(edge(graph, "Route", "Pause"), "tooltip") == "Route → Pause\\nRule 1: $.x > 10"
+
+
+def test_a_choice_with_many_rules_lists_the_first_ones() -> None:
+    rules = [{"Variable": "$.n", "NumericEquals": i, "Next": "D"} for i in range(11)]
+    definition = {
+        "StartAt": "C",
+        "States": {"C": {"Type": "Choice", "Choices": rules}, "D": {"Type": "Succeed"}},
+    }
+    graph = render_machine(machine(definition))
+    box = node(graph, "C")
+    assert ">8: $.n == 7</FONT>" in box and ">9: $.n == 8</FONT>" not in box
+    assert "+3 more rules" in box
+    assert [attr(e, "label") for e in edges(graph, "C", "D")] == [str(i) for i in range(1, 12)]
 
 
 def test_catch_edges_are_dashed_and_list_the_errors() -> None:
@@ -197,7 +214,7 @@ def test_awkward_names_are_escaped() -> None:
     graph = render_machine(machine(awkward_definition()))
     source = graph.source
     assert node(graph, 'Say \\"hi\\"').startswith("n1 [label=<Say &quot;hi&quot;<BR/>")
-    assert "label=<back\\slash<BR/>" in source
+    assert "label=<back\\\\slash<BR/>" in source
     assert "label=<Ünïcødé 名前<BR/>" in source
     assert "label=<a:b:c<BR/>" in source
     assert "label=<&lt;b&gt;bold&lt;/b&gt; &amp; more<BR/>" in source
@@ -205,6 +222,5 @@ def test_awkward_names_are_escaped() -> None:
     end_state, n1_state = node_id(graph, "end"), node_id(graph, "n1")
     assert end_state != "end" and n1_state != "n1"
     assert f"{node_id(graph, '<b>bold</b> & more')} -> {end_state} " in source
-    # the rule's JSON text "a\"b\\c", with each backslash and quote escaped for DOT
-    rule = edges(graph, "n1", "cluster_1")[0]
-    assert attr(rule, "label") == "$['odd key'] == " + r"\"a\\\"b\\\\c\""
+    # the rule's JSON text "a\"b\\c", escaped for the HTML-like label, listed in the Choice's box
+    assert ">1: $[&#x27;odd key&#x27;] == &quot;a\\\\&quot;b\\\\\\\\c&quot;</FONT>" in source

@@ -9,6 +9,7 @@ import pytest
 from sfn_notebook.render import STATUS_STYLES, draw, overlay, render_execution
 
 from .helpers import (
+    ALL_TYPES,
     CATCHING,
     MAP_RETRY,
     PARALLEL_CAUGHT,
@@ -162,3 +163,46 @@ def test_execution_without_its_state_machine() -> None:
     assert render_execution(recorded, machine=machine(CATCHING, "Catching")).source == expected
     with_definition = RecordedExecution(caught_run(), definition=CATCHING)
     assert attr(node(render_execution(with_definition), "Work"), "fillcolor") == STATUS_STYLES["CAUGHT"].fill
+
+
+def test_every_node_says_its_status_and_timings_in_its_tooltip() -> None:
+    sm = machine(MAP_RETRY)
+    run = sm.run([1, 2], resources={"Item": flaky_once()}, start_time=0)
+    graph = render_execution(run)
+    tooltip = attr(node(graph, "Item"), "tooltip") or ""
+    assert "Resource: arn:aws:lambda:us-east-1:123456789012:function:Item" in tooltip
+    assert "Status: Succeeded" in tooltip and "Entered 2 times" in tooltip
+    assert "Entered at +0.000s" in tooltip
+    assert "Time in state: 1.000s" in tooltip  # the retry waited one second (virtual)
+    assert "Retried 1×" in tooltip
+    never = render_execution(running_run())  # waits for a token in Ask: Done is never entered
+    assert "Status: Not run" in (attr(node(never, "Done"), "tooltip") or "")
+
+
+def test_a_collapsed_map_is_one_node_and_its_inner_states_outline_it() -> None:
+    sm = machine(MAP_RETRY)
+    run = sm.run([1, 2], resources={"Item": flaky_once()})
+    graph = render_execution(run, collapsed=["Each"])
+    assert not any(line.startswith("subgraph") for line in statements(graph))
+    assert 'tooltip="Item (' not in graph.source
+    each = node(graph, "Each")
+    assert "+1 state inside (collapsed)" in each
+    assert "Collapsed: 1 states inside" in (attr(each, "tooltip") or "")
+    item_event = next(e["id"] for e in run.events if e["type"] == "TaskStateEntered")
+    outlined = render_execution(run, collapsed=["Each"], current_event=item_event)
+    assert attr(node(outlined, "Each"), "penwidth") == "3.5"
+    # the collapsed state leads straight on: no join point
+    assert not [line for line in statements(graph) if line.startswith("j")]
+
+
+def test_collapsing_the_outer_map_hides_the_nested_ones() -> None:
+    from sfn_notebook.render.layout import build_layout, node_ids
+
+    compiled = machine(ALL_TYPES).machine
+    layout = build_layout("All", compiled, collapsed=["Items"])
+    assert layout.hidden == {"Per order": "Items", "Line": "Items"}
+    assert layout.nodes["Items"].hidden == 2
+    ids = node_ids(layout)
+    assert ids["start"] == "start" and ids["end"] == "end"
+    assert ids[layout.nodes["Fetch"].id] == "Fetch"
+    assert "Line" not in ids.values()
