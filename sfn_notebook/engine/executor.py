@@ -827,23 +827,19 @@ class Run:
         self.emit(_EXITED[state.type], details)
 
     def located(self, err: StatesError, visit: Visit) -> StatesError:
-        """Give a runtime error AWS's "An error occurred while executing the state ..." prefix."""
+        """The error as it leaves the visit: a runtime error gets AWS's "An error occurred while executing
+        the state ..." prefix (a new error), and the inspector records it."""
         if err.locate:
-            err.cause = (
-                f"An error occurred while executing the state '{visit.state.name}' (entered at the event id "
-                f"#{visit.entered_id}). {err.cause}"
-            )
-            err.locate = False
+            err = err.located_at(visit.state.name, visit.entered_id)
             if err.hint is not None:
                 self.notes.append(f"State '{visit.state.name}': {err.hint}")
-            location = getattr(err, "location", None)
             if err.error == "States.QueryEvaluationError":
                 details = {"error": err.error, "cause": err.cause, "state": visit.state.name}
-                if location is not None:
+                if err.location is not None:
                     details = {
                         "error": err.error,
                         "cause": err.cause,
-                        "location": location,
+                        "location": err.location,
                         "state": visit.state.name,
                     }
                 self.emit("EvaluationFailed", details)
@@ -1143,8 +1139,8 @@ def _with_retry(
             run.commit(scope, assigned)
             run.exit(visit, output, assigned)
             return output, state.next
-        except StatesError as err:
-            run.located(err, visit)
+        except StatesError as caught:
+            err = run.located(caught, visit)
             index = find_retrier(state.retry, err.error)
             if index is not None:
                 retrier = state.retry[index]
@@ -1160,7 +1156,7 @@ def _with_retry(
                 run.emit(failed_event, None)
             catch_index = find_catcher(state.catch, err.error)
             if catch_index is None:
-                raise
+                raise err from None
             catcher = state.catch[catch_index]
             return _caught(run, state, visit, raw, scope, catcher, err)
 
@@ -1606,7 +1602,7 @@ def _task_error(
     if err.cause is not None:
         details["cause"] = err.cause
     if err.error == "States.Runtime":
-        err.locate = True
+        err = err.replace(locate=True)
     else:
         run.emit(prefix + suffix, details)
     raise err
