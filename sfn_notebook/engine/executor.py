@@ -17,7 +17,7 @@ import math
 import random
 import re
 import uuid
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator
 from datetime import datetime, timezone
 from types import GeneratorType
 from typing import Any
@@ -29,6 +29,7 @@ from ..errors import StatesError
 from . import choice as choice_rules
 from . import dataflow as df
 from .events import HISTORY_LIMIT, EventLog
+from .fibers import AwaitToken, Cancel, Fiber, Sleep, Spawn, TaskToken, WaitAny
 from .resources import (
     HandlerRegistry,
     ResourceInfo,
@@ -42,7 +43,7 @@ from .resources import (
 )
 from .retry import find_catcher, find_retrier, retry_delay
 
-__all__ = ["Run", "RunSetup", "MAX_PAYLOAD", "TaskToken"]
+__all__ = ["Run", "RunSetup", "MAX_PAYLOAD"]
 
 MAX_PAYLOAD = 262_144  # bytes, UTF-8 (256 KiB)
 VARIABLE_LIMIT = 262_144  # one variable, and all the variables one Assign sets
@@ -54,98 +55,6 @@ _STATE_TYPES = ("Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel",
 _ENTERED = {t: t + "StateEntered" for t in _STATE_TYPES}
 _PASS_THROUGH = frozenset({"Pass", "Succeed"})
 _EXITED = {t: t + "StateExited" for t in _STATE_TYPES}
-
-
-# ----------------------------------------------------------------------------- fibers
-
-
-class _Sleep:
-    __slots__ = ("seconds",)
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-
-
-class _Spawn:
-    __slots__ = ("gen", "log", "last")
-
-    def __init__(self, gen: Generator, log: EventLog | None = None, last: int | None = None) -> None:
-        self.gen = gen
-        self.log = log
-        self.last = last
-
-
-class _WaitAny:
-    __slots__ = ("fibers",)
-
-    def __init__(self, fibers: list[Fiber]) -> None:
-        self.fibers = fibers
-
-
-class _Cancel:
-    __slots__ = ("fibers",)
-
-    def __init__(self, fibers: Iterable[Fiber]) -> None:
-        self.fibers = list(fibers)
-
-
-class TaskToken:
-    """A Task waiting for ``SendTaskSuccess``/``SendTaskFailure`` (``.waitForTaskToken``)."""
-
-    __slots__ = ("token", "state", "fiber", "outcome", "heartbeat_at", "timeout_at", "heartbeat_seconds")
-
-    def __init__(self, token: str, state: str) -> None:
-        self.token = token
-        self.state = state
-        self.fiber: Fiber | None = None
-        self.outcome: tuple[str, Any] | None = None  # ("success", output) / ("failure", (error, cause))
-        self.timeout_at: float | None = None
-        self.heartbeat_at: float | None = None
-        self.heartbeat_seconds: int | None = None
-
-    def __repr__(self) -> str:
-        status = "waiting" if self.outcome is None else self.outcome[0]
-        return f"<TaskToken for state {self.state!r} ({status}): {self.token[:24]}...>"
-
-
-class _AwaitToken:
-    __slots__ = ("token",)
-
-    def __init__(self, token: TaskToken) -> None:
-        self.token = token
-
-
-class Fiber:
-    __slots__ = (
-        "gen",
-        "time",
-        "seq",
-        "log",
-        "last",
-        "waiter",
-        "waiting",
-        "done",
-        "result",
-        "error",
-        "send",
-        "cancelled",
-        "started",
-    )
-
-    def __init__(self, gen: Generator, time: float, seq: int, log: EventLog, last: int) -> None:
-        self.gen = gen
-        self.time = time
-        self.seq = seq
-        self.log = log
-        self.last = last
-        self.waiter: Fiber | None = None  # the fiber blocked in WaitAny on this one
-        self.waiting: list[Fiber] | None = None  # the fibers this one is blocked on
-        self.done = False
-        self.result: Any = None
-        self.error: StatesError | None = None
-        self.send: Any = None
-        self.cancelled = False
-        self.started = False
 
 
 # ----------------------------------------------------------------------------- variables
@@ -587,11 +496,11 @@ class Run:
                 self._finish(fiber, None, err)
                 return
             kind = type(cmd)
-            if kind is _Sleep:
+            if kind is Sleep:
                 fiber.time = self.now + cmd.seconds
                 heapq.heappush(self._ready, (fiber.time, fiber.seq, fiber))
                 return
-            if kind is _Spawn:
+            if kind is Spawn:
                 log = cmd.log if cmd.log is not None else fiber.log
                 last = cmd.last if cmd.last is not None else fiber.last
                 child = self._new_fiber(cmd.gen, log, last)
@@ -602,7 +511,7 @@ class Run:
                 self._current = fiber
                 value = child
                 continue
-            if kind is _WaitAny:
+            if kind is WaitAny:
                 finished = next((f for f in cmd.fibers if f.done), None)
                 if finished is not None:
                     if finished.log is fiber.log:  # the parent's next event follows the child's last
@@ -613,12 +522,12 @@ class Run:
                 for child in cmd.fibers:
                     child.waiter = fiber
                 return
-            if kind is _Cancel:
+            if kind is Cancel:
                 for child in cmd.fibers:
                     self._cancel(child)
                 value = None
                 continue
-            if kind is _AwaitToken:
+            if kind is AwaitToken:
                 token = cmd.token
                 token.fiber = fiber
                 if token.outcome is not None:
@@ -1047,7 +956,7 @@ def run_wait(
     except StatesError as err:
         raise run.located(err, visit) from None
     if seconds > 0:
-        yield _Sleep(seconds)
+        yield Sleep(seconds)
     try:
         return _finish_simple(run, state, visit, raw, effective, scope)
     except StatesError as err:
@@ -1149,7 +1058,7 @@ def _with_retry(
                     total += 1
                     delay = retry_delay(retrier, counts[index], run.rng)
                     if delay > 0:
-                        yield _Sleep(delay)
+                        yield Sleep(delay)
                     continue
             failed_event = _STATE_FAILED.get(state.type)
             if failed_event is not None and err.error != "States.Runtime":
@@ -1481,21 +1390,21 @@ def _invoke(
         failure = handler_failure(exc, info, request_id)
         if context.elapsed > 0:  # the work it pretended to do took time before it failed
             if timeout is not None and context.elapsed >= timeout:
-                yield _Sleep(float(timeout))
+                yield Sleep(float(timeout))
                 return (
                     yield from _task_error(
                         run, info, StatesError("States.Timeout", None), prefix, timed_out=True
                     )
                 )
-            yield _Sleep(context.elapsed)
+            yield Sleep(context.elapsed)
         return (yield from _task_error(run, info, failure, prefix))
     if context.elapsed > 0:
         if timeout is not None and context.elapsed >= timeout:
-            yield _Sleep(float(timeout))
+            yield Sleep(float(timeout))
             return (
                 yield from _task_error(run, info, StatesError("States.Timeout", None), prefix, timed_out=True)
             )
-        yield _Sleep(context.elapsed)
+        yield Sleep(context.elapsed)
     if info.is_lambda_invoke and not info.waits_for_token and not mocked:
         date = datetime.fromtimestamp(run.now, tz=timezone.utc).strftime("%a, %d %b %Y %H:%M:%S GMT")
         tail = isinstance(params, dict) and params.get("LogType") == "Tail"
@@ -1527,7 +1436,7 @@ def _invoke(
         token.timeout_at = run.now + timeout if timeout is not None else None
         token.heartbeat_seconds = heartbeat
         token.heartbeat_at = run.now + heartbeat if heartbeat is not None else None
-        outcome_token = yield _AwaitToken(token)
+        outcome_token = yield AwaitToken(token)
         kind_, payload = outcome_token.outcome
         if kind_ == "failure":
             error, cause = payload
@@ -1636,14 +1545,14 @@ def _parallel_attempt(
     children = []
     for branch in state.branches:
         child_scope = _Scope(Variables(scope.variables), None)
-        fiber = yield _Spawn(run.run_scope(branch, branch_input, child_scope))
+        fiber = yield Spawn(run.run_scope(branch, branch_input, child_scope))
         children.append(fiber)
     pending = list(children)
     while pending:
-        finished = yield _WaitAny(pending)
+        finished = yield WaitAny(pending)
         pending.remove(finished)
         if finished.error is not None:
-            yield _Cancel(pending)
+            yield Cancel(pending)
             raise finished.error
     run.emit("ParallelStateSucceeded", None)
     results = [f.result for f in children]
@@ -1875,14 +1784,14 @@ def _inline(
             child_scope = _Scope(
                 Variables(scope.variables), {"Index": next_index, "Value": inputs[next_index]}
             )
-            fiber = yield _Spawn(_iteration(run, state, next_index, inputs[next_index], child_scope))
+            fiber = yield Spawn(_iteration(run, state, next_index, inputs[next_index], child_scope))
             index_of[id(fiber)] = next_index
             running.append(fiber)
             next_index += 1
-        finished = yield _WaitAny(running)
+        finished = yield WaitAny(running)
         running.remove(finished)
         if finished.error is not None:
-            yield _Cancel(running)
+            yield Cancel(running)
             for other in running:
                 if other.started:
                     run.emit("MapIterationAborted", {"index": index_of[id(other)], "name": state.name})
@@ -1939,11 +1848,11 @@ def _distributed(
                 {"input": dumps(child_input), "inputDetails": _TRUNCATED, "roleArn": run.role_arn},
             )
             child_scope = _Scope(Variables(), {"Index": next_index, "Value": child_input})
-            fiber = yield _Spawn(_child_execution(run, state, child_input, child_scope), log, 0)
+            fiber = yield Spawn(_child_execution(run, state, child_input, child_scope), log, 0)
             index_of[id(fiber)] = next_index
             running.append(fiber)
             next_index += 1
-        finished = yield _WaitAny(running)
+        finished = yield WaitAny(running)
         running.remove(finished)
         if finished.error is not None:
             failures += 1
@@ -1954,7 +1863,7 @@ def _distributed(
             over_count = count_given and failures > tolerated_count
             over_pct = pct_given and total > 0 and failures * 100.0 / total > tolerated_pct
             if over_count or over_pct or not (count_given or pct_given):
-                yield _Cancel(running)
+                yield Cancel(running)
                 cause = "The specified tolerated failure threshold was exceeded"
                 run.emit("MapRunFailed", {"error": "States.ExceedToleratedFailureThreshold", "cause": cause})
                 raise StatesError("States.ExceedToleratedFailureThreshold", cause)
