@@ -42,12 +42,11 @@ from .resources import (
     to_json_value,
 )
 from .retry import find_catcher, find_retrier, retry_delay
+from .scope import Scope, Variables, Visit, assign, commit, iso_time
 
 __all__ = ["Run", "RunSetup", "MAX_PAYLOAD"]
 
 MAX_PAYLOAD = 262_144  # bytes, UTF-8 (256 KiB)
-VARIABLE_LIMIT = 262_144  # one variable, and all the variables one Assign sets
-VARIABLES_TOTAL_LIMIT = 10 * 1024 * 1024  # every variable an execution holds
 INLINE_MAP_CONCURRENCY = 40  # what AWS runs at once for an inline Map with MaxConcurrency 0
 
 _TRUNCATED = {"truncated": False}
@@ -55,111 +54,6 @@ _STATE_TYPES = ("Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel",
 _ENTERED = {t: t + "StateEntered" for t in _STATE_TYPES}
 _PASS_THROUGH = frozenset({"Pass", "Succeed"})
 _EXITED = {t: t + "StateExited" for t in _STATE_TYPES}
-
-
-# ----------------------------------------------------------------------------- variables
-
-
-class Variables:
-    """One scope of workflow variables; inner scopes (branches, iterations) read outer ones."""
-
-    __slots__ = ("values", "parent", "sizes")
-
-    def __init__(self, parent: Variables | None = None) -> None:
-        self.values: dict[str, Any] = {}
-        self.parent = parent
-        self.sizes: dict[str, int] = {}  # bytes of each value's JSON text (for AWS's limits)
-
-    def get(self, name: str) -> Any:
-        scope: Variables | None = self
-        while scope is not None:
-            values = scope.values
-            if name in values:
-                return values[name]
-            scope = scope.parent
-        raise df.runtime_error(f"The variable '${name}' is not defined at this point of the execution")
-
-    def flatten(self) -> dict[str, Any]:
-        chain = []
-        scope: Variables | None = self
-        while scope is not None:
-            chain.append(scope.values)
-            scope = scope.parent
-        merged: dict[str, Any] = {}
-        for values in reversed(chain):
-            merged.update(values)
-        return merged
-
-
-# ----------------------------------------------------------------------------- one state visit
-
-
-class _Scope:
-    """Where a fiber runs: its variables and, inside a Map iteration, the current item."""
-
-    __slots__ = ("variables", "map_item")
-
-    def __init__(self, variables: Variables, map_item: dict | None) -> None:
-        self.variables = variables
-        self.map_item = map_item
-
-
-class Visit:
-    """The environment expressions see while one state runs (implements dataflow.Env)."""
-
-    __slots__ = (
-        "run",
-        "scope",
-        "state",
-        "entered_time",
-        "entered_id",
-        "retry_count",
-        "token",
-        "_context",
-        "trace",
-    )
-
-    def __init__(self, run: Run, scope: _Scope, state: m.State, entered_id: int) -> None:
-        self.trace: dict[str, Any] | None = None
-        self.run = run
-        self.scope = scope
-        self.state = state
-        self.entered_time = run.now
-        self.entered_id = entered_id
-        self.retry_count: int | None = None
-        self.token: str | None = None
-        self._context: dict | None = None
-
-    @property
-    def rng(self) -> random.Random:
-        return self.run.rng
-
-    def context(self) -> dict[str, Any]:
-        ctx = self._context
-        if ctx is None:
-            state_part: dict[str, Any] = {"EnteredTime": iso_time(self.entered_time), "Name": self.state.name}
-            if self.retry_count is not None:
-                state_part["RetryCount"] = self.retry_count
-            ctx = dict(self.run.execution_context)
-            ctx["State"] = state_part
-            if self.token is not None:
-                ctx["Task"] = {"Token": self.token}
-            if self.scope.map_item is not None:
-                ctx["Map"] = {"Item": self.scope.map_item}
-            self._context = ctx
-        return ctx
-
-    def invalidate(self) -> None:
-        self._context = None
-
-    def record(self, stage: str, value: Any) -> None:
-        """Keep a data-flow stage (TestState's inspection names) for the inspector."""
-        trace = self.trace
-        if trace is not None:
-            trace[stage] = value
-
-    def variable(self, name: str) -> Any:
-        return self.scope.variables.get(name)
 
 
 def uuid_text(raw: bytes) -> str:
@@ -182,12 +76,6 @@ def input_text(value: Any) -> str:
 def _token_limit(token: TaskToken) -> float | None:
     limits = [t for t in (token.timeout_at, token.heartbeat_at) if t is not None]
     return min(limits) if limits else None
-
-
-def iso_time(seconds: float) -> str:
-    """AWS's timestamp format in the context object: ``2024-01-31T12:00:00.123Z``."""
-    stamp = datetime.fromtimestamp(seconds, tz=timezone.utc)
-    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
 
 
 class _ExecutionEnded(Exception):
@@ -438,7 +326,7 @@ class Run:
         self._last_text = (self.input, text)
         if self.listener is not None:
             self.listener(self, 1)
-        scope = _Scope(Variables(), None)
+        scope = Scope(Variables(), None)
         gen = self.run_scope(self.setup.machine, self.input, scope)
         # as on AWS, the first state's entry names no previous event (previousEventId 0)
         self._main = self._spawn(gen, self.events, 0)
@@ -679,7 +567,7 @@ class Run:
 
     # -- scopes and states
 
-    def run_scope(self, machine: m.Machine, value: Any, scope: _Scope) -> Generator[Any, Any, Any]:
+    def run_scope(self, machine: m.Machine, value: Any, scope: Scope) -> Generator[Any, Any, Any]:
         states = machine.states
         state = states[machine.start_at]
         runners = _RUNNERS
@@ -705,7 +593,7 @@ class Run:
                 return value
             state = states[next_name]
 
-    def enter(self, state: m.State, value: Any, scope: _Scope) -> Visit:
+    def enter(self, state: m.State, value: Any, scope: Scope) -> Visit:
         cached = self._last_text
         text = cached[1] if cached is not None and cached[0] is value else self.text(value, state.name)
         event_id = self.emit(
@@ -756,51 +644,6 @@ class Run:
         visit.record("cause", err.cause)
         return err
 
-    # -- assign
-
-    def assign(
-        self, template: Any, visit: Visit, doc: Any, states: Callable[[], dict] | None
-    ) -> dict[str, Any] | None:
-        """Evaluate an Assign block; returns the new values (applied by the caller after Output)."""
-        if template is MISSING:
-            return None
-        values = df.evaluate(template, doc, visit, states)
-        if not isinstance(values, dict):
-            return None
-        total = 0
-        for name, value in values.items():
-            size = utf8_size(dumps(value))
-            if size > VARIABLE_LIMIT:
-                raise df.runtime_error(
-                    f"The value assigned to the variable '{name}' is {size} bytes; a variable holds at most "
-                    f"{VARIABLE_LIMIT} bytes (256 KiB).",
-                    "States.DataLimitExceeded",
-                )
-            total += size
-        if total > VARIABLE_LIMIT:
-            raise df.runtime_error(
-                f"The values assigned by this state are {total} bytes together; one Assign may set at most "
-                f"{VARIABLE_LIMIT} bytes (256 KiB).",
-                "States.DataLimitExceeded",
-            )
-        return values
-
-    def commit(self, scope: _Scope, assigned: dict[str, Any] | None) -> None:
-        if assigned:
-            variables = scope.variables
-            sizes = variables.sizes
-            for name, value in assigned.items():
-                size = utf8_size(dumps(value))
-                self.variable_bytes += size - sizes.get(name, 0)
-                sizes[name] = size
-            if self.variable_bytes > VARIABLES_TOTAL_LIMIT:
-                raise StatesError(
-                    "States.DataLimitExceeded",
-                    f"The variables of this execution hold {self.variable_bytes} bytes; an execution may store "
-                    f"at most {VARIABLES_TOTAL_LIMIT} bytes (10 MiB).",
-                )
-            variables.values.update(assigned)
-
 
 # ----------------------------------------------------------------------------- state runners
 # Each runner returns (output, next_state_name_or_None), or a generator that does.
@@ -816,22 +659,22 @@ def _jsonata_states(visit: Visit, raw: Any, **extra: Any) -> Callable[[], dict[s
 
 
 def _finish_simple(
-    run: Run, state: m.State, visit: Visit, raw: Any, effective: Any, scope: _Scope
+    run: Run, state: m.State, visit: Visit, raw: Any, effective: Any, scope: Scope
 ) -> tuple[Any, str | None]:
     """Output processing shared by Pass/Choice/Wait/Succeed once their work is done."""
     if state.is_jsonata:
         states = _jsonata_states(visit, raw)
         output = raw if state.output is MISSING else df.evaluate(state.output, raw, visit, states)
-        assigned = run.assign(state.assign, visit, raw, states)
+        assigned = assign(state.assign, visit, raw, states)
     else:
-        assigned = run.assign(state.assign, visit, effective, None)
+        assigned = assign(state.assign, visit, effective, None)
         output = df.apply_output_path(state.output_path, effective, visit)
-    run.commit(scope, assigned)
+    commit(run, scope, assigned)
     run.exit(visit, output, assigned)
     return output, state.next
 
 
-def run_pass(run: Run, state: m.PassState, raw: Any, scope: _Scope) -> tuple[Any, str | None]:
+def run_pass(run: Run, state: m.PassState, raw: Any, scope: Scope) -> tuple[Any, str | None]:
     visit = run.enter(state, raw, scope)
     try:
         if state.is_jsonata:
@@ -841,7 +684,7 @@ def run_pass(run: Run, state: m.PassState, raw: Any, scope: _Scope) -> tuple[Any
         if state.parameters is not MISSING:
             effective = df.evaluate(state.parameters, effective, visit)
         result = state.result if state.result is not MISSING else effective
-        assigned = None if state.assign is MISSING else run.assign(state.assign, visit, result, None)
+        assigned = None if state.assign is MISSING else assign(state.assign, visit, result, None)
         combined = (
             result if state.result_path is MISSING else df.apply_result_path(state.result_path, raw, result)
         )
@@ -855,14 +698,14 @@ def run_pass(run: Run, state: m.PassState, raw: Any, scope: _Scope) -> tuple[Any
             trace["result"] = result
             trace["afterResultPath"] = combined
         if assigned:
-            run.commit(scope, assigned)
+            commit(run, scope, assigned)
         run.exit(visit, output, assigned)
         return output, state.next
     except StatesError as err:
         raise run.located(err, visit) from None
 
 
-def run_succeed(run: Run, state: m.SucceedState, raw: Any, scope: _Scope) -> tuple[Any, str | None]:
+def run_succeed(run: Run, state: m.SucceedState, raw: Any, scope: Scope) -> tuple[Any, str | None]:
     visit = run.enter(state, raw, scope)
     try:
         if state.is_jsonata:
@@ -879,7 +722,7 @@ def run_succeed(run: Run, state: m.SucceedState, raw: Any, scope: _Scope) -> tup
         raise run.located(err, visit) from None
 
 
-def run_fail(run: Run, state: m.FailState, raw: Any, scope: _Scope) -> tuple[Any, str | None]:
+def run_fail(run: Run, state: m.FailState, raw: Any, scope: Scope) -> tuple[Any, str | None]:
     visit = run.enter(state, raw, scope)
     try:
         error = _fail_field(state.error, raw, visit, "Error")
@@ -903,7 +746,7 @@ def _fail_field(expr: Any, raw: Any, visit: Visit, name: str) -> str | None:
     return value
 
 
-def run_choice(run: Run, state: m.ChoiceState, raw: Any, scope: _Scope) -> tuple[Any, str | None]:
+def run_choice(run: Run, state: m.ChoiceState, raw: Any, scope: Scope) -> tuple[Any, str | None]:
     visit = run.enter(state, raw, scope)
     try:
         if state.is_jsonata:
@@ -921,8 +764,8 @@ def run_choice(run: Run, state: m.ChoiceState, raw: Any, scope: _Scope) -> tuple
                     output_t = rule.output
                     assign_t = rule.assign
                     output = raw if output_t is MISSING else df.evaluate(output_t, raw, visit, states)
-                    assigned = run.assign(assign_t, visit, raw, states)
-                    run.commit(scope, assigned)
+                    assigned = assign(assign_t, visit, raw, states)
+                    commit(run, scope, assigned)
                     run.exit(visit, output, assigned)
                     return output, rule.next
         else:
@@ -930,9 +773,9 @@ def run_choice(run: Run, state: m.ChoiceState, raw: Any, scope: _Scope) -> tuple
             for rule in state.choices:
                 if choice_rules.evaluate_condition(rule.condition, effective, visit):
                     assign_t = rule.assign
-                    assigned = run.assign(assign_t, visit, effective, None)
+                    assigned = assign(assign_t, visit, effective, None)
                     output = df.apply_output_path(state.output_path, effective, visit)
-                    run.commit(scope, assigned)
+                    commit(run, scope, assigned)
                     run.exit(visit, output, assigned)
                     return output, rule.next
         if isinstance(state.default, str):
@@ -947,7 +790,7 @@ def run_choice(run: Run, state: m.ChoiceState, raw: Any, scope: _Scope) -> tuple
 
 
 def run_wait(
-    run: Run, state: m.WaitState, raw: Any, scope: _Scope
+    run: Run, state: m.WaitState, raw: Any, scope: Scope
 ) -> Generator[Any, Any, tuple[Any, str | None]]:
     visit = run.enter(state, raw, scope)
     try:
@@ -1018,7 +861,7 @@ def _java_text(value: Any) -> str:
 
 
 def run_task(
-    run: Run, state: m.TaskState, raw: Any, scope: _Scope
+    run: Run, state: m.TaskState, raw: Any, scope: Scope
 ) -> Generator[Any, Any, tuple[Any, str | None]]:
     visit = run.enter(state, raw, scope)
     info = parse_resource(state.resource, run.region)
@@ -1034,7 +877,7 @@ def _with_retry(
     state: Any,
     visit: Visit,
     raw: Any,
-    scope: _Scope,
+    scope: Scope,
     attempt: Callable[[], Generator[Any, Any, tuple[Any, dict | None]]],
 ) -> Generator[Any, Any, tuple[Any, str | None]]:
     """Run ``attempt`` under the state's Retry and Catch rules."""
@@ -1045,7 +888,7 @@ def _with_retry(
         visit.invalidate()
         try:
             output, assigned = yield from attempt()
-            run.commit(scope, assigned)
+            commit(run, scope, assigned)
             run.exit(visit, output, assigned)
             return output, state.next
         except StatesError as caught:
@@ -1071,7 +914,7 @@ def _with_retry(
 
 
 def _caught(
-    run: Run, state: Any, visit: Visit, raw: Any, scope: _Scope, catcher: m.Catcher, err: StatesError
+    run: Run, state: Any, visit: Visit, raw: Any, scope: Scope, catcher: m.Catcher, err: StatesError
 ) -> tuple[Any, str | None]:
     error_output = err.output()
     try:
@@ -1080,15 +923,15 @@ def _caught(
             output = (
                 error_output if catcher.output is MISSING else df.evaluate(catcher.output, raw, visit, states)
             )
-            assigned = run.assign(catcher.assign, visit, raw, states)
+            assigned = assign(catcher.assign, visit, raw, states)
         else:
-            assigned = run.assign(catcher.assign, visit, error_output, None)
+            assigned = assign(catcher.assign, visit, error_output, None)
             output = df.apply_result_path(catcher.result_path, raw, error_output)
     except StatesError as inner:
         raise run.located(inner, visit) from None
     visit.record("errorOutput", error_output)
     visit.record("caughtBy", catcher.pointer)
-    run.commit(scope, assigned)
+    commit(run, scope, assigned)
     run.exit(visit, output, assigned)
     return output, catcher.next
 
@@ -1099,13 +942,13 @@ def _result_processing(run: Run, state: Any, visit: Visit, raw: Any, result: Any
     if state.is_jsonata:
         states = _jsonata_states(visit, raw, result=result)
         output = result if state.output is MISSING else df.evaluate(state.output, raw, visit, states)
-        assigned = run.assign(state.assign, visit, raw, states)
+        assigned = assign(state.assign, visit, raw, states)
         return output, assigned
     selected = (
         result if state.result_selector is MISSING else df.evaluate(state.result_selector, result, visit)
     )
     visit.record("afterResultSelector", selected)
-    assigned = run.assign(state.assign, visit, selected, None)
+    assigned = assign(state.assign, visit, selected, None)
     combined = df.apply_result_path(state.result_path, raw, selected)
     visit.record("afterResultPath", combined)
     return df.apply_output_path(state.output_path, combined, visit), assigned
@@ -1150,7 +993,7 @@ def _jsonata_number_cause(expr: m.TJsonata, value: Any) -> str:
 
 
 def _task_attempt(
-    run: Run, state: m.TaskState, info: ResourceInfo, visit: Visit, raw: Any, scope: _Scope
+    run: Run, state: m.TaskState, info: ResourceInfo, visit: Visit, raw: Any, scope: Scope
 ) -> Generator[Any, Any, tuple[Any, dict | None]]:
     if info.waits_for_token:
         token = _new_token(run, state)
@@ -1527,7 +1370,7 @@ _STATE_FAILED = {"Map": "MapStateFailed", "Parallel": "ParallelStateFailed"}
 
 
 def run_parallel(
-    run: Run, state: m.ParallelState, raw: Any, scope: _Scope
+    run: Run, state: m.ParallelState, raw: Any, scope: Scope
 ) -> Generator[Any, Any, tuple[Any, str | None]]:
     visit = run.enter(state, raw, scope)
     return (
@@ -1538,13 +1381,13 @@ def run_parallel(
 
 
 def _parallel_attempt(
-    run: Run, state: m.ParallelState, visit: Visit, raw: Any, scope: _Scope
+    run: Run, state: m.ParallelState, visit: Visit, raw: Any, scope: Scope
 ) -> Generator[Any, Any, tuple[Any, dict | None]]:
     branch_input = _effective_input(state, visit, raw)
     run.emit("ParallelStateStarted", None)
     children = []
     for branch in state.branches:
-        child_scope = _Scope(Variables(scope.variables), None)
+        child_scope = Scope(Variables(scope.variables), None)
         fiber = yield Spawn(run.run_scope(branch, branch_input, child_scope))
         children.append(fiber)
     pending = list(children)
@@ -1563,7 +1406,7 @@ def _parallel_attempt(
 
 
 def run_map(
-    run: Run, state: m.MapState, raw: Any, scope: _Scope
+    run: Run, state: m.MapState, raw: Any, scope: Scope
 ) -> Generator[Any, Any, tuple[Any, str | None]]:
     visit = run.enter(state, raw, scope)
     return (
@@ -1655,7 +1498,7 @@ def _parse_number_text(text: str, kind: str) -> Any:
 
 
 def _map_attempt(
-    run: Run, state: m.MapState, visit: Visit, raw: Any, scope: _Scope
+    run: Run, state: m.MapState, visit: Visit, raw: Any, scope: Scope
 ) -> Generator[Any, Any, tuple[Any, dict | None]]:
     effective = raw if state.is_jsonata else df.apply_input_path(state.input_path, raw, visit)
     states = _jsonata_states(visit, raw) if state.is_jsonata else None
@@ -1744,12 +1587,12 @@ def _map_attempt(
 
 
 def _item_input(
-    run: Run, state: m.MapState, visit: Visit, raw: Any, effective: Any, scope: _Scope, index: int, item: Any
+    run: Run, state: m.MapState, visit: Visit, raw: Any, effective: Any, scope: Scope, index: int, item: Any
 ) -> Any:
     if state.item_selector is MISSING:
         return item
     map_item = {"Index": index, "Value": item}
-    item_visit = Visit(run, _Scope(scope.variables, map_item), state, visit.entered_id)
+    item_visit = Visit(run, Scope(scope.variables, map_item), state, visit.entered_id)
     item_visit.entered_time = visit.entered_time
     item_visit.retry_count = visit.retry_count
     if state.is_jsonata:
@@ -1757,9 +1600,7 @@ def _item_input(
     return df.evaluate(state.item_selector, effective, item_visit)
 
 
-def _iteration(
-    run: Run, state: m.MapState, index: int, value: Any, scope: _Scope
-) -> Generator[Any, Any, Any]:
+def _iteration(run: Run, state: m.MapState, index: int, value: Any, scope: Scope) -> Generator[Any, Any, Any]:
     details = {"index": index, "name": state.name}
     run.emit("MapIterationStarted", details)
     try:
@@ -1772,7 +1613,7 @@ def _iteration(
 
 
 def _inline(
-    run: Run, state: m.MapState, scope: _Scope, inputs: list[Any], concurrency: int
+    run: Run, state: m.MapState, scope: Scope, inputs: list[Any], concurrency: int
 ) -> Generator[Any, Any, list[Any]]:
     limit = concurrency if concurrency > 0 else INLINE_MAP_CONCURRENCY
     results: list[Any] = [None] * len(inputs)
@@ -1781,7 +1622,7 @@ def _inline(
     next_index = 0
     while next_index < len(inputs) or running:
         while next_index < len(inputs) and len(running) < limit:
-            child_scope = _Scope(
+            child_scope = Scope(
                 Variables(scope.variables), {"Index": next_index, "Value": inputs[next_index]}
             )
             fiber = yield Spawn(_iteration(run, state, next_index, inputs[next_index], child_scope))
@@ -1805,7 +1646,7 @@ def _distributed(
     run: Run,
     state: m.MapState,
     visit: Visit,
-    scope: _Scope,
+    scope: Scope,
     child_inputs: Callable[[], list[Any]],
     concurrency: int,
     tolerated_count: float,
@@ -1847,7 +1688,7 @@ def _distributed(
                 0,
                 {"input": dumps(child_input), "inputDetails": _TRUNCATED, "roleArn": run.role_arn},
             )
-            child_scope = _Scope(Variables(), {"Index": next_index, "Value": child_input})
+            child_scope = Scope(Variables(), {"Index": next_index, "Value": child_input})
             fiber = yield Spawn(_child_execution(run, state, child_input, child_scope), log, 0)
             index_of[id(fiber)] = next_index
             running.append(fiber)
@@ -1892,7 +1733,7 @@ def _distributed(
     return results
 
 
-def _child_execution(run: Run, state: m.MapState, value: Any, scope: _Scope) -> Generator[Any, Any, Any]:
+def _child_execution(run: Run, state: m.MapState, value: Any, scope: Scope) -> Generator[Any, Any, Any]:
     try:
         result = yield from run.run_scope(state.processor, value, scope)
     except StatesError as err:

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from sfn_notebook import StateMachine, TaskFailed
 from sfn_notebook.engine.events import HISTORY_LIMIT
-from sfn_notebook.engine.executor import MAX_PAYLOAD, iso_time
+from sfn_notebook.engine.executor import MAX_PAYLOAD
+from sfn_notebook.engine.scope import iso_time
 from tests.engine.helpers import LAMBDA, json_values, located, machine, types
 
 EPOCH = datetime(2024, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
