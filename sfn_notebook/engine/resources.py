@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import inspect
 import json
+import os
 import re
 import traceback
 from collections.abc import Callable, Mapping
@@ -258,11 +259,14 @@ def call_handler(handler: Handler, event: Any, context: Any) -> Any:
     return handler(event, context)
 
 
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(__file__)) + os.sep  # sfn_notebook's own files
+
+
 def lambda_error_cause(exc: BaseException, request_id: str) -> str:
     """Lambda's JSON error object for an exception raised by a Python function."""
     frames = traceback.extract_tb(exc.__traceback__)
     # drop the frames of the engine itself: the user's code starts after call_handler
-    user = [f for f in frames if "sfn_notebook" not in f.filename.replace("\\", "/").split("/")[-3:-1]]
+    user = [f for f in frames if not f.filename.startswith(_PACKAGE_DIR)]
     stack = traceback.format_list(user or frames)
     body = {
         "errorMessage": str(exc),

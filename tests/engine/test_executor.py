@@ -14,8 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sfn_notebook import StateMachine, TaskFailed
-from sfn_notebook.engine.events import HISTORY_LIMIT
-from sfn_notebook.engine.executor import MAX_PAYLOAD
+from sfn_notebook.engine.events import HISTORY_LIMIT, MAX_PAYLOAD
 from sfn_notebook.engine.scope import iso_time
 from tests.engine.helpers import LAMBDA, json_values, located, machine, types
 
