@@ -13,7 +13,7 @@ from ..errors import StatesError
 from . import dataflow as df
 
 if TYPE_CHECKING:
-    from .executor import Run
+    from .run import Run
 
 __all__ = ["Variables", "Scope", "Visit", "assign", "commit", "iso_time"]
 

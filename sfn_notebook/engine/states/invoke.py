@@ -26,7 +26,7 @@ from ..resources import (
 from ..scope import Visit
 
 if TYPE_CHECKING:
-    from ..executor import Run
+    from ..run import Run
 
 
 class TaskContext:

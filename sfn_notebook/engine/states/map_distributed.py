@@ -13,9 +13,10 @@ from ...errors import StatesError
 from ..events import TRUNCATED, EventLog
 from ..fibers import Cancel, Spawn, WaitAny
 from ..scope import Scope, Variables, Visit
+from .common import run_states
 
 if TYPE_CHECKING:
-    from ..executor import Run
+    from ..run import Run
 
 
 def map_run(
@@ -111,7 +112,7 @@ def map_run(
 
 def _child_execution(run: Run, state: m.MapState, value: Any, scope: Scope) -> Generator[Any, Any, Any]:
     try:
-        result = yield from run.run_scope(state.processor, value, scope)
+        result = yield from run_states(run, state.processor, value, scope)
     except StatesError as err:
         details = {k: v for k, v in (("error", err.error), ("cause", err.cause)) if v is not None}
         run.emit("ExecutionFailed", details)

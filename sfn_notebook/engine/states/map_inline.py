@@ -14,26 +14,19 @@ from ...errors import StatesError
 from .. import dataflow as df
 from ..fibers import Cancel, Spawn, WaitAny
 from ..scope import Scope, Variables, Visit
-from .common import (
-    java_text,
-    jsonata_number_cause,
-    jsonata_states,
-    result_processing,
-    with_retry,
-)
+from .common import java_text, jsonata_number_cause, jsonata_states, result_processing, run_states, with_retry
 from .map_distributed import map_run
 
 if TYPE_CHECKING:
-    from ..executor import Run
+    from ..run import Run
 
 
 INLINE_MAP_CONCURRENCY = 40  # what AWS runs at once for an inline Map with MaxConcurrency 0
 
 
 def run_map(
-    run: Run, state: m.MapState, raw: Any, scope: Scope
+    run: Run, state: m.MapState, visit: Visit, raw: Any, scope: Scope
 ) -> Generator[Any, Any, tuple[Any, str | None]]:
-    visit = run.enter(state, raw, scope)
     return (
         yield from with_retry(
             run, state, visit, raw, scope, lambda: _map_attempt(run, state, visit, raw, scope)
@@ -229,7 +222,7 @@ def _iteration(run: Run, state: m.MapState, index: int, value: Any, scope: Scope
     details = {"index": index, "name": state.name}
     run.emit("MapIterationStarted", details)
     try:
-        result = yield from run.run_scope(state.processor, value, scope)
+        result = yield from run_states(run, state.processor, value, scope)
     except StatesError:
         run.emit("MapIterationFailed", details)
         raise

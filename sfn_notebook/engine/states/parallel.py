@@ -8,20 +8,15 @@ from typing import TYPE_CHECKING, Any
 from ...asl import model as m
 from ..fibers import Cancel, Spawn, WaitAny
 from ..scope import Scope, Variables, Visit
-from .common import (
-    effective_input,
-    result_processing,
-    with_retry,
-)
+from .common import effective_input, result_processing, run_states, with_retry
 
 if TYPE_CHECKING:
-    from ..executor import Run
+    from ..run import Run
 
 
 def run_parallel(
-    run: Run, state: m.ParallelState, raw: Any, scope: Scope
+    run: Run, state: m.ParallelState, visit: Visit, raw: Any, scope: Scope
 ) -> Generator[Any, Any, tuple[Any, str | None]]:
-    visit = run.enter(state, raw, scope)
     return (
         yield from with_retry(
             run, state, visit, raw, scope, lambda: _parallel_attempt(run, state, visit, raw, scope)
@@ -37,7 +32,7 @@ def _parallel_attempt(
     children = []
     for branch in state.branches:
         child_scope = Scope(Variables(scope.variables), None)
-        fiber = yield Spawn(run.run_scope(branch, branch_input, child_scope))
+        fiber = yield Spawn(run_states(run, branch, branch_input, child_scope))
         children.append(fiber)
     pending = list(children)
     while pending:

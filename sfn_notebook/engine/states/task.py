@@ -25,13 +25,12 @@ from .common import (
 from .invoke import invoke
 
 if TYPE_CHECKING:
-    from ..executor import Run
+    from ..run import Run
 
 
 def run_task(
-    run: Run, state: m.TaskState, raw: Any, scope: Scope
+    run: Run, state: m.TaskState, visit: Visit, raw: Any, scope: Scope
 ) -> Generator[Any, Any, tuple[Any, str | None]]:
-    visit = run.enter(state, raw, scope)
     info = parse_resource(state.resource, run.region)
     return (
         yield from with_retry(

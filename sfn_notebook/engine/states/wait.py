@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 from ..._json import is_integer
 from ...asl import model as m
 from ...asl.parser import parse_timestamp
-from ...errors import StatesError
 from .. import dataflow as df
 from ..fibers import Sleep
 from ..scope import Scope, Visit
@@ -20,24 +19,17 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from ..executor import Run
+    from ..run import Run
 
 
 def run_wait(
-    run: Run, state: m.WaitState, raw: Any, scope: Scope
+    run: Run, state: m.WaitState, visit: Visit, raw: Any, scope: Scope
 ) -> Generator[Any, Any, tuple[Any, str | None]]:
-    visit = run.enter(state, raw, scope)
-    try:
-        effective = raw if state.is_jsonata else df.apply_input_path(state.input_path, raw, visit)
-        seconds = _wait_seconds(run, state, effective, raw, visit)
-    except StatesError as err:
-        raise run.located(err, visit) from None
+    effective = raw if state.is_jsonata else df.apply_input_path(state.input_path, raw, visit)
+    seconds = _wait_seconds(run, state, effective, raw, visit)
     if seconds > 0:
         yield Sleep(seconds)
-    try:
-        return finish_simple(run, state, visit, raw, effective, scope)
-    except StatesError as err:
-        raise run.located(err, visit) from None
+    return finish_simple(run, state, visit, raw, effective, scope)
 
 
 def _wait_seconds(run: Run, state: m.WaitState, effective: Any, raw: Any, visit: Visit) -> float:

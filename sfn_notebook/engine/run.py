@@ -1,11 +1,13 @@
-"""The run loop: states as generator functions, a virtual clock, and a small fiber scheduler.
+"""One local execution: a virtual clock, a small fiber scheduler, the history, and task tokens.
 
 Each branch of work (the execution itself, a Parallel branch, a Map iteration) is a *fiber*: a
-generator that runs states one after another and only yields to the scheduler when it has to wait
-(a Wait state, a retry back-off, children to finish, a task token).  Simple states never yield, so
-a chain of Pass states costs a few function calls each.  Time is virtual: waiting costs nothing,
-and fibers run in order of their virtual time, so concurrent branches interleave as they would on
-AWS and the same run always gives the same history.
+generator that runs states one after another (``states.run_states``) and only yields to the
+scheduler when it has to wait (a Wait state, a retry back-off, children to finish, a task token).
+Simple states never yield, so a chain of Pass states costs a few function calls each.  Time is
+virtual: waiting costs nothing, and fibers run in order of their virtual time, so concurrent
+branches interleave as they would on AWS and the same run always gives the same history.
+
+The run knows no state type: the runners live in ``states/``, one module per family.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import hashlib
 import heapq
 import random
 from collections.abc import Callable, Generator
-from types import GeneratorType
 from typing import Any
 
 from .._json import MISSING, dumps, loads_compact, utf8_size
@@ -23,18 +24,11 @@ from ..errors import StatesError
 from . import dataflow as df
 from .events import HISTORY_LIMIT, MAX_PAYLOAD, TRUNCATED, EventLog
 from .fibers import AwaitToken, Cancel, Fiber, Sleep, Spawn, TaskToken, WaitAny
-from .resources import (
-    HandlerRegistry,
-)
-from .scope import Scope, Variables, Visit, iso_time
-from .states import RUNNERS
+from .resources import HandlerRegistry
+from .scope import Scope, Variables, iso_time
+from .states import run_states
 
 __all__ = ["Run", "RunSetup"]
-
-_STATE_TYPES = ("Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map")
-_ENTERED = {t: t + "StateEntered" for t in _STATE_TYPES}
-_PASS_THROUGH = frozenset({"Pass", "Succeed"})
-_EXITED = {t: t + "StateExited" for t in _STATE_TYPES}
 
 
 def uuid_text(raw: bytes) -> str:
@@ -100,7 +94,7 @@ class RunSetup:
 
 
 class Run:
-    """One local execution: the scheduler, the clock, the history and the state runners."""
+    """One local execution: the scheduler, the clock, the history, the task tokens and the outcome."""
 
     __slots__ = (
         "setup",
@@ -122,7 +116,7 @@ class Run:
         "stop_time",
         "_ready",
         "_seq",
-        "_current",
+        "current",
         "_main",
         "tokens",
         "notes",
@@ -131,7 +125,7 @@ class Run:
         "map_runs",
         "deadline",
         "_execution_ctx",
-        "_last_text",
+        "last_text",
         "variable_bytes",
     )
 
@@ -166,7 +160,7 @@ class Run:
         self.stop_time: float | None = None
         self._ready: list[tuple[float, int, Fiber]] = []
         self._seq = 0
-        self._current: Fiber | None = None
+        self.current: Fiber | None = None  # the fiber being stepped: its history gets the events
         self._main: Fiber | None = None
         self.tokens: dict[str, TaskToken] = {}
         self.notes: list[str] = []  # hints for the user (e.g. a Lambda function with no handler)
@@ -176,8 +170,10 @@ class Run:
         self.map_runs: dict[str, list[Any]] = {}
         self.deadline = start_time + setup.timeout if setup.timeout is not None else None
         self._execution_ctx: dict[str, Any] | None = None
-        self._last_text: tuple[Any, str] | None = None
-        self.variable_bytes = 0
+        # the last payload written to the history and its JSON text: the next state's input is
+        # usually the same object, so its StateEntered event reuses the text (see text())
+        self.last_text: tuple[Any, str] | None = None
+        self.variable_bytes = 0  # the JSON size of every variable the execution holds
 
     # what all runs of the machine share
     machine = property(lambda self: self.setup.machine)
@@ -239,7 +235,7 @@ class Run:
 
     def emit(self, event_type: str, details: dict[str, Any] | None) -> int:
         """Record an event in the current fiber's history (the hot path: kept small)."""
-        fiber = self._current
+        fiber = self.current
         if fiber is None:
             log = self.events
             records = log.records
@@ -270,7 +266,7 @@ class Run:
 
     def text(self, value: Any, state: str) -> str:
         """JSON text of a payload for the history, enforcing the 256 KiB limit."""
-        cached = self._last_text
+        cached = self.last_text
         if cached is not None and cached[0] is value:
             return cached[1]
         try:
@@ -283,7 +279,7 @@ class Run:
                 f"The state/task '{state}' returned a result with a size exceeding the maximum number of "
                 "bytes service limit.",
             )
-        self._last_text = (value, text)
+        self.last_text = (value, text)
         return text
 
     # -- driving
@@ -304,11 +300,11 @@ class Run:
         )
         if isinstance(self.input, (dict, list)):
             self.input = loads_compact(text)  # a private copy: the caller's object is never shared or mutated
-        self._last_text = (self.input, text)
+        self.last_text = (self.input, text)
         if self.listener is not None:
             self.listener(self, 1)
         scope = Scope(Variables(), None)
-        gen = self.run_scope(self.setup.machine, self.input, scope)
+        gen = run_states(self, self.setup.machine, self.input, scope)
         # as on AWS, the first state's entry names no previous event (previousEventId 0)
         self._main = self._spawn(gen, self.events, 0)
 
@@ -347,7 +343,7 @@ class Run:
             self._end_failed("ExecutionFailed")
 
     def _step(self, fiber: Fiber) -> None:
-        self._current = fiber
+        self.current = fiber
         fiber.started = True
         gen = fiber.gen
         value = fiber.send
@@ -377,7 +373,7 @@ class Run:
                 # over Pass states) cost no trip through the scheduler; the order is unchanged,
                 # since siblings would have run one after another anyway
                 self._step(child)
-                self._current = fiber
+                self.current = fiber
                 value = child
                 continue
             if kind is WaitAny:
@@ -438,7 +434,7 @@ class Run:
         fiber.gen.close()
 
     def _succeed(self, output: Any) -> None:
-        self._current = self._main
+        self.current = self._main
         try:
             text = self.text(output, "execution")
         except StatesError as err:
@@ -462,7 +458,7 @@ class Run:
             previous = main.last if main is not None and main.log is self.events else len(self.events)
         else:  # a timer or StopExecution ends the run, not any event of it: AWS links these to 0
             previous = 0
-        self._current = main
+        self.current = main
         self.events.add(event_type, self.now, previous, details)
         if self.listener is not None:
             self.listener(self, len(self.events))
@@ -545,86 +541,3 @@ class Run:
     @property
     def waiting_tokens(self) -> list[TaskToken]:
         return [t for t in self.tokens.values() if t.outcome is None and t.fiber is not None]
-
-    # -- scopes and states
-
-    def run_scope(self, machine: m.Machine, value: Any, scope: Scope) -> Generator[Any, Any, Any]:
-        states = machine.states
-        state = states[machine.start_at]
-        runners = RUNNERS
-        emit = self.emit
-        while True:
-            if state.plain and state.type in _PASS_THROUGH:
-                # a Pass or Succeed that transforms nothing: its output is its input, so the two events
-                # share one JSON text and no data-flow step runs (its trace is derived from them)
-                cached = self._last_text
-                text = (
-                    cached[1] if cached is not None and cached[0] is value else self.text(value, state.name)
-                )
-                name = state.name
-                emit(_ENTERED[state.type], {"name": name, "input": text, "inputDetails": TRUNCATED})
-                emit(_EXITED[state.type], {"name": name, "output": text, "outputDetails": TRUNCATED})
-                next_name = state.next
-            else:
-                outcome = runners[state.type](self, state, value, scope)
-                if type(outcome) is GeneratorType:
-                    outcome = yield from outcome
-                value, next_name = outcome
-            if next_name is None:
-                return value
-            state = states[next_name]
-
-    def enter(self, state: m.State, value: Any, scope: Scope) -> Visit:
-        cached = self._last_text
-        text = cached[1] if cached is not None and cached[0] is value else self.text(value, state.name)
-        event_id = self.emit(
-            _ENTERED[state.type], {"name": state.name, "input": text, "inputDetails": TRUNCATED}
-        )
-        visit = Visit(self, scope, state, event_id)
-        if self.tracing and not state.plain:
-            fiber = self._current
-            if fiber is None or fiber.log is self.events:  # the inspector covers the main history
-                visit.trace = self.traces[event_id] = {"input": value}
-        return visit
-
-    def exit(self, visit: Visit, output: Any, assigned: dict[str, Any] | None = None) -> None:
-        state = visit.state
-        details: dict[str, Any] = {
-            "name": state.name,
-            "output": self.text(output, state.name),
-            "outputDetails": TRUNCATED,
-        }
-        trace = visit.trace
-        if assigned:
-            details["assignedVariables"] = {k: dumps(v) for k, v in assigned.items()}
-            details["assignedVariablesDetails"] = TRUNCATED
-            if trace is not None:
-                trace["variables"] = assigned
-        if trace is not None:
-            trace["output"] = output
-        self.emit(_EXITED[state.type], details)
-
-    def located(self, err: StatesError, visit: Visit) -> StatesError:
-        """The error as it leaves the visit: a runtime error gets AWS's "An error occurred while executing
-        the state ..." prefix (a new error), and the inspector records it."""
-        if err.locate:
-            err = err.located_at(visit.state.name, visit.entered_id)
-            if err.hint is not None:
-                self.notes.append(f"State '{visit.state.name}': {err.hint}")
-            if err.error == "States.QueryEvaluationError":
-                details = {"error": err.error, "cause": err.cause, "state": visit.state.name}
-                if err.location is not None:
-                    details = {
-                        "error": err.error,
-                        "cause": err.cause,
-                        "location": err.location,
-                        "state": visit.state.name,
-                    }
-                self.emit("EvaluationFailed", details)
-        visit.record("error", err.error)
-        visit.record("cause", err.cause)
-        return err
-
-
-# ----------------------------------------------------------------------------- state runners
-# Each runner returns (output, next_state_name_or_None), or a generator that does.
