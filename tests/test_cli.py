@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from sfn_notebook.cli import build_parser, main
-from sfn_notebook.engine import resources
 
 GOOD = {
     "Comment": "adds a greeting",
@@ -22,13 +21,6 @@ GOOD = {
     },
 }
 BAD_YAML = "StartAt: Greet\nStates:\n  Greet:\n    Type: Pass\n    Next: Elsewhere\n"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_arity_cache() -> None:
-    # call_handler caches each handler's arity by id(); a freed handler's id can be reused by the next
-    # one (see tests/engine/test_resources.py::test_arity_is_not_confused_by_a_reused_object_id)
-    resources._arity_cache.clear()
 
 
 @pytest.fixture

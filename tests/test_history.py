@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 from sfn_notebook import StateMachine, TaskFailed
-from sfn_notebook.engine import resources
 from sfn_notebook.engine.events import EventLog, details_key
 from sfn_notebook.history import (
     HISTORY_COLUMNS,
@@ -105,13 +104,6 @@ NO_DETAILS = {
     "MapRunSucceeded",
 }
 PAYLOAD_FIELDS = ("input", "output", "parameters")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_arity_cache() -> None:
-    # call_handler caches each handler's arity by id(); a freed handler's id can be reused by the next
-    # one (see tests/engine/test_resources.py::test_arity_is_not_confused_by_a_reused_object_id)
-    resources._arity_cache.clear()
 
 
 def machine(states: dict[str, Any], **top: Any) -> StateMachine:

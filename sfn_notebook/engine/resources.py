@@ -19,7 +19,8 @@ import json
 import os
 import re
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,7 @@ __all__ = [
     "lambda_error_cause",
     "invoke_response",
     "registered_handlers",
+    "task_scope",
 ]
 
 Handler = Callable[..., Any]
@@ -144,6 +146,30 @@ def task(name: str, fn: Handler | None = None) -> Any:
 def registered_handlers() -> dict[str, Handler]:
     """A copy of the handlers registered with :func:`task`."""
     return dict(_global_handlers)
+
+
+@contextmanager
+def task_scope() -> Iterator[None]:
+    """A fresh registry for :func:`task` while the block runs: it starts empty, and when the block
+    ends the handlers registered inside are forgotten and the earlier ones are back (tests use it so
+    that one test's registrations never reach the next).
+
+    >>> with task_scope():
+    ...     _ = task("Outer", lambda event: event)
+    ...     with task_scope():
+    ...         _ = task("Inner", lambda event: event)
+    ...         inside = sorted(registered_handlers())
+    ...     after = sorted(registered_handlers())
+    >>> inside, after
+    (['Inner'], ['Outer'])
+    """
+    saved = dict(_global_handlers)
+    _global_handlers.clear()
+    try:
+        yield
+    finally:
+        _global_handlers.clear()
+        _global_handlers.update(saved)
 
 
 class HandlerRegistry:
