@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from sfn_notebook import StateMachine, TaskFailed
+from sfn_notebook.engine.scope import iso_time
 from sfn_notebook.errors import DefinitionError
 from sfn_notebook.history import variables_at, variables_frame
 from tests.engine.helpers import LAMBDA, jsonata, located, machine
@@ -990,3 +991,7 @@ class TestExecutionHelpers:
     def test_variables_at_after_a_map_leaves_out_the_iterations_variables(self) -> None:
         ex = fan_out_machine().run({})
         assert variables_at(ex.events, len(ex.events)) == {"o": {"a": 1}, "x": 2}
+
+
+def test_iso_time_has_milliseconds_and_a_z() -> None:
+    assert iso_time(EPOCH.timestamp() + 0.5) == "2024-03-01T12:00:00.500Z"
