@@ -5,7 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 import sfn_notebook as sfn
+from sfn_notebook._json import MISSING
+from sfn_notebook.engine.distributed import batch_items, read_items, write_results
+from sfn_notebook.engine.resources import HandlerRegistry
+from sfn_notebook.engine.run import Run, RunSetup
+from sfn_notebook.errors import StatesError
 
 # ----------------------------------------------------------------------------- ItemReader, ItemBatcher, ResultWriter
 
@@ -194,3 +201,149 @@ class TestItemBatcherAndResultWriter:
         (event,) = written
         assert [json.loads(r["Output"]) for r in event["Succeeded"]] == ["a", "b"]
         assert event["Failed"] == []
+
+
+# ----------------------------------------------------------------------------- the functions on their own
+
+
+def reader_run(resource: str, handler: Any, **reader: Any) -> tuple[Run, Any]:
+    """A run of a Distributed Map whose ItemReader is ``resource``, served by ``handler``; and its Map state."""
+    sm = _distributed_map(
+        ItemReader={"Resource": resource, "Parameters": {"Bucket": "b", "Key": "k"}, **reader}
+    )
+    setup = RunSetup(
+        sm.machine, HandlerRegistry({resource: handler}), "Reader", "us-east-1", "123456789012", "r"
+    )
+    return Run(setup, {}, execution_name="x", start_time=0.0), sm.machine.states["Each"]
+
+
+GET = "arn:aws:states:::s3:getObject"
+
+
+class TestReadItems:
+    def test_the_handler_receives_the_parameters_and_json_text_becomes_the_items(self) -> None:
+        seen: list[Any] = []
+
+        def get_object(params: Any) -> str:
+            seen.append(params)
+            return '[{"id": 1}, {"id": 2}, {"id": 3}]'
+
+        run, state = reader_run(GET, get_object, ReaderConfig={"InputType": "JSON"})
+        assert read_items(run, state, {"Bucket": "b", "Key": "k"}, None) == [{"id": 1}, {"id": 2}, {"id": 3}]
+        assert read_items(run, state, {"Bucket": "b", "Key": "k"}, 2) == [{"id": 1}, {"id": 2}]
+        assert seen == [{"Bucket": "b", "Key": "k"}] * 2
+
+    def test_json_lines_and_bytes(self) -> None:
+        run, state = reader_run(
+            GET, lambda params: b'{"a": 1}\n\n{"a": 2}\n', ReaderConfig={"InputType": "JSONL"}
+        )
+        assert read_items(run, state, {}, 0) == [{"a": 1}, {"a": 2}]
+
+    def test_csv_with_given_headers_and_another_delimiter(self) -> None:
+        run, state = reader_run(
+            GET,
+            lambda params: "A1;2\nB7\n",
+            ReaderConfig={
+                "InputType": "CSV",
+                "CSVHeaderLocation": "GIVEN",
+                "CSVHeaders": ["sku", "qty"],
+                "CSVDelimiter": "SEMICOLON",
+            },
+        )
+        assert read_items(run, state, {}, None) == [{"sku": "A1", "qty": "2"}, {"sku": "B7", "qty": ""}]
+
+    def test_a_listing_gives_its_objects(self) -> None:
+        listing = {"Contents": [{"Key": "a.json"}, {"Key": "b.json"}]}
+        run, state = reader_run("arn:aws:states:::s3:listObjectsV2", lambda params: listing)
+        assert read_items(run, state, {}, None) == listing["Contents"]
+
+    def test_already_parsed_items_are_used_as_they_are(self) -> None:
+        run, state = reader_run(GET, lambda params: [1, [2], {"three": 3}])
+        assert read_items(run, state, {}, None) == [1, [2], {"three": 3}]
+
+    def test_what_cannot_be_read_fails_with_item_reader_failed(self) -> None:
+        def broken(params: Any) -> Any:
+            raise ConnectionError("no network")
+
+        cases = [
+            (broken, {}, "ConnectionError: no network"),
+            (lambda params: '{"not": "a list"}', {}, "Attempting to map over non-iterable node."),
+            (lambda params: "[1, 2", {}, "the JSON content could not be read"),
+            (lambda params: 42, {}, "the ItemReader handler returned int"),
+            (
+                lambda params: "x",
+                {"ReaderConfig": {"InputType": "PARQUET"}},
+                "InputType 'PARQUET' is not supported",
+            ),
+        ]
+        for handler, reader, message in cases:
+            run, state = reader_run(GET, handler, **reader)
+            with pytest.raises(StatesError) as info:
+                read_items(run, state, {}, None)
+            assert info.value.error == "States.ItemReaderFailed"
+            assert message in (info.value.cause or ""), info.value.cause
+
+
+class TestBatchItems:
+    def test_by_count(self) -> None:
+        assert batch_items([1, 2, 3, 4, 5], 2, None, MISSING) == [
+            {"Items": [1, 2]},
+            {"Items": [3, 4]},
+            {"Items": [5]},
+        ]
+
+    def test_by_size_an_item_too_big_for_any_batch_still_gets_one(self) -> None:
+        big = "x" * 20
+        # each number is 1 byte of JSON, the string 22
+        assert batch_items([1, 2, big, 3], None, 3, MISSING) == [
+            {"Items": [1, 2]},
+            {"Items": [big]},
+            {"Items": [3]},
+        ]
+
+    def test_the_batch_input_goes_with_every_batch(self) -> None:
+        assert batch_items(["a", "b", "c"], 2, None, {"run": 7}) == [
+            {"BatchInput": {"run": 7}, "Items": ["a", "b"]},
+            {"BatchInput": {"run": 7}, "Items": ["c"]},
+        ]
+
+    def test_no_items_make_no_batches(self) -> None:
+        assert batch_items([], 2, 100, MISSING) == []
+
+
+class TestWriteResults:
+    ARN = "arn:aws:states:us-east-1:123456789012:mapRun:Writer/Each:4f2c"
+
+    def writer_run(self, handler: Any) -> tuple[Run, Any]:
+        put = "arn:aws:states:::s3:putObject"
+        sm = _distributed_map(ResultWriter={"Resource": put, "Parameters": {"Bucket": "out", "Prefix": "p/"}})
+        setup = RunSetup(
+            sm.machine, HandlerRegistry({put: handler}), "Writer", "us-east-1", "123456789012", "r"
+        )
+        return Run(setup, {}, execution_name="x", start_time=0.0), sm.machine.states["Each"]
+
+    def test_the_writer_gets_the_results_and_the_map_gets_the_manifest_location(self) -> None:
+        written: list[Any] = []
+        run, state = self.writer_run(written.append)
+        succeeded = [{"Input": "1", "Output": "2", "Status": "SUCCEEDED"}]
+        failed = [{"Input": "3", "Error": "E", "Cause": "c", "Status": "FAILED"}]
+        summary = write_results(run, state, {"Bucket": "out", "Prefix": "p/"}, self.ARN, succeeded, failed)
+        assert summary == {
+            "MapRunArn": self.ARN,
+            "ResultWriterDetails": {"Bucket": "out", "Key": "p/4f2c/manifest.json"},
+        }
+        assert written == [
+            {"Bucket": "out", "Prefix": "p/", "MapRunArn": self.ARN, "Succeeded": succeeded, "Failed": failed}
+        ]
+
+    def test_a_failing_writer_fails_with_result_writer_failed(self) -> None:
+        def broken(event: Any) -> Any:
+            raise PermissionError("denied")
+
+        run, state = self.writer_run(broken)
+        with pytest.raises(StatesError) as info:
+            write_results(run, state, {"Bucket": "out"}, self.ARN, [], [])
+        assert (info.value.error, info.value.cause) == (
+            "States.ResultWriterFailed",
+            "PermissionError: denied",
+        )

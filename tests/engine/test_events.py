@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -35,6 +35,10 @@ class TestDetailsKey:
     def test_member_names(self, event_type: str, key: str) -> None:
         assert details_key(event_type) == key
 
+    def test_a_type_without_a_special_name_follows_the_camel_case_rule(self) -> None:
+        assert details_key("SomeFutureThing") == "someFutureThingEventDetails"
+        assert details_key("SomeFutureThing") == "someFutureThingEventDetails"  # the same when cached
+
 
 class TestEventLog:
     def test_ids_are_positions_and_details_are_attached_by_type(self) -> None:
@@ -59,3 +63,19 @@ class TestEventLog:
         assert len(first) == 1
         assert len(second) == 2
         assert second[0] is first[0]
+
+    def test_a_log_of_its_own_numbers_from_one(self) -> None:
+        # a Distributed Map's child executions each record their own history, numbered from 1
+        main, child = EventLog(), EventLog()
+        main.add("ExecutionStarted", 0.0, 0, None)
+        main.add("MapRunStarted", 0.0, 1, {"mapRunArn": "arn"})
+        assert child.add("ExecutionStarted", 0.0, 0, None) == 1
+        assert [e["id"] for e in child.materialize()] == [1]
+        assert len(main) == 2
+
+    def test_timestamps_are_utc_datetimes_to_the_millisecond(self) -> None:
+        log = EventLog()
+        log.add("ExecutionStarted", 1_709_294_400.125, 0, None)
+        (event,) = log.materialize()
+        assert event["timestamp"] == datetime(2024, 3, 1, 12, 0, 0, 125000, tzinfo=timezone.utc)
+        assert event["timestamp"].utcoffset() == timedelta(0)

@@ -744,3 +744,60 @@ class TestWaitForTaskToken:
         assert seen == [{"token": ex.waiting_for[0].token}]
         ex.send_task_success(seen[0]["token"], {"plain": "result"})
         assert ex.output == {"plain": "result"}
+
+
+# ----------------------------------------------------------------------------- the Scheduled event
+
+
+class TestScheduledEvent:
+    FIELDS = {
+        "TimeoutSeconds": 30,
+        "HeartbeatSeconds": 10,
+        "Credentials": {"RoleArn": "arn:aws:iam::1:role/R"},
+    }
+
+    def scheduled(self, resource: str) -> tuple[str, dict[str, Any]]:
+        ex = one_task(resource, **self.FIELDS).run(
+            {"n": 1}, resources={resource: lambda e: {}, "Resize": lambda e: {}}
+        )
+        (e,) = [e for e in ex.events if e["type"].endswith("Scheduled")]
+        (details,) = [v for k, v in e.items() if k.endswith("EventDetails")]
+        return e["type"], details
+
+    def test_a_lambda_function_records_its_input_timeout_and_credentials_but_no_heartbeat(self) -> None:
+        assert self.scheduled(FN_ARN) == (
+            "LambdaFunctionScheduled",
+            {
+                "resource": FN_ARN,
+                "input": '{"n":1}',
+                "inputDetails": {"truncated": False},
+                "timeoutInSeconds": 30,
+                "taskCredentials": {"roleArn": "arn:aws:iam::1:role/R"},
+            },
+        )
+
+    def test_an_activity_records_its_timeouts_but_no_credentials(self) -> None:
+        assert self.scheduled(ACTIVITY) == (
+            "ActivityScheduled",
+            {
+                "resource": ACTIVITY,
+                "input": '{"n":1}',
+                "inputDetails": {"truncated": False},
+                "timeoutInSeconds": 30,
+                "heartbeatInSeconds": 10,
+            },
+        )
+
+    def test_a_service_integration_records_everything_with_its_parameters(self) -> None:
+        assert self.scheduled(PUT_ITEM) == (
+            "TaskScheduled",
+            {
+                "resourceType": "dynamodb",
+                "resource": "putItem",
+                "region": "us-east-1",
+                "parameters": '{"n":1}',
+                "timeoutInSeconds": 30,
+                "heartbeatInSeconds": 10,
+                "taskCredentials": {"roleArn": "arn:aws:iam::1:role/R"},
+            },
+        )
