@@ -206,7 +206,7 @@ class StatesError(Exception):
         super().__delattr__(name)
 
     def replace(self, **changes: Any) -> StatesError:
-        """A new error with these fields changed (``error``, ``cause``, ``locate``, ``hint``, ``location``)."""
+        """A new error with some fields changed (error, cause, locate, hint, location)."""
         unknown = set(changes) - set(_STATES_ERROR_FIELDS)
         if unknown:
             raise TypeError(f"StatesError has no field {', '.join(sorted(unknown))}")

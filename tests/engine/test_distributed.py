@@ -207,7 +207,7 @@ class TestItemBatcherAndResultWriter:
 
 
 def reader_run(resource: str, handler: Any, **reader: Any) -> tuple[Run, Any]:
-    """A run of a Distributed Map whose ItemReader is ``resource``, served by ``handler``; and its Map state."""
+    """A run of a Distributed Map whose ItemReader ``resource`` is served by ``handler``, and its Map."""
     sm = _distributed_map(
         ItemReader={"Resource": resource, "Parameters": {"Bucket": "b", "Key": "k"}, **reader}
     )

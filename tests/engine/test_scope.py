@@ -1,7 +1,7 @@
-"""Workflow variables (Assign) in the executor, in both query languages: when new values become
-visible, which scopes see them, ``$var`` references in JSONPath fields, the ``assignedVariables`` of
-StateExited events, the size limits, references to variables that do not exist, and the Execution's
-variable helpers."""
+"""Tests for sfn_notebook.engine.scope: workflow variables (Assign) in runs, in both query
+languages: when new values become visible, which scopes see them, ``$var`` references in JSONPath
+fields, the ``assignedVariables`` of StateExited events, the size limits, references to variables
+that do not exist, the Execution's variable helpers, and the context object's timestamps."""
 
 from __future__ import annotations
 

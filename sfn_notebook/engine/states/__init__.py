@@ -1,15 +1,10 @@
 """The state runners, one module per family, and the table the run loop dispatches on.
 
-| module | states |
-|---|---|
-| common.py | the run loop (entering each state, locating its errors), Retry/Catch, result processing |
-| simple.py | Pass, Succeed, Fail |
-| choice.py | Choice |
-| wait.py | Wait |
-| task.py, invoke.py | Task (its fields and attempts; calling its handler) |
-| parallel.py | Parallel |
-| map_inline.py | Map (its fields and items; inline iterations) |
-| map_distributed.py | a DISTRIBUTED Map's Map Run |
+common.py runs the states of a branch one after another (entering each state, locating its errors)
+and holds what the runners share: Retry/Catch and result processing.  simple.py runs Pass, Succeed
+and Fail; choice.py, wait.py and parallel.py the states they are named after; task.py a Task's
+fields and attempts, invoke.py the call of its handler; map_inline.py a Map's fields, items and
+inline iterations, map_distributed.py a DISTRIBUTED Map's Map Run.
 """
 
 from __future__ import annotations

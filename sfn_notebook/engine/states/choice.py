@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 def run_choice(
     run: Run, state: m.ChoiceState, visit: Visit, raw: Any, scope: Scope
 ) -> tuple[Any, str | None]:
+    """Go to the Next of the first rule that matches, or to the Default."""
     if state.is_jsonata:
         states = jsonata_states(visit, raw)
         for rule in state.choices:

@@ -27,6 +27,8 @@ INLINE_MAP_CONCURRENCY = 40  # what AWS runs at once for an inline Map with MaxC
 def run_map(
     run: Run, state: m.MapState, visit: Visit, raw: Any, scope: Scope
 ) -> Generator[Any, Any, tuple[Any, str | None]]:
+    """Run the ItemProcessor once per item (inline, or as a DISTRIBUTED Map Run); the output lists
+    the results."""
     return (
         yield from with_retry(
             run, state, visit, raw, scope, lambda: _map_attempt(run, state, visit, raw, scope)

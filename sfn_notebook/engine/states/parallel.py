@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 def run_parallel(
     run: Run, state: m.ParallelState, visit: Visit, raw: Any, scope: Scope
 ) -> Generator[Any, Any, tuple[Any, str | None]]:
+    """Run every branch on the same input, each in its own fiber; the output lists their outputs."""
     return (
         yield from with_retry(
             run, state, visit, raw, scope, lambda: _parallel_attempt(run, state, visit, raw, scope)

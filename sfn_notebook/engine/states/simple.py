@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 
 def run_pass(run: Run, state: m.PassState, visit: Visit, raw: Any, scope: Scope) -> tuple[Any, str | None]:
+    """Pass its input (or its Result) on, through the data-flow fields."""
     if state.is_jsonata:
         return finish_simple(run, state, visit, raw, raw, scope)
     trace = visit.trace
@@ -43,6 +44,7 @@ def run_pass(run: Run, state: m.PassState, visit: Visit, raw: Any, scope: Scope)
 def run_succeed(
     run: Run, state: m.SucceedState, visit: Visit, raw: Any, scope: Scope
 ) -> tuple[Any, str | None]:
+    """End the branch successfully with the (filtered) input."""
     if state.is_jsonata:
         return finish_simple(run, state, visit, raw, raw, scope)[0], None
     effective = raw if state.input_path is MISSING else df.apply_input_path(state.input_path, raw, visit)
@@ -56,6 +58,7 @@ def run_succeed(
 
 
 def run_fail(run: Run, state: m.FailState, visit: Visit, raw: Any, scope: Scope) -> tuple[Any, str | None]:
+    """End the branch with the state's Error and Cause."""
     error = _fail_field(state.error, raw, visit, "Error")
     cause = _fail_field(state.cause, raw, visit, "Cause")
     raise StatesError(error, cause)

@@ -10,18 +10,9 @@ from ..._json import MISSING, dumps, is_integer
 from ...asl import model as m
 from .. import dataflow as df
 from ..fibers import TaskToken
-from ..resources import (
-    ResourceInfo,
-    parse_resource,
-)
+from ..resources import ResourceInfo, parse_resource
 from ..scope import Scope, Visit
-from .common import (
-    effective_input,
-    jsonata_number_cause,
-    jsonata_states,
-    result_processing,
-    with_retry,
-)
+from .common import effective_input, jsonata_number_cause, jsonata_states, result_processing, with_retry
 from .invoke import invoke
 
 if TYPE_CHECKING:
@@ -31,6 +22,7 @@ if TYPE_CHECKING:
 def run_task(
     run: Run, state: m.TaskState, visit: Visit, raw: Any, scope: Scope
 ) -> Generator[Any, Any, tuple[Any, str | None]]:
+    """Call the Task's resource, under its Retry and Catch rules."""
     info = parse_resource(state.resource, run.region)
     return (
         yield from with_retry(

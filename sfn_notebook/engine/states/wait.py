@@ -11,12 +11,7 @@ from ...asl.parser import parse_timestamp
 from .. import dataflow as df
 from ..fibers import Sleep
 from ..scope import Scope, Visit
-from .common import (
-    finish_simple,
-    java_text,
-    jsonata_number_cause,
-    jsonata_states,
-)
+from .common import finish_simple, java_text, jsonata_number_cause, jsonata_states
 
 if TYPE_CHECKING:
     from ..run import Run
@@ -25,6 +20,7 @@ if TYPE_CHECKING:
 def run_wait(
     run: Run, state: m.WaitState, visit: Visit, raw: Any, scope: Scope
 ) -> Generator[Any, Any, tuple[Any, str | None]]:
+    """Wait (virtual time) as Seconds/Timestamp or their paths say, then pass the input on."""
     effective = raw if state.is_jsonata else df.apply_input_path(state.input_path, raw, visit)
     seconds = _wait_seconds(run, state, effective, raw, visit)
     if seconds > 0:
