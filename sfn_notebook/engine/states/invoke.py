@@ -127,7 +127,8 @@ def invoke(
         failure = handler_failure(exc, info, request_id)
         yield from _work_time(run, info, prefix, context.elapsed, timeout)  # it took time before it failed
         raise _task_error(run, info, failure, prefix) from None
-    yield from _work_time(run, info, prefix, context.elapsed, timeout)
+    if context.elapsed > 0:  # most handlers take no virtual time: no generator for them
+        yield from _work_time(run, info, prefix, context.elapsed, timeout)
     mocked = getattr(handler, "is_mock", False) is True
     result, result_text = _service_result(run, info, prefix, params, result, result_text, request_id, mocked)
     if token is not None:
