@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = [
     "SfnNotebookError",
@@ -235,22 +235,69 @@ class TaskFailed(Exception):
 class StatesError(Exception):
     """An ASL runtime error (``States.Runtime``, a task's error, ...) on its way to Retry/Catch.
 
-    It is internal control flow of the engine; users see it as ``Execution.error``/``cause``.
+    It is internal control flow of the engine; users see it as ``Execution.error``/``cause``.  It is a
+    value: its fields never change, and :meth:`replace` and :meth:`located_at` return new errors.
     """
 
+    error: str | None
+    cause: str | None
+    # True while the cause still needs AWS's "An error occurred while executing the state ..." prefix
+    locate: bool
+    # what went wrong in more words than AWS's cause gives; shown to the user as a note of the run
+    hint: str | None
+    # the field whose JSONata expression failed, which AWS names in the EvaluationFailed event
+    location: str | None
+
     def __init__(
-        self, error: str | None, cause: str | None = None, *, locate: bool = False, hint: str | None = None
+        self,
+        error: str | None,
+        cause: str | None = None,
+        *,
+        locate: bool = False,
+        hint: str | None = None,
+        location: str | None = None,
     ) -> None:
-        self.error = error
-        self.cause = cause
-        # True while the cause still needs AWS's "An error occurred while executing the state ..." prefix
-        self.locate = locate
-        # what went wrong in more words than AWS's cause gives; shown to the user as a note of the run
-        self.hint = hint
         super().__init__(error, cause)
+        for name, value in zip(_STATES_ERROR_FIELDS, (error, cause, locate, hint, location)):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in _STATES_ERROR_FIELDS:
+            raise AttributeError(f"StatesError.{name} cannot change; replace() makes a new error")
+        super().__setattr__(name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if name in _STATES_ERROR_FIELDS:
+            raise AttributeError(f"StatesError.{name} cannot be deleted")
+        super().__delattr__(name)
+
+    def replace(self, **changes: Any) -> StatesError:
+        """A new error with some fields changed (error, cause, locate, hint, location)."""
+        unknown = set(changes) - set(_STATES_ERROR_FIELDS)
+        if unknown:
+            raise TypeError(f"StatesError has no field {', '.join(sorted(unknown))}")
+        fields = {name: getattr(self, name) for name in _STATES_ERROR_FIELDS}
+        fields.update(changes)
+        error = fields.pop("error")
+        cause = fields.pop("cause")
+        return StatesError(error, cause, **fields)
+
+    def located_at(self, state: str, entered_id: int) -> StatesError:
+        """This error as it leaves ``state``: a cause that still needs it gets AWS's prefix naming the
+        state and the id of its StateEntered event (a new error; one that needs none is returned as is)."""
+        if not self.locate:
+            return self
+        return self.replace(
+            cause=f"An error occurred while executing the state '{state}' (entered at the event id "
+            f"#{entered_id}). {self.cause}",
+            locate=False,
+        )
 
     def __str__(self) -> str:
         return f"{self.error}: {self.cause}"
+
+    def __reduce__(self):  # keep the exception picklable (its fields cannot be set one by one)
+        return (_states_error, tuple(getattr(self, name) for name in _STATES_ERROR_FIELDS))
 
     def output(self) -> dict[str, str]:
         """The Error Output a Catcher passes on: ``{"Error": ..., "Cause": ...}``."""
@@ -260,3 +307,12 @@ class StatesError(Exception):
         if self.cause is not None:
             out["Cause"] = self.cause
         return out
+
+
+_STATES_ERROR_FIELDS = ("error", "cause", "locate", "hint", "location")
+
+
+def _states_error(
+    error: str | None, cause: str | None, locate: bool, hint: str | None, location: str | None
+) -> StatesError:
+    return StatesError(error, cause, locate=locate, hint=hint, location=location)

@@ -11,7 +11,8 @@ from ._json import MISSING
 from .history import history_frame, parse_json_text, states_frame
 
 if TYPE_CHECKING:
-    from .engine.executor import Run, TaskToken
+    from .engine.fibers import TaskToken
+    from .engine.run import Run
     from .machine import StateMachine
 
 __all__ = ["Execution", "LocalExecution", "ExecutionFailedError", "FINAL_STATUSES"]

@@ -14,8 +14,8 @@ from ._json import MISSING
 from .asl import model as m
 from .asl.parser import parse_machine
 from .asl.source import Source, load_text, load_value
-from .engine.executor import Run, RunSetup, input_text
 from .engine.resources import HandlerRegistry
+from .engine.run import Run, RunSetup, input_text
 from .errors import DefinitionError, Diagnostic
 from .execution import LocalExecution
 

@@ -171,7 +171,7 @@ def _plain_function(handler: Any, label: str) -> types.FunctionType:
     return fn
 
 
-# what the local engine's handler context adds to Lambda's (sfn_notebook.engine.executor.TaskContext)
+# what the local engine's handler context adds to Lambda's (sfn_notebook.engine.states.invoke.TaskContext)
 _LOCAL_CONTEXT = ("sleep", "send_task_success", "send_task_failure", "state_name", "execution_arn",
                   "retry_count", "task_token", "elapsed", "resource")  # fmt: skip
 

@@ -1,4 +1,5 @@
-"""Tests for the recorded history (sfn_notebook.engine.events) and its tables (sfn_notebook.history)."""
+"""Tests for the recorded history as users see it (the shape of its events) and its tables
+(sfn_notebook.history); the records themselves are tested in tests/engine/test_events.py."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ except ImportError:  # the tests marked "pandas" are skipped then
     pd = None
 
 from sfn_notebook import TaskFailed
-from sfn_notebook.engine.events import EventLog, details_key
+from sfn_notebook.engine.events import details_key
 from sfn_notebook.history import (
     HISTORY_COLUMNS,
     STATE_COLUMNS,
@@ -193,59 +194,6 @@ def rich() -> Any:
     )
     assert ex.status == "SUCCEEDED"
     return ex
-
-
-# ----------------------------------------------------------------------------- details_key and EventLog
-
-
-class TestDetailsKey:
-    @pytest.mark.parametrize(
-        ("event_type", "key"),
-        [
-            ("PassStateEntered", "stateEnteredEventDetails"),
-            ("MapStateEntered", "stateEnteredEventDetails"),
-            ("FailStateEntered", "stateEnteredEventDetails"),
-            ("ChoiceStateExited", "stateExitedEventDetails"),
-            ("ParallelStateExited", "stateExitedEventDetails"),
-            ("TaskScheduled", "taskScheduledEventDetails"),
-            ("LambdaFunctionSucceeded", "lambdaFunctionSucceededEventDetails"),
-            ("MapRunStarted", "mapRunStartedEventDetails"),
-            ("MapStateStarted", "mapStateStartedEventDetails"),
-            ("MapIterationStarted", "mapIterationStartedEventDetails"),
-            ("MapIterationSucceeded", "mapIterationSucceededEventDetails"),
-            ("MapIterationFailed", "mapIterationFailedEventDetails"),
-            ("MapIterationAborted", "mapIterationAbortedEventDetails"),
-            ("ExecutionTimedOut", "executionTimedOutEventDetails"),
-            ("EvaluationFailed", "evaluationFailedEventDetails"),
-        ],
-    )
-    def test_member_names(self, event_type: str, key: str) -> None:
-        assert details_key(event_type) == key
-
-
-class TestEventLog:
-    def test_ids_are_positions_and_details_are_attached_by_type(self) -> None:
-        log = EventLog()
-        assert log.add("ExecutionStarted", 0.0, 0, {"input": "{}"}) == 1
-        assert log.add("PassStateEntered", 1.5, 1, {"name": "P"}) == 2
-        assert log.add("ParallelStateStarted", 1.5, 2, None) == 3
-        events = log.materialize()
-        assert len(log) == 3
-        assert [e["id"] for e in events] == [1, 2, 3]
-        assert [e["previousEventId"] for e in events] == [0, 1, 2]
-        assert events[1]["stateEnteredEventDetails"] == {"name": "P"}
-        assert set(events[2]) == {"timestamp", "type", "id", "previousEventId"}
-        assert events[1]["timestamp"] == datetime(1970, 1, 1, 0, 0, 1, 500000, tzinfo=timezone.utc)
-
-    def test_materialize_is_incremental_and_returns_a_fresh_list(self) -> None:
-        log = EventLog()
-        log.add("ExecutionStarted", 0.0, 0, None)
-        first = log.materialize()
-        log.add("ExecutionSucceeded", 0.0, 1, {"output": "1"})
-        second = log.materialize()
-        assert len(first) == 1
-        assert len(second) == 2
-        assert second[0] is first[0]
 
 
 # ----------------------------------------------------------------------------- event shape

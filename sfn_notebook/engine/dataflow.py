@@ -57,9 +57,7 @@ def runtime_error(message: str, error: str = "States.Runtime") -> StatesError:
 
 def query_error(message: str, location: str | None = None) -> StatesError:
     """States.QueryEvaluationError; ``location`` is the field AWS names in the EvaluationFailed event."""
-    err = runtime_error(message, "States.QueryEvaluationError")
-    err.location = location  # type: ignore[attr-defined]
-    return err
+    return StatesError("States.QueryEvaluationError", message, locate=True, location=location)
 
 
 def apply_input_path(path: JsonPath | Missing | None, value: Any, env: Env | None = None) -> Any:
@@ -150,8 +148,8 @@ def evaluate_intrinsic(node: m.TIntrinsic, doc: Any, env: Env) -> Any:
     try:
         return node.call.evaluate(lambda path: resolve_path(path, doc, env, node.field), env.rng)
     except StatesError as err:
-        err.locate = True  # intrinsic failures get AWS's "An error occurred while executing..." prefix
-        raise
+        # intrinsic failures get AWS's "An error occurred while executing..." prefix
+        raise err.replace(locate=True) from None
 
 
 def evaluate_jsonata(

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-__all__ = ["EventLog", "details_key", "HISTORY_LIMIT"]
+__all__ = ["EventLog", "details_key", "HISTORY_LIMIT", "MAX_PAYLOAD", "TRUNCATED"]
 
-HISTORY_LIMIT = 25_000
+HISTORY_LIMIT = 25_000  # events in one execution's history
+MAX_PAYLOAD = 262_144  # bytes of UTF-8 in one input, output or result (256 KiB)
+TRUNCATED = {"truncated": False}  # the inputDetails/outputDetails of a payload kept whole
 
 _SPECIAL_DETAILS = {
     # types whose details member does not follow camelCase(type) + "EventDetails"

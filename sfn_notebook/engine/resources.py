@@ -16,9 +16,11 @@ from __future__ import annotations
 import base64
 import inspect
 import json
+import os
 import re
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +37,7 @@ __all__ = [
     "lambda_error_cause",
     "invoke_response",
     "registered_handlers",
+    "task_scope",
 ]
 
 Handler = Callable[..., Any]
@@ -151,6 +154,30 @@ def clear_tasks() -> None:
     _global_handlers.clear()
 
 
+@contextmanager
+def task_scope() -> Iterator[None]:
+    """A fresh registry for :func:`task` while the block runs: it starts empty, and when the block
+    ends the handlers registered inside are forgotten and the earlier ones are back (tests use it so
+    that one test's registrations never reach the next).
+
+    >>> with task_scope():
+    ...     _ = task("Outer", lambda event: event)
+    ...     with task_scope():
+    ...         _ = task("Inner", lambda event: event)
+    ...         inside = sorted(registered_handlers())
+    ...     after = sorted(registered_handlers())
+    >>> inside, after
+    (['Inner'], ['Outer'])
+    """
+    saved = dict(_global_handlers)
+    _global_handlers.clear()
+    try:
+        yield
+    finally:
+        _global_handlers.clear()
+        _global_handlers.update(saved)
+
+
 class HandlerRegistry:
     """The handlers one run can use: ``resources=`` given to the run first, then :func:`task` ones."""
 
@@ -264,11 +291,14 @@ def call_handler(handler: Handler, event: Any, context: Any) -> Any:
     return handler(event, context)
 
 
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(__file__)) + os.sep  # sfn_notebook's own files
+
+
 def lambda_error_cause(exc: BaseException, request_id: str) -> str:
     """Lambda's JSON error object for an exception raised by a Python function."""
     frames = traceback.extract_tb(exc.__traceback__)
     # drop the frames of the engine itself: the user's code starts after call_handler
-    user = [f for f in frames if "sfn_notebook" not in f.filename.replace("\\", "/").split("/")[-3:-1]]
+    user = [f for f in frames if not f.filename.startswith(_PACKAGE_DIR)]
     stack = traceback.format_list(user or frames)
     body = {
         "errorMessage": str(exc),

@@ -10,7 +10,6 @@ import pytest
 
 import sfn_notebook as sfn
 from sfn_notebook import StateMachine, TaskFailed
-from sfn_notebook.engine import resources
 from sfn_notebook.engine.resources import (
     HandlerRegistry,
     call_handler,
@@ -22,6 +21,7 @@ from sfn_notebook.engine.resources import (
     parse_resource,
     registered_handlers,
     task,
+    task_scope,
     to_json_value,
 )
 
@@ -196,8 +196,44 @@ class TestTaskDecorator:
             task("X", "not callable")  # type: ignore[arg-type]
 
     def test_registrations_do_not_leak_between_tests(self) -> None:
-        assert "Greeter" not in resources._global_handlers
-        assert "Doubler" not in resources._global_handlers
+        assert "Greeter" not in registered_handlers()
+        assert "Doubler" not in registered_handlers()
+
+
+class TestTaskScope:
+    def test_the_scope_starts_empty_and_gives_the_earlier_handlers_back(self) -> None:
+        earlier = task("Earlier", lambda event: "earlier")
+        with task_scope():
+            assert registered_handlers() == {}
+            task("Inside", lambda event: "inside")
+            assert list(registered_handlers()) == ["Inside"]
+        assert registered_handlers() == {"Earlier": earlier}
+
+    def test_runs_inside_see_only_the_scope_s_handlers(self) -> None:
+        task("Work", lambda event: "outer")
+        resource = "arn:aws:lambda:us-east-1:123456789012:function:Work"
+        sm = StateMachine(
+            {"StartAt": "W", "States": {"W": {"Type": "Task", "Resource": resource, "End": True}}}
+        )
+        with task_scope():
+            task("Work", lambda event: "inner")
+            assert sm.run({}).output == "inner"
+        assert sm.run({}).output == "outer"
+
+    def test_an_exception_in_the_block_still_restores_the_registry(self) -> None:
+        kept = task("Kept", lambda event: event)
+        with pytest.raises(RuntimeError), task_scope():
+            task("Lost", lambda event: event)
+            raise RuntimeError("stop")
+        assert registered_handlers() == {"Kept": kept}
+
+    def test_scopes_nest(self) -> None:
+        with task_scope():
+            outer = task("Outer", lambda event: event)
+            with task_scope():
+                inner = task("Inner", lambda event: event)
+                assert registered_handlers() == {"Inner": inner}
+            assert registered_handlers() == {"Outer": outer}
 
 
 # ----------------------------------------------------------------------------- calling handlers

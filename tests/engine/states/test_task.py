@@ -1,5 +1,5 @@
-"""Task states in the executor: Lambda functions, lambda:invoke, other service integrations, activities,
-handler lookup, failures, timeouts and callbacks (.waitForTaskToken)."""
+"""Tests for sfn_notebook.engine.states.task and .invoke: Lambda functions, lambda:invoke, other service
+integrations, activities, handler lookup and failures, timeouts and callbacks (.waitForTaskToken)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,26 @@ import pytest
 
 import sfn_notebook as sfn
 from sfn_notebook import StateMachine, TaskFailed
-from tests.engine.helpers import machine, types
+from tests.engine.helpers import machine, seconds_after_start, types
 
 ACCOUNT = "123456789012"
+
+
 FN_ARN = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:Resize"
+
+
 INVOKE = "arn:aws:states:::lambda:invoke"
+
+
 PUT_ITEM = "arn:aws:states:::dynamodb:putItem"
+
+
 CALLBACK = "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
+
+
 ACTIVITY = f"arn:aws:states:us-east-1:{ACCOUNT}:activity:Review"
+
+
 EPOCH = datetime(2024, 6, 1, 8, 0, 0, tzinfo=timezone.utc)
 
 
@@ -35,10 +47,6 @@ def one_task(resource: str, **fields: Any) -> StateMachine:
 
 def event(ex: Any, event_type: str, n: int = 0) -> dict[str, Any]:
     return [e for e in ex.events if e["type"] == event_type][n]
-
-
-def at(ex: Any, e: dict[str, Any]) -> float:
-    return (e["timestamp"] - ex.events[0]["timestamp"]).total_seconds()
 
 
 # ----------------------------------------------------------------------------- Lambda function ARNs
@@ -494,7 +502,7 @@ class TestTaskTimeouts:
 
         ex = one_task(FN_ARN, TimeoutSeconds=30).run({}, resources={"Resize": slow}, start_time=EPOCH)
         assert ex.status == "SUCCEEDED"
-        assert at(ex, event(ex, "LambdaFunctionSucceeded")) == 12.0
+        assert seconds_after_start(ex, event(ex, "LambdaFunctionSucceeded")) == 12.0
 
     def test_lambda_beyond_the_timeout_times_out(self) -> None:
         def slow(event: Any, context: Any) -> Any:
@@ -505,7 +513,7 @@ class TestTaskTimeouts:
         assert (ex.status, ex.error) == ("FAILED", "States.Timeout")
         timed_out = event(ex, "LambdaFunctionTimedOut")
         assert timed_out["lambdaFunctionTimedOutEventDetails"]["error"] == "States.Timeout"
-        assert at(ex, timed_out) == 30.0
+        assert seconds_after_start(ex, timed_out) == 30.0
         assert "LambdaFunctionSucceeded" not in types(ex)
 
     def test_lambda_invoke_beyond_the_timeout_times_out(self) -> None:
@@ -591,7 +599,7 @@ class TestWaitForTaskToken:
         succeeded = event(ex, "TaskSucceeded")
         assert succeeded["taskSucceededEventDetails"]["output"] == '{"approved":true}'
         assert succeeded["taskSucceededEventDetails"]["resource"] == "sendMessage.waitForTaskToken"
-        assert at(ex, succeeded) == 45.0
+        assert seconds_after_start(ex, succeeded) == 45.0
 
     def test_submitted_event_holds_the_service_response(self) -> None:
         ex = callback_task().run({"job": 1}, resources={CALLBACK: sent([])})
@@ -679,7 +687,7 @@ class TestWaitForTaskToken:
         ex.advance(5)
         assert ex.status == "FAILED"
         timed_out = event(ex, "TaskTimedOut")
-        assert at(ex, timed_out) == 30.0
+        assert seconds_after_start(ex, timed_out) == 30.0
         assert ex.error in ("States.HeartbeatTimeout", "States.Timeout")
 
     def test_heartbeats_keep_the_task_alive_until_its_timeout(self) -> None:
@@ -694,7 +702,7 @@ class TestWaitForTaskToken:
         ex.advance(25)
         assert ex.status == "FAILED"
         assert ex.error == "States.Timeout"
-        assert at(ex, event(ex, "TaskTimedOut")) == 100.0
+        assert seconds_after_start(ex, event(ex, "TaskTimedOut")) == 100.0
 
     def test_heartbeat_timeout_is_caught_by_its_own_name(self) -> None:
         sm = callback_task(
@@ -736,3 +744,60 @@ class TestWaitForTaskToken:
         assert seen == [{"token": ex.waiting_for[0].token}]
         ex.send_task_success(seen[0]["token"], {"plain": "result"})
         assert ex.output == {"plain": "result"}
+
+
+# ----------------------------------------------------------------------------- the Scheduled event
+
+
+class TestScheduledEvent:
+    FIELDS = {
+        "TimeoutSeconds": 30,
+        "HeartbeatSeconds": 10,
+        "Credentials": {"RoleArn": "arn:aws:iam::1:role/R"},
+    }
+
+    def scheduled(self, resource: str) -> tuple[str, dict[str, Any]]:
+        ex = one_task(resource, **self.FIELDS).run(
+            {"n": 1}, resources={resource: lambda e: {}, "Resize": lambda e: {}}
+        )
+        (e,) = [e for e in ex.events if e["type"].endswith("Scheduled")]
+        (details,) = [v for k, v in e.items() if k.endswith("EventDetails")]
+        return e["type"], details
+
+    def test_a_lambda_function_records_its_input_timeout_and_credentials_but_no_heartbeat(self) -> None:
+        assert self.scheduled(FN_ARN) == (
+            "LambdaFunctionScheduled",
+            {
+                "resource": FN_ARN,
+                "input": '{"n":1}',
+                "inputDetails": {"truncated": False},
+                "timeoutInSeconds": 30,
+                "taskCredentials": {"roleArn": "arn:aws:iam::1:role/R"},
+            },
+        )
+
+    def test_an_activity_records_its_timeouts_but_no_credentials(self) -> None:
+        assert self.scheduled(ACTIVITY) == (
+            "ActivityScheduled",
+            {
+                "resource": ACTIVITY,
+                "input": '{"n":1}',
+                "inputDetails": {"truncated": False},
+                "timeoutInSeconds": 30,
+                "heartbeatInSeconds": 10,
+            },
+        )
+
+    def test_a_service_integration_records_everything_with_its_parameters(self) -> None:
+        assert self.scheduled(PUT_ITEM) == (
+            "TaskScheduled",
+            {
+                "resourceType": "dynamodb",
+                "resource": "putItem",
+                "region": "us-east-1",
+                "parameters": '{"n":1}',
+                "timeoutInSeconds": 30,
+                "heartbeatInSeconds": 10,
+                "taskCredentials": {"roleArn": "arn:aws:iam::1:role/R"},
+            },
+        )

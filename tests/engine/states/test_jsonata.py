@@ -1,10 +1,10 @@
-"""JSONata states run end to end by the executor: query-language selection, Arguments and Output on
-every state type, ``{% %}`` strings nested in templates, the ``$states`` binding, Choice/Wait/Fail/Map
-fields given as expressions, States.QueryEvaluationError (its cause, its EvaluationFailed event and the
-field it names) and AWS's extra functions inside a run.
+"""JSONata states run end to end by the runners in engine/states/: query-language selection,
+Arguments and Output on every state type, ``{% %}`` strings nested in templates, the ``$states``
+binding, Choice/Wait/Fail/Map fields given as expressions, States.QueryEvaluationError (its cause,
+its EvaluationFailed event and the field it names) and AWS's extra functions inside a run.
 
 The expression language itself is tested in tests/paths/test_jsonata.py; variables (Assign) in
-test_variables.py.
+tests/engine/test_scope.py.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""Workflow variables (Assign) in the executor, in both query languages: when new values become
-visible, which scopes see them, ``$var`` references in JSONPath fields, the ``assignedVariables`` of
-StateExited events, the size limits, references to variables that do not exist, and the Execution's
-variable helpers."""
+"""Tests for sfn_notebook.engine.scope: workflow variables (Assign) in runs, in both query
+languages: when new values become visible, which scopes see them, ``$var`` references in JSONPath
+fields, the ``assignedVariables`` of StateExited events, the size limits, references to variables
+that do not exist, the Execution's variable helpers, and the context object's timestamps."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from sfn_notebook import StateMachine, TaskFailed
+from sfn_notebook.engine.scope import iso_time
 from sfn_notebook.errors import DefinitionError
 from sfn_notebook.history import variables_at, variables_frame
 from tests.engine.helpers import LAMBDA, jsonata, located, machine
@@ -990,3 +991,7 @@ class TestExecutionHelpers:
     def test_variables_at_after_a_map_leaves_out_the_iterations_variables(self) -> None:
         ex = fan_out_machine().run({})
         assert variables_at(ex.events, len(ex.events)) == {"o": {"a": 1}, "x": 2}
+
+
+def test_iso_time_has_milliseconds_and_a_z() -> None:
+    assert iso_time(EPOCH.timestamp() + 0.5) == "2024-03-01T12:00:00.500Z"

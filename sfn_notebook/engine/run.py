@@ -1,0 +1,543 @@
+"""One local execution: a virtual clock, a small fiber scheduler, the history, and task tokens.
+
+Each branch of work (the execution itself, a Parallel branch, a Map iteration) is a *fiber*: a
+generator that runs states one after another (``states.run_states``) and only yields to the
+scheduler when it has to wait (a Wait state, a retry back-off, children to finish, a task token).
+Simple states never yield, so a chain of Pass states costs a few function calls each.  Time is
+virtual: waiting costs nothing, and fibers run in order of their virtual time, so concurrent
+branches interleave as they would on AWS and the same run always gives the same history.
+
+The run knows no state type: the runners live in ``states/``, one module per family.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import random
+from collections.abc import Callable, Generator
+from typing import Any
+
+from .._json import MISSING, dumps, loads_compact, utf8_size
+from ..asl import model as m
+from ..errors import StatesError
+from . import dataflow as df
+from .events import HISTORY_LIMIT, MAX_PAYLOAD, TRUNCATED, EventLog
+from .fibers import AwaitToken, Cancel, Fiber, Sleep, Spawn, TaskToken, WaitAny
+from .resources import HandlerRegistry
+from .scope import Scope, Variables, iso_time
+from .states import run_states
+
+__all__ = ["Run", "RunSetup"]
+
+
+def uuid_text(raw: bytes) -> str:
+    """16 bytes as a version-4 UUID (what AWS uses for execution names by default)."""
+    h = bytearray(raw)
+    h[6] = (h[6] & 0x0F) | 0x40
+    h[8] = (h[8] & 0x3F) | 0x80
+    x = h.hex()
+    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
+
+
+def input_text(value: Any) -> str:
+    """The execution input as JSON text; a TypeError explains what is not JSON."""
+    try:
+        return dumps(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"the execution input is not JSON: {exc}") from None
+
+
+def _token_limit(token: TaskToken) -> float | None:
+    limits = [t for t in (token.timeout_at, token.heartbeat_at) if t is not None]
+    return min(limits) if limits else None
+
+
+class _ExecutionEnded(Exception):
+    """Internal: stop the run now (history limit, timeout, abort)."""
+
+
+# ----------------------------------------------------------------------------- the run
+
+
+class RunSetup:
+    """What every run of one StateMachine with the same options shares (built once, reused)."""
+
+    __slots__ = (
+        "machine",
+        "handlers",
+        "region",
+        "account",
+        "role_arn",
+        "state_machine_name",
+        "state_machine_arn",
+        "timeout",
+    )
+
+    def __init__(
+        self,
+        machine: m.Machine,
+        handlers: HandlerRegistry,
+        state_machine_name: str,
+        region: str,
+        account: str,
+        role_arn: str,
+    ) -> None:
+        self.machine = machine
+        self.handlers = handlers
+        self.region = region
+        self.account = account
+        self.role_arn = role_arn
+        self.state_machine_name = state_machine_name
+        self.state_machine_arn = f"arn:aws:states:{region}:{account}:stateMachine:{state_machine_name}"
+        self.timeout = machine.timeout_seconds if isinstance(machine.timeout_seconds, int) else None
+
+
+class Run:
+    """One local execution: the scheduler, the clock, the history, the task tokens and the outcome."""
+
+    __slots__ = (
+        "setup",
+        "input",
+        "_seed",
+        "_rng",
+        "listener",
+        "_execution_arn",
+        "_identity",
+        "_execution_name",
+        "start_time",
+        "now",
+        "events",
+        "status",
+        "output",
+        "output_text",
+        "error",
+        "cause",
+        "stop_time",
+        "_ready",
+        "_seq",
+        "current",
+        "_main",
+        "tokens",
+        "notes",
+        "tracing",
+        "traces",
+        "map_runs",
+        "deadline",
+        "_execution_ctx",
+        "last_text",
+        "variable_bytes",
+    )
+
+    def __init__(
+        self,
+        setup: RunSetup,
+        input_value: Any,
+        *,
+        execution_name: str | None,
+        start_time: float,
+        seed: int | None = None,
+        identity: bytes | None = None,
+        listener: Callable[[Run, int], None] | None = None,
+    ) -> None:
+        self.setup = setup
+        self.input = input_value
+        self._seed = seed
+        self._rng: random.Random | None = None
+        self.listener = listener
+        self._execution_arn: str | None = None
+        self._execution_name = execution_name
+        # what names the run and seeds its randomness when no name/seed was given (hashed on first use)
+        self._identity = identity
+        self.start_time = start_time
+        self.now = start_time
+        self.events = EventLog()
+        self.status = "RUNNING"
+        self.output: Any = MISSING
+        self.output_text: str | None = None
+        self.error: str | None = None
+        self.cause: str | None = None
+        self.stop_time: float | None = None
+        self._ready: list[tuple[float, int, Fiber]] = []
+        self._seq = 0
+        self.current: Fiber | None = None  # the fiber being stepped: its history gets the events
+        self._main: Fiber | None = None
+        self.tokens: dict[str, TaskToken] = {}
+        self.notes: list[str] = []  # hints for the user (e.g. a Lambda function with no handler)
+        self.tracing = True
+        # data-flow stages by the id of the state's StateEntered event (plain states are derived)
+        self.traces: dict[int, dict[str, Any]] = {}
+        self.map_runs: dict[str, list[Any]] = {}
+        self.deadline = start_time + setup.timeout if setup.timeout is not None else None
+        self._execution_ctx: dict[str, Any] | None = None
+        # the last payload written to the history and its JSON text: the next state's input is
+        # usually the same object, so its StateEntered event reuses the text (see text())
+        self.last_text: tuple[Any, str] | None = None
+        self.variable_bytes = 0  # the JSON size of every variable the execution holds
+
+    # what all runs of the machine share
+    machine = property(lambda self: self.setup.machine)
+    handlers = property(lambda self: self.setup.handlers)
+    region = property(lambda self: self.setup.region)
+    account = property(lambda self: self.setup.account)
+    role_arn = property(lambda self: self.setup.role_arn)
+    state_machine_name = property(lambda self: self.setup.state_machine_name)
+    state_machine_arn = property(lambda self: self.setup.state_machine_arn)
+
+    def _digest(self) -> bytes:
+        return hashlib.blake2b(self._identity or b"", digest_size=16).digest()
+
+    @property
+    def execution_name(self) -> str:
+        name = self._execution_name
+        if name is None:
+            name = self._execution_name = uuid_text(self._digest())
+        return name
+
+    @property
+    def execution_arn(self) -> str:
+        arn = self._execution_arn
+        if arn is None:
+            arn = self._execution_arn = (
+                f"arn:aws:states:{self.region}:{self.account}:execution:{self.state_machine_name}:"
+                f"{self.execution_name}"
+            )
+        return arn
+
+    @property
+    def rng(self) -> random.Random:
+        """Randomness of this run (UUIDs, jitter, tokens), reproducible from its seed or identity."""
+        rng = self._rng
+        if rng is None:
+            seed = self._seed if self._seed is not None else int.from_bytes(self._digest(), "big")
+            rng = self._rng = random.Random(seed)
+        return rng
+
+    @property
+    def execution_context(self) -> dict[str, Any]:
+        """The ``Execution`` and ``StateMachine`` parts of the context object (built on first use)."""
+        ctx = self._execution_ctx
+        if ctx is None:
+            ctx = self._execution_ctx = {
+                "Execution": {
+                    "Id": self.execution_arn,
+                    "Input": self.input,
+                    "StartTime": iso_time(self.start_time),
+                    "Name": self.execution_name,
+                    "RoleArn": self.role_arn,
+                    "RedriveCount": 0,
+                },
+                "StateMachine": {"Id": self.state_machine_arn, "Name": self.state_machine_name},
+            }
+        return ctx
+
+    # -- history
+
+    def emit(self, event_type: str, details: dict[str, Any] | None) -> int:
+        """Record an event in the current fiber's history (the hot path: kept small)."""
+        fiber = self.current
+        if fiber is None:
+            log = self.events
+            records = log.records
+            count = previous = len(records)
+        else:
+            log = fiber.log
+            records = log.records
+            count = len(records)
+            previous = fiber.last
+        main = log is self.events
+        if main and count >= HISTORY_LIMIT - 1:
+            self._fail_history_limit()
+        records.append((event_type, self.now, previous, details))
+        event_id = count + 1
+        if fiber is not None:
+            fiber.last = event_id
+        if main and self.listener is not None:
+            self.listener(self, event_id)
+        return event_id
+
+    def _fail_history_limit(self) -> None:
+        self.error = "States.Runtime"
+        self.cause = f"The execution reached the maximum number of history events ({HISTORY_LIMIT})."
+        self.notes.append(
+            "A loop that runs this long belongs in a Map state in DISTRIBUTED mode or in child executions."
+        )
+        raise _ExecutionEnded
+
+    def text(self, value: Any, state: str) -> str:
+        """JSON text of a payload for the history, enforcing the 256 KiB limit."""
+        cached = self.last_text
+        if cached is not None and cached[0] is value:
+            return cached[1]
+        try:
+            text = dumps(value)
+        except (TypeError, ValueError) as exc:
+            raise df.runtime_error(f"the value is not JSON: {exc}") from None
+        if len(text) > MAX_PAYLOAD // 4 and utf8_size(text) > MAX_PAYLOAD:
+            raise StatesError(
+                "States.DataLimitExceeded",
+                f"The state/task '{state}' returned a result with a size exceeding the maximum number of "
+                "bytes service limit.",
+            )
+        self.last_text = (value, text)
+        return text
+
+    # -- driving
+
+    def start(self, text: str | None = None) -> None:
+        """Record ExecutionStarted and schedule the main fiber (``text``: the input as JSON, if known)."""
+        if text is None:
+            text = input_text(self.input)
+        if len(text) > MAX_PAYLOAD // 4 and utf8_size(text) > MAX_PAYLOAD:
+            raise ValueError(
+                f"the execution input is {utf8_size(text)} bytes; Step Functions accepts at most {MAX_PAYLOAD}"
+            )
+        self.events.add(
+            "ExecutionStarted",
+            self.now,
+            0,
+            {"input": text, "inputDetails": TRUNCATED, "roleArn": self.setup.role_arn},
+        )
+        if isinstance(self.input, (dict, list)):
+            self.input = loads_compact(text)  # a private copy: the caller's object is never shared or mutated
+        self.last_text = (self.input, text)
+        if self.listener is not None:
+            self.listener(self, 1)
+        scope = Scope(Variables(), None)
+        gen = run_states(self, self.setup.machine, self.input, scope)
+        # as on AWS, the first state's entry names no previous event (previousEventId 0)
+        self._main = self._spawn(gen, self.events, 0)
+
+    def _new_fiber(self, gen: Generator, log: EventLog, last: int) -> Fiber:
+        self._seq += 1
+        return Fiber(gen, self.now, self._seq, log, last)
+
+    def _spawn(self, gen: Generator, log: EventLog, last: int) -> Fiber:
+        fiber = self._new_fiber(gen, log, last)
+        heapq.heappush(self._ready, (fiber.time, fiber.seq, fiber))
+        return fiber
+
+    @property
+    def finished(self) -> bool:
+        return self.status != "RUNNING"
+
+    def drive(self) -> None:
+        """Run until the execution ends or every fiber waits for a task token."""
+        ready = self._ready
+        try:
+            main = self._main
+            if main is not None and not main.started and len(ready) == 1 and ready[0][2] is main:
+                ready.clear()  # the usual start: step the execution's own fiber without the heap
+                self._step(main)
+            while ready and self.status == "RUNNING":
+                time, _, fiber = heapq.heappop(ready)
+                if fiber.done or fiber.cancelled:
+                    continue
+                if self.deadline is not None and time > self.deadline:
+                    self.now = self.deadline
+                    self._timed_out()
+                    return
+                self.now = time
+                self._step(fiber)
+        except _ExecutionEnded:
+            self._end_failed("ExecutionFailed")
+
+    def _step(self, fiber: Fiber) -> None:
+        self.current = fiber
+        fiber.started = True
+        gen = fiber.gen
+        value = fiber.send
+        fiber.send = None
+        while True:
+            try:
+                if isinstance(value, StatesError):
+                    cmd = gen.throw(value)
+                else:
+                    cmd = gen.send(value)
+            except StopIteration as stop:
+                self._finish(fiber, stop.value, None)
+                return
+            except StatesError as err:
+                self._finish(fiber, None, err)
+                return
+            kind = type(cmd)
+            if kind is Sleep:
+                fiber.time = self.now + cmd.seconds
+                heapq.heappush(self._ready, (fiber.time, fiber.seq, fiber))
+                return
+            if kind is Spawn:
+                log = cmd.log if cmd.log is not None else fiber.log
+                last = cmd.last if cmd.last is not None else fiber.last
+                child = self._new_fiber(cmd.gen, log, last)
+                # run the child at once until it waits or ends: children that never wait (a Map
+                # over Pass states) cost no trip through the scheduler; the order is unchanged,
+                # since siblings would have run one after another anyway
+                self._step(child)
+                self.current = fiber
+                value = child
+                continue
+            if kind is WaitAny:
+                finished = next((f for f in cmd.fibers if f.done), None)
+                if finished is not None:
+                    if finished.log is fiber.log:  # the parent's next event follows the child's last
+                        fiber.last = finished.last
+                    value = finished
+                    continue
+                fiber.waiting = cmd.fibers
+                for child in cmd.fibers:
+                    child.waiter = fiber
+                return
+            if kind is Cancel:
+                for child in cmd.fibers:
+                    self._cancel(child)
+                value = None
+                continue
+            if kind is AwaitToken:
+                token = cmd.token
+                token.fiber = fiber
+                if token.outcome is not None:
+                    value = token
+                    continue
+                return
+            raise AssertionError(f"unknown scheduler command {cmd!r}")
+
+    def _finish(self, fiber: Fiber, result: Any, error: StatesError | None) -> None:
+        fiber.done = True
+        fiber.result = result
+        fiber.error = error
+        parent = fiber.waiter
+        if fiber is self._main:
+            if error is None:
+                self._succeed(result)
+            else:
+                self.error, self.cause = error.error, error.cause
+                self._end_failed("ExecutionFailed")
+            return
+        if parent is not None and not parent.done and parent.waiting is not None and fiber in parent.waiting:
+            for sibling in parent.waiting:
+                sibling.waiter = None
+            parent.waiting = None
+            parent.send = fiber
+            parent.time = max(parent.time, self.now)
+            # behind the fibers already due now: siblings started together finish their step first,
+            # as concurrent branches do on AWS
+            self._seq += 1
+            parent.seq = self._seq
+            parent.last = fiber.last if fiber.log is parent.log else parent.last
+            heapq.heappush(self._ready, (parent.time, parent.seq, parent))
+
+    def _cancel(self, fiber: Fiber) -> None:
+        if fiber.done:
+            return
+        fiber.cancelled = True
+        fiber.done = True
+        fiber.gen.close()
+
+    def _succeed(self, output: Any) -> None:
+        self.current = self._main
+        try:
+            text = self.text(output, "execution")
+        except StatesError as err:
+            self.error, self.cause = err.error, err.cause
+            self._end_failed("ExecutionFailed")
+            return
+        self.emit("ExecutionSucceeded", {"output": text, "outputDetails": TRUNCATED})
+        self.status = "SUCCEEDED"
+        self.output = output
+        self.output_text = text
+        self.stop_time = self.now
+
+    def _end_failed(self, event_type: str) -> None:
+        details: dict[str, Any] = {}
+        if self.error is not None:
+            details["error"] = self.error
+        if self.cause is not None:
+            details["cause"] = self.cause
+        main = self._main
+        if event_type == "ExecutionFailed":
+            previous = main.last if main is not None and main.log is self.events else len(self.events)
+        else:  # a timer or StopExecution ends the run, not any event of it: AWS links these to 0
+            previous = 0
+        self.current = main
+        self.events.add(event_type, self.now, previous, details)
+        if self.listener is not None:
+            self.listener(self, len(self.events))
+        self.status = {
+            "ExecutionFailed": "FAILED",
+            "ExecutionTimedOut": "TIMED_OUT",
+            "ExecutionAborted": "ABORTED",
+        }[event_type]
+        self.stop_time = self.now
+        self._close_all()
+
+    def _timed_out(self) -> None:
+        self.error = "States.Timeout"  # AWS records the error alone, with no cause
+        self.cause = None
+        self._end_failed("ExecutionTimedOut")
+
+    def _close_all(self) -> None:
+        for _, _, fiber in self._ready:
+            if not fiber.done:
+                fiber.cancelled = True
+                fiber.done = True
+                fiber.gen.close()
+        self._ready.clear()
+        if self._main is not None and not self._main.done:
+            self._main.done = True
+            self._main.gen.close()
+
+    def abort(self, error: str | None = None, cause: str | None = None) -> None:
+        """StopExecution: end a running execution as ABORTED."""
+        if self.status != "RUNNING":
+            return
+        self.error, self.cause = error, cause
+        self._end_failed("ExecutionAborted")
+
+    def advance(self, seconds: float) -> None:
+        """Let virtual time pass while the execution waits for callbacks: task, heartbeat and
+        execution timeouts that fall due fire, in time order."""
+        target = self.now + seconds
+        horizon = target if self.deadline is None else min(target, self.deadline)
+        for token in sorted(self.tokens.values(), key=lambda t: _token_limit(t) or float("inf")):
+            limit = _token_limit(token)
+            if limit is None or limit > horizon or token.outcome is not None or token.fiber is None:
+                continue
+            heartbeat = token.heartbeat_at is not None and (
+                token.timeout_at is None or token.heartbeat_at < token.timeout_at
+            )
+            token.outcome = ("timeout", "States.HeartbeatTimeout" if heartbeat else "States.Timeout")
+            self._resume_token(token, limit)
+        self.drive()
+        if self.status == "RUNNING":
+            if self.deadline is not None and target >= self.deadline:
+                self.now = max(self.now, self.deadline)
+                self._timed_out()
+            else:
+                self.now = max(self.now, target)
+
+    def complete_token(self, token_id: str, outcome: tuple[str, Any]) -> None:
+        token = self.tokens.get(token_id)
+        if token is None or token.outcome is not None:
+            raise KeyError(token_id)
+        token.outcome = outcome
+        if token.fiber is not None:
+            self._resume_token(token, self.now)
+            self.drive()
+
+    def heartbeat(self, token_id: str) -> None:
+        token = self.tokens.get(token_id)
+        if token is None or token.outcome is not None:
+            raise KeyError(token_id)
+        if token.heartbeat_seconds is not None:
+            token.heartbeat_at = self.now + token.heartbeat_seconds
+
+    def _resume_token(self, token: TaskToken, at: float) -> None:
+        fiber = token.fiber
+        assert fiber is not None
+        fiber.send = token
+        fiber.time = max(fiber.time, at)
+        heapq.heappush(self._ready, (fiber.time, fiber.seq, fiber))
+
+    @property
+    def waiting_tokens(self) -> list[TaskToken]:
+        return [t for t in self.tokens.values() if t.outcome is None and t.fiber is not None]

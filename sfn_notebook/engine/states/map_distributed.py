@@ -1,0 +1,121 @@
+"""A DISTRIBUTED Map's Map Run: child executions with their own histories, tolerated failures,
+and the ResultWriter (the ItemReader/ItemBatcher/ResultWriter handlers are engine/distributed.py)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any
+
+from ..._json import MISSING, dumps
+from ...asl import model as m
+from ...errors import StatesError
+from ..events import TRUNCATED, EventLog
+from ..fibers import Cancel, Spawn, WaitAny
+from ..scope import Scope, Variables, Visit
+from .common import run_states
+
+if TYPE_CHECKING:
+    from ..run import Run
+
+
+def map_run(
+    run: Run,
+    state: m.MapState,
+    visit: Visit,
+    scope: Scope,
+    child_inputs: Callable[[], list[Any]],
+    concurrency: int,
+    tolerated_count: float,
+    tolerated_pct: float,
+    writer_params: Any = None,
+) -> Generator[Any, Any, Any]:
+    label = state.label if isinstance(state.label, str) else state.name
+    run_id = str(uuid.UUID(int=run.rng.getrandbits(128), version=4))
+    map_run_arn = (
+        f"arn:aws:states:{run.region}:{run.account}:mapRun:{run.state_machine_name}/{label}:{run_id}"
+    )
+    run.emit("MapRunStarted", {"mapRunArn": map_run_arn})
+    try:
+        inputs = child_inputs()  # the items are read, selected and batched by the Map Run
+    except StatesError as err:
+        details = {k: v for k, v in (("error", err.error), ("cause", err.cause)) if v is not None}
+        run.emit("MapRunFailed", details)
+        raise
+    limit = concurrency if concurrency > 0 else 10_000
+    logs: list[EventLog] = []
+    run.map_runs[map_run_arn] = logs
+    results: list[Any] = [None] * len(inputs)
+    succeeded_indexes: list[int] = []
+    failed_records: list[tuple[int, StatesError]] = []
+    failures = 0
+    first_error: StatesError | None = None
+    running: list[Any] = []
+    index_of: dict[int, int] = {}
+    next_index = 0
+    total = len(inputs)
+    while next_index < total or running:
+        while next_index < total and len(running) < limit:
+            log = EventLog()
+            logs.append(log)
+            child_input = inputs[next_index]
+            log.add(
+                "ExecutionStarted",
+                run.now,
+                0,
+                {"input": dumps(child_input), "inputDetails": TRUNCATED, "roleArn": run.role_arn},
+            )
+            child_scope = Scope(Variables(), {"Index": next_index, "Value": child_input})
+            fiber = yield Spawn(_child_execution(run, state, child_input, child_scope), log, 0)
+            index_of[id(fiber)] = next_index
+            running.append(fiber)
+            next_index += 1
+        finished = yield WaitAny(running)
+        running.remove(finished)
+        if finished.error is not None:
+            failures += 1
+            first_error = first_error or finished.error
+            # each threshold given is a limit; with neither, no failure is tolerated
+            count_given = state.tolerated_failure_count is not MISSING
+            pct_given = state.tolerated_failure_percentage is not MISSING
+            over_count = count_given and failures > tolerated_count
+            over_pct = pct_given and total > 0 and failures * 100.0 / total > tolerated_pct
+            if over_count or over_pct or not (count_given or pct_given):
+                yield Cancel(running)
+                cause = "The specified tolerated failure threshold was exceeded"
+                run.emit("MapRunFailed", {"error": "States.ExceedToleratedFailureThreshold", "cause": cause})
+                raise StatesError("States.ExceedToleratedFailureThreshold", cause)
+        else:
+            results[index_of[id(finished)]] = finished.result
+            succeeded_indexes.append(index_of[id(finished)])
+        if finished.error is not None:
+            failed_records.append((index_of[id(finished)], finished.error))
+    if state.result_writer is not MISSING:
+        from ..distributed import write_results
+
+        succeeded = [
+            {"Input": dumps(inputs[i]), "Output": dumps(results[i]), "Status": "SUCCEEDED"}
+            for i in sorted(succeeded_indexes)
+        ]
+        failed = [
+            {"Input": dumps(inputs[i]), "Error": err.error, "Cause": err.cause, "Status": "FAILED"}
+            for i, err in sorted(failed_records, key=lambda pair: pair[0])
+        ]
+        summary = write_results(run, state, writer_params, map_run_arn, succeeded, failed)
+        run.emit("MapRunSucceeded", None)
+        run.emit("MapStateSucceeded", None)
+        return summary
+    run.emit("MapRunSucceeded", None)
+    run.emit("MapStateSucceeded", None)
+    return results
+
+
+def _child_execution(run: Run, state: m.MapState, value: Any, scope: Scope) -> Generator[Any, Any, Any]:
+    try:
+        result = yield from run_states(run, state.processor, value, scope)
+    except StatesError as err:
+        details = {k: v for k, v in (("error", err.error), ("cause", err.cause)) if v is not None}
+        run.emit("ExecutionFailed", details)
+        raise
+    run.emit("ExecutionSucceeded", {"output": dumps(result), "outputDetails": TRUNCATED})
+    return result

@@ -1,0 +1,47 @@
+"""The Parallel state: one child fiber per branch."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+from ...asl import model as m
+from ..fibers import Cancel, Spawn, WaitAny
+from ..scope import Scope, Variables, Visit
+from .common import effective_input, result_processing, run_states, with_retry
+
+if TYPE_CHECKING:
+    from ..run import Run
+
+
+def run_parallel(
+    run: Run, state: m.ParallelState, visit: Visit, raw: Any, scope: Scope
+) -> Generator[Any, Any, tuple[Any, str | None]]:
+    """Run every branch on the same input, each in its own fiber; the output lists their outputs."""
+    return (
+        yield from with_retry(
+            run, state, visit, raw, scope, lambda: _parallel_attempt(run, state, visit, raw, scope)
+        )
+    )
+
+
+def _parallel_attempt(
+    run: Run, state: m.ParallelState, visit: Visit, raw: Any, scope: Scope
+) -> Generator[Any, Any, tuple[Any, dict | None]]:
+    branch_input = effective_input(state, visit, raw)
+    run.emit("ParallelStateStarted", None)
+    children = []
+    for branch in state.branches:
+        child_scope = Scope(Variables(scope.variables), None)
+        fiber = yield Spawn(run_states(run, branch, branch_input, child_scope))
+        children.append(fiber)
+    pending = list(children)
+    while pending:
+        finished = yield WaitAny(pending)
+        pending.remove(finished)
+        if finished.error is not None:
+            yield Cancel(pending)
+            raise finished.error
+    run.emit("ParallelStateSucceeded", None)
+    results = [f.result for f in children]
+    return result_processing(run, state, visit, raw, results)

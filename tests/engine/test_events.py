@@ -1,0 +1,81 @@
+"""Tests for sfn_notebook.engine.events: the history's records and their boto3 shape."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from sfn_notebook.engine.events import EventLog, details_key
+
+# ----------------------------------------------------------------------------- details_key and EventLog
+
+
+class TestDetailsKey:
+    @pytest.mark.parametrize(
+        ("event_type", "key"),
+        [
+            ("PassStateEntered", "stateEnteredEventDetails"),
+            ("MapStateEntered", "stateEnteredEventDetails"),
+            ("FailStateEntered", "stateEnteredEventDetails"),
+            ("ChoiceStateExited", "stateExitedEventDetails"),
+            ("ParallelStateExited", "stateExitedEventDetails"),
+            ("TaskScheduled", "taskScheduledEventDetails"),
+            ("LambdaFunctionSucceeded", "lambdaFunctionSucceededEventDetails"),
+            ("MapRunStarted", "mapRunStartedEventDetails"),
+            ("MapStateStarted", "mapStateStartedEventDetails"),
+            ("MapIterationStarted", "mapIterationStartedEventDetails"),
+            ("MapIterationSucceeded", "mapIterationSucceededEventDetails"),
+            ("MapIterationFailed", "mapIterationFailedEventDetails"),
+            ("MapIterationAborted", "mapIterationAbortedEventDetails"),
+            ("ExecutionTimedOut", "executionTimedOutEventDetails"),
+            ("EvaluationFailed", "evaluationFailedEventDetails"),
+        ],
+    )
+    def test_member_names(self, event_type: str, key: str) -> None:
+        assert details_key(event_type) == key
+
+    def test_a_type_without_a_special_name_follows_the_camel_case_rule(self) -> None:
+        assert details_key("SomeFutureThing") == "someFutureThingEventDetails"
+        assert details_key("SomeFutureThing") == "someFutureThingEventDetails"  # the same when cached
+
+
+class TestEventLog:
+    def test_ids_are_positions_and_details_are_attached_by_type(self) -> None:
+        log = EventLog()
+        assert log.add("ExecutionStarted", 0.0, 0, {"input": "{}"}) == 1
+        assert log.add("PassStateEntered", 1.5, 1, {"name": "P"}) == 2
+        assert log.add("ParallelStateStarted", 1.5, 2, None) == 3
+        events = log.materialize()
+        assert len(log) == 3
+        assert [e["id"] for e in events] == [1, 2, 3]
+        assert [e["previousEventId"] for e in events] == [0, 1, 2]
+        assert events[1]["stateEnteredEventDetails"] == {"name": "P"}
+        assert set(events[2]) == {"timestamp", "type", "id", "previousEventId"}
+        assert events[1]["timestamp"] == datetime(1970, 1, 1, 0, 0, 1, 500000, tzinfo=timezone.utc)
+
+    def test_materialize_is_incremental_and_returns_a_fresh_list(self) -> None:
+        log = EventLog()
+        log.add("ExecutionStarted", 0.0, 0, None)
+        first = log.materialize()
+        log.add("ExecutionSucceeded", 0.0, 1, {"output": "1"})
+        second = log.materialize()
+        assert len(first) == 1
+        assert len(second) == 2
+        assert second[0] is first[0]
+
+    def test_a_log_of_its_own_numbers_from_one(self) -> None:
+        # a Distributed Map's child executions each record their own history, numbered from 1
+        main, child = EventLog(), EventLog()
+        main.add("ExecutionStarted", 0.0, 0, None)
+        main.add("MapRunStarted", 0.0, 1, {"mapRunArn": "arn"})
+        assert child.add("ExecutionStarted", 0.0, 0, None) == 1
+        assert [e["id"] for e in child.materialize()] == [1]
+        assert len(main) == 2
+
+    def test_timestamps_are_utc_datetimes_to_the_millisecond(self) -> None:
+        log = EventLog()
+        log.add("ExecutionStarted", 1_709_294_400.125, 0, None)
+        (event,) = log.materialize()
+        assert event["timestamp"] == datetime(2024, 3, 1, 12, 0, 0, 125000, tzinfo=timezone.utc)
+        assert event["timestamp"].utcoffset() == timedelta(0)
