@@ -16,6 +16,8 @@ from sfn_notebook.errors import DefinitionError
 from sfn_notebook.history import variables_at, variables_frame
 from tests.engine.helpers import LAMBDA, jsonata, located, machine
 
+pytestmark = pytest.mark.jsonata  # JSONata states need jsonatapy
+
 EPOCH = datetime(2024, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
 
 

@@ -15,12 +15,13 @@ import pytest
 
 import sfn_notebook as sfn
 from sfn_notebook.examples import GETTING_STARTED, getting_started_resources
-from sfn_notebook.execution import Execution
+from tests.builders import LAMBDA, RecordedExecution
+
+__all__ = ["LAMBDA", "RecordedExecution"]  # re-exported for the render tests
 
 pytest.importorskip("graphviz", reason="the graphs are built with the graphviz package")
 
 GOLDEN = Path(__file__).parent.parent / "golden"
-LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:"
 
 # ----------------------------------------------------------------------------- definitions
 
@@ -323,24 +324,3 @@ def attr(statement: str, key: str) -> str | None:
 
 def machine(definition: dict[str, Any], name: str = "Test") -> sfn.StateMachine:
     return sfn.StateMachine(definition, name)
-
-
-class RecordedExecution(Execution):
-    """An execution known only from its events, as one read from AWS might be."""
-
-    def __init__(self, source: Any, *, definition: Any = None) -> None:
-        self.name = source.name
-        self.arn = source.arn
-        self._events = source.events
-        self._status = source.status
-        self.state_machine = None
-        if definition is not None:
-            self.definition = definition
-
-    @property
-    def status(self) -> str:
-        return self._status
-
-    @property
-    def events(self) -> list[dict[str, Any]]:
-        return self._events

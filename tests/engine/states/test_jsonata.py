@@ -20,6 +20,8 @@ from sfn_notebook import StateMachine, TaskFailed
 from sfn_notebook.errors import DefinitionError
 from tests.engine.helpers import LAMBDA, jsonata, located, machine, types
 
+pytestmark = pytest.mark.jsonata  # JSONata states need jsonatapy
+
 EPOCH = datetime(2024, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
 
 
