@@ -26,6 +26,7 @@ from .._json import MISSING, dumps, is_integer, is_number, loads_compact, utf8_s
 from ..asl import model as m
 from ..asl.parser import parse_timestamp
 from ..errors import StatesError
+from ..local_aws.hook import task_handler as local_aws_handler
 from . import choice as choice_rules
 from . import dataflow as df
 from .events import HISTORY_LIMIT, EventLog
@@ -300,6 +301,7 @@ class RunSetup:
         "state_machine_name",
         "state_machine_arn",
         "timeout",
+        "local_aws",
     )
 
     def __init__(
@@ -310,8 +312,10 @@ class RunSetup:
         region: str,
         account: str,
         role_arn: str,
+        local_aws: bool = True,
     ) -> None:
         self.machine = machine
+        self.local_aws = local_aws  # Tasks no mock or handler serves are served by the in-process AWS
         self.handlers = handlers
         self.region = region
         self.account = account
@@ -1441,6 +1445,8 @@ def _invoke(
         else:
             keys = (info.resource, info.resource.rsplit(".", 1)[0] if info.pattern else info.resource)
     handler = run.handlers.for_state(state.name, keys)
+    if handler is None and kind == "service":  # then the in-process AWS, if it serves the resource
+        handler = local_aws_handler(run, state.name, info)
     mocked = getattr(handler, "is_mock", False) is True
     if kind == "activity":
         run.emit("ActivityStarted", {"workerName": "sfn-notebook"})
