@@ -207,7 +207,10 @@ def error_cause(
 
 def client_error_parts(exc: BaseException) -> tuple[str, str, int, str, str | None] | None:
     """``(code, message, status, request id, extended request id)`` of a botocore ``ClientError``-like
-    exception (anything with a ``response`` dict holding ``Error.Code``), else None."""
+    exception (anything with a ``response`` dict holding ``Error.Code``), else None.
+
+    For services answering in both protocols (SQS) the code is the error's shape name
+    (``QueueDoesNotExist``), which names the exception, rather than its legacy query code."""
     response = getattr(exc, "response", None)
     if not isinstance(response, dict):
         return None
@@ -222,8 +225,10 @@ def client_error_parts(exc: BaseException) -> tuple[str, str, int, str, str | No
     if not isinstance(message, str):
         message = str(error.get("message", ""))
     status = meta.get("HTTPStatusCode")
+    query_code = error.get("QueryErrorCode")
+    code: str = query_code if isinstance(query_code, str) else error["Code"]
     return (
-        error["Code"],
+        code,
         message,
         status if isinstance(status, int) else 400,
         str(meta.get("RequestId") or headers.get("x-amzn-requestid") or ""),
