@@ -105,14 +105,24 @@ def _patched_hook(event_name: str, request: Any, **kwargs: Any) -> Any:
     return _serve(event_name, request, **kwargs)
 
 
+def _own(made: Any) -> Any:
+    """Make a client answer from the store, and only once: the shared hooks (moto's, when someone
+    starts ``mock_aws``, and :func:`patch`'s) are taken off it, since botocore calls every hook."""
+    from moto.core.models import botocore_stubber
+
+    made.meta.events.unregister("before-send", botocore_stubber)
+    made.meta.events.unregister("before-send", _patched_hook)
+    made.meta.events.register("before-send", _serve)
+    return made
+
+
 def client(service: str) -> Any:
     """A boto3 client on the store (account 111111111111, us-east-1): ``client("dynamodb")``."""
     state = _load()
     with _lock:
         made = state["clients"].get(service)
         if made is None:
-            made = state["session"].client(service, config=_config())
-            made.meta.events.register("before-send", _serve)
+            made = _own(state["session"].client(service, config=_config()))
             state["clients"][service] = made
     return made
 
@@ -124,7 +134,7 @@ def resource(service: str) -> Any:
         made = state["resources"].get(service)
         if made is None:
             made = state["session"].resource(service, config=_config())
-            made.meta.client.meta.events.register("before-send", _serve)
+            _own(made.meta.client)
             state["resources"][service] = made
     return made
 

@@ -60,6 +60,13 @@ def test_patch_lets_plain_boto3_reach_the_store_for_the_block_only() -> None:
         _plain_client("dynamodb").list_tables()
 
 
+def test_a_stores_client_is_served_once_inside_patch() -> None:
+    url = local_aws.client("sqs").create_queue(QueueName="jobs")["QueueUrl"]
+    with local_aws.patch():
+        local_aws.client("sqs").send_message(QueueUrl=url, MessageBody="once")
+    assert list(local_aws.messages("jobs")["body"]) == ["once"]
+
+
 def test_reset_empties_every_service() -> None:
     local_aws.client("dynamodb").create_table(**TABLE)
     local_aws.client("sqs").create_queue(QueueName="jobs")
