@@ -197,8 +197,9 @@ def _put_events_merge(request: Any, headers: dict[str, str], raw: bytes) -> byte
     return json.dumps({"FailedEntryCount": failed, "Entries": merged}).encode("utf-8")
 
 
-def delivered_events(request: Any, body: Any) -> list[dict[str, Any]]:
-    """The events a PutEvents request delivered: each entry that got an EventId, as EventBridge saw it."""
+def delivered_events(request: Any, body: Any, now: float | None = None) -> list[dict[str, Any]]:
+    """The events a PutEvents request delivered: each entry that got an EventId, as EventBridge saw it
+    (``now``: the time it arrived, when the entry gives none; the wall clock by default)."""
     sent = _json_body(request).get("Entries") or []
     raw = body.encode("utf-8") if isinstance(body, str) else bytes(body or b"")
     try:
@@ -220,7 +221,7 @@ def delivered_events(request: Any, body: Any) -> list[dict[str, Any]]:
                 "DetailType": entry.get("DetailType"),
                 "Detail": detail,
                 "Resources": list(entry.get("Resources") or []),
-                "Time": entry.get("Time", time.time()),
+                "Time": entry.get("Time", time.time() if now is None else now),
             }
         )
     return events

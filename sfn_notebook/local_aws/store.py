@@ -95,7 +95,7 @@ def _serve(event_name: str, request: Any, **kwargs: Any) -> Any:
                 raise NotImplementedError(f"moto does not implement the service of {request.url}")
             status, headers, body = fixes.after(service, operation, request, status, dict(headers), body)
         if service == "eventbridge" and operation == "PutEvents" and status == 200:
-            _events.extend(fixes.delivered_events(request, body))
+            _events.extend(fixes.delivered_events(request, body, getattr(_run_context, "now", None)))
     return AWSResponse(request.url, status, headers, MockRawResponse(body))
 
 

@@ -185,9 +185,10 @@ class TestMessaging:
 class TestEventBridge:
     def test_put_events_adds_the_machine_and_execution_and_encodes_detail(self) -> None:
         entries = [{"Source": "shop", "DetailType": "Ordered", "Detail": {"id": 1}, "Resources": ["r1"]}]
-        ex = task("arn:aws:states:::events:putEvents", {"Entries": entries}).run({})
+        ex = task("arn:aws:states:::events:putEvents", {"Entries": entries}).run({}, start_time=START)
         assert ex.status == "SUCCEEDED", ex.cause
         assert ex.output["FailedEntryCount"] == 0
+        assert local_aws.events()["time"][0] == 1717228800.0  # the run's virtual clock
         assert set(ex.output) == {"Entries", "FailedEntryCount"}
         seen = local_aws.events()
         assert list(seen["detail"]) == [{"id": 1}]
