@@ -40,17 +40,18 @@ __all__ = [
     "SfnNotebookError",
     "StatesError",
     "aws",
+    "local_aws",
     "load_ipython_extension",
     "__version__",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    # `sfn.aws` imports boto3 only when it is first used
-    if name == "aws":
+    # `sfn.aws` imports boto3 only when it is first used; `sfn.local_aws` imports moto on its first call
+    if name in ("aws", "local_aws"):
         import importlib
 
-        return importlib.import_module(".aws", __name__)
+        return importlib.import_module("." + name, __name__)
     raise AttributeError(f"module 'sfn_notebook' has no attribute {name!r}")
 
 

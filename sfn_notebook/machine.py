@@ -84,7 +84,7 @@ class StateMachine:
         self.machine: m.Machine = machine
         self.diagnostics: list[Diagnostic] = [d for d in diagnostics if d.severity != "ERROR"]
         self._roles: dict[str, str] = {}
-        self._setups: dict[tuple[str, str, str], RunSetup] = {}
+        self._setups: dict[tuple[str, str, str, bool], RunSetup] = {}
         self.last_execution: LocalExecution | None = None
         self._runs = 0  # runs made so far: each run's number is part of what picks its random values
 
@@ -144,6 +144,7 @@ class StateMachine:
         progress: Any = None,
         wait: bool = True,
         timeout: float | None = None,
+        local_aws: bool = True,
     ) -> Any:
         """Run the state machine to its end and return the :class:`~sfn_notebook.Execution`.
 
@@ -152,12 +153,26 @@ class StateMachine:
         names to Python handlers ``handler(event, context)``.  ``seed`` makes random values
         (execution name, States.UUID, jitter) reproducible; ``start_time`` fixes the clock.
 
+        Service Tasks that no mock or handler serves are served by the in-process AWS
+        (:mod:`sfn_notebook.local_aws`); ``local_aws=False`` turns that off.
+
         With ``on=aws`` (from :func:`sfn_notebook.aws.connect`) the machine runs on AWS instead.
         """
         if on is not None:
             return on.run(self, {} if input is MISSING else input, name=name, wait=wait, timeout=timeout)
         execution = self._prepare(
-            input, resources, name, mocks, test_case, start_time, seed, role_arn, region, account, progress
+            input,
+            resources,
+            name,
+            mocks,
+            test_case,
+            start_time,
+            seed,
+            role_arn,
+            region,
+            account,
+            progress,
+            local_aws,
         )
         self.last_execution = execution  # reachable even if the run is interrupted
         try:
@@ -199,6 +214,7 @@ class StateMachine:
             kwargs.pop("region", DEFAULT_REGION),
             kwargs.pop("account", DEFAULT_ACCOUNT),
             progress,
+            kwargs.pop("local_aws", True),
         )
         if kwargs:
             raise TypeError(f"start() got unexpected arguments: {', '.join(kwargs)}")
@@ -218,6 +234,7 @@ class StateMachine:
         region: str,
         account: str,
         progress: Any,
+        local_aws: bool = True,
     ) -> LocalExecution:
         value = {} if input is MISSING else input
         text = input_text(value)
@@ -241,12 +258,14 @@ class StateMachine:
         started = _to_epoch(start_time)
         role = role_arn or self.role_arn or self._default_role(account)
         if handlers is _NO_RESOURCES:  # the usual case: share one set-up between runs
-            key = (region, account, role)
+            key = (region, account, role, local_aws)
             setup = self._setups.get(key)
             if setup is None:
-                setup = self._setups[key] = RunSetup(self.machine, handlers, self.name, region, account, role)
+                setup = self._setups[key] = RunSetup(
+                    self.machine, handlers, self.name, region, account, role, local_aws
+                )
         else:
-            setup = RunSetup(self.machine, handlers, self.name, region, account, role)
+            setup = RunSetup(self.machine, handlers, self.name, region, account, role, local_aws)
         run = Run(
             setup,
             value,

@@ -1,6 +1,7 @@
 """Run the AWS-recorded conformance corpus (kept outside this repository) as a ratchet.
 
-The corpus lives in ``../shared/conformance`` beside the checkout, or wherever the
+The corpus (``cases/``, and ``services/`` whose cases run against the local AWS) lives in
+``../shared/conformance`` beside the checkout, or wherever the
 ``SFN_CONFORMANCE_DIR`` environment variable points.  Cases listed in
 ``conformance_known_failures.txt`` may fail (each line says what AWS does that we do not yet);
 every other case must match AWS.  Without the corpus the test is skipped.
@@ -60,15 +61,20 @@ def _with_parsed_object_variables(event_view):
 def _cases() -> list:
     if not (CORPUS / "run.py").is_file():
         return [pytest.param(None, marks=pytest.mark.skip(reason=f"no conformance corpus at {CORPUS}"))]
-    root = CORPUS / "cases"
     params = []
-    for path in sorted(root.rglob("*.json")):
-        name = str(path.relative_to(root).with_suffix(""))
-        marks = [pytest.mark.xfail(reason=KNOWN[name], strict=False)] if name in KNOWN else []
-        if _uses_jsonata(path):
-            marks.append(pytest.mark.jsonata)
-        params.append(pytest.param(path, id=name, marks=marks))
+    for root in _roots():
+        for path in sorted(root.rglob("*.json")):
+            name = str(path.relative_to(root).with_suffix(""))
+            marks = [pytest.mark.xfail(reason=KNOWN[name], strict=False)] if name in KNOWN else []
+            if _uses_jsonata(path):
+                marks.append(pytest.mark.jsonata)
+            params.append(pytest.param(path, id=name, marks=marks))
     return params
+
+
+def _roots() -> list[Path]:
+    """The execution cases, and the cases that need AWS's services (served by the local AWS)."""
+    return [root for root in (CORPUS / "cases", CORPUS / "services") if root.is_dir()]
 
 
 def _uses_jsonata(path: Path) -> bool:
@@ -93,5 +99,5 @@ def test_case_matches_aws(path: Path, runner) -> None:
 def test_known_failures_are_real_cases() -> None:
     if not (CORPUS / "cases").is_dir():
         pytest.skip(f"no conformance corpus at {CORPUS}")
-    names = {str(p.relative_to(CORPUS / "cases").with_suffix("")) for p in (CORPUS / "cases").rglob("*.json")}
+    names = {str(p.relative_to(root).with_suffix("")) for root in _roots() for p in root.rglob("*.json")}
     assert set(KNOWN) <= names, sorted(set(KNOWN) - names)

@@ -26,6 +26,7 @@ from typing import Any
 
 from .._json import dumps, loads_compact
 from ..errors import StatesError, TaskFailed
+from ..local_aws.naming import client_error_parts, error_cause, error_name
 
 __all__ = [
     "Handler",
@@ -315,38 +316,16 @@ def handler_failure(exc: BaseException, info: ResourceInfo, request_id: str) -> 
         return StatesError(exc.error, exc.cause)
     if info.kind == "lambda" or info.is_lambda_invoke:
         return StatesError(type(exc).__name__, lambda_error_cause(exc, request_id))
-    code = _client_error_code(exc)
-    if code is not None:
-        service = _SERVICE_PREFIX.get(
-            info.resource_type.split(":")[-1], info.resource_type.split(":")[-1].title()
+    parts = client_error_parts(exc)
+    if parts is not None:  # a botocore ClientError: AWS's name and cause for the service's error
+        code, message, status, service_request_id, extended = parts
+        return StatesError(
+            error_name(info.resource_type, code),
+            error_cause(
+                info.resource_type, code, message, status, service_request_id or request_id, extended
+            ),
         )
-        return StatesError(f"{service}.{code}", str(exc))
     return StatesError(type(exc).__name__, str(exc))
-
-
-_SERVICE_PREFIX = {
-    "dynamodb": "DynamoDB",
-    "sqs": "SQS",
-    "sns": "SNS",
-    "s3": "S3",
-    "lambda": "Lambda",
-    "ecs": "ECS",
-    "glue": "Glue",
-    "batch": "Batch",
-    "events": "EventBridge",
-    "states": "StepFunctions",
-    "sagemaker": "SageMaker",
-    "athena": "Athena",
-}
-
-
-def _client_error_code(exc: BaseException) -> str | None:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        code = response.get("Error", {}).get("Code")
-        if isinstance(code, str):
-            return code
-    return None
 
 
 def invoke_response(payload: Any, request_id: str, date: str, log_tail: bool = False) -> dict[str, Any]:

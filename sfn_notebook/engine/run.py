@@ -72,6 +72,7 @@ class RunSetup:
         "state_machine_name",
         "state_machine_arn",
         "timeout",
+        "local_aws",
     )
 
     def __init__(
@@ -82,8 +83,10 @@ class RunSetup:
         region: str,
         account: str,
         role_arn: str,
+        local_aws: bool = True,
     ) -> None:
         self.machine = machine
+        self.local_aws = local_aws  # Tasks no mock or handler serves are served by the in-process AWS
         self.handlers = handlers
         self.region = region
         self.account = account

@@ -321,15 +321,41 @@ class TestFailures:
         )
         assert (err.error, err.cause) == ("ValueError", "bad")
 
-    def test_a_botocore_style_error_is_prefixed_with_the_service(self) -> None:
+    def test_a_botocore_style_error_gets_the_optimised_integrations_name_and_cause(self) -> None:
         class ClientError(Exception):
-            response = {"Error": {"Code": "ConditionalCheckFailedException", "Message": "no"}}
+            response = {
+                "Error": {
+                    "Code": "ConditionalCheckFailedException",
+                    "Message": "The conditional request failed",
+                }
+            }
 
         info = parse_resource("arn:aws:states:::dynamodb:putItem")
-        err = handler_failure(self._raise(ClientError("The conditional request failed")), info, "r")
+        err = handler_failure(self._raise(ClientError("An error occurred")), info, "r-1")
         assert (err.error, err.cause) == (
             "DynamoDB.ConditionalCheckFailedException",
-            "The conditional request failed",
+            "The conditional request failed (Service: AmazonDynamoDBv2; Status Code: 400; "
+            "Error Code: ConditionalCheckFailedException; Request ID: r-1; Proxy: null)",
+        )
+
+    def test_a_botocore_error_from_an_sdk_integration_gets_the_sdk_clients_name(self) -> None:
+        class ClientError(Exception):
+            response = {
+                "Error": {"Code": "NoSuchKey", "Message": "The specified key does not exist."},
+                "ResponseMetadata": {"RequestId": "REQ", "HostId": "HOST", "HTTPStatusCode": 404},
+            }
+
+        info = parse_resource("arn:aws:states:::aws-sdk:s3:getObject")
+        err = handler_failure(self._raise(ClientError("x")), info, "unused")
+        assert (err.error, err.cause) == (
+            "S3.NoSuchKeyException",
+            "The specified key does not exist. (Service: S3, Status Code: 404, Request ID: REQ, "
+            "Extended Request ID: HOST)",
+        )
+        dynamo = parse_resource("arn:aws:states:::aws-sdk:dynamodb:getItem")
+        ClientError.response = {"Error": {"Code": "ResourceNotFoundException", "Message": "gone"}}
+        assert handler_failure(self._raise(ClientError("x")), dynamo, "r").error == (
+            "DynamoDb.ResourceNotFoundException"
         )
 
     def test_lambda_error_cause_is_compact_json_text(self) -> None:

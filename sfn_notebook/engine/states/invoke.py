@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ..._json import MISSING, dumps, loads_compact, utf8_size
 from ...asl import model as m
 from ...errors import StatesError
+from ...local_aws.hook import task_handler as local_aws_handler
 from ..events import MAX_PAYLOAD, TRUNCATED
 from ..fibers import AwaitToken, Sleep, TaskToken
 from ..resources import (
@@ -111,6 +112,8 @@ def invoke(
     prefix = _schedule(run, info, text, timeout, heartbeat, credentials)
     keys, function_name, event = _request(run, info, prefix, params, text, request_id)
     handler = run.handlers.for_state(state.name, keys)
+    if handler is None and info.kind == "service":  # then the in-process AWS, if it serves the resource
+        handler = local_aws_handler(run, state.name, info)
     _start(run, info, prefix)
     if handler is None:
         raise _task_error(run, info, _missing_handler(run, state, info, function_name, request_id), prefix)

@@ -292,7 +292,7 @@ class TestServiceIntegrations:
         }
 
     def test_missing_handler_names_state_resource_and_how_to_register(self) -> None:
-        ex = one_task(PUT_ITEM, Parameters={}).run({})
+        ex = one_task(PUT_ITEM, Parameters={}).run({}, local_aws=False)
         assert ex.status == "FAILED"
         assert ex.cause is not None
         assert "'Work'" in ex.cause
