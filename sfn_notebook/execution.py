@@ -245,9 +245,23 @@ class LocalExecution(Execution):
         return self
 
     def stop(self, error: str | None = None, cause: str | None = None) -> LocalExecution:
-        """Abort the execution (StopExecution): status ABORTED, history kept."""
-        with self._lock:
-            self._run.abort(error, cause)
+        """Abort the execution (StopExecution): status ABORTED, history kept.
+
+        A background run that is busy stops at its next step: at once between states, or as soon
+        as the handler it is calling returns (whose result is then not recorded).  ``stop()``
+        returns without waiting for that; :meth:`wait` does.
+        """
+        run = self._run
+        if run.status != "RUNNING":
+            return self
+        run.stop_request = (error, cause)
+        lock = self._lock
+        if lock.acquire(blocking=False):  # not being driven by another thread
+            try:
+                if not run.driving:
+                    run.abort(error, cause)
+            finally:
+                lock.release()
         return self
 
     @property
@@ -329,10 +343,18 @@ class LocalExecution(Execution):
 
     def _drive_in_background(self) -> None:
         def work() -> None:
-            with self._lock:
-                self._run.drive()
-            # the last event is recorded before the status is final: tell the subscribers once more
-            self._notify(None)
+            run = self._run
+            try:
+                with self._lock:
+                    try:
+                        run.drive()
+                    except KeyboardInterrupt:  # raised by a handler: the user's interrupt aborts
+                        run.abort("KeyboardInterrupt", "The run was interrupted.")
+                    except BaseException as exc:  # the thread never leaves a run RUNNING
+                        run.fail_internal(exc)
+            finally:
+                # the last event is recorded before the status is final: tell the subscribers once more
+                self._notify(None)
 
         self._thread = threading.Thread(target=work, name=f"sfn-{self.name}", daemon=True)
         self._thread.start()

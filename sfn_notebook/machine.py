@@ -286,7 +286,10 @@ class StateMachine:
             import hashlib
             import json
 
-            text = json.dumps(self.definition, sort_keys=True, ensure_ascii=False, default=str)
+            try:
+                text = json.dumps(self.definition, sort_keys=True, ensure_ascii=False, default=str)
+            except (RecursionError, ValueError):  # nested too deeply for json: its text, if any
+                text = f"{self.source.text}"
             digest = self._definition_digest = hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
         return digest
 

@@ -301,3 +301,105 @@ def test_a_synchronous_run_has_no_stop_call() -> None:
     recorder = Recorder()
     sfn.StateMachine(WAITS_FOR_A_GATE).run({}, resources={"Work": lambda e: e}, progress=recorder)
     assert None not in [event_id for event_id, _ in recorder.calls]
+
+
+# ----------------------------------------------------------------------------- stopping a busy run
+
+LOOP = asl(
+    {
+        "Work": task("Work", Next="Again"),
+        "Again": {"Type": "Pass", "Next": "Work"},
+    }
+)
+
+
+def test_stop_from_a_handler_ends_the_run_when_the_handler_returns() -> None:
+    stopped: list[LocalExecution] = []
+
+    def work(event: Any) -> Any:
+        if stopped:
+            stopped[0].stop("Operator", "enough")
+        return event
+
+    sm = StateMachine(LOOP)
+    ex = sm.start({}, resources={"Work": work})
+    stopped.append(ex)
+    ex.wait(60)
+    assert (ex.status, ex.error, ex.cause) == ("ABORTED", "Operator", "enough")
+    assert types(ex)[-1] == "ExecutionAborted"
+    assert "LambdaFunctionSucceeded" not in types(ex)[-3:]  # the stopped call's result is not recorded
+
+
+def test_stop_returns_while_the_handler_still_runs_and_the_run_ends_aborted() -> None:
+    entered, release = threading.Event(), threading.Event()
+
+    def work(event: Any) -> Any:
+        entered.set()
+        release.wait(60)
+        return event
+
+    ex = StateMachine(LOOP).start({}, resources={"Work": work})
+    assert entered.wait(60)
+    assert ex.stop() is ex
+    assert not release.is_set()  # stop() did not wait for the handler
+    release.set()
+    ex.wait(60)
+    assert ex.status == "ABORTED"
+    events = types(ex)
+    assert events[-2:] == ["LambdaFunctionStarted", "ExecutionAborted"]
+
+
+def test_stop_between_steps_of_a_long_loop() -> None:
+    # a subscriber runs on the driving thread between two events: the run ends at the next one
+    sm = StateMachine(asl({"Loop": {"Type": "Pass", "Next": "Loop"}}))
+    ex = sm.start({}, progress=lambda execution, event_id: event_id == 10 and execution.stop())
+    ex.wait(60)
+    assert ex.status == "ABORTED" and ex.error is None
+    assert len(ex.events) == 11 and types(ex)[-1] == "ExecutionAborted"
+
+
+def test_stopping_a_run_that_has_ended_changes_nothing() -> None:
+    ex = StateMachine(asl({"P": {"Type": "Pass", "End": True}})).run({})
+    assert ex.stop().status == "SUCCEEDED"
+
+
+# ----------------------------------------------------------------------------- nothing leaves a run RUNNING
+
+
+class Escaping(BaseException):
+    """Not an Exception: what no ordinary ``except Exception`` catches."""
+
+
+@pytest.mark.parametrize("exc", [SystemExit(2), GeneratorExit(), Escaping("out")])
+def test_a_background_run_whose_handler_raises_a_base_exception_fails(exc: BaseException) -> None:
+    def work(event: Any) -> Any:
+        raise exc
+
+    ex = StateMachine(asl({"Work": task("Work", End=True)})).start({}, resources={"Work": work})
+    ex.wait(60)
+    assert ex.status == "FAILED" and ex.error == "Runtime.ExitError"
+    assert type(exc).__name__ in ex.notes[0]
+
+
+def test_a_failing_subscriber_fails_a_background_run_instead_of_killing_it() -> None:
+    def listener(execution: LocalExecution, event_id: int | None) -> None:
+        if event_id == 3:
+            raise RuntimeError("listener broke")
+
+    sm = StateMachine(asl({"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "End": True}}))
+    ex = sm.start({}, progress=listener)
+    ex.wait(60)
+    assert not ex._thread.is_alive()  # type: ignore[union-attr]
+    assert ex.status == "FAILED" and ex.error == "States.Runtime"
+    assert "listener broke" in (ex.cause or "") and "RuntimeError: listener broke" in ex.notes[0]
+    assert types(ex)[-1] == "ExecutionFailed"
+
+
+def test_an_interrupt_raised_by_a_handler_in_a_background_run_aborts_it() -> None:
+    def work(event: Any) -> Any:
+        raise KeyboardInterrupt
+
+    ex = StateMachine(asl({"Work": task("Work", End=True)})).start({}, resources={"Work": work})
+    ex.wait(60)
+    assert (ex.status, ex.error) == ("ABORTED", "KeyboardInterrupt")
+    assert types(ex)[0] == "ExecutionStarted"

@@ -295,6 +295,52 @@ def call_handler(handler: Handler, event: Any, context: Any) -> Any:
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(__file__)) + os.sep  # sfn_notebook's own files
 
 
+def exception_text(exc: BaseException) -> str | None:
+    """``str(exc)``, or None when the exception cannot say what it is (its ``__str__`` raises)."""
+    try:
+        text = str(exc)
+    except Exception:
+        return None
+    return text if isinstance(text, str) else None
+
+
+def text_or_none(value: Any) -> str | None:
+    """An error or cause as the text AWS records: None stays absent, other values become JSON text."""
+    if value is None or isinstance(value, str):
+        return value
+    try:
+        return dumps(value)
+    except (TypeError, ValueError, RecursionError):
+        return repr(value)
+
+
+def marshal_problem(exc: BaseException, value: Any) -> str:
+    """Why ``value`` is not JSON, as Python's json module says it (a cycle is named as a cycle)."""
+    if isinstance(exc, RecursionError) and _has_cycle(value):
+        return "Circular reference detected"
+    return exception_text(exc) or type(exc).__name__
+
+
+def _has_cycle(value: Any) -> bool:
+    """Whether a container holds itself (walked without recursion, so any depth is fine)."""
+    stack: list[tuple[Any, bool]] = [(value, False)]
+    open_ids: set[int] = set()
+    while stack:
+        item, leaving = stack.pop()
+        if leaving:
+            open_ids.discard(id(item))
+            continue
+        if not isinstance(item, (dict, list, tuple)):
+            continue
+        if id(item) in open_ids:
+            return True
+        open_ids.add(id(item))
+        stack.append((item, True))
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, False) for child in children)
+    return False
+
+
 def lambda_error_cause(exc: BaseException, request_id: str) -> str:
     """Lambda's JSON error object for an exception raised by a Python function."""
     frames = traceback.extract_tb(exc.__traceback__)
@@ -302,7 +348,7 @@ def lambda_error_cause(exc: BaseException, request_id: str) -> str:
     user = [f for f in frames if not f.filename.startswith(_PACKAGE_DIR)]
     stack = traceback.format_list(user or frames)
     body = {
-        "errorMessage": str(exc),
+        "errorMessage": exception_text(exc),
         "errorType": type(exc).__name__,
         "requestId": request_id,
         "stackTrace": stack,
@@ -310,13 +356,60 @@ def lambda_error_cause(exc: BaseException, request_id: str) -> str:
     return json.dumps(body)
 
 
+def _exit_status(exc: BaseException) -> int:
+    """The exit status of a Python process that an uncaught ``exc`` ends."""
+    if isinstance(exc, SystemExit):
+        code = exc.code
+        if code is None:
+            return 0
+        if isinstance(code, int):
+            return code & 0xFF
+    return 1
+
+
+def lambda_exit_error(exc: BaseException, request_id: str) -> StatesError:
+    """What Lambda reports when the function's process exits during an invocation.
+
+    Lambda's Python runtime reports an ``Exception`` subclass as the function's error; anything
+    else (``SystemExit``, ``GeneratorExit``, a custom ``BaseException``) or an exception that
+    cannot even be turned into its message ends the runtime process: ``Runtime.ExitError``.
+    """
+    status = _exit_status(exc)
+    reason = (
+        "exited without providing a reason" if status == 0 else f"exited with error: exit status {status}"
+    )
+    body = {
+        "errorType": "Runtime.ExitError",
+        "errorMessage": f"RequestId: {request_id} Error: Runtime {reason}",
+    }
+    return StatesError("Runtime.ExitError", json.dumps(body))
+
+
+def unusual_exception_note(exc: BaseException, state: str, error: str | None) -> str | None:
+    """A note for the run when a handler raised what is not an ordinary exception, else None."""
+    if isinstance(exc, Exception) and exception_text(exc) is not None:
+        return None
+    what = type(exc).__name__
+    if isinstance(exc, Exception):
+        what += " (whose str() raised)"
+    elif isinstance(exc, SystemExit):
+        what += f" (exit status {_exit_status(exc)})"
+    return (
+        f"The handler of state '{state}' raised {what}: the task failed with {error}, as a Lambda "
+        "function fails when such an exception ends its runtime process."
+    )
+
+
 def handler_failure(exc: BaseException, info: ResourceInfo, request_id: str) -> StatesError:
     """Turn an exception from a handler into the task's error, the way the real service reports it."""
     if isinstance(exc, TaskFailed):
-        return StatesError(exc.error, exc.cause)
+        return StatesError(text_or_none(exc.error), text_or_none(exc.cause))
+    message = exception_text(exc)
     if info.kind == "lambda" or info.is_lambda_invoke:
+        if not isinstance(exc, Exception) or message is None:
+            return lambda_exit_error(exc, request_id)
         return StatesError(type(exc).__name__, lambda_error_cause(exc, request_id))
-    parts = client_error_parts(exc)
+    parts = client_error_parts(exc) if isinstance(exc, Exception) else None
     if parts is not None:  # a botocore ClientError: AWS's name and cause for the service's error
         code, message, status, service_request_id, extended = parts
         return StatesError(
@@ -325,7 +418,7 @@ def handler_failure(exc: BaseException, info: ResourceInfo, request_id: str) -> 
                 info.resource_type, code, message, status, service_request_id or request_id, extended
             ),
         )
-    return StatesError(type(exc).__name__, str(exc))
+    return StatesError(type(exc).__name__, message if message is not None else f"<{type(exc).__name__}>")
 
 
 def invoke_response(payload: Any, request_id: str, date: str, log_tail: bool = False) -> dict[str, Any]:

@@ -46,6 +46,8 @@ def input_text(value: Any) -> str:
         return dumps(value)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"the execution input is not JSON: {exc}") from None
+    except RecursionError:
+        raise ValueError("the execution input is nested too deeply to be written as JSON") from None
 
 
 def _token_limit(token: TaskToken) -> float | None:
@@ -55,6 +57,10 @@ def _token_limit(token: TaskToken) -> float | None:
 
 class _ExecutionEnded(Exception):
     """Internal: stop the run now (history limit, timeout, abort)."""
+
+
+class _Stopped(Exception):
+    """Internal: StopExecution was asked for while the run was being driven."""
 
 
 # ----------------------------------------------------------------------------- the run
@@ -130,6 +136,8 @@ class Run:
         "_execution_ctx",
         "last_text",
         "variable_bytes",
+        "stop_request",
+        "driving",
     )
 
     def __init__(
@@ -177,6 +185,10 @@ class Run:
         # usually the same object, so its StateEntered event reuses the text (see text())
         self.last_text: tuple[Any, str] | None = None
         self.variable_bytes = 0  # the JSON size of every variable the execution holds
+        # StopExecution's (error, cause), asked for from another thread while the run is driven:
+        # the next event ends the run instead (see emit)
+        self.stop_request: tuple[str | None, str | None] | None = None
+        self.driving = False
 
     # what all runs of the machine share
     machine = property(lambda self: self.setup.machine)
@@ -238,6 +250,8 @@ class Run:
 
     def emit(self, event_type: str, details: dict[str, Any] | None) -> int:
         """Record an event in the current fiber's history (the hot path: kept small)."""
+        if self.stop_request is not None:
+            self._stop_now()
         fiber = self.current
         if fiber is None:
             log = self.events
@@ -259,6 +273,13 @@ class Run:
             self.listener(self, event_id)
         return event_id
 
+    def _stop_now(self) -> None:
+        request = self.stop_request
+        self.stop_request = None
+        if request is not None and self.status == "RUNNING":
+            self.error, self.cause = request
+            raise _Stopped
+
     def _fail_history_limit(self) -> None:
         self.error = "States.Runtime"
         self.cause = f"The execution reached the maximum number of history events ({HISTORY_LIMIT})."
@@ -276,6 +297,8 @@ class Run:
             text = dumps(value)
         except (TypeError, ValueError) as exc:
             raise df.runtime_error(f"the value is not JSON: {exc}") from None
+        except RecursionError:
+            raise df.runtime_error("The value is nested too deeply to be written as JSON.") from None
         if len(text) > MAX_PAYLOAD // 4 and utf8_size(text) > MAX_PAYLOAD:
             raise StatesError(
                 "States.DataLimitExceeded",
@@ -325,9 +348,16 @@ class Run:
         return self.status != "RUNNING"
 
     def drive(self) -> None:
-        """Run until the execution ends or every fiber waits for a task token."""
+        """Run until the execution ends or every fiber waits for a task token.
+
+        Whatever escapes the states ends the run: FAILED with ``States.Runtime`` and a note saying
+        what went wrong; only ``KeyboardInterrupt`` propagates (the caller ends the run ABORTED).
+        """
         ready = self._ready
+        self.driving = True
         try:
+            if self.stop_request is not None:
+                self._stop_now()
             main = self._main
             if main is not None and not main.started and len(ready) == 1 and ready[0][2] is main:
                 ready.clear()  # the usual start: step the execution's own fiber without the heap
@@ -342,8 +372,37 @@ class Run:
                     return
                 self.now = time
                 self._step(fiber)
+        except _Stopped:
+            self._end_failed("ExecutionAborted")
         except _ExecutionEnded:
             self._end_failed("ExecutionFailed")
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # a run never stays RUNNING after its driver failed
+            self.fail_internal(exc)
+        finally:
+            self.driving = False
+
+    def fail_internal(self, exc: BaseException) -> None:
+        """End the run FAILED (``States.Runtime``) because ``exc`` escaped while it was driven."""
+        if self.status != "RUNNING":
+            return
+        try:
+            what = f"{type(exc).__name__}: {exc}"
+        except Exception:
+            what = type(exc).__name__
+        if isinstance(exc, RecursionError):
+            self.cause = "The execution's data is nested too deeply to be processed."
+        else:
+            self.cause = f"An internal error ended the execution: {what}"
+        self.error = "States.Runtime"
+        self.notes.append(f"The run failed because {what} escaped while it was running.")
+        try:
+            self._end_failed("ExecutionFailed")
+        except Exception:  # a listener or a closing state failed again: the run has ended anyway
+            self.status = "FAILED"
+            self.stop_time = self.now
+            self._ready.clear()
 
     def _step(self, fiber: Fiber) -> None:
         self.current = fiber
@@ -491,6 +550,7 @@ class Run:
 
     def abort(self, error: str | None = None, cause: str | None = None) -> None:
         """StopExecution: end a running execution as ABORTED."""
+        self.stop_request = None
         if self.status != "RUNNING":
             return
         self.error, self.cause = error, cause

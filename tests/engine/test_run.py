@@ -19,6 +19,17 @@ from tests.engine.helpers import LAMBDA, json_values, machine, types
 EPOCH = datetime(2024, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
 
 
+USE = {"Use": {"Type": "Task", "Resource": LAMBDA + "Use", "End": True}}
+
+
+def nested(depth: int) -> Any:
+    """A JSON value nested ``depth`` arrays deep."""
+    value: Any = 0
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
 PROPERTY = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -97,6 +108,39 @@ class TestLimits:
     def test_an_input_that_is_not_json_is_refused(self) -> None:
         with pytest.raises(TypeError, match="not JSON"):
             machine({"P": {"Type": "Pass", "End": True}}).run({"when": datetime.now()})
+
+    def test_an_input_nested_too_deeply_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="nested too deeply"):
+            machine({"P": {"Type": "Pass", "End": True}}).run(nested(5000))
+
+    def test_a_result_nested_too_deeply_fails_the_execution(self) -> None:
+        ex = machine({"P": {"Type": "Pass", "Result": nested(5000), "End": True}}).run({})
+        assert (ex.status, ex.error) == ("FAILED", "States.Runtime")
+        assert "'P'" in (ex.cause or "") and "nested too deeply" in (ex.cause or "")
+        assert types(ex)[-1] == "ExecutionFailed"
+        assert len(ex.history()) == len(ex.events) and ex.trace() is not None
+
+    @pytest.mark.parametrize("depth", [900, 990, 5000])
+    def test_deep_data_from_a_handler_ends_the_run_and_its_history_reads(self, depth: int) -> None:
+        sm = machine({"Make": {"Type": "Task", "Resource": LAMBDA + "Make", "Next": "Use"}, **USE})
+        ex = sm.run({}, resources={"Make": lambda e: nested(depth), "Use": lambda e: e})
+        assert ex.status in ("SUCCEEDED", "FAILED")
+        if ex.status == "FAILED":
+            assert (ex.error or "").startswith(("States.", "Runtime."))
+        assert len(ex.history()) == len(ex.events)
+        ex.trace()
+        ex.states()
+
+    def test_an_exception_escaping_the_engine_fails_the_run_with_a_note(self) -> None:
+        def listener(run: Any, event_id: int) -> None:
+            if event_id == 2:
+                raise ZeroDivisionError("listener")
+
+        sm = machine({"P": {"Type": "Pass", "End": True}})
+        ex = sm.run({}, progress=lambda execution, event_id: listener(None, event_id or 0))
+        assert (ex.status, ex.error) == ("FAILED", "States.Runtime")
+        assert "ZeroDivisionError: listener" in (ex.cause or "") and ex.notes
+        assert types(ex)[-1] == "ExecutionFailed"
 
     def test_the_history_limit_fails_the_execution_and_keeps_the_history(self) -> None:
         sm = machine({"Ping": {"Type": "Pass", "Next": "Pong"}, "Pong": {"Type": "Pass", "Next": "Ping"}})

@@ -22,7 +22,10 @@ from ..resources import (
     handler_failure,
     invoke_response,
     lambda_keys,
+    marshal_problem,
+    text_or_none,
     to_json_value,
+    unusual_exception_note,
 )
 from ..scope import Visit
 
@@ -123,13 +126,19 @@ def invoke(
             raw_result = _run_child_machine(run, handler, event)
         else:
             raw_result = call_handler(handler, event, context)
-        result, result_text = to_json_value(raw_result)
-    except (TypeError, ValueError) as exc:
-        raise _task_error(run, info, _unusable_result(exc, info, request_id), prefix) from None
-    except Exception as exc:  # a handler's exception fails the task, like a failing Lambda function
+    except KeyboardInterrupt:  # the user's interrupt stops the run (ABORTED), not the task
+        raise
+    except BaseException as exc:  # anything else fails the task, as it fails a Lambda function
         failure = handler_failure(exc, info, request_id)
+        note = unusual_exception_note(exc, state.name, failure.error)
+        if note is not None:
+            run.notes.append(note)
         yield from _work_time(run, info, prefix, context.elapsed, timeout)  # it took time before it failed
         raise _task_error(run, info, failure, prefix) from None
+    try:
+        result, result_text = to_json_value(raw_result)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise _task_error(run, info, _unusable_result(exc, raw_result, info, request_id), prefix) from None
     if context.elapsed > 0:  # most handlers take no virtual time: no generator for them
         yield from _work_time(run, info, prefix, context.elapsed, timeout)
     mocked = getattr(handler, "is_mock", False) is True
@@ -230,11 +239,11 @@ def _request(
     return lambda_keys(function), function, event
 
 
-def _unusable_result(exc: TypeError | ValueError, info: ResourceInfo, request_id: str) -> StatesError:
-    """The failure when the handler's result is not JSON (or the handler raised a TypeError/ValueError)."""
-    if "JSON" not in str(exc) and "serializable" not in str(exc):
-        return handler_failure(exc, info, request_id)
-    message = f"Unable to marshal response: {exc}"
+def _unusable_result(
+    exc: TypeError | ValueError | RecursionError, raw: Any, info: ResourceInfo, request_id: str
+) -> StatesError:
+    """The failure when the handler's result is not JSON (Lambda's runtime cannot marshal it)."""
+    message = f"Unable to marshal response: {marshal_problem(exc, raw)}"
     if info.kind == "lambda" or info.is_lambda_invoke:
         body = {
             "errorMessage": message,
@@ -304,13 +313,15 @@ def _callback(
     kind, payload = answered.outcome
     if kind == "failure":
         error, cause = payload
-        raise _task_error(run, info, StatesError(error, cause), prefix)
+        raise _task_error(run, info, StatesError(text_or_none(error), text_or_none(cause)), prefix)
     if kind == "timeout":
         raise _task_error(run, info, StatesError(payload, None), prefix, timed_out=True)
     try:
         return to_json_value(payload)
-    except (TypeError, ValueError) as exc:
-        failure = StatesError("States.Runtime", f"the callback output is not JSON: {exc}")
+    except (TypeError, ValueError, RecursionError) as exc:
+        failure = StatesError(
+            "States.Runtime", f"the callback output is not JSON: {marshal_problem(exc, payload)}"
+        )
         raise _task_error(run, info, failure, prefix) from None
 
 

@@ -490,6 +490,104 @@ class TestHandlerFailures:
     def test_tuples_are_returned_as_arrays(self) -> None:
         assert one_task(FN_ARN).run({}, resources={"Resize": lambda e: (1, "a")}).output == [1, "a"]
 
+    @pytest.mark.parametrize(
+        ("value", "message"),
+        [
+            ({(1, 2): "x"}, "keys must be str, int, float, bool or None, not tuple"),
+            ("cycle", "Circular reference detected"),
+        ],
+    )
+    def test_what_lambdas_json_cannot_write_is_a_marshal_error(self, value: Any, message: str) -> None:
+        if value == "cycle":
+            value = {"a": []}
+            value["a"].append(value)
+        ex = one_task(FN_ARN).run({}, resources={"Resize": lambda e: value})
+        assert (ex.status, ex.error) == ("FAILED", "Runtime.MarshalError")
+        assert json.loads(ex.cause or "{}")["errorMessage"] == f"Unable to marshal response: {message}"
+
+    def test_a_result_nested_too_deeply_is_a_marshal_error(self) -> None:
+        deep: Any = 0
+        for _ in range(5000):
+            deep = [deep]
+        ex = one_task(FN_ARN).run({}, resources={"Resize": lambda e: deep})
+        assert (ex.status, ex.error) == ("FAILED", "Runtime.MarshalError")
+        assert ex.history() is not None and types(ex)[-1] == "ExecutionFailed"
+
+    @pytest.mark.parametrize(
+        ("error", "cause", "recorded"),
+        [(404, {"why": "gone"}, {"error": "404", "cause": '{"why":"gone"}'}), (None, "c", {"cause": "c"})],
+    )
+    def test_task_failed_error_and_cause_are_recorded_as_text(
+        self, error: Any, cause: Any, recorded: dict[str, str]
+    ) -> None:
+        def handler(event: Any) -> Any:
+            raise TaskFailed(error, cause)
+
+        ex = one_task(FN_ARN).run({}, resources={"Resize": handler})
+        assert event(ex, "LambdaFunctionFailed")["lambdaFunctionFailedEventDetails"] == recorded
+        assert ex.error == recorded.get("error")
+
+
+class Escaping(BaseException):
+    """Not an Exception: what ``except Exception`` lets through."""
+
+
+class Unprintable(Exception):
+    def __str__(self) -> str:
+        raise ValueError("no message")
+
+
+class TestExceptionsThatEndLambdasRuntime:
+    """What Lambda's Python runtime does not report as the function's error ends its process."""
+
+    @pytest.mark.parametrize(
+        ("exc", "reason"),
+        [
+            (SystemExit(3), "exited with error: exit status 3"),
+            (SystemExit("bye"), "exited with error: exit status 1"),
+            (SystemExit(), "exited without providing a reason"),
+            (GeneratorExit(), "exited with error: exit status 1"),
+            (Escaping("x"), "exited with error: exit status 1"),
+            (Unprintable(), "exited with error: exit status 1"),
+        ],
+    )
+    def test_the_task_fails_with_runtime_exit_error(self, exc: BaseException, reason: str) -> None:
+        def handler(event: Any) -> Any:
+            raise exc
+
+        ex = one_task(FN_ARN).run({}, resources={"Resize": handler})
+        assert (ex.status, ex.error) == ("FAILED", "Runtime.ExitError")
+        cause = json.loads(ex.cause or "{}")
+        assert cause["errorType"] == "Runtime.ExitError"
+        assert cause["errorMessage"].endswith(f"Error: Runtime {reason}")
+        assert types(ex)[-2:] == ["LambdaFunctionFailed", "ExecutionFailed"]
+        assert type(exc).__name__ in ex.notes[0]
+
+    def test_catch_handles_it_like_any_task_error(self) -> None:
+        def handler(event: Any) -> Any:
+            raise SystemExit(1)
+
+        sm = one_task(FN_ARN, Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.e", "Next": "Handled"}])
+        ex = sm.run({}, resources={"Resize": handler})
+        assert ex.status == "SUCCEEDED" and ex.output["e"]["Error"] == "Runtime.ExitError"
+
+    def test_a_service_handler_fails_with_the_exceptions_name(self) -> None:
+        def handler(params: Any) -> Any:
+            raise Escaping("left")
+
+        sm = machine({"Send": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "End": True}})
+        ex = sm.run({}, resources={"arn:aws:states:::sqs:sendMessage": handler})
+        assert (ex.status, ex.error, ex.cause) == ("FAILED", "Escaping", "left")
+
+    def test_an_interrupt_aborts_the_run_and_keeps_its_history(self) -> None:
+        def handler(event: Any) -> Any:
+            raise KeyboardInterrupt
+
+        with pytest.warns(RuntimeWarning, match="interrupted"):
+            ex = one_task(FN_ARN).run({}, resources={"Resize": handler})
+        assert (ex.status, ex.error) == ("ABORTED", "KeyboardInterrupt")
+        assert "'Work'" in (ex.cause or "") and types(ex)[-1] == "ExecutionAborted"
+
 
 # ----------------------------------------------------------------------------- timeouts
 
