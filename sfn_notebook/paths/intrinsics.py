@@ -549,15 +549,21 @@ def _json_merge(call: Call, args: list[Any], rng: random.Random) -> dict[str, An
 def _math_random(call: Call, args: list[Any], rng: random.Random) -> int:
     start = int(args[0])  # fractions are truncated toward zero, as AWS does
     end = int(args[1])
+    # AWS computes in Java ints: the start, the end and their distance are 32-bit integers
+    for label, number in (("start", start), ("end", end)):
+        if not _INT32_MIN <= number <= _INT32_MAX:
+            raise _fail(
+                call.name,
+                f"the {label} value ({number}) is outside the integer range {_INT32_MIN} to {_INT32_MAX}",
+            )
     if start >= end:
         raise _fail(call.name, f"the start ({start}) must be less than the end ({end}), which is exclusive")
-    if len(args) < 3:
-        return rng.randrange(start, end)
-    seed = int(args[2])
     bound = end - start
     if bound > _INT32_MAX:
-        raise _fail(call.name, f"the range from {start} to {end} is too large for a seeded random number")
-    return start + JavaRandom(seed).next_int(bound)
+        raise _fail(call.name, f"the range from {start} to {end} is wider than {_INT32_MAX}")
+    if len(args) < 3:
+        return rng.randrange(start, end)
+    return start + JavaRandom(int(args[2])).next_int(bound)
 
 
 def _math_add(call: Call, args: list[Any], rng: random.Random) -> int:

@@ -879,6 +879,26 @@ def test_math_random_start_must_be_below_end(start: int, end: int) -> None:
     assert cause.startswith("States.MathRandom:") and "must be less than the end" in cause
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ("0, 3000000000", "the end value (3000000000) is outside the integer range"),
+        ("-2147483649, 0", "the start value (-2147483649) is outside the integer range"),
+        ("1e300, 2e300", "outside the integer range"),
+        ("-2000000000, 2000000000", "wider than 2147483647"),
+        ("-2000000000, 2000000000, 7", "wider than 2147483647"),
+    ],
+)
+def test_math_random_works_in_32_bit_integers(args: str, message: str) -> None:
+    cause = fails(f"States.MathRandom({args})")
+    assert cause.startswith("States.MathRandom:") and message in cause
+
+
+def test_math_random_reaches_the_ends_of_the_integer_range() -> None:
+    assert run("States.MathRandom(-2147483648, -2147483647)") == -(2**31)
+    assert run("States.MathRandom(2147483646, 2147483647, 1)") == 2**31 - 2
+
+
 # ----------------------------------------------------------------------------- strings, ids
 
 
