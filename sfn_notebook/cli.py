@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 __all__ = ["main"]
 
+_FORMATS = ("svg", "png", "pdf", "dot")
 _TABLE_COLUMNS = ["id", "elapsed", "type", "state", "input", "output", "error"]
 
 
@@ -23,9 +25,25 @@ def _load(path: str) -> Any:
         return StateMachine.load(path)
     except DefinitionError as exc:
         print(str(exc), file=sys.stderr)
-    except OSError as exc:
-        print(f"cannot read {path}: {exc.strerror}", file=sys.stderr)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        print(f"cannot read {path}: {_reason(exc)}", file=sys.stderr)
     return None
+
+
+def _reason(exc: BaseException) -> str:
+    """What went wrong, in one line, without the Python exception's class."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"it is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror[0].lower() + exc.strerror[1:]
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _error(message: str, code: int = 2) -> int:
+    """Print ``message`` as the command's one line on stderr; returns the exit code."""
+    print(f"sfn-notebook: {message}", file=sys.stderr)
+    return code
 
 
 def _print_table(execution: Any, out: Any) -> None:
@@ -85,7 +103,13 @@ def cmd_render(args: argparse.Namespace) -> int:
     if sm is None:
         return 1
     output = Path(args.output)
-    fmt = args.format or (output.suffix.lstrip(".") or "svg")
+    fmt = args.format or (output.suffix.lstrip(".").lower() or "svg")
+    if fmt not in _FORMATS:
+        return _error(
+            f"cannot tell the format of {output.name!r}: use a .svg, .png, .pdf or .dot name, or --format"
+        )
+    if not output.parent.is_dir():
+        return _error(f"cannot write {output}: the directory {str(output.parent)!r} does not exist")
     from .render.dot import GraphvizNotFound, pipe
 
     try:
@@ -93,34 +117,85 @@ def cmd_render(args: argparse.Namespace) -> int:
     except GraphvizNotFound as exc:
         print(str(exc), file=sys.stderr)
         return 1
-    output.write_bytes(data)
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        return _error(f"cannot write {output}: {_reason(exc)}", 1)
     print(f"wrote {output} ({len(data)} bytes)")
     return 0
+
+
+def _read_input(args: argparse.Namespace) -> tuple[Any, str | None]:
+    """The execution input from --input or --input-file, or why it cannot be used."""
+    from ._json import loads_strict
+
+    if args.input_file:
+        try:
+            text = Path(args.input_file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            return None, f"cannot read the input file {args.input_file}: {_reason(exc)}"
+        where = f"the input file {args.input_file}"
+    else:
+        text, where = args.input, "--input"
+    try:
+        # as StartExecution reads it: no NaN or Infinity, no number beyond a double
+        return loads_strict(text), None
+    except RecursionError:
+        return None, f"{where} is nested too deeply"
+    except ValueError as exc:
+        return None, f"{where} is not JSON: {_reason(exc)}"
+
+
+def _load_handler(spec: str) -> tuple[str, Any, str | None]:
+    """``NAME=module:function`` as (name, handler), or why it cannot be loaded."""
+    name, _, target = spec.partition("=")
+    module_name, _, attr = target.partition(":")
+    if not (name and module_name and attr):
+        return name, None, f"--handler takes NAME=module:function, got {spec!r}"
+    import importlib
+
+    # as `python -m` does, modules in the current directory can be named
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and module_name.startswith(exc.name):
+            return name, None, f"--handler {spec}: no module named {module_name!r} (from {os.getcwd()})"
+        return name, None, f"--handler {spec}: importing {module_name} failed: {_reason(exc)}"
+    except Exception as exc:  # the module itself raised while loading: its error in one line
+        return (
+            name,
+            None,
+            f"--handler {spec}: importing {module_name} failed: {type(exc).__name__}: {_reason(exc)}",
+        )
+    handler = module
+    for part in attr.split("."):
+        handler = getattr(handler, part, None)
+        if handler is None:
+            return name, None, f"--handler {spec}: the module {module_name} has no {attr!r}"
+    if not callable(handler):
+        return name, None, f"--handler {spec}: {module_name}.{attr} is not a function"
+    return name, handler, None
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     sm = _load(args.file)
     if sm is None:
         return 1
-    if args.input_file:
-        payload = json.loads(Path(args.input_file).read_text(encoding="utf-8"))
-    else:
-        try:
-            payload = json.loads(args.input)
-        except ValueError as exc:
-            print(f"--input is not JSON: {exc}", file=sys.stderr)
-            return 2
+    payload, problem = _read_input(args)
+    if problem is not None:
+        return _error(problem)
     resources: dict[str, Any] = {}
     for spec in args.handler or []:
-        name, _, target = spec.partition("=")
-        module_name, _, attr = target.partition(":")
-        if not (name and module_name and attr):
-            print(f"--handler takes NAME=module:function, got {spec!r}", file=sys.stderr)
-            return 2
-        import importlib
-
-        resources[name] = getattr(importlib.import_module(module_name), attr)
-    execution = sm.run(payload, resources=resources, seed=args.seed)
+        name, handler, problem = _load_handler(spec)
+        if problem is not None:
+            return _error(problem)
+        resources[name] = handler
+    try:
+        execution = sm.run(payload, resources=resources, seed=args.seed)
+    except (TypeError, ValueError) as exc:  # an input StartExecution would refuse (too large, ...)
+        return _error(f"the input cannot be used: {_reason(exc)}")
     _print_table(execution, sys.stdout)
     _print_result(execution, sys.stdout)
     return 0 if execution.status == "SUCCEEDED" else 1
@@ -140,9 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     render = sub.add_parser("render", help="draw a definition as SVG or PNG")
     render.add_argument("file")
     render.add_argument("-o", "--output", required=True, help="output file (.svg or .png)")
-    render.add_argument(
-        "--format", choices=["svg", "png", "pdf", "dot"], help="default: from the file suffix"
-    )
+    render.add_argument("--format", choices=list(_FORMATS), help="default: from the file suffix")
     render.add_argument(
         "--rankdir", choices=["TB", "LR"], default="TB", help="top-down (TB) or left-right (LR)"
     )

@@ -238,3 +238,128 @@ class TestRender:
         target = tmp_path / "graph.svg"
         assert main(["render", str(good_file), "-o", str(target), "--rankdir", "LR"]) == 0
         assert "<svg" in target.read_text(encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------- user errors: one line each
+
+TASK = {
+    "StartAt": "Greet",
+    "States": {
+        "Greet": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:Greet", "End": True}
+    },
+}
+
+
+def one_line(capsys: pytest.CaptureFixture[str]) -> str:
+    """What the command printed on stderr: one line, no traceback."""
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.count("\n") == 1, err
+    return err
+
+
+@pytest.fixture
+def task_file(tmp_path: Path) -> Path:
+    path = tmp_path / "task.json"
+    path.write_text(json.dumps(TASK), encoding="utf-8")
+    return path
+
+
+class TestUserErrors:
+    @pytest.mark.parametrize("command", ["validate", "run", "render"])
+    def test_a_definition_that_is_not_utf8(
+        self, command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        path = tmp_path / "latin1.json"
+        path.write_bytes('{"Comment": "café"}'.encode("latin-1"))
+        extra = ["-o", str(tmp_path / "x.svg")] if command == "render" else []
+        assert main([command, str(path), *extra]) != 0
+        assert "not UTF-8" in one_line(capsys)
+
+    def test_an_output_name_of_unknown_format(
+        self, good_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        assert main(["render", str(good_file), "-o", str(tmp_path / "graph.jpeg")]) == 2
+        assert "graph.jpeg" in one_line(capsys)
+
+    def test_an_output_directory_that_does_not_exist(
+        self, good_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        assert main(["render", str(good_file), "-o", str(tmp_path / "nowhere" / "g.svg")]) == 2
+        assert "does not exist" in one_line(capsys)
+
+    @pytest.mark.parametrize(
+        ("content", "message"),
+        [
+            (None, "cannot read the input file"),
+            (b"\xff\xfe{}", "not UTF-8"),
+            (b'{"a": ', "is not JSON"),
+            (b"[" * 5000, "nested too deeply"),
+            (b'{"a": NaN}', "is not JSON"),
+            (b'{"s": "' + b"x" * 270_000 + b'"}', "at most 262144"),
+        ],
+    )
+    def test_an_input_file_that_cannot_be_used(
+        self,
+        content: bytes | None,
+        message: str,
+        good_file: Path,
+        tmp_path: Path,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        path = tmp_path / "input.json"
+        if content is not None:
+            path.write_bytes(content)
+        assert main(["run", str(good_file), "--input-file", str(path)]) == 2
+        assert message in one_line(capsys)
+
+    @pytest.mark.parametrize("text", ["NaN", "1e999", '{"x": -Infinity}'])
+    def test_input_that_json_allows_but_aws_does_not(
+        self, text: str, good_file: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        assert main(["run", str(good_file), "--input", text]) == 2
+        assert "--input is not JSON" in one_line(capsys)
+
+    @pytest.mark.parametrize(
+        ("target", "message"),
+        [
+            ("no_such_module_here:greet", "no module named 'no_such_module_here'"),
+            ("handlers_here:nothing", "has no 'nothing'"),
+            ("handlers_here:NUMBER", "is not a function"),
+            ("broken_here:greet", "ZeroDivisionError"),
+        ],
+    )
+    def test_a_handler_that_cannot_be_loaded(
+        self,
+        target: str,
+        message: str,
+        task_file: Path,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        (tmp_path / "handlers_here.py").write_text("NUMBER = 3\n", encoding="utf-8")
+        (tmp_path / "broken_here.py").write_text("1 / 0\n", encoding="utf-8")
+        monkeypatch.chdir(tmp_path)
+        assert main(["run", str(task_file), "--handler", f"Greet={target}"]) == 2
+        assert message in one_line(capsys)
+
+    @pytest.mark.pandas
+    def test_a_handler_module_in_the_current_directory_is_found(
+        self,
+        task_file: Path,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        (tmp_path / "greeter_in_cwd.py").write_text(
+            "def greet(event):\n    return {'hello': event['name']}\n", encoding="utf-8"
+        )
+        monkeypatch.chdir(tmp_path)
+        # as the installed `sfn-notebook` script starts: its own directory first, not the current one
+        monkeypatch.setattr("sys.path", [p for p in __import__("sys").path if p not in ("", str(tmp_path))])
+        code = main(
+            ["run", str(task_file), "--input", '{"name": "Kim"}', "--handler", "Greet=greeter_in_cwd:greet"]
+        )
+        assert code == 0
+        assert '"hello": "Kim"' in capsys.readouterr().out
