@@ -169,7 +169,7 @@ def _load_handler(spec: str) -> tuple[str, Any, str | None]:
             None,
             f"--handler {spec}: importing {module_name} failed: {type(exc).__name__}: {_reason(exc)}",
         )
-    handler = module
+    handler: Any = module
     for part in attr.split("."):
         handler = getattr(handler, part, None)
         if handler is None:
