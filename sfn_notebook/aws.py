@@ -18,6 +18,7 @@ import html
 import json
 import os
 import random
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -93,6 +94,23 @@ _THROTTLING_CODES = frozenset(
         "ProvisionedThroughputExceededException",
         "SlowDown",
     }
+)
+# what an answer must hold to be Step Functions' answer at all (an endpoint that answers 200 with an
+# empty or foreign body would otherwise give a KeyError, or an empty history for an ended execution)
+_REQUIRED: dict[str, tuple[tuple[str, type], ...]] = {
+    "describe_execution": (("status", str),),
+    "start_execution": (("executionArn", str),),
+    "start_sync_execution": (("status", str),),
+    "get_execution_history": (("events", list),),
+    "list_executions": (("executions", list),),
+    "create_state_machine": (("stateMachineArn", str),),
+    "describe_state_machine": (("definition", str),),
+    "describe_state_machine_for_execution": (("definition", str),),
+}
+_READS = ("describe_", "get_", "list_")
+# the APIs moto lacks: it answers them with an HTML page and HTTP 500
+_EMULATORS_LACK = frozenset(
+    {"ValidateStateMachineDefinition", "TestState", "StartSyncExecution", "RedriveExecution"}
 )
 _CREDENTIAL_CODES = frozenset(
     {
@@ -396,29 +414,85 @@ class AwsBackend:
         return ".amazonaws.com" in self.endpoint_url or ".amazonaws.com.cn" in self.endpoint_url
 
     # -- the one place calls go through
-    def call(self, operation: str, *, client: Any = None, **params: Any) -> dict[str, Any]:
+    def call(
+        self, operation: str, *, client: Any = None, deadline: float | None = None, **params: Any
+    ) -> dict[str, Any]:
         """Call a Step Functions operation (``"describe_execution"``, ...) with throttling retries.
 
         Errors come out as :class:`~sfn_notebook.AwsError`; the response comes back without its
-        ``ResponseMetadata``.
+        ``ResponseMetadata``.  The call, retries included, ends by ``deadline`` (a time of
+        :attr:`clock`) or within :attr:`call_timeout` seconds (:attr:`sync_call_timeout` on the
+        client of the long calls): an endpoint that never answers is an error, not a hang.
         """
         target = client if client is not None else self.client
         method = getattr(target, operation)
+        budget = self.sync_call_timeout if target is self.sync_client and target is not self.client else None
+        limit = self.clock() + (budget if budget is not None else self.call_timeout)
+        if deadline is not None:
+            limit = min(limit, deadline)
         delay, cap = self.throttle_backoff
         attempt = 0
         while True:
             try:
-                response = method(**params)
+                response = self._answer(method, params, limit, operation, target)
             except bce.ClientError as exc:
-                if _error_code(exc) in _THROTTLING_CODES and attempt < self.throttle_retries:
+                code = _error_code(exc)
+                # throttling is retried; a read that met a passing server error, a couple of times
+                retry = code in _THROTTLING_CODES or (
+                    attempt < 2 and operation.startswith(_READS) and _transient_server_error(exc, code)
+                )
+                pause = delay * random.uniform(0.5, 1.0)
+                if retry and attempt < self.throttle_retries and self.clock() + pause < limit:
                     attempt += 1
-                    self.sleep(delay * random.uniform(0.5, 1.0))
+                    self.sleep(pause)
                     delay = min(delay * 2, cap)
                     continue
                 raise _translate(exc, operation, self, attempts=attempt, client=target) from None
             except bce.BotoCoreError as exc:
                 raise _translate(exc, operation, self, client=target) from None
-            return {k: v for k, v in response.items() if k != "ResponseMetadata"}
+            except AwsError:
+                raise
+            except Exception as exc:  # botocore failed to read an answer that is not AWS's shape
+                action = _api_name(operation, target)
+                raise AwsCallError(
+                    "MalformedResponse",
+                    f"{self.endpoint_url} answered {action} with what botocore cannot read "
+                    f"({type(exc).__name__}: {exc})",
+                    action,
+                    _MALFORMED_HINT,
+                ) from None
+            return _checked(response, operation, self, target)
+
+    call_timeout = 90.0  # seconds one call may take, botocore's own retries included
+    sync_call_timeout = 360.0  # StartSyncExecution and TestState: up to 5 minutes of work
+    display_timeout = 10.0  # seconds showing an execution waits for its status
+
+    def _answer(self, method: Any, params: dict[str, Any], limit: float, operation: str, client: Any) -> Any:
+        """``method(**params)`` in a worker thread, given up (an AwsError) at ``limit``."""
+        box: list[Any] = []
+
+        def work() -> None:
+            try:
+                box.append((True, method(**params)))
+            except BaseException as exc:  # handed to the caller
+                box.append((False, exc))
+
+        worker = threading.Thread(target=work, name=f"sfn-notebook {operation}", daemon=True)
+        worker.start()
+        worker.join(max(0.0, limit - self.clock()))
+        if not box:  # still waiting for the endpoint: leave the thread to its socket timeout
+            action = _api_name(operation, client)
+            raise AwsCallError(
+                "Timeout",
+                f"{self.endpoint_url} did not answer {action} in time",
+                action,
+                "The endpoint accepts connections but does not answer: check endpoint_url, or try again "
+                "(a longer timeout=, or AwsBackend.call_timeout).",
+            )
+        ok, value = box[0]
+        if not ok:
+            raise value
+        return value
 
     def _pages(
         self, operation: str, key: str, limit: int | None = None, **params: Any
@@ -921,10 +995,12 @@ class AwsExecution(Execution):
             self.refresh()
         return self._description
 
-    def refresh(self) -> AwsExecution:
-        """Read the status again (DescribeExecution)."""
+    def refresh(self, deadline: float | None = None) -> AwsExecution:
+        """Read the status again (DescribeExecution), giving up at ``deadline`` (a time of the backend's clock)."""
         if not self.sync:
-            self._description = self.backend.call("describe_execution", executionArn=self.arn)
+            self._description = self.backend.call(
+                "describe_execution", executionArn=self.arn, deadline=deadline
+            )
             self._described_at = self.backend.clock()
         return self
 
@@ -1019,7 +1095,10 @@ class AwsExecution(Execution):
         clock = self.backend.clock
         deadline = None if timeout is None else clock() + timeout
         while True:
-            if self.refresh().status in FINAL_STATUSES:
+            # each status check ends by the deadline too (an endpoint that does not answer, throttling),
+            # with a moment's grace for the last one
+            limit = None if deadline is None else max(deadline, clock() + 0.5)
+            if self.refresh(limit).status in FINAL_STATUSES:
                 return self
             if deadline is not None:
                 left = deadline - clock()
@@ -1077,10 +1156,22 @@ class AwsExecution(Execution):
         return self
 
     def summary(self) -> str:
-        text = super().summary()
+        try:
+            text = super().summary()
+        except AwsError as exc:  # the endpoint is down or answers nonsense: one line says so
+            return f"{type(self).__name__} {self.name}: status unknown ({_one_line(exc)})"
         for note in dict.fromkeys(self.notes):
             text += f"\n  note: {note}"
         return text
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        """The coloured graph; while the endpoint cannot be reached, a one-line status instead."""
+        try:
+            if self._description.get("status") not in FINAL_STATUSES and not self.sync:
+                self.refresh(self.backend.clock() + self.backend.display_timeout)
+        except AwsError:
+            return {"text/plain": repr(self)}
+        return super()._repr_mimebundle_(include, exclude)
 
 
 # ---------------------------------------------------------------------------------------------- validate
@@ -1389,13 +1480,20 @@ def _translate(
                 exc.response,
             )
         if isinstance(status, int) and status >= 500 and _no_aws_error(code, message) and backend is not None:
-            # moto answers an HTML page for an API it lacks and for its own internal errors
+            # moto answers an HTML page for an API it lacks and for its own internal errors: only an
+            # API known to be missing there is blamed on the emulator, anything else may pass
+            if action in _EMULATORS_LACK and not backend.is_aws:
+                hint = (
+                    f"The endpoint does not implement {action} or had an internal error (moto lacks "
+                    "ValidateStateMachineDefinition, TestState, StartSyncExecution and RedriveExecution)."
+                )
+            else:
+                hint = "The endpoint had a server-side error, which may pass: try again."
             return AwsCallError(
                 "EndpointError",
                 f"{endpoint} failed on {action} with HTTP {status} and no AWS error code",
                 action,
-                f"The endpoint does not implement {action} or had an internal error (moto lacks "
-                "ValidateStateMachineDefinition, TestState, StartSyncExecution and RedriveExecution).",
+                hint,
                 exc.response,
             )
         if code in _CREDENTIAL_CODES:
@@ -1453,6 +1551,51 @@ def _translate(
             "ParamValidation", str(exc), action, "A parameter has the wrong type or is missing."
         )
     return AwsCallError(type(exc).__name__, str(exc), action, None)
+
+
+_MALFORMED_HINT = (
+    "That is not Step Functions' answer: check endpoint_url (a proxy or another service answered?)."
+)
+
+
+def _one_line(exc: AwsError) -> str:
+    """An AwsError's code and message on one line."""
+    message = " ".join(str(exc.message).split())
+    return f"{exc.code}: {message if len(message) <= 160 else message[:157] + '...'}"
+
+
+def _transient_server_error(exc: bce.ClientError, code: str) -> bool:
+    """A 5xx answer that may pass when asked again (not one saying the API is not implemented)."""
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    if not isinstance(status, int) or status < 500 or status == 501:
+        return False
+    message = str(exc.response.get("Error", {}).get("Message") or "").lower()
+    return "not implemented" not in message and "not been implemented" not in message
+
+
+def _checked(response: Any, operation: str, backend: AwsBackend, client: Any) -> dict[str, Any]:
+    """The answer without its metadata; an AwsError when it is not the shape Step Functions answers."""
+    action = _api_name(operation, client)
+    problem = None
+    if not isinstance(response, Mapping):
+        problem = "an answer that is not a JSON object"
+    else:
+        for key, kind in _REQUIRED.get(operation, ()):
+            if not isinstance(response.get(key), kind):
+                problem = f"no {key!r}" if key not in response else f"a {key!r} that is not a {kind.__name__}"
+                break
+        events = response.get("events") if operation == "get_execution_history" else None
+        if problem is None and events is not None:
+            if any(not isinstance(e, Mapping) or "type" not in e or "id" not in e for e in events):
+                problem = "events without a type or an id"
+    if problem is not None:
+        raise AwsCallError(
+            "MalformedResponse",
+            f"{backend.endpoint_url} answered {action} with {problem}",
+            action,
+            _MALFORMED_HINT,
+        )
+    return {k: v for k, v in response.items() if k != "ResponseMetadata"}
 
 
 def _no_aws_error(code: str, message: str) -> bool:

@@ -746,3 +746,155 @@ def test_apis_moto_lacks_are_reported_clearly(aws: sfn_aws.AwsBackend) -> None:
         express.run({"amount": 1}, on=aws)
     assert info.value.code == "EndpointError" and info.value.operation == "StartSyncExecution"
     assert aws.last_deployment is not None and aws.last_deployment.type == "EXPRESS"
+
+
+# ------------------------------------------------------------------------------------------ a misbehaving endpoint
+
+
+class Misbehaving:
+    """An HTTP server on 127.0.0.1 whose answer to each Step Functions action the test chooses.
+
+    ``answers[action]`` is a list of (status, body) used in turn (the last one repeats); ``None``
+    as the status means: read the request and never answer.
+    """
+
+    def __init__(self, answers: dict[str, list[tuple[int | None, bytes]]]) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.answers = answers
+        self.calls: list[str] = []
+        self.release = threading.Event()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                action = (self.headers.get("X-Amz-Target") or "").rsplit(".", 1)[-1]
+                outer.calls.append(action)
+                queue = outer.answers.get(action, [(400, b'{"__type": "UnknownOperationException"}')])
+                status, body = queue.pop(0) if len(queue) > 1 else queue[0]
+                if status is None:
+                    outer.release.wait(60)
+                    return
+                self.send_response(status)
+                self.send_header("Content-Type", "application/x-amz-json-1.0")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Misbehaving:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def described_text(status: str) -> bytes:
+    return json.dumps(
+        {
+            "executionArn": EXEC_ARN,
+            "stateMachineArn": EXEC_ARN.replace(":execution:", ":stateMachine:").rsplit(":", 1)[0],
+            "status": status,
+            "startDate": 1714521600,
+        }
+    ).encode()
+
+
+def backend_at(url: str, **config: Any) -> sfn_aws.AwsBackend:
+    return sfn_aws.connect(
+        endpoint_url=url, region_name=REGION, role_arn=ROLE_ARN, config=Config(**config) if config else None
+    )
+
+
+@pytest.mark.parametrize("body", [b"", b"{}", b"not json at all", b"[1, 2]", b'{"status": 7}'])
+def test_a_description_that_is_not_step_functions_answer_is_an_aws_error(aws_env: None, body: bytes) -> None:
+    with Misbehaving({"DescribeExecution": [(200, body)]}) as server:
+        ex = sfn_aws.AwsExecution(backend_at(server.url), EXEC_ARN)
+        with pytest.raises(sfn.AwsError) as info:
+            ex.status  # noqa: B018
+    assert info.value.code == "MalformedResponse" and "DescribeExecution" in info.value.message
+    assert "\n" not in info.value.message
+
+
+@pytest.mark.parametrize("body", [b"", b"{}", b"<html>proxy</html>", b'{"events": [{"what": 1}]}'])
+def test_a_history_that_is_not_step_functions_answer_is_an_error_not_an_empty_history(
+    aws_env: None, body: bytes
+) -> None:
+    with Misbehaving(
+        {"DescribeExecution": [(200, described_text("SUCCEEDED"))], "GetExecutionHistory": [(200, body)]}
+    ) as server:
+        ex = sfn_aws.AwsExecution(backend_at(server.url), EXEC_ARN)
+        with pytest.raises(sfn.AwsError) as info:
+            ex.events  # noqa: B018
+    assert info.value.code == "MalformedResponse" and "GetExecutionHistory" in info.value.message
+
+
+def test_wait_gives_up_at_its_timeout_on_an_endpoint_that_never_answers(aws_env: None) -> None:
+    with Misbehaving({"DescribeExecution": [(None, b"")]}) as server:
+        ex = sfn_aws.AwsExecution(backend_at(server.url), EXEC_ARN)
+        with pytest.raises(sfn.AwsError) as info:
+            ex.wait(timeout=1)
+    assert info.value.code == "Timeout" and server.url in info.value.message, str(info.value)
+
+
+def test_every_call_has_a_time_budget(aws_env: None) -> None:
+    with Misbehaving({"StopExecution": [(None, b"")]}) as server:
+        backend = backend_at(server.url)
+        backend.call_timeout = 1.0
+        with pytest.raises(sfn.AwsError) as info:
+            backend.call("stop_execution", executionArn=EXEC_ARN)
+    assert (info.value.code, info.value.operation) == ("Timeout", "StopExecution")
+
+
+def test_wait_under_constant_throttling_ends_by_its_timeout(aws_env: None) -> None:
+    throttled = b'{"__type": "ThrottlingException", "message": "Rate exceeded"}'
+    with Misbehaving({"DescribeExecution": [(400, throttled)]}) as server:
+        backend = backend_at(server.url)
+        ex = sfn_aws.AwsExecution(backend, EXEC_ARN)
+        with pytest.raises(sfn.AwsError) as info:
+            ex.wait(timeout=2)
+    assert info.value.code in ("ThrottlingException", "Timeout")
+    assert len(server.calls) > 1  # it did try again before giving up
+
+
+def test_a_passing_server_error_on_a_read_is_retried(aws_env: None) -> None:
+    page = b"<!doctype html><title>500 Internal Server Error</title>"
+    with Misbehaving({"DescribeExecution": [(500, page), (200, described_text("SUCCEEDED"))]}) as server:
+        ex = sfn_aws.AwsExecution(backend_at(server.url, retries={"max_attempts": 1}), EXEC_ARN)
+        assert ex.status == "SUCCEEDED"
+    assert server.calls == ["DescribeExecution", "DescribeExecution"]
+
+
+def test_a_server_error_is_not_blamed_on_a_missing_emulator_api(aws_env: None) -> None:
+    page = b"<!doctype html><title>500 Internal Server Error</title>"
+    with Misbehaving({"StopExecution": [(500, page)]}) as server:
+        backend = backend_at(server.url, retries={"max_attempts": 1})
+        with pytest.raises(sfn.AwsError) as info:
+            sfn_aws.AwsExecution(backend, EXEC_ARN, description={"status": "RUNNING"}).stop()
+    assert info.value.code == "EndpointError"
+    assert "may pass" in (info.value.hint or "") and "implement" not in (info.value.hint or "")
+
+
+def test_an_execution_shows_a_one_line_status_while_the_endpoint_is_down(aws_env: None) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    backend = backend_at(f"http://127.0.0.1:{port}", retries={"max_attempts": 1})
+    ex = sfn_aws.AwsExecution(backend, EXEC_ARN)
+    text = repr(ex)
+    assert "status unknown (EndpointConnectionError" in text and "\n" not in text
+    bundle = ex._repr_mimebundle_()
+    assert list(bundle) == ["text/plain"] and "status unknown" in bundle["text/plain"]
