@@ -117,7 +117,7 @@ def parse_json_text(text: Any) -> Any:
         return text
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deeply to parse: the text itself
         return text
 
 

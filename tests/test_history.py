@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -14,7 +15,7 @@ try:
 except ImportError:  # the tests marked "pandas" are skipped then
     pd = None
 
-from sfn_notebook import TaskFailed
+from sfn_notebook import StateMachine, TaskFailed
 from sfn_notebook.engine.events import details_key
 from sfn_notebook.history import (
     HISTORY_COLUMNS,
@@ -25,7 +26,7 @@ from sfn_notebook.history import (
     parse_json_text,
     state_visits,
 )
-from tests.builders import LAMBDA, machine
+from tests.builders import LAMBDA, RecordedExecution, machine
 
 EPOCH = datetime(2024, 2, 29, 23, 59, 0, tzinfo=timezone.utc)
 
@@ -598,3 +599,18 @@ def test_variables_follow_the_chain_of_events_not_sibling_branches() -> None:
         ("Left", "side", "left"),
         ("Right", "side", "right"),
     ]
+
+
+def test_payloads_nested_too_deeply_to_parse_are_shown_as_their_text() -> None:
+    # AWS keeps whatever its payloads hold: an execution read from there may be deeper than json parses
+    deep = "[" * 5000 + "]" * 5000
+    local = StateMachine({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}).run({})
+    events = copy.deepcopy(local.events)
+    events[0]["executionStartedEventDetails"]["input"] = deep
+    events[1]["stateEnteredEventDetails"]["input"] = deep
+    recorded = RecordedExecution(local)
+    recorded._events = events
+    assert recorded.input == deep
+    frame = recorded.history()
+    assert len(frame) == len(events)
+    assert recorded.states() is not None and recorded.trace() is not None
