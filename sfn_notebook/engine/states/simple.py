@@ -20,9 +20,10 @@ def run_pass(run: Run, state: m.PassState, visit: Visit, raw: Any, scope: Scope)
     if state.is_jsonata:
         return finish_simple(run, state, visit, raw, raw, scope)
     trace = visit.trace
-    effective = raw if state.input_path is MISSING else df.apply_input_path(state.input_path, raw, visit)
+    selected = raw if state.input_path is MISSING else df.apply_input_path(state.input_path, raw, visit)
+    effective = selected
     if state.parameters is not MISSING:
-        effective = df.evaluate(state.parameters, effective, visit)
+        effective = df.evaluate(state.parameters, selected, visit)
     result = state.result if state.result is not MISSING else effective
     assigned = None if state.assign is MISSING else assign(state.assign, visit, result, None)
     combined = (
@@ -32,7 +33,8 @@ def run_pass(run: Run, state: m.PassState, visit: Visit, raw: Any, scope: Scope)
         combined if state.output_path is MISSING else df.apply_output_path(state.output_path, combined, visit)
     )
     if trace is not None:
-        trace["afterInputPath"] = trace["afterParameters"] = effective
+        trace["afterInputPath"] = selected
+        trace["afterParameters"] = effective
         trace["result"] = result
         trace["afterResultPath"] = combined
     if assigned:
