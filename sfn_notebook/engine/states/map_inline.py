@@ -254,7 +254,8 @@ def _inline(
         if finished.error is not None:
             yield Cancel(running)
             for other in running:
-                if other.started:
+                # only iterations stopped midway: one that had already succeeded or failed keeps its end
+                if other.started and other.cancelled:
                     run.emit("MapIterationAborted", {"index": index_of[id(other)], "name": state.name})
             raise finished.error
         results[index_of[id(finished)]] = finished.result

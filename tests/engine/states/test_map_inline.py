@@ -302,6 +302,26 @@ class TestMapFailures:
         assert iteration_events(ex, "Failed") == [1]
         assert sorted(iteration_events(ex, "Aborted")) == [0, 2]
 
+    def test_an_iteration_that_already_succeeded_is_not_aborted(self) -> None:
+        # neither iteration waits: both have ended when the Map learns of the failure
+        processor = {
+            "StartAt": "Pick",
+            "States": {
+                "Pick": {
+                    "Type": "Choice",
+                    "Choices": [{"Variable": "$", "NumericEquals": 0, "Next": "Bad"}],
+                    "Default": "Good",
+                },
+                "Bad": {"Type": "Fail", "Error": "Item.Bad"},
+                "Good": {"Type": "Pass", "End": True},
+            },
+        }
+        ex = machine({"M": {"Type": "Map", "ItemProcessor": processor, "End": True}}).run([0, 1])
+        assert ex.status == "FAILED"
+        assert iteration_events(ex, "Failed") == [0]
+        assert iteration_events(ex, "Succeeded") == [1]
+        assert iteration_events(ex, "Aborted") == []
+
     def test_map_state_failed_is_recorded_once_after_retries(self) -> None:
         sm = self._failing_map(
             MaxConcurrency=1,
