@@ -129,8 +129,9 @@ def _suggest(word: str, options: Iterable[str]) -> str:
 class _Ctx:
     """Collects diagnostics while a definition is compiled."""
 
-    def __init__(self, source: Source | None) -> None:
+    def __init__(self, source: Source | None, machine_type: str = "STANDARD") -> None:
         self.source = source
+        self.machine_type = machine_type  # STANDARD or EXPRESS: Express machines refuse some resources
         self.diagnostics: list[Diagnostic] = []
         self.state_names: dict[str, str] = {}  # name -> pointer (unique across the definition)
         self.assigned_variables: set[str] = set()
@@ -996,6 +997,8 @@ def _build_task(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict
             "INVALID_VALUE",
             f"'Resource' must be a URI such as an ARN, got {resource!r}",
         )
+    else:
+        _check_resource(ctx, resource, _ptr(pointer, "Resource"))
     kw["resource"] = resource
     timeout = _int_or_expr(ctx, spec, pointer, "TimeoutSeconds", jsonata, 1, 99999999)
     heartbeat = _int_or_expr(ctx, spec, pointer, "HeartbeatSeconds", jsonata, 1, 99999999)
@@ -1012,11 +1015,59 @@ def _build_task(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict
         here = _ptr(pointer, "Credentials")
         if not isinstance(cred, dict):
             ctx.error(here, "INVALID_TYPE", f"'Credentials' must be an object, not {a_type_name(cred)}")
-        elif jsonata:
+            return m.TaskState(**kw)
+        role_fields = ("RoleArn",) if jsonata else ("RoleArn", "RoleArn.$")
+        _unknown_fields(ctx, cred, here, role_fields, "'Credentials'")
+        if not any(key in cred for key in role_fields):
+            ctx.error(
+                here, "MISSING_FIELD", "'Credentials' needs a 'RoleArn' (the IAM role the Task assumes)"
+            )
+        if jsonata:
             kw["credentials"] = _compile_jsonata_template(ctx, cred, here, "Credentials")
         else:
             kw["credentials"] = _template_node(ctx, cred, here)
     return m.TaskState(**kw)
+
+
+# the services of AWS's optimised integrations (arn:aws:states:::<service>:<action>), and aws-sdk
+_INTEGRATED_SERVICES = frozenset(
+    {
+        "aws-sdk", "lambda", "batch", "dynamodb", "ecs", "sns", "sqs", "glue", "sagemaker", "states",
+        "elasticmapreduce", "emr-containers", "emr-serverless", "codebuild", "athena", "eks",
+        "apigateway", "databrew", "events", "bedrock", "http", "mediaconvert", "s3",
+    }
+)  # fmt: skip
+_STATES_SERVICE_ARN = re.compile(r"arn:[\w-]+:states:[\w-]*:\d*:(?P<service>[^:]+):(?P<action>.+)\Z", re.S)
+_ACTIVITY_ARN = re.compile(r"arn:[\w-]+:states:[\w-]*:\d*:activity:")
+
+
+def _check_resource(ctx: _Ctx, resource: str, pointer: str) -> None:
+    """A service integration AWS knows, and none that an Express machine cannot run."""
+    if _ACTIVITY_ARN.match(resource):
+        if ctx.machine_type == "EXPRESS":
+            ctx.error(pointer, "INVALID_RESOURCE", "an EXPRESS state machine cannot run activities")
+        return
+    match = _STATES_SERVICE_ARN.match(resource)
+    if match is None:
+        return
+    service, action = match["service"], match["action"]
+    if service not in _INTEGRATED_SERVICES:
+        ctx.error(
+            pointer,
+            "INVALID_RESOURCE",
+            f"'{service}' is not a service Step Functions integrates with ({resource!r}){_suggest(service, _INTEGRATED_SERVICES)}",
+        )
+        return
+    if ctx.machine_type != "EXPRESS":
+        return
+    for suffix in (".sync", ".sync:2", ".waitForTaskToken"):
+        if action.endswith(suffix):
+            ctx.error(
+                pointer,
+                "INVALID_RESOURCE",
+                f"an EXPRESS state machine cannot wait for a task ('{suffix}' integrations need STANDARD)",
+            )
+            return
 
 
 def _build_choice(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict) -> m.State:
@@ -1551,9 +1602,12 @@ _BUILDERS: dict[str, Callable[[_Ctx, dict, str, bool, dict], m.State]] = {
 }
 
 
-def parse_machine(source: Source) -> tuple[m.Machine | None, list[Diagnostic]]:
-    """Compile ``source.value``; returns the machine (None if unusable) and every diagnostic."""
-    ctx = _Ctx(source)
+def parse_machine(
+    source: Source, machine_type: str = "STANDARD"
+) -> tuple[m.Machine | None, list[Diagnostic]]:
+    """Compile ``source.value`` for a STANDARD or EXPRESS machine; returns the machine (None if
+    unusable) and every diagnostic."""
+    ctx = _Ctx(source, machine_type)
     value = source.value
     if not isinstance(value, dict):
         ctx.error(
