@@ -726,6 +726,15 @@ def _parse_machine_scope(
             timeout = MISSING
     states_spec = spec.get("States", MISSING)
     states: dict[str, m.State] = {}
+    if isinstance(states_spec, dict) and states_spec.get("QueryLanguage") in ("JSONata", "JSONPath"):
+        # a QueryLanguage string among the states: AWS takes it as the scope's (deployed samples do this)
+        ctx.warning(
+            _ptr(_ptr(pointer, "States"), "QueryLanguage"),
+            "MISPLACED_FIELD",
+            f"'QueryLanguage' belongs beside 'States', not inside it; taken as {what}'s query language",
+        )
+        language = states_spec["QueryLanguage"]
+        states_spec = {k: v for k, v in states_spec.items() if k != "QueryLanguage"}
     if states_spec is MISSING:
         ctx.error(pointer, "MISSING_FIELD", f"{what} needs 'States'")
     elif not isinstance(states_spec, dict):

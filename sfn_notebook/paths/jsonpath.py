@@ -590,6 +590,8 @@ class _Parser:
                     self.pos += 1
                     segments.append(_Wildcard())
                     continue
+                if self.peek() == "[":  # '$.[0]', '$.a.['b']': Jayway reads '.[' as '['
+                    continue
                 segments.append(self.parse_dot_name())
             elif c == "[":
                 segments.append(self.parse_bracket())
@@ -807,6 +809,10 @@ class _Parser:
             if self.text.startswith(word, self.pos):
                 self.pos += len(word)
                 return _Expr("lit", (value,))
+        m = re.compile(r"[A-Za-z_][\w-]*").match(self.text, self.pos)
+        if m:  # a bare word, as in '[?(@.code==es)]': deployed definitions use it for the string
+            self.pos = m.end()
+            return _Expr("lit", (m.group(0),))
         raise self.fail("expected a value in the filter")
 
     def parse_quoted_literal(self) -> str:

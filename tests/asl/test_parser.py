@@ -2652,3 +2652,11 @@ def test_credentials_need_a_role_arn_and_nothing_else(credentials: dict[str, Any
 )
 def test_credentials_with_a_role_arn_are_accepted(credentials: dict[str, Any]) -> None:
     assert errors(asl({"T": task(Credentials=credentials, End=True)})) == []
+
+
+def test_a_query_language_among_the_states_is_taken_as_the_scopes_with_a_warning() -> None:
+    states = {"QueryLanguage": "JSONata", "P": {"Type": "Pass", "Output": "{% 1 + 1 %}", "End": True}}
+    sm = StateMachine({"StartAt": "P", "States": states})
+    assert [d.code for d in sm.diagnostics] == ["MISPLACED_FIELD"]
+    assert sm.state_names == ["P"]
+    assert sm.run({}).output == 2
