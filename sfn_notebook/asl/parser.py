@@ -1264,14 +1264,16 @@ def _parse_data_test(ctx: _Ctx, rule: dict, pointer: str, operators: list[str]) 
     return m.DataTest(variable=variable, operator=base, value=value, by_path=by_path, pattern=pattern)
 
 
-def _wildcard_pattern(ctx: _Ctx, text: str, pointer: str) -> re.Pattern[str] | None:
-    parts = []
+def _wildcard_pattern(ctx: _Ctx, text: str, pointer: str) -> tuple[str, ...] | None:
+    """A StringMatches pattern as the literal pieces between its unescaped '*'s."""
+    pieces: list[str] = []
+    piece: list[str] = []
     i = 0
     while i < len(text):
         ch = text[i]
         if ch == "\\":
             if i + 1 < len(text) and text[i + 1] in "*\\":
-                parts.append(re.escape(text[i + 1]))
+                piece.append(text[i + 1])
                 i += 2
                 continue
             ctx.error(
@@ -1280,9 +1282,14 @@ def _wildcard_pattern(ctx: _Ctx, text: str, pointer: str) -> re.Pattern[str] | N
                 f"'StringMatches': a backslash must escape '*' or '\\' (at position {i} of {text!r})",
             )
             return None
-        parts.append(".*" if ch == "*" else re.escape(ch))
+        if ch == "*":
+            pieces.append("".join(piece))
+            piece = []
+        else:
+            piece.append(ch)
         i += 1
-    return re.compile("".join(parts), re.DOTALL)
+    pieces.append("".join(piece))
+    return tuple(pieces)
 
 
 def _build_wait(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict) -> m.State:
