@@ -1630,6 +1630,15 @@ def parse_machine(
             "", "INVALID_TYPE", f"a state machine definition must be an object, not {a_type_name(value)}"
         )
         return None, ctx.diagnostics
+    too_deep = _nested_beyond(value, MAX_NESTING)
+    if too_deep is not None:
+        ctx.error(
+            too_deep,
+            "NESTED_TOO_DEEPLY",
+            f"the definition is nested more than {MAX_NESTING} levels deep here; "
+            "JSON readers stop at such depths, and so does this one",
+        )
+        return None, ctx.diagnostics
     ctx.all_state_names = _all_state_names(value)  # type: ignore[attr-defined]
     top_language = value.get("QueryLanguage", "JSONPath")
     ctx.top_language = top_language if top_language in ("JSONPath", "JSONata") else "JSONPath"  # type: ignore[attr-defined]
@@ -1668,6 +1677,32 @@ def _in_document_order(diagnostics: list[Diagnostic], value: Any) -> list[Diagno
         )
 
     return sorted(diagnostics, key=rank)
+
+
+#: How deep a definition's values may nest (objects and arrays inside each other).  JSON readers
+#: bound nesting (Jackson, which AWS's services use, at 1000 levels); deeper values could not be
+#: written, read back or shown, so a definition past this is refused at once.
+MAX_NESTING: Final = 500
+
+
+def _nested_beyond(value: Any, limit: int) -> str | None:
+    """The JSON Pointer of a value nested deeper than ``limit``, or None (iteratively)."""
+    pending: list[tuple[Any, int, Any]] = [(value, 0, None)]  # (node, depth, (key, parent's path))
+    while pending:
+        node, depth, path = pending.pop()
+        if type(node) is dict or type(node) is list:
+            if depth >= limit:
+                keys = []
+                while path is not None:
+                    keys.append(path[0])
+                    path = path[1]
+                pointer = ""
+                for key in reversed(keys):
+                    pointer = _ptr(pointer, key)
+                return pointer
+            items = node.items() if type(node) is dict else enumerate(node)
+            pending.extend((item, depth + 1, (key, path)) for key, item in items)
+    return None
 
 
 def _all_state_names(value: Any) -> set[str]:

@@ -1345,6 +1345,18 @@ class JsonataExpression:
         as immutable, as everywhere in the engine); they are never modified.  Raises
         :class:`JsonataError`.
         """
+        try:
+            return self._evaluate_bound(states, variables, rng, now)
+        except RecursionError:  # a value nested deeper than the conversions can follow
+            raise JsonataError("", "The value is nested too deeply to be evaluated") from None
+
+    def _evaluate_bound(
+        self,
+        states: Mapping[str, Any],
+        variables: VariableLookup,
+        rng: random.Random | None,
+        now: datetime | None,
+    ) -> Any:
         analysis = self._analysis
         if analysis.simple_path is not None:
             value = self._lookup(states, variables)

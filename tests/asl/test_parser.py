@@ -2660,3 +2660,22 @@ def test_a_query_language_among_the_states_is_taken_as_the_scopes_with_a_warning
     assert [d.code for d in sm.diagnostics] == ["MISPLACED_FIELD"]
     assert sm.state_names == ["P"]
     assert sm.run({}).output == 2
+
+
+def test_a_definition_nested_deeper_than_json_readers_go_is_refused_at_once() -> None:
+    deep: Any = 1
+    for _ in range(5000):
+        deep = {"a": deep}
+    with pytest.raises(DefinitionError) as caught:
+        StateMachine(asl({"P": pass_(Result=deep, End=True)}))
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.code == "NESTED_TOO_DEEPLY"
+    assert diagnostic.pointer.startswith("/States/P/Result/a/a")
+    StateMachine(asl({"P": pass_(Result=nested_values(100), End=True)}))
+
+
+def nested_values(depth: int) -> Any:
+    value: Any = [1]
+    for _ in range(depth):
+        value = {"a": value}
+    return value

@@ -910,3 +910,11 @@ def test_ctrl_c_stops_a_long_evaluation() -> None:
             run("$count([1..10000000].[1..10000000])")
     finally:
         timer.cancel()
+
+
+def test_a_value_nested_deeper_than_python_recurses_fails_the_expression() -> None:
+    deep: Any = 1
+    for _ in range(5000):
+        deep = {"a": deep}
+    error = error_of("[$states.input.x, 1]", {"x": deep})
+    assert "nested too deeply" in error.message

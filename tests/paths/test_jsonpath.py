@@ -598,3 +598,16 @@ def test_a_dot_before_a_bracket_is_read_as_the_bracket_like_jayway(
 def test_a_bare_word_in_a_filter_compares_as_that_string() -> None:
     doc = [{"lang": "es", "text": "hola"}, {"lang": "fr", "text": "salut"}]
     assert compile_path("$[?(@.lang==es)].text").get(doc) == ["hola"]
+
+
+def nested(depth: int) -> Any:
+    value: Any = {"a": 1}
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
+def test_a_scan_and_a_filter_reach_values_of_any_depth() -> None:
+    deep = nested(5000)
+    assert len(compile_path("$..a").get(deep)) == 5001
+    assert compile_path("$.x[?(@ == $.y)]").get({"x": [deep, 1], "y": nested(5000)}) == [deep]
