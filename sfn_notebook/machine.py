@@ -77,7 +77,7 @@ class StateMachine:
         self.role_arn = role_arn
         self.source = source
         self.source_name = source_name
-        machine, diagnostics = parse_machine(source)
+        machine, diagnostics = parse_machine(source, type)
         errors = [d for d in diagnostics if d.severity == "ERROR"]
         if errors or machine is None:
             raise DefinitionError(diagnostics, source_name, source.text)

@@ -9,7 +9,6 @@ discards the result).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -134,7 +133,7 @@ class DataTest:
     operator: str  # e.g. "NumericLessThan" (without the "Path" suffix)
     value: Any
     by_path: bool = False
-    pattern: re.Pattern[str] | None = None  # compiled StringMatches pattern
+    pattern: tuple[str, ...] | None = None  # StringMatches: the literal pieces between its '*'s
 
 
 @dataclass(frozen=True)

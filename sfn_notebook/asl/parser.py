@@ -129,8 +129,9 @@ def _suggest(word: str, options: Iterable[str]) -> str:
 class _Ctx:
     """Collects diagnostics while a definition is compiled."""
 
-    def __init__(self, source: Source | None) -> None:
+    def __init__(self, source: Source | None, machine_type: str = "STANDARD") -> None:
         self.source = source
+        self.machine_type = machine_type  # STANDARD or EXPRESS: Express machines refuse some resources
         self.diagnostics: list[Diagnostic] = []
         self.state_names: dict[str, str] = {}  # name -> pointer (unique across the definition)
         self.assigned_variables: set[str] = set()
@@ -725,6 +726,15 @@ def _parse_machine_scope(
             timeout = MISSING
     states_spec = spec.get("States", MISSING)
     states: dict[str, m.State] = {}
+    if isinstance(states_spec, dict) and states_spec.get("QueryLanguage") in ("JSONata", "JSONPath"):
+        # a QueryLanguage string among the states: AWS takes it as the scope's (deployed samples do this)
+        ctx.warning(
+            _ptr(_ptr(pointer, "States"), "QueryLanguage"),
+            "MISPLACED_FIELD",
+            f"'QueryLanguage' belongs beside 'States', not inside it; taken as {what}'s query language",
+        )
+        language = states_spec["QueryLanguage"]
+        states_spec = {k: v for k, v in states_spec.items() if k != "QueryLanguage"}
     if states_spec is MISSING:
         ctx.error(pointer, "MISSING_FIELD", f"{what} needs 'States'")
     elif not isinstance(states_spec, dict):
@@ -996,6 +1006,8 @@ def _build_task(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict
             "INVALID_VALUE",
             f"'Resource' must be a URI such as an ARN, got {resource!r}",
         )
+    else:
+        _check_resource(ctx, resource, _ptr(pointer, "Resource"))
     kw["resource"] = resource
     timeout = _int_or_expr(ctx, spec, pointer, "TimeoutSeconds", jsonata, 1, 99999999)
     heartbeat = _int_or_expr(ctx, spec, pointer, "HeartbeatSeconds", jsonata, 1, 99999999)
@@ -1012,11 +1024,59 @@ def _build_task(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict
         here = _ptr(pointer, "Credentials")
         if not isinstance(cred, dict):
             ctx.error(here, "INVALID_TYPE", f"'Credentials' must be an object, not {a_type_name(cred)}")
-        elif jsonata:
+            return m.TaskState(**kw)
+        role_fields = ("RoleArn",) if jsonata else ("RoleArn", "RoleArn.$")
+        _unknown_fields(ctx, cred, here, role_fields, "'Credentials'")
+        if not any(key in cred for key in role_fields):
+            ctx.error(
+                here, "MISSING_FIELD", "'Credentials' needs a 'RoleArn' (the IAM role the Task assumes)"
+            )
+        if jsonata:
             kw["credentials"] = _compile_jsonata_template(ctx, cred, here, "Credentials")
         else:
             kw["credentials"] = _template_node(ctx, cred, here)
     return m.TaskState(**kw)
+
+
+# the services of AWS's optimised integrations (arn:aws:states:::<service>:<action>), and aws-sdk
+_INTEGRATED_SERVICES = frozenset(
+    {
+        "aws-sdk", "lambda", "batch", "dynamodb", "ecs", "sns", "sqs", "glue", "sagemaker", "states",
+        "elasticmapreduce", "emr-containers", "emr-serverless", "codebuild", "athena", "eks",
+        "apigateway", "databrew", "events", "bedrock", "http", "mediaconvert", "s3",
+    }
+)  # fmt: skip
+_STATES_SERVICE_ARN = re.compile(r"arn:[\w-]+:states:[\w-]*:\d*:(?P<service>[^:]+):(?P<action>.+)\Z", re.S)
+_ACTIVITY_ARN = re.compile(r"arn:[\w-]+:states:[\w-]*:\d*:activity:")
+
+
+def _check_resource(ctx: _Ctx, resource: str, pointer: str) -> None:
+    """A service integration AWS knows, and none that an Express machine cannot run."""
+    if _ACTIVITY_ARN.match(resource):
+        if ctx.machine_type == "EXPRESS":
+            ctx.error(pointer, "INVALID_RESOURCE", "an EXPRESS state machine cannot run activities")
+        return
+    match = _STATES_SERVICE_ARN.match(resource)
+    if match is None:
+        return
+    service, action = match["service"], match["action"]
+    if service not in _INTEGRATED_SERVICES:
+        ctx.error(
+            pointer,
+            "INVALID_RESOURCE",
+            f"'{service}' is not a service Step Functions integrates with ({resource!r}){_suggest(service, _INTEGRATED_SERVICES)}",
+        )
+        return
+    if ctx.machine_type != "EXPRESS":
+        return
+    for suffix in (".sync", ".sync:2", ".waitForTaskToken"):
+        if action.endswith(suffix):
+            ctx.error(
+                pointer,
+                "INVALID_RESOURCE",
+                f"an EXPRESS state machine cannot wait for a task ('{suffix}' integrations need STANDARD)",
+            )
+            return
 
 
 def _build_choice(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict) -> m.State:
@@ -1204,14 +1264,16 @@ def _parse_data_test(ctx: _Ctx, rule: dict, pointer: str, operators: list[str]) 
     return m.DataTest(variable=variable, operator=base, value=value, by_path=by_path, pattern=pattern)
 
 
-def _wildcard_pattern(ctx: _Ctx, text: str, pointer: str) -> re.Pattern[str] | None:
-    parts = []
+def _wildcard_pattern(ctx: _Ctx, text: str, pointer: str) -> tuple[str, ...] | None:
+    """A StringMatches pattern as the literal pieces between its unescaped '*'s."""
+    pieces: list[str] = []
+    piece: list[str] = []
     i = 0
     while i < len(text):
         ch = text[i]
         if ch == "\\":
             if i + 1 < len(text) and text[i + 1] in "*\\":
-                parts.append(re.escape(text[i + 1]))
+                piece.append(text[i + 1])
                 i += 2
                 continue
             ctx.error(
@@ -1220,9 +1282,14 @@ def _wildcard_pattern(ctx: _Ctx, text: str, pointer: str) -> re.Pattern[str] | N
                 f"'StringMatches': a backslash must escape '*' or '\\' (at position {i} of {text!r})",
             )
             return None
-        parts.append(".*" if ch == "*" else re.escape(ch))
+        if ch == "*":
+            pieces.append("".join(piece))
+            piece = []
+        else:
+            piece.append(ch)
         i += 1
-    return re.compile("".join(parts), re.DOTALL)
+    pieces.append("".join(piece))
+    return tuple(pieces)
 
 
 def _build_wait(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict) -> m.State:
@@ -1551,13 +1618,25 @@ _BUILDERS: dict[str, Callable[[_Ctx, dict, str, bool, dict], m.State]] = {
 }
 
 
-def parse_machine(source: Source) -> tuple[m.Machine | None, list[Diagnostic]]:
-    """Compile ``source.value``; returns the machine (None if unusable) and every diagnostic."""
-    ctx = _Ctx(source)
+def parse_machine(
+    source: Source, machine_type: str = "STANDARD"
+) -> tuple[m.Machine | None, list[Diagnostic]]:
+    """Compile ``source.value`` for a STANDARD or EXPRESS machine; returns the machine (None if
+    unusable) and every diagnostic."""
+    ctx = _Ctx(source, machine_type)
     value = source.value
     if not isinstance(value, dict):
         ctx.error(
             "", "INVALID_TYPE", f"a state machine definition must be an object, not {a_type_name(value)}"
+        )
+        return None, ctx.diagnostics
+    too_deep = _nested_beyond(value, MAX_NESTING)
+    if too_deep is not None:
+        ctx.error(
+            too_deep,
+            "NESTED_TOO_DEEPLY",
+            f"the definition is nested more than {MAX_NESTING} levels deep here; "
+            "JSON readers stop at such depths, and so does this one",
         )
         return None, ctx.diagnostics
     ctx.all_state_names = _all_state_names(value)  # type: ignore[attr-defined]
@@ -1598,6 +1677,32 @@ def _in_document_order(diagnostics: list[Diagnostic], value: Any) -> list[Diagno
         )
 
     return sorted(diagnostics, key=rank)
+
+
+#: How deep a definition's values may nest (objects and arrays inside each other).  JSON readers
+#: bound nesting (Jackson, which AWS's services use, at 1000 levels); deeper values could not be
+#: written, read back or shown, so a definition past this is refused at once.
+MAX_NESTING: Final = 500
+
+
+def _nested_beyond(value: Any, limit: int) -> str | None:
+    """The JSON Pointer of a value nested deeper than ``limit``, or None (iteratively)."""
+    pending: list[tuple[Any, int, Any]] = [(value, 0, None)]  # (node, depth, (key, parent's path))
+    while pending:
+        node, depth, path = pending.pop()
+        if type(node) is dict or type(node) is list:
+            if depth >= limit:
+                keys = []
+                while path is not None:
+                    keys.append(path[0])
+                    path = path[1]
+                pointer = ""
+                for key in reversed(keys):
+                    pointer = _ptr(pointer, key)
+                return pointer
+            items = node.items() if type(node) is dict else enumerate(node)
+            pending.extend((item, depth + 1, (key, path)) for key, item in items)
+    return None
 
 
 def _all_state_names(value: Any) -> set[str]:

@@ -85,9 +85,7 @@ def _test(rule: m.DataTest, doc: Any, env: Env) -> bool:
     if type_test is not None:
         return type_test(value) is rule.value
     if op == "StringMatches":
-        return (
-            isinstance(value, str) and rule.pattern is not None and rule.pattern.fullmatch(value) is not None
-        )
+        return isinstance(value, str) and rule.pattern is not None and glob_matches(rule.pattern, value)
     expected = rule.value
     if rule.by_path:
         try:
@@ -108,3 +106,27 @@ def evaluate_condition(rule: m.Condition, doc: Any, env: Env) -> bool:
             return any(evaluate_condition(r, doc, env) for r in rule.rules)
         return not evaluate_condition(rule.rules[0], doc, env)
     raise AssertionError(f"not a JSONPath rule: {rule!r}")
+
+
+def glob_matches(pieces: tuple[str, ...], text: str) -> bool:
+    """Whether ``text`` matches a StringMatches glob given as the literal pieces between its '*'s.
+
+    Linear in the text: the first piece must start it and the last end it; each piece between is
+    taken at its first place after the one before (with '*' the only wildcard, the leftmost choice
+    never loses a match), so no position is tried twice.
+
+    >>> glob_matches(("", "a", "b"), "xxaxxb"), glob_matches(("log-", ".txt"), "log-1.txt.gz")
+    (True, False)
+    """
+    first, last = pieces[0], pieces[-1]
+    if len(pieces) == 1:
+        return text == first
+    if len(text) < len(first) + len(last) or not text.startswith(first) or not text.endswith(last):
+        return False
+    pos, end = len(first), len(text) - len(last)
+    for piece in pieces[1:-1]:
+        found = text.find(piece, pos, end)
+        if found < 0:
+            return False
+        pos = found + len(piece)
+    return True

@@ -195,7 +195,10 @@ class Call:
             )
         values = [_argument_value(arg, resolve, rng) for arg in self.args]
         _check_runtime_types(spec, values)
-        return spec.impl(self, values, rng)
+        try:
+            return spec.impl(self, values, rng)
+        except RecursionError:  # JSON text nested deeper than the encoder or decoder can follow
+            raise _fail(self.name, "the value is nested too deeply") from None
 
 
 Arg = Literal | PathArg | Call
@@ -305,29 +308,61 @@ def _java_round(value: float) -> int:
 
 
 def _same_json(a: Any, b: Any) -> bool:
-    """JSON equality with Java's rules: ``1``, ``1.0`` and ``true`` are three different values."""
-    kind = type(a)
-    if kind is not type(b):
-        return False
-    if kind is list:
-        return len(a) == len(b) and all(_same_json(x, y) for x, y in zip(a, b))
-    if kind is dict:
-        return a.keys() == b.keys() and all(_same_json(a[k], b[k]) for k in a)
-    if kind is float:
-        return bool(a == b and math.copysign(1.0, a) == math.copysign(1.0, b))
-    return bool(a == b)
+    """JSON equality with Java's rules: ``1``, ``1.0`` and ``true`` are three different values.
+
+    Iterative, so values nested deeper than Python's recursion limit compare too.
+    """
+    pending = [(a, b)]
+    while pending:
+        x, y = pending.pop()
+        kind = type(x)
+        if kind is not type(y):
+            return False
+        if kind is list:
+            if len(x) != len(y):
+                return False
+            pending.extend(zip(x, y))
+        elif kind is dict:
+            if x.keys() != y.keys():
+                return False
+            pending.extend((x[k], y[k]) for k in x)
+        elif kind is float:
+            if not (x == y and math.copysign(1.0, x) == math.copysign(1.0, y)):
+                return False
+        elif x != y:
+            return False
+    return True
 
 
-def _json_key(value: Any) -> Any:
-    """A hashable key that is equal for two values exactly when :func:`_same_json` holds."""
-    kind = type(value)
-    if kind is list:
-        return ("array", tuple(_json_key(v) for v in value))
-    if kind is dict:
-        return ("object", frozenset((k, _json_key(v)) for k, v in value.items()))
-    if kind is float:
-        return ("float", value, math.copysign(1.0, value))
-    return (kind.__name__, value)
+def _json_key(value: Any) -> str:
+    """A key that is equal for two values exactly when :func:`_same_json` holds: a text where each
+    value is tagged with its kind and object members come in key order (built iteratively, so any
+    depth works)."""
+    parts: list[str] = []
+    pending: list[tuple[bool, Any]] = [(False, value)]  # (is text to write, value or text)
+    while pending:
+        is_text, node = pending.pop()
+        if is_text:
+            parts.append(node)
+            continue
+        kind = type(node)
+        if kind is list:
+            parts.append("[")
+            pending.append((True, "]"))
+            pending.extend((False, item) for item in reversed(node))
+        elif kind is dict:
+            parts.append("{")
+            pending.append((True, "}"))
+            for key in sorted(node, reverse=True):
+                pending.append((False, node[key]))
+                pending.append((True, dumps(key) + ":"))
+        elif kind is float:
+            parts.append(f"f{node!r}{math.copysign(1.0, node)!r},")
+        elif kind is str:
+            parts.append(dumps(node) + ",")
+        else:
+            parts.append(f"{kind.__name__}{node!r},")
+    return "".join(parts)
 
 
 def _java_double(value: float) -> str:

@@ -108,8 +108,10 @@ import hashlib
 import itertools
 import json
 import math
+import os
 import random
 import re
+import sys
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -766,6 +768,12 @@ _PRELUDE: Final = {
     "now": "$now := function($a, $b) { $fromMillis($__sfn_millis(), $a, $b) }",
     "millis": "$millis := function() { $__sfn_millis() }",
     "eval": "$eval := function() { $__sfn_reject_eval() }",
+    # the library allocates the whole padding before anything can stop it: widths are bounded first
+    "pad": (
+        "$__sfn_pad := $pad; $pad := function($s, $w, $c) { $type($w) = 'number' and $abs($w) > "
+        f"{1 << 24} ? $error('$pad: a width beyond {1 << 24} characters needs more memory than an "
+        "evaluation may use') : $__sfn_pad($s, $w, $c) }"
+    ),
 }
 _AWS_ARITY: Final = {"partition": 2, "range": 3, "hash": 2, "random": 1, "uuid": 0, "parse": 1}
 _MARK_TEST: Final = "$r = '\\u0000sfn-notebook:undefined\\u0000'"
@@ -1277,11 +1285,12 @@ def _syntax_error(library: Any, text: str, tokens: list[_Token], message: str) -
 class JsonataExpression:
     """A compiled JSONata expression (see :func:`compile_jsonata`)."""
 
-    __slots__ = ("_analysis", "_programs", "source")
+    __slots__ = ("_analysis", "_programs", "_recursive", "source")
 
     def __init__(self, source: str, analysis: _Analysis) -> None:
         self.source = source
         self._analysis = analysis
+        self._recursive = _may_recurse(source)
         self._programs: dict[tuple[frozenset[str], bool], _Program] = {}
         self._program(frozenset(), probe=False)
 
@@ -1336,6 +1345,18 @@ class JsonataExpression:
         as immutable, as everywhere in the engine); they are never modified.  Raises
         :class:`JsonataError`.
         """
+        try:
+            return self._evaluate_bound(states, variables, rng, now)
+        except RecursionError:  # a value nested deeper than the conversions can follow
+            raise JsonataError("", "The value is nested too deeply to be evaluated") from None
+
+    def _evaluate_bound(
+        self,
+        states: Mapping[str, Any],
+        variables: VariableLookup,
+        rng: random.Random | None,
+        now: datetime | None,
+    ) -> Any:
         analysis = self._analysis
         if analysis.simple_path is not None:
             value = self._lookup(states, variables)
@@ -1408,9 +1429,7 @@ class JsonataExpression:
 
     def _run(self, program: _Program, document: dict[str, Any]) -> Any:
         try:
-            return program.compiled.evaluate(
-                document if program.reads_input else None, None, timeout=EVALUATION_TIMEOUT_MS
-            )
+            return _bounded(program.compiled, document if program.reads_input else None, self._recursive)
         except ValueError as exc:
             raise self._translate(exc) from None
 
@@ -1521,3 +1540,170 @@ class _Rewind:
             yield
         finally:
             self._generator.setstate(after)
+
+
+# ============================================================================ bounding an evaluation
+#
+# The library evaluates in native code that holds the interpreter lock: Ctrl-C waits until it returns,
+# and a failed allocation (a string that doubles in a recursive function, say) aborts the whole
+# process.  So an evaluation runs here for a short slice at most; one that needs longer, or that
+# defines a function which can call itself (where memory can grow without bound in a moment), runs
+# in a forked child process under a memory limit, watched by this process, which honours Ctrl-C at
+# once.  Whatever kills the child fails the expression, never its caller.
+
+#: How long an evaluation runs in this process before it moves to a child (milliseconds).
+IN_PROCESS_SLICE_MS: Final = 250
+#: What a child may allocate beyond what it shares with this process (bytes).
+CHILD_MEMORY_BYTES: Final = 1 << 30
+
+_CAN_FORK = sys.platform.startswith("linux") and hasattr(os, "fork")
+_FUNCTION_PARAMS = re.compile(r"(?:\bfunction|λ)\s*\(([^)]*)\)")
+_FUNCTION_BOUND = re.compile(r"\$(\w+)\s*:=\s*(?:function\b|λ)")
+_CALLED = re.compile(r"\$(\w+)\s*\(")
+
+
+def _may_recurse(source: str) -> bool:
+    """Whether a function the expression defines may call itself: one bound to a variable that is
+    called, or one whose parameter is called (a function handed itself).
+
+    >>> _may_recurse("$map($states.input, function($v) { $v * 2 })")
+    False
+    >>> _may_recurse("($f := function($n) { $n = 0 ? 1 : $n * $f($n - 1) }; $f(5))")
+    True
+    """
+    if "function" not in source and "λ" not in source:
+        return False
+    names = set(_FUNCTION_BOUND.findall(source))
+    for params in _FUNCTION_PARAMS.findall(source):
+        names.update(re.findall(r"\$(\w+)", params))
+    return not names.isdisjoint(_CALLED.findall(source))
+
+
+def _out_of_memory() -> JsonataError:
+    return JsonataError("", "Out of memory: the expression needs more memory than an evaluation may use")
+
+
+def _is_panic(exc: BaseException) -> bool:
+    return type(exc).__name__ == "PanicException"  # the library's Rust panics (a BaseException)
+
+
+def _bounded(compiled: Any, data: Any, recursive: bool) -> Any:
+    """``compiled.evaluate(data)`` within :data:`EVALUATION_TIMEOUT_MS`, never taking the process down.
+
+    Raises ``ValueError`` as the library does, or :class:`JsonataError` when memory runs out.
+    """
+    if not _CAN_FORK:
+        try:
+            return compiled.evaluate(data, None, timeout=EVALUATION_TIMEOUT_MS)
+        except BaseException as exc:
+            if _is_panic(exc):
+                raise _out_of_memory() from None
+            raise
+    if not recursive:
+        current = _CURRENT.get(None)
+        saved = current.rng.getstate() if current is not None and current.rng is not None else None
+        try:
+            return compiled.evaluate(data, None, timeout=IN_PROCESS_SLICE_MS)
+        except ValueError as exc:
+            if not str(exc).startswith("D1012"):
+                raise
+        except BaseException as exc:
+            if _is_panic(exc):
+                raise _out_of_memory() from None
+            raise
+        if current is not None:  # start again from where the slice started
+            current.failure = None
+            if saved is not None and current.rng is not None:
+                current.rng.setstate(saved)
+    return _evaluate_in_child(compiled, data, EVALUATION_TIMEOUT_MS)
+
+
+def _evaluate_in_child(compiled: Any, data: Any, timeout_ms: int) -> Any:
+    import pickle
+    import select
+    import signal
+
+    current = _CURRENT.get(None)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: evaluate, send the outcome back, leave without any clean-up
+        try:
+            os.close(read_end)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            quiet = os.open(os.devnull, os.O_WRONLY)  # a failed allocation's report is not the user's
+            os.dup2(quiet, 2)
+            import faulthandler
+
+            faulthandler.disable()
+            _limit_memory()
+            outcome: tuple[str, Any]
+            try:
+                outcome = ("value", compiled.evaluate(data, None, timeout=timeout_ms))
+            except ValueError as exc:
+                outcome = ("error", str(exc))
+            except BaseException:
+                outcome = ("memory", None)
+            state = None
+            if current is not None:
+                rng_state = current.rng.getstate() if current.rng is not None else None
+                state = (rng_state, current.millis, current.failure)
+            payload = memoryview(pickle.dumps((outcome, state), protocol=pickle.HIGHEST_PROTOCOL))
+            while payload:
+                payload = payload[os.write(write_end, payload) :]
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    chunks: list[bytes] = []
+    deadline = _monotonic() + timeout_ms / 1000 + 5.0
+    try:
+        while True:
+            ready, _, _ = select.select([read_end], [], [], 0.05)
+            if ready:
+                chunk = os.read(read_end, 1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            elif _monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                raise ValueError("D1012: Expression evaluation timeout")
+    except BaseException:  # Ctrl-C included: the child goes at once
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+        raise
+    finally:
+        os.close(read_end)
+        os.waitpid(pid, 0)
+    if not chunks:  # the child died (a failed allocation aborts it)
+        raise _out_of_memory()
+    (kind, value), state = pickle.loads(b"".join(chunks))
+    if current is not None and state is not None:
+        rng_state, current.millis, current.failure = state
+        if rng_state is not None and current.rng is not None:
+            current.rng.setstate(rng_state)
+    if kind == "value":
+        return value
+    if kind == "error":
+        raise ValueError(value)
+    raise _out_of_memory()
+
+
+def _monotonic() -> float:
+    import time
+
+    return time.monotonic()
+
+
+def _limit_memory() -> None:
+    """In a child: address space bounded to what it has now plus :data:`CHILD_MEMORY_BYTES`."""
+    import resource
+
+    try:
+        with open("/proc/self/statm") as statm:
+            size = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = size + CHILD_MEMORY_BYTES
+        if soft != resource.RLIM_INFINITY:
+            limit = min(limit, soft)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (OSError, ValueError):
+        pass

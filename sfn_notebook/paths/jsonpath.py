@@ -370,13 +370,16 @@ def _slice_bounds(seg: _Slice, n: int) -> tuple[int, int]:
 
 
 def _descend(node: Any, out: list) -> None:
-    out.append(node)
-    if type(node) is dict:
-        for v in node.values():
-            _descend(v, out)
-    elif type(node) is list:
-        for v in node:
-            _descend(v, out)
+    """``node`` and everything inside it, parents before children, in document order (iteratively:
+    a scan reaches any depth)."""
+    pending = [node]
+    while pending:
+        item = pending.pop()
+        out.append(item)
+        if type(item) is dict:
+            pending.extend(reversed(item.values()))
+        elif type(item) is list:
+            pending.extend(reversed(item))
 
 
 _JAVA_CLASSES: Final = {
@@ -523,7 +526,27 @@ def _equal(a: Any, b: Any) -> bool:
         return a == b
     if type(a) is not type(b):
         return False
+    if type(a) is dict or type(a) is list:
+        return _deep_equal(a, b)
     return a == b
+
+
+def _deep_equal(a: Any, b: Any) -> bool:
+    """``a == b`` for JSON containers, iteratively (any depth)."""
+    pending = [(a, b)]
+    while pending:
+        x, y = pending.pop()
+        if type(x) is dict and type(y) is dict:
+            if x.keys() != y.keys():
+                return False
+            pending.extend((x[k], y[k]) for k in x)
+        elif type(x) is list and type(y) is list:
+            if len(x) != len(y):
+                return False
+            pending.extend(zip(x, y))
+        elif type(x) in (dict, list) or type(y) in (dict, list) or x != y:
+            return False
+    return True
 
 
 # ----------------------------------------------------------------------------- parser
@@ -589,6 +612,8 @@ class _Parser:
                 if self.peek() == "*":
                     self.pos += 1
                     segments.append(_Wildcard())
+                    continue
+                if self.peek() == "[":  # '$.[0]', '$.a.['b']': Jayway reads '.[' as '['
                     continue
                 segments.append(self.parse_dot_name())
             elif c == "[":
@@ -807,6 +832,10 @@ class _Parser:
             if self.text.startswith(word, self.pos):
                 self.pos += len(word)
                 return _Expr("lit", (value,))
+        m = re.compile(r"[A-Za-z_][\w-]*").match(self.text, self.pos)
+        if m:  # a bare word, as in '[?(@.code==es)]': deployed definitions use it for the string
+            self.pos = m.end()
+            return _Expr("lit", (m.group(0),))
         raise self.fail("expected a value in the filter")
 
     def parse_quoted_literal(self) -> str:

@@ -2603,3 +2603,79 @@ def test_jsonata_field_names_inside_paths_filters_and_lambdas_are_fine() -> None
     expression = "{% $states.input.items[price > 1].(qty * price) ~> $map(function($v) { $v + bonus }) %}"
     definition = asl({"P": {"Type": "Pass", "Output": expression, "End": True}}, QueryLanguage="JSONata")
     assert errors(definition) == []
+
+
+# ----------------------------------------------------------------------------- resources and machine types
+
+ACTIVITY = "arn:aws:states:us-east-1:123456789012:activity:review"
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        ACTIVITY,
+        "arn:aws:states:::states:startExecution.sync",
+        "arn:aws:states:::states:startExecution.sync:2",
+        "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "arn:aws:states:::lambda:invoke.waitForTaskToken",
+    ],
+)
+def test_an_express_machine_refuses_resources_that_wait(resource: str) -> None:
+    definition = asl({"T": {"Type": "Task", "Resource": resource, "End": True}})
+    with pytest.raises(DefinitionError) as caught:
+        StateMachine(definition, type="EXPRESS")
+    assert caught.value.diagnostics[0].code == "INVALID_RESOURCE"
+    assert caught.value.diagnostics[0].pointer == "/States/T/Resource"
+    assert "EXPRESS" in caught.value.diagnostics[0].message
+    StateMachine(definition)  # a STANDARD machine runs them
+
+
+def test_an_express_machine_takes_request_response_integrations() -> None:
+    for resource in ("arn:aws:states:::lambda:invoke", "arn:aws:states:::aws-sdk:s3:getObject", LAMBDA + "f"):
+        StateMachine(asl({"T": {"Type": "Task", "Resource": resource, "End": True}}), type="EXPRESS")
+
+
+def test_a_service_step_functions_does_not_integrate_is_refused() -> None:
+    found = errors(asl({"T": {"Type": "Task", "Resource": "arn:aws:states:::lambada:invoke", "End": True}}))
+    assert codes(found) == [("INVALID_RESOURCE", "/States/T/Resource")]
+    assert "did you mean 'lambda'" in found[0].message
+
+
+@pytest.mark.parametrize("credentials", [{}, {"Role": "x"}, {"RoleArn": "arn:aws:iam::1:role/r", "Extra": 1}])
+def test_credentials_need_a_role_arn_and_nothing_else(credentials: dict[str, Any]) -> None:
+    found = errors(asl({"T": task(Credentials=credentials, End=True)}))
+    assert found and all(d.pointer.startswith("/States/T/Credentials") for d in found)
+
+
+@pytest.mark.parametrize(
+    "credentials", [{"RoleArn": "arn:aws:iam::123456789012:role/r"}, {"RoleArn.$": "$.role"}]
+)
+def test_credentials_with_a_role_arn_are_accepted(credentials: dict[str, Any]) -> None:
+    assert errors(asl({"T": task(Credentials=credentials, End=True)})) == []
+
+
+def test_a_query_language_among_the_states_is_taken_as_the_scopes_with_a_warning() -> None:
+    states = {"QueryLanguage": "JSONata", "P": {"Type": "Pass", "Output": "{% 1 + 1 %}", "End": True}}
+    sm = StateMachine({"StartAt": "P", "States": states})
+    assert [d.code for d in sm.diagnostics] == ["MISPLACED_FIELD"]
+    assert sm.state_names == ["P"]
+    assert sm.run({}).output == 2
+
+
+def test_a_definition_nested_deeper_than_json_readers_go_is_refused_at_once() -> None:
+    deep: Any = 1
+    for _ in range(5000):
+        deep = {"a": deep}
+    with pytest.raises(DefinitionError) as caught:
+        StateMachine(asl({"P": pass_(Result=deep, End=True)}))
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.code == "NESTED_TOO_DEEPLY"
+    assert diagnostic.pointer.startswith("/States/P/Result/a/a")
+    StateMachine(asl({"P": pass_(Result=nested_values(100), End=True)}))
+
+
+def nested_values(depth: int) -> Any:
+    value: Any = [1]
+    for _ in range(depth):
+        value = {"a": value}
+    return value

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sfn_notebook import StateMachine
+from sfn_notebook.engine.choice import glob_matches
 
 
 def choose(rule: dict[str, Any], value: Any, **state: Any) -> Any:
@@ -302,3 +306,21 @@ def test_a_missing_comparison_path_is_a_runtime_error() -> None:
     error, cause = choose({"Variable": "$.v", "NumericEqualsPath": "$.absent"}, {"v": 1})
     assert error == "States.Runtime"
     assert "$.absent" in cause
+
+
+def test_string_matches_takes_linear_time_on_patterns_that_backtrack() -> None:
+    # a backtracking matcher tries every split of the text among the stars: hours, not steps
+    text = "a" * 200_000
+    assert choose({"Variable": "$.v", "StringMatches": "*a*a*a*a*a*b"}, {"v": text}) == "no"
+    assert choose({"Variable": "$.v", "StringMatches": "*a*a*a*a*a*"}, {"v": text}) == "yes"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text("ab", max_size=3), min_size=1, max_size=5),
+    st.text("ab", max_size=12),
+)
+def test_glob_agrees_with_the_regular_expression_it_stands_for(pieces: list[str], text: str) -> None:
+    regex = ".*".join(re.escape(p) for p in pieces)
+    expected = re.fullmatch(regex, text, re.DOTALL) is not None
+    assert glob_matches(tuple(pieces), text) is expected

@@ -1121,3 +1121,38 @@ def test_parser_only_raises_path_errors_on_near_miss_text(text: str) -> None:
         parse_intrinsic(text)
     except PathError as error:
         assert error.position is not None and 0 <= error.position <= len(text)
+
+
+# ----------------------------------------------------------------------------- values nested deeper than Python recurses
+
+
+def nested(depth: int, leaf: Any = 1) -> Any:
+    value = leaf
+    for i in range(depth):
+        value = {"a": value} if i % 2 else [value]
+    return value
+
+
+def test_array_unique_and_contains_compare_values_of_any_depth() -> None:
+    deep, other = nested(5000), nested(5000, leaf=2)
+    assert run("States.ArrayUnique($.x)", {"x": [deep, other, nested(5000)]}) == [deep, other]
+    assert run("States.ArrayContains($.x, $.y)", {"x": [other, deep], "y": nested(5000)}) is True
+    assert run("States.ArrayContains($.x, $.y)", {"x": [other], "y": deep}) is False
+
+
+def test_array_unique_keeps_java_s_distinctions_inside_containers() -> None:
+    items = [[1], [1.0], [True], {"a": 1, "b": 2}, {"b": 2, "a": 1}, [-0.0], [0.0]]
+    assert run("States.ArrayUnique($.x)", {"x": items}) == [
+        [1],
+        [1.0],
+        [True],
+        {"a": 1, "b": 2},
+        [-0.0],
+        [0.0],
+    ]
+
+
+def test_json_text_nested_beyond_what_can_be_read_fails_as_a_runtime_error() -> None:
+    text = "[" * 5000 + "]" * 5000
+    assert "nested too deeply" in fails("States.StringToJson($.s)", {"s": text})
+    assert "nested too deeply" in fails("States.JsonToString($.x)", {"x": nested(5000)})

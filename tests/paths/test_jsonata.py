@@ -861,3 +861,60 @@ def test_aws_functions_refuse_extra_arguments(text: str, message: str) -> None:
 
 def test_higher_order_functions_pass_aws_functions_only_what_they_take() -> None:
     assert run('$map(["1", "[2]"], $parse)') == [1, [2]]
+
+
+# ----------------------------------------------------------------------------- expressions that could take the process down
+
+
+def test_a_string_that_doubles_in_a_recursive_function_fails_instead_of_aborting() -> None:
+    error = error_of("($f := function($s, $n) { $n = 0 ? $s : $f($s & $s, $n - 1) }; $f('x', 40))")
+    assert "Out of memory" in error.message
+
+
+def test_a_pad_too_wide_to_allocate_fails_instead_of_panicking() -> None:
+    error = error_of("$pad('', 1000000000, 'x')")
+    assert error.code == "D3137"
+    assert "$pad" in error.message
+
+
+def test_pad_behaves_as_jsonatas_below_the_bound() -> None:
+    assert run("$pad('ab', 5)") == "ab   "
+    assert run("$pad('ab', -5, '#')") == "###ab"
+    assert run("$pad('abc', 2)") == "abc"
+    assert run("$pad($states.input.none, 5)") is UNDEFINED_RESULT
+    assert error_of("$pad('a', '5')").code == "T0410"
+
+
+def test_recursive_functions_still_compute_and_draw_random_numbers_in_order() -> None:
+    assert run("($f := function($n) { $n = 0 ? 1 : $n * $f($n - 1) }; $f(10))") == 3628800
+    text = "($f := function($n) { $n = 0 ? [] : $append($f($n - 1), $random()) }; $f(2))"
+    first, second = random.Random(7), random.Random(7)
+    expected = [second.random(), second.random()]
+    assert compile_jsonata(text).evaluate({"input": {}}, {}, first) == expected
+    assert first.getstate() == second.getstate()  # the draws made elsewhere advance this generator
+
+
+def test_an_evaluation_past_its_first_slice_still_ends_with_its_value() -> None:
+    assert run("$count([1..3000000].($ * 2)[$ % 3 = 0])") == 1000000
+
+
+def test_ctrl_c_stops_a_long_evaluation() -> None:
+    import os
+    import signal
+    import threading
+
+    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run("$count([1..10000000].[1..10000000])")
+    finally:
+        timer.cancel()
+
+
+def test_a_value_nested_deeper_than_python_recurses_fails_the_expression() -> None:
+    deep: Any = 1
+    for _ in range(5000):
+        deep = {"a": deep}
+    error = error_of("[$states.input.x, 1]", {"x": deep})
+    assert "nested too deeply" in error.message

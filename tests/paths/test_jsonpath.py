@@ -579,3 +579,35 @@ identifiers = st.builds(
 def test_dot_and_bracket_notation_agree(doc: dict[str, Any]) -> None:
     for key in doc:
         assert compile_path(f"$.{key}").get(doc) is compile_path(f"$['{key}']").get(doc) is doc[key]
+
+
+@pytest.mark.parametrize(
+    ("path", "doc", "expected"),
+    [
+        ("$.[0]", [7, 8], 7),
+        ("$.a.[1].b", {"a": [{}, {"b": 2}]}, 2),
+        ("$.[?(@.n > 1)]", [{"n": 1}, {"n": 2}], [{"n": 2}]),
+    ],
+)
+def test_a_dot_before_a_bracket_is_read_as_the_bracket_like_jayway(
+    path: str, doc: Any, expected: Any
+) -> None:
+    assert compile_path(path).get(doc) == expected
+
+
+def test_a_bare_word_in_a_filter_compares_as_that_string() -> None:
+    doc = [{"lang": "es", "text": "hola"}, {"lang": "fr", "text": "salut"}]
+    assert compile_path("$[?(@.lang==es)].text").get(doc) == ["hola"]
+
+
+def nested(depth: int) -> Any:
+    value: Any = {"a": 1}
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
+def test_a_scan_and_a_filter_reach_values_of_any_depth() -> None:
+    deep = nested(5000)
+    assert len(compile_path("$..a").get(deep)) == 5001
+    assert compile_path("$.x[?(@ == $.y)]").get({"x": [deep, 1], "y": nested(5000)}) == [deep]
