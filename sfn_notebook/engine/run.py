@@ -26,7 +26,7 @@ from .events import HISTORY_LIMIT, MAX_PAYLOAD, TRUNCATED, EventLog
 from .fibers import AwaitToken, Cancel, Fiber, Sleep, Spawn, TaskToken, WaitAny
 from .resources import HandlerRegistry
 from .scope import Scope, Variables, iso_time
-from .states import run_states
+from .states import run_states, run_until_pause
 
 __all__ = ["Run", "RunSetup"]
 
@@ -130,6 +130,7 @@ class Run:
         "_execution_ctx",
         "last_text",
         "variable_bytes",
+        "_pending",
     )
 
     def __init__(
@@ -177,6 +178,7 @@ class Run:
         # usually the same object, so its StateEntered event reuses the text (see text())
         self.last_text: tuple[Any, str] | None = None
         self.variable_bytes = 0  # the JSON size of every variable the execution holds
+        self._pending = False  # started, and its first states not run yet (see drive())
 
     # what all runs of the machine share
     machine = property(lambda self: self.setup.machine)
@@ -239,10 +241,12 @@ class Run:
     def emit(self, event_type: str, details: dict[str, Any] | None) -> int:
         """Record an event in the current fiber's history (the hot path: kept small)."""
         fiber = self.current
-        if fiber is None:
+        if fiber is None:  # the execution's own states, run without a fiber (see drive())
             log = self.events
             records = log.records
-            count = previous = len(records)
+            count = len(records)
+            # as on AWS, the first state's entry names no previous event (previousEventId 0)
+            previous = count if count != 1 else 0
         else:
             log = fiber.log
             records = log.records
@@ -306,10 +310,29 @@ class Run:
         self.last_text = (self.input, text)
         if self.listener is not None:
             self.listener(self, 1)
-        scope = Scope(Variables(), None)
-        gen = run_states(self, self.setup.machine, self.input, scope)
+        self._pending = True
+
+    def _run_first(self) -> None:
+        """Run the execution's states as plain calls until one may wait: an execution that never
+        waits (no Task, Wait, Map or Parallel) needs no fiber, scheduler, generator or scope.  The
+        rest, if any, runs in the execution's fiber."""
+        self._pending = False
+        self.current = None
+        machine = self.setup.machine
+        try:
+            value, state, scope = run_until_pause(self, machine, self.input, None)
+        except StatesError as err:
+            self.error, self.cause = err.error, err.cause
+            self._end_failed("ExecutionFailed")
+            return
+        if state is None:
+            self._succeed(value)
+            return
+        gen = run_states(self, machine, value, scope or Scope(Variables(), None), state)
+        count = len(self.events)
         # as on AWS, the first state's entry names no previous event (previousEventId 0)
-        self._main = self._spawn(gen, self.events, 0)
+        main = self._main = self._new_fiber(gen, self.events, count if count > 1 else 0)
+        self._step(main)
 
     def _new_fiber(self, gen: Generator, log: EventLog, last: int) -> Fiber:
         self._seq += 1
@@ -328,10 +351,8 @@ class Run:
         """Run until the execution ends or every fiber waits for a task token."""
         ready = self._ready
         try:
-            main = self._main
-            if main is not None and not main.started and len(ready) == 1 and ready[0][2] is main:
-                ready.clear()  # the usual start: step the execution's own fiber without the heap
-                self._step(main)
+            if self._pending:
+                self._run_first()
             while ready and self.status == "RUNNING":
                 time, _, fiber = heapq.heappop(ready)
                 if fiber.done or fiber.cancelled:

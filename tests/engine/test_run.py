@@ -351,3 +351,59 @@ def test_different_seeds_give_different_random_values() -> None:
     two = BUSY.run({"items": [1]}, resources={"Work": flaky_worker()}, seed=2, start_time=EPOCH)
     assert one.name != two.name
     assert one.output["results"][0]["id"] != two.output["results"][0]["id"]
+
+
+# ----------------------------------------------------------------------------- the synchronous start
+
+
+def _links(ex: Any) -> list[tuple[str, int, int]]:
+    return [(e["type"], e["id"], e["previousEventId"]) for e in ex.events]
+
+
+def test_an_execution_that_never_waits_links_its_events_as_one_that_does() -> None:
+    """Pass/Choice/Succeed run as plain calls; the history is the one a fiber would record."""
+    states = {
+        "A": {"Type": "Pass", "Result": 1, "ResultPath": "$.a", "Next": "C"},
+        "C": {"Type": "Choice", "Choices": [{"Variable": "$.a", "NumericEquals": 1, "Next": "S"}]},
+        "S": {"Type": "Succeed"},
+    }
+    ex = machine(states).run({})
+    assert ex.status == "SUCCEEDED"
+    assert ex.output == {"a": 1}
+    assert _links(ex) == [
+        ("ExecutionStarted", 1, 0),
+        ("PassStateEntered", 2, 0),
+        ("PassStateExited", 3, 2),
+        ("ChoiceStateEntered", 4, 3),
+        ("ChoiceStateExited", 5, 4),
+        ("SucceedStateEntered", 6, 5),
+        ("SucceedStateExited", 7, 6),
+        ("ExecutionSucceeded", 8, 7),
+    ]
+
+
+def test_a_wait_after_plain_states_continues_in_the_executions_fiber() -> None:
+    states = {
+        "A": {"Type": "Pass", "Assign": {"n": 2}, "Next": "W"},
+        "W": {"Type": "Wait", "Seconds": 5, "Next": "B"},
+        "B": {"Type": "Pass", "Parameters": {"n.$": "$n"}, "End": True},
+    }
+    ex = machine(states).run({}, start_time=EPOCH)
+    assert (ex.status, ex.output) == ("SUCCEEDED", {"n": 2})
+    assert _links(ex)[3:6] == [
+        ("WaitStateEntered", 4, 3),
+        ("WaitStateExited", 5, 4),
+        ("PassStateEntered", 6, 5),
+    ]
+    assert ex.events[-1]["timestamp"] - ex.events[0]["timestamp"] == timedelta(seconds=5)
+
+
+def test_a_first_state_that_waits_names_no_previous_event() -> None:
+    ex = machine({"W": {"Type": "Wait", "Seconds": 1, "End": True}}).run({})
+    assert _links(ex)[:2] == [("ExecutionStarted", 1, 0), ("WaitStateEntered", 2, 0)]
+
+
+def test_a_plain_state_failing_at_the_start_fails_the_execution() -> None:
+    ex = machine({"F": {"Type": "Fail", "Error": "E", "Cause": "c"}}).run({})
+    assert (ex.status, ex.error, ex.cause) == ("FAILED", "E", "c")
+    assert _links(ex)[-1] == ("ExecutionFailed", 3, 2)

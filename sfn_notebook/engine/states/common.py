@@ -20,7 +20,7 @@ from .. import dataflow as df
 from ..events import TRUNCATED
 from ..fibers import Sleep
 from ..retry import find_catcher, find_retrier, retry_delay
-from ..scope import Scope, Visit, assign, commit
+from ..scope import Scope, Variables, Visit, assign, commit
 
 if TYPE_CHECKING:
     from ..run import Run
@@ -39,11 +39,54 @@ _PASS_THROUGH = frozenset({"Pass", "Succeed"})
 _STATE_FAILED = {"Map": "MapStateFailed", "Parallel": "ParallelStateFailed"}
 
 
-def run_states(run: Run, machine: m.Machine, value: Any, scope: Scope) -> Generator[Any, Any, Any]:
-    """Run a machine (the execution's, a Parallel branch, a Map's processor) from its StartAt to its
-    end; returns the output of its last state.  A fiber's generator."""
+# the states whose runners never wait (they return their outcome, never a generator)
+_NEVER_PAUSE = frozenset({"Pass", "Succeed", "Fail", "Choice"})
+
+
+def run_until_pause(
+    run: Run, machine: m.Machine, value: Any, scope: Scope | None
+) -> tuple[Any, m.State | None, Scope | None]:
+    """Run a machine's states from its StartAt as plain calls, for as long as they never wait.
+
+    Returns ``(output, None, scope)`` when the machine ended, or ``(input, state, scope)`` for the
+    first state that may wait (a Task, Wait, Map or Parallel): :func:`run_states` goes on from it
+    in a fiber.  ``scope`` (the workflow variables) is made only when a state needs one.
+    """
     states = machine.states
     state = states[machine.start_at]
+    runners = RUNNERS
+    emit = run.emit
+    while True:
+        kind = state.type
+        if kind not in _NEVER_PAUSE:
+            return value, state, scope
+        if state.plain and kind in _PASS_THROUGH:
+            cached = run.last_text
+            text = cached[1] if cached is not None and cached[0] is value else run.text(value, state.name)
+            name = state.name
+            emit(_ENTERED[kind], {"name": name, "input": text, "inputDetails": TRUNCATED})
+            emit(_EXITED[kind], {"name": name, "output": text, "outputDetails": TRUNCATED})
+            next_name = state.next
+        else:
+            if scope is None:
+                scope = Scope(Variables(), None)
+            visit = enter_state(run, state, value, scope)
+            try:
+                value, next_name = runners[kind](run, state, visit, value, scope)
+            except StatesError as err:
+                raise located(run, err, visit) from None
+        if next_name is None:
+            return value, None, scope
+        state = states[next_name]
+
+
+def run_states(
+    run: Run, machine: m.Machine, value: Any, scope: Scope, start: m.State | None = None
+) -> Generator[Any, Any, Any]:
+    """Run a machine (the execution's, a Parallel branch, a Map's processor) from its StartAt (or
+    ``start``) to its end; returns the output of its last state.  A fiber's generator."""
+    states = machine.states
+    state = states[machine.start_at] if start is None else start
     runners = RUNNERS
     emit = run.emit
     while True:
