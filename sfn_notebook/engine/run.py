@@ -22,7 +22,7 @@ from .._json import MISSING, dumps, loads_compact, utf8_size
 from ..asl import model as m
 from ..errors import StatesError
 from . import dataflow as df
-from .events import HISTORY_LIMIT, MAX_PAYLOAD, TRUNCATED, EventLog
+from .events import HISTORY_LIMIT, MAX_PAYLOAD, Details, EventLog, flat_details
 from .fibers import AwaitToken, Cancel, Fiber, Sleep, Spawn, TaskToken, WaitAny
 from .resources import HandlerRegistry
 from .scope import Scope, Variables, iso_time
@@ -238,8 +238,12 @@ class Run:
 
     # -- history
 
-    def emit(self, event_type: str, details: dict[str, Any] | None) -> int:
-        """Record an event in the current fiber's history (the hot path: kept small)."""
+    def emit(self, event_type: str, details: dict[str, Any] | Details | None) -> int:
+        """Record an event in the current fiber's history (the hot path: kept small).
+
+        ``details``: a dict, or its flat form (keys and values in turn, see ``events.flat_details``)."""
+        if isinstance(details, dict):
+            details = flat_details(details)
         fiber = self.current
         if fiber is None:  # the execution's own states, run without a fiber (see drive())
             log = self.events
@@ -303,7 +307,7 @@ class Run:
             "ExecutionStarted",
             self.now,
             0,
-            {"input": text, "inputDetails": TRUNCATED, "roleArn": self.setup.role_arn},
+            ("input", text, "roleArn", self.setup.role_arn),
         )
         if isinstance(self.input, (dict, list)):
             self.input = loads_compact(text)  # a private copy: the caller's object is never shared or mutated
@@ -465,7 +469,7 @@ class Run:
             self.error, self.cause = err.error, err.cause
             self._end_failed("ExecutionFailed")
             return
-        self.emit("ExecutionSucceeded", {"output": text, "outputDetails": TRUNCATED})
+        self.emit("ExecutionSucceeded", ("output", text))
         self.status = "SUCCEEDED"
         self.output = output
         self.output_text = text
