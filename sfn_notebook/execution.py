@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from ._json import MISSING
-from .history import history_frame, parse_json_text, states_frame
+from .history import HistoryPass, history_frame, parse_json_text, states_frame
 
 if TYPE_CHECKING:
+    from .engine.events import Events
     from .engine.fibers import TaskToken
     from .engine.run import Run
     from .machine import StateMachine
@@ -47,7 +48,8 @@ class Execution:
         raise NotImplementedError
 
     @property
-    def events(self) -> list[dict[str, Any]]:
+    def events(self) -> Sequence[dict[str, Any]]:
+        """The history: events shaped like boto3's ``get_execution_history()["events"]``."""
         raise NotImplementedError
 
     @property
@@ -95,19 +97,34 @@ class Execution:
         start, stop = self.start_date, self.stop_date
         return stop - start if start is not None and stop is not None else None
 
+    def _tables(self) -> HistoryPass:
+        """The events with their rows and state visits, worked out once for the tables of a
+        finished execution (cached) and afresh while it runs."""
+        events = self.events
+        cached: HistoryPass | None = getattr(self, "_tables_cache", None)
+        if cached is not None and len(cached.events) == len(events):
+            return cached
+        derived = HistoryPass(events)
+        if self.done:
+            self._tables_cache = derived
+        return derived
+
     def history(self) -> Any:
         """One row per history event (pandas DataFrame); see :data:`sfn_notebook.history.HISTORY_COLUMNS`."""
-        return history_frame(self.events)
+        derived = self._tables()
+        return history_frame(derived.events, derived.rows)
 
     def states(self) -> Any:
         """One row per state visit (pandas DataFrame): name, type, timing, status, input, output, retries."""
-        return states_frame(self.events)
+        derived = self._tables()
+        return states_frame(derived.events, derived.visits)
 
     def variables(self) -> Any:
         """Every workflow variable assignment (Assign): event, state, iteration, name, value."""
         from .history import variables_frame
 
-        return variables_frame(self.events)
+        derived = self._tables()
+        return variables_frame(derived.events, derived.rows)
 
     def trace(self) -> Any:
         """The data-flow steps of every state visit, as TestState's inspection data shows them."""
@@ -223,12 +240,13 @@ class LocalExecution(Execution):
         return self._run.cause
 
     @property
-    def events(self) -> list[dict[str, Any]]:
-        # the history only grows, so reading it while a background run appends is safe
+    def events(self) -> Events:
+        # shaped when read, never copied; the history only grows, so reading it while a background
+        # run appends is safe (the sequence holds the events recorded when it was taken)
         return self._run.events.materialize()
 
     @property
-    def map_runs(self) -> dict[str, list[list[dict[str, Any]]]]:
+    def map_runs(self) -> dict[str, list[Events]]:
         """Histories of the child executions of each Distributed Map run, by map run ARN."""
         return {arn: [log.materialize() for log in logs] for arn, logs in self._run.map_runs.items()}
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ._json import loads_compact
+
 __all__ = [
     "HISTORY_COLUMNS",
     "STATE_COLUMNS",
@@ -28,6 +30,7 @@ __all__ = [
     "parse_json_text",
     "variables_at",
     "variables_frame",
+    "HistoryPass",
 ]
 
 #: The columns of :func:`history_frame`; its index is the event id (named ``id``).
@@ -116,9 +119,35 @@ def parse_json_text(text: Any) -> Any:
     if not isinstance(text, str):
         return text
     try:
-        return json.loads(text)
+        return loads_compact(text)  # the C scanner; odd text (spaces, errors) goes through json
     except (ValueError, RecursionError):  # not JSON, or nested too deeply to parse: the text itself
         return text
+
+
+class HistoryPass:
+    """What the tables of one execution derive from its events, each worked out once and shared:
+    the events as a list, their rows (:func:`event_rows`) and the state visits (:func:`state_visits`)."""
+
+    __slots__ = ("events", "_rows", "_visits")
+
+    def __init__(self, events: Sequence[dict[str, Any]]) -> None:
+        self.events: list[dict[str, Any]] = list(events)
+        self._rows: list[EventRow] | None = None
+        self._visits: list[StateVisit] | None = None
+
+    @property
+    def rows(self) -> list[EventRow]:
+        rows = self._rows
+        if rows is None:
+            rows = self._rows = event_rows(self.events)
+        return rows
+
+    @property
+    def visits(self) -> list[StateVisit]:
+        visits = self._visits
+        if visits is None:
+            visits = self._visits = state_visits(self.events, self.rows)
+        return visits
 
 
 def state_type_of(event_type: str) -> str | None:
@@ -277,7 +306,7 @@ class StateVisit:
     events: list[int] = field(default_factory=list)
 
 
-def state_visits(events: Sequence[dict[str, Any]]) -> list[StateVisit]:
+def state_visits(events: Sequence[dict[str, Any]], rows: list[EventRow] | None = None) -> list[StateVisit]:
     """One record per state entered, with its outcome.
 
     ``status`` is SUCCEEDED, FAILED (the error left the state), CAUGHT (a Catcher handled it),
@@ -287,7 +316,7 @@ def state_visits(events: Sequence[dict[str, Any]]) -> list[StateVisit]:
     visits: dict[int, StateVisit] = {}
     attempts: dict[int, int] = {}
     failed: set[int] = set()  # visits whose current attempt failed (a Catcher may still take it)
-    for row in event_rows(events):
+    for row in event_rows(events) if rows is None else rows:
         event = row.event
         event_type = event["type"]
         details = event_details(event)
@@ -391,12 +420,12 @@ def variables_at(events: Sequence[dict[str, Any]], event_id: int) -> dict[str, A
     return dict(sorted(values.items()))
 
 
-def variables_frame(events: Sequence[dict[str, Any]]) -> Any:
+def variables_frame(events: Sequence[dict[str, Any]], rows: list[EventRow] | None = None) -> Any:
     """Every variable assignment: event id, state, variable name and value (pandas DataFrame)."""
     import pandas as pd
 
     records = []
-    for row in event_rows(events):
+    for row in event_rows(events) if rows is None else rows:
         event = row.event
         assigned = event_details(event).get("assignedVariables")
         if event["type"].endswith("StateExited") and isinstance(assigned, dict):
@@ -419,7 +448,7 @@ def variables_frame(events: Sequence[dict[str, Any]]) -> Any:
     return frame
 
 
-def history_frame(events: Sequence[dict[str, Any]]) -> Any:
+def history_frame(events: Sequence[dict[str, Any]], rows: list[EventRow] | None = None) -> Any:
     """The history as a pandas DataFrame with :data:`HISTORY_COLUMNS`, indexed by event id.
 
     ``elapsed`` is the number of seconds from the execution's start (a float).  In a notebook with
@@ -428,7 +457,8 @@ def history_frame(events: Sequence[dict[str, Any]]) -> Any:
     """
     import pandas as pd
 
-    rows = event_rows(events)
+    if rows is None:
+        rows = event_rows(events)
     start = events[0]["timestamp"] if events else None
     records = []
     for row in rows:
@@ -478,12 +508,12 @@ def _resource(details: dict[str, Any]) -> str | None:
     return f"{rtype}:{resource}" if rtype else resource
 
 
-def states_frame(events: Sequence[dict[str, Any]]) -> Any:
+def states_frame(events: Sequence[dict[str, Any]], visits: list[StateVisit] | None = None) -> Any:
     """One row per state visit (see :func:`state_visits`), with :data:`STATE_COLUMNS`."""
     import pandas as pd
 
     records = []
-    for v in state_visits(events):
+    for v in state_visits(events) if visits is None else visits:
         records.append(
             {
                 "name": v.name,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ._json import MISSING
-from .history import event_details, parse_json_text, state_visits
+from .history import event_details, parse_json_text
 
 if TYPE_CHECKING:
     from .execution import Execution
@@ -46,7 +46,8 @@ _MISSING_STAGE = None
 
 def visit_traces(execution: Execution) -> list[dict[str, Any]]:
     """One dict per state visit (in history order) with the TRACE_COLUMNS keys."""
-    statuses = {v.entered_event_id: v for v in state_visits(execution.events)}
+    derived = execution._tables()
+    statuses = {v.entered_event_id: v for v in derived.visits}
     run = getattr(execution, "_run", None)
     if run is not None and run.tracing:
         rows = []
@@ -60,7 +61,7 @@ def visit_traces(execution: Execution) -> list[dict[str, Any]]:
                 row["error"], row["cause"] = visit.error, visit.cause
             rows.append(row)
         return rows
-    return _rebuild(execution, statuses)
+    return _rebuild(execution, statuses, derived.events)
 
 
 def _identity_stages(visit: Any) -> dict[str, Any]:
@@ -75,8 +76,9 @@ def _identity_stages(visit: Any) -> dict[str, Any]:
     return stages
 
 
-def _rebuild(execution: Execution, statuses: dict[int, Any]) -> list[dict[str, Any]]:
-    events = execution.events
+def _rebuild(
+    execution: Execution, statuses: dict[int, Any], events: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     by_id = {e["id"]: e for e in events}
     machine = execution.state_machine.machine if execution.state_machine is not None else None
     states = {s.name: s for s in machine.walk()} if machine is not None else {}

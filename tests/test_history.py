@@ -552,7 +552,7 @@ class TestRawHelpers:
 
     def test_event_rows_and_state_visits_on_an_aws_shaped_history(self, rich: Any) -> None:
         # the functions take the events exactly as GetExecutionHistory returns them
-        plain = json.loads(json.dumps(rich.events, default=str))
+        plain = json.loads(json.dumps(list(rich.events), default=str))
         for e, original in zip(plain, rich.events):
             e["timestamp"] = original["timestamp"]
         assert [r.state for r in event_rows(plain)] == [r.state for r in event_rows(rich.events)]

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
-from typing import Any
+from itertools import chain
+from typing import Any, overload
 
-__all__ = ["EventLog", "details_key", "HISTORY_LIMIT", "MAX_PAYLOAD", "TRUNCATED"]
+__all__ = [
+    "flat_details",
+    "EventLog",
+    "Events",
+    "details_key",
+    "shaped_event",
+    "HISTORY_LIMIT",
+    "MAX_PAYLOAD",
+    "TRUNCATED",
+]
 
 HISTORY_LIMIT = 25_000  # events in one execution's history
 MAX_PAYLOAD = 262_144  # bytes of UTF-8 in one input, output or result (256 KiB)
@@ -36,39 +47,132 @@ def details_key(event_type: str) -> str:
     return key
 
 
-class EventLog:
-    """Append-only list of events as compact tuples; :meth:`materialize` builds boto3-shaped dicts.
+# a payload's member and the member AWS pairs it with ({"truncated": false} when kept whole)
+_PAYLOAD_DETAILS = {
+    "input": "inputDetails",
+    "output": "outputDetails",
+    "assignedVariables": "assignedVariablesDetails",
+}
 
-    Each record is ``(type, timestamp_seconds, previous_event_id, details_or_None)``; the event id
-    is its position + 1.
+
+Details = tuple  # a record's details: keys and values in turn, ``("name", "P", "input", "{}")``
+
+
+def flat_details(details: dict[str, Any]) -> Details:
+    """A details dict as a record keeps it: keys and values in turn (a tuple, untracked by the
+    garbage collector when its values are text and numbers)."""
+    return tuple(chain.from_iterable(details.items()))
+
+
+def shaped_details(details: Details) -> dict[str, Any]:
+    """A record's details as AWS shows them: each payload followed by its ``...Details`` member.
+
+    Records leave those members out (they are always ``{"truncated": false}``) unless the caller
+    gave them."""
+    keys = details[0::2]
+    shaped: dict[str, Any] = {}
+    for key, value in zip(keys, details[1::2]):
+        shaped[key] = value
+        paired = _PAYLOAD_DETAILS.get(key)
+        if paired is not None and paired not in keys:
+            shaped[paired] = TRUNCATED
+    return shaped
+
+
+def shaped_event(index: int, record: tuple[str, float, int, Details | None]) -> dict[str, Any]:
+    """One record as a dict shaped exactly like ``get_execution_history()["events"][index]``."""
+    event_type, ts, previous, details = record
+    event: dict[str, Any] = {
+        "timestamp": datetime.fromtimestamp(ts, tz=timezone.utc),
+        "type": event_type,
+        "id": index + 1,
+        "previousEventId": previous,
+    }
+    if details is not None:
+        event[details_key(event_type)] = shaped_details(details)
+    return event
+
+
+class Events(Sequence[dict[str, Any]]):
+    """The events of a history as boto3 shapes them, built when read (a history holds no second copy).
+
+    A read-only sequence fixed at the events recorded when it was made; it compares equal to a list
+    of the same events, and ``list(events)`` or ``copy.copy(events)`` gives a list to edit or serialise.
     """
 
-    __slots__ = ("records", "_materialized")
+    __slots__ = ("_records", "_stop")
+
+    def __init__(self, records: list[tuple[str, float, int, Details | None]], stop: int) -> None:
+        self._records = records
+        self._stop = stop
+
+    def __len__(self) -> int:
+        return self._stop
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        records = self._records
+        if isinstance(index, slice):
+            return [shaped_event(i, records[i]) for i in range(*index.indices(self._stop))]
+        i = index.__index__()
+        if i < 0:
+            i += self._stop
+        if not 0 <= i < self._stop:
+            raise IndexError("event index out of range")
+        return shaped_event(i, records[i])
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        records = self._records
+        for i in range(self._stop):
+            yield shaped_event(i, records[i])
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (list, tuple, Events)):
+            return len(other) == self._stop and list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __copy__(self) -> list[dict[str, Any]]:
+        return list(self)  # a list of events of one's own, to edit
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> list[dict[str, Any]]:
+        return list(self)  # every event is built anew when read: nothing is shared
+
+    def __repr__(self) -> str:
+        return repr(list(self))
+
+
+class EventLog:
+    """Append-only list of events as compact tuples; :meth:`materialize` shapes them like boto3.
+
+    Each record is ``(type, timestamp_seconds, previous_event_id, details_or_None)``; the event id
+    is its position + 1.  Details are a flat tuple of keys and values (:func:`flat_details`) holding
+    text and numbers (payload ``...Details`` members are added when shaped), so the garbage
+    collector stops tracking a record once it has seen it.
+    """
+
+    __slots__ = ("records",)
 
     def __init__(self) -> None:
-        self.records: list[tuple[str, float, int, dict[str, Any] | None]] = []
-        self._materialized: list[dict[str, Any]] = []
+        self.records: list[tuple[str, float, int, Details | None]] = []
 
     def __len__(self) -> int:
         return len(self.records)
 
-    def add(self, event_type: str, timestamp: float, previous: int, details: dict[str, Any] | None) -> int:
+    def add(
+        self, event_type: str, timestamp: float, previous: int, details: dict[str, Any] | Details | None
+    ) -> int:
+        if isinstance(details, dict):
+            details = flat_details(details)
         self.records.append((event_type, timestamp, previous, details))
         return len(self.records)
 
-    def materialize(self) -> list[dict[str, Any]]:
-        """Every event as a dict shaped exactly like ``get_execution_history()["events"][i]``."""
-        done = self._materialized
-        records = self.records
-        for i in range(len(done), len(records)):
-            event_type, ts, previous, details = records[i]
-            event: dict[str, Any] = {
-                "timestamp": datetime.fromtimestamp(ts, tz=timezone.utc),
-                "type": event_type,
-                "id": i + 1,
-                "previousEventId": previous,
-            }
-            if details is not None:
-                event[details_key(event_type)] = details
-            done.append(event)
-        return list(done)
+    def materialize(self) -> Events:
+        """Every event recorded so far, shaped exactly like ``get_execution_history()["events"]``."""
+        return Events(self.records, len(self.records))

@@ -22,11 +22,11 @@ from .._json import MISSING, dumps, loads_compact, utf8_size
 from ..asl import model as m
 from ..errors import StatesError
 from . import dataflow as df
-from .events import HISTORY_LIMIT, MAX_PAYLOAD, TRUNCATED, EventLog
+from .events import HISTORY_LIMIT, MAX_PAYLOAD, Details, EventLog, flat_details
 from .fibers import AwaitToken, Cancel, Fiber, Sleep, Spawn, TaskToken, WaitAny
 from .resources import HandlerRegistry
 from .scope import Scope, Variables, iso_time
-from .states import run_states
+from .states import run_states, run_until_pause
 
 __all__ = ["Run", "RunSetup"]
 
@@ -138,6 +138,7 @@ class Run:
         "variable_bytes",
         "stop_request",
         "driving",
+        "_pending",
     )
 
     def __init__(
@@ -189,6 +190,7 @@ class Run:
         # the next event ends the run instead (see emit)
         self.stop_request: tuple[str | None, str | None] | None = None
         self.driving = False
+        self._pending = False  # started, and its first states not run yet (see drive())
 
     # what all runs of the machine share
     machine = property(lambda self: self.setup.machine)
@@ -248,15 +250,21 @@ class Run:
 
     # -- history
 
-    def emit(self, event_type: str, details: dict[str, Any] | None) -> int:
-        """Record an event in the current fiber's history (the hot path: kept small)."""
+    def emit(self, event_type: str, details: dict[str, Any] | Details | None) -> int:
+        """Record an event in the current fiber's history (the hot path: kept small).
+
+        ``details``: a dict, or its flat form (keys and values in turn, see ``events.flat_details``)."""
         if self.stop_request is not None:
             self._stop_now()
+        if isinstance(details, dict):
+            details = flat_details(details)
         fiber = self.current
-        if fiber is None:
+        if fiber is None:  # the execution's own states, run without a fiber (see drive())
             log = self.events
             records = log.records
-            count = previous = len(records)
+            count = len(records)
+            # as on AWS, the first state's entry names no previous event (previousEventId 0)
+            previous = count if count != 1 else 0
         else:
             log = fiber.log
             records = log.records
@@ -322,17 +330,36 @@ class Run:
             "ExecutionStarted",
             self.now,
             0,
-            {"input": text, "inputDetails": TRUNCATED, "roleArn": self.setup.role_arn},
+            ("input", text, "roleArn", self.setup.role_arn),
         )
         if isinstance(self.input, (dict, list)):
             self.input = loads_compact(text)  # a private copy: the caller's object is never shared or mutated
         self.last_text = (self.input, text)
         if self.listener is not None:
             self.listener(self, 1)
-        scope = Scope(Variables(), None)
-        gen = run_states(self, self.setup.machine, self.input, scope)
+        self._pending = True
+
+    def _run_first(self) -> None:
+        """Run the execution's states as plain calls until one may wait: an execution that never
+        waits (no Task, Wait, Map or Parallel) needs no fiber, scheduler, generator or scope.  The
+        rest, if any, runs in the execution's fiber."""
+        self._pending = False
+        self.current = None
+        machine = self.setup.machine
+        try:
+            value, state, scope = run_until_pause(self, machine, self.input, None)
+        except StatesError as err:
+            self.error, self.cause = err.error, err.cause
+            self._end_failed("ExecutionFailed")
+            return
+        if state is None:
+            self._succeed(value)
+            return
+        gen = run_states(self, machine, value, scope or Scope(Variables(), None), state)
+        count = len(self.events)
         # as on AWS, the first state's entry names no previous event (previousEventId 0)
-        self._main = self._spawn(gen, self.events, 0)
+        main = self._main = self._new_fiber(gen, self.events, count if count > 1 else 0)
+        self._step(main)
 
     def _new_fiber(self, gen: Generator, log: EventLog, last: int) -> Fiber:
         self._seq += 1
@@ -358,10 +385,8 @@ class Run:
         try:
             if self.stop_request is not None:
                 self._stop_now()
-            main = self._main
-            if main is not None and not main.started and len(ready) == 1 and ready[0][2] is main:
-                ready.clear()  # the usual start: step the execution's own fiber without the heap
-                self._step(main)
+            if self._pending:
+                self._run_first()
             while ready and self.status == "RUNNING":
                 time, _, fiber = heapq.heappop(ready)
                 if fiber.done or fiber.cancelled:
@@ -503,7 +528,7 @@ class Run:
             self.error, self.cause = err.error, err.cause
             self._end_failed("ExecutionFailed")
             return
-        self.emit("ExecutionSucceeded", {"output": text, "outputDetails": TRUNCATED})
+        self.emit("ExecutionSucceeded", ("output", text))
         self.status = "SUCCEEDED"
         self.output = output
         self.output_text = text

@@ -54,7 +54,7 @@ class TestEventLog:
         assert set(events[2]) == {"timestamp", "type", "id", "previousEventId"}
         assert events[1]["timestamp"] == datetime(1970, 1, 1, 0, 0, 1, 500000, tzinfo=timezone.utc)
 
-    def test_materialize_is_incremental_and_returns_a_fresh_list(self) -> None:
+    def test_materialize_holds_the_events_recorded_so_far_and_shapes_them_when_read(self) -> None:
         log = EventLog()
         log.add("ExecutionStarted", 0.0, 0, None)
         first = log.materialize()
@@ -62,7 +62,41 @@ class TestEventLog:
         second = log.materialize()
         assert len(first) == 1
         assert len(second) == 2
-        assert second[0] is first[0]
+        assert second[0] == first[0]
+        assert second == [first[0], second[-1]]
+        assert second[1:] == [second[1]]
+        with pytest.raises(IndexError):
+            first[1]
+
+    def test_payloads_are_shown_with_their_details_member_in_aws_order(self) -> None:
+        log = EventLog()
+        log.add(
+            "PassStateExited",
+            0.0,
+            0,
+            {"name": "P", "output": "{}", "assignedVariables": {"x": "1"}},
+        )
+        details = log.materialize()[0]["stateExitedEventDetails"]
+        assert list(details) == [
+            "name",
+            "output",
+            "outputDetails",
+            "assignedVariables",
+            "assignedVariablesDetails",
+        ]
+        assert details["outputDetails"] == details["assignedVariablesDetails"] == {"truncated": False}
+
+    def test_records_of_a_run_hold_nothing_the_garbage_collector_tracks(self) -> None:
+        import gc
+
+        from tests.builders import machine
+
+        ex = machine({"P": {"Type": "Pass", "Result": {"a": 1}, "End": True}}).run({"x": [1]})
+        records = ex._run.events.records
+        gc.collect()  # the collector stops tracking a tuple once it sees nothing trackable in it:
+        gc.collect()  # the details on one pass, the record around them on the next
+        assert not any(gc.is_tracked(details) for _, _, _, details in records if details is not None)
+        assert not any(gc.is_tracked(record) for record in records)
 
     def test_a_log_of_its_own_numbers_from_one(self) -> None:
         # a Distributed Map's child executions each record their own history, numbered from 1
@@ -79,3 +113,15 @@ class TestEventLog:
         (event,) = log.materialize()
         assert event["timestamp"] == datetime(2024, 3, 1, 12, 0, 0, 125000, tzinfo=timezone.utc)
         assert event["timestamp"].utcoffset() == timedelta(0)
+
+
+def test_a_copy_of_the_events_is_a_list_to_edit() -> None:
+    import copy
+
+    log = EventLog()
+    log.add("ExecutionStarted", 0.0, 0, {"input": "{}"})
+    events = log.materialize()
+    for copied in (copy.copy(events), copy.deepcopy(events)):
+        assert isinstance(copied, list)
+        copied[0]["previousEventId"] = 7
+        assert events[0]["previousEventId"] == 0

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from sfn_notebook import StateMachine, TaskFailed
 from sfn_notebook.engine.events import HISTORY_LIMIT, MAX_PAYLOAD
+from sfn_notebook.errors import DefinitionError
 from tests.engine.helpers import LAMBDA, json_values, machine, types
 
 EPOCH = datetime(2024, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
@@ -113,10 +114,16 @@ class TestLimits:
         with pytest.raises(ValueError, match="nested too deeply"):
             machine({"P": {"Type": "Pass", "End": True}}).run(nested(5000))
 
-    def test_a_result_nested_too_deeply_fails_the_execution(self) -> None:
-        ex = machine({"P": {"Type": "Pass", "Result": nested(5000), "End": True}}).run({})
+    def test_a_result_nested_too_deeply_is_refused_with_the_definition(self) -> None:
+        with pytest.raises(DefinitionError, match="nested more than 500 levels"):
+            machine({"P": {"Type": "Pass", "Result": nested(5000), "End": True}})
+
+    def test_a_value_nested_too_deeply_fails_the_execution(self) -> None:
+        sm = machine(
+            {"P": {"Type": "Pass", "Parameters": {"v.$": "States.StringToJson($.text)"}, "End": True}}
+        )
+        ex = sm.run({"text": "[" * 5000 + "]" * 5000})
         assert (ex.status, ex.error) == ("FAILED", "States.Runtime")
-        assert "'P'" in (ex.cause or "") and "nested too deeply" in (ex.cause or "")
         assert types(ex)[-1] == "ExecutionFailed"
         assert len(ex.history()) == len(ex.events) and ex.trace() is not None
 
@@ -395,3 +402,59 @@ def test_different_seeds_give_different_random_values() -> None:
     two = BUSY.run({"items": [1]}, resources={"Work": flaky_worker()}, seed=2, start_time=EPOCH)
     assert one.name != two.name
     assert one.output["results"][0]["id"] != two.output["results"][0]["id"]
+
+
+# ----------------------------------------------------------------------------- the synchronous start
+
+
+def _links(ex: Any) -> list[tuple[str, int, int]]:
+    return [(e["type"], e["id"], e["previousEventId"]) for e in ex.events]
+
+
+def test_an_execution_that_never_waits_links_its_events_as_one_that_does() -> None:
+    """Pass/Choice/Succeed run as plain calls; the history is the one a fiber would record."""
+    states = {
+        "A": {"Type": "Pass", "Result": 1, "ResultPath": "$.a", "Next": "C"},
+        "C": {"Type": "Choice", "Choices": [{"Variable": "$.a", "NumericEquals": 1, "Next": "S"}]},
+        "S": {"Type": "Succeed"},
+    }
+    ex = machine(states).run({})
+    assert ex.status == "SUCCEEDED"
+    assert ex.output == {"a": 1}
+    assert _links(ex) == [
+        ("ExecutionStarted", 1, 0),
+        ("PassStateEntered", 2, 0),
+        ("PassStateExited", 3, 2),
+        ("ChoiceStateEntered", 4, 3),
+        ("ChoiceStateExited", 5, 4),
+        ("SucceedStateEntered", 6, 5),
+        ("SucceedStateExited", 7, 6),
+        ("ExecutionSucceeded", 8, 7),
+    ]
+
+
+def test_a_wait_after_plain_states_continues_in_the_executions_fiber() -> None:
+    states = {
+        "A": {"Type": "Pass", "Assign": {"n": 2}, "Next": "W"},
+        "W": {"Type": "Wait", "Seconds": 5, "Next": "B"},
+        "B": {"Type": "Pass", "Parameters": {"n.$": "$n"}, "End": True},
+    }
+    ex = machine(states).run({}, start_time=EPOCH)
+    assert (ex.status, ex.output) == ("SUCCEEDED", {"n": 2})
+    assert _links(ex)[3:6] == [
+        ("WaitStateEntered", 4, 3),
+        ("WaitStateExited", 5, 4),
+        ("PassStateEntered", 6, 5),
+    ]
+    assert ex.events[-1]["timestamp"] - ex.events[0]["timestamp"] == timedelta(seconds=5)
+
+
+def test_a_first_state_that_waits_names_no_previous_event() -> None:
+    ex = machine({"W": {"Type": "Wait", "Seconds": 1, "End": True}}).run({})
+    assert _links(ex)[:2] == [("ExecutionStarted", 1, 0), ("WaitStateEntered", 2, 0)]
+
+
+def test_a_plain_state_failing_at_the_start_fails_the_execution() -> None:
+    ex = machine({"F": {"Type": "Fail", "Error": "E", "Cause": "c"}}).run({})
+    assert (ex.status, ex.error, ex.cause) == ("FAILED", "E", "c")
+    assert _links(ex)[-1] == ("ExecutionFailed", 3, 2)

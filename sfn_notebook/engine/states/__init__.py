@@ -10,14 +10,14 @@ inline iterations, map_distributed.py a DISTRIBUTED Map's Map Run.
 from __future__ import annotations
 
 from .choice import run_choice
-from .common import RUNNERS, run_states
+from .common import RUNNERS, run_states, run_until_pause
 from .map_inline import run_map
 from .parallel import run_parallel
 from .simple import run_fail, run_pass, run_succeed
 from .task import run_task
 from .wait import run_wait
 
-__all__ = ["RUNNERS", "run_states"]
+__all__ = ["RUNNERS", "run_states", "run_until_pause"]
 
 RUNNERS.update(
     {

@@ -17,10 +17,9 @@ from ..._json import MISSING, dumps
 from ...asl import model as m
 from ...errors import StatesError
 from .. import dataflow as df
-from ..events import TRUNCATED
 from ..fibers import Sleep
 from ..retry import find_catcher, find_retrier, retry_delay
-from ..scope import Scope, Visit, assign, commit
+from ..scope import Scope, Variables, Visit, assign, commit
 
 if TYPE_CHECKING:
     from ..run import Run
@@ -39,11 +38,64 @@ _PASS_THROUGH = frozenset({"Pass", "Succeed"})
 _STATE_FAILED = {"Map": "MapStateFailed", "Parallel": "ParallelStateFailed"}
 
 
-def run_states(run: Run, machine: m.Machine, value: Any, scope: Scope) -> Generator[Any, Any, Any]:
-    """Run a machine (the execution's, a Parallel branch, a Map's processor) from its StartAt to its
-    end; returns the output of its last state.  A fiber's generator."""
+# the states whose runners never wait (they return their outcome, never a generator)
+_NEVER_PAUSE = frozenset({"Pass", "Succeed", "Fail", "Choice"})
+
+
+def never_pauses(machine: m.Machine) -> bool:
+    """Whether every state of the machine runs as a plain call (no Task, Wait, Map or Parallel)."""
+    return all(state.type in _NEVER_PAUSE for state in machine.states.values())
+
+
+def run_until_pause(
+    run: Run,
+    machine: m.Machine,
+    value: Any,
+    scope: Scope | None,
+    make_scope: Callable[[], Scope] | None = None,
+) -> tuple[Any, m.State | None, Scope | None]:
+    """Run a machine's states from its StartAt as plain calls, for as long as they never wait.
+
+    Returns ``(output, None, scope)`` when the machine ended, or ``(input, state, scope)`` for the
+    first state that may wait (a Task, Wait, Map or Parallel): :func:`run_states` goes on from it
+    in a fiber.  ``scope`` (the workflow variables) is made only when a state needs one, by
+    ``make_scope`` (default: a scope of its own).
+    """
     states = machine.states
     state = states[machine.start_at]
+    runners = RUNNERS
+    emit = run.emit
+    while True:
+        kind = state.type
+        if kind not in _NEVER_PAUSE:
+            return value, state, scope
+        if state.plain and kind in _PASS_THROUGH:
+            cached = run.last_text
+            text = cached[1] if cached is not None and cached[0] is value else run.text(value, state.name)
+            name = state.name
+            emit(_ENTERED[kind], ("name", name, "input", text))
+            emit(_EXITED[kind], ("name", name, "output", text))
+            next_name = state.next
+        else:
+            if scope is None:
+                scope = Scope(Variables(), None) if make_scope is None else make_scope()
+            visit = enter_state(run, state, value, scope)
+            try:
+                value, next_name = runners[kind](run, state, visit, value, scope)
+            except StatesError as err:
+                raise located(run, err, visit) from None
+        if next_name is None:
+            return value, None, scope
+        state = states[next_name]
+
+
+def run_states(
+    run: Run, machine: m.Machine, value: Any, scope: Scope, start: m.State | None = None
+) -> Generator[Any, Any, Any]:
+    """Run a machine (the execution's, a Parallel branch, a Map's processor) from its StartAt (or
+    ``start``) to its end; returns the output of its last state.  A fiber's generator."""
+    states = machine.states
+    state = states[machine.start_at] if start is None else start
     runners = RUNNERS
     emit = run.emit
     while True:
@@ -53,8 +105,8 @@ def run_states(run: Run, machine: m.Machine, value: Any, scope: Scope) -> Genera
             cached = run.last_text
             text = cached[1] if cached is not None and cached[0] is value else run.text(value, state.name)
             name = state.name
-            emit(_ENTERED[state.type], {"name": name, "input": text, "inputDetails": TRUNCATED})
-            emit(_EXITED[state.type], {"name": name, "output": text, "outputDetails": TRUNCATED})
+            emit(_ENTERED[state.type], ("name", name, "input", text))
+            emit(_EXITED[state.type], ("name", name, "output", text))
             next_name = state.next
         else:
             visit = enter_state(run, state, value, scope)
@@ -74,7 +126,7 @@ def enter_state(run: Run, state: m.State, value: Any, scope: Scope) -> Visit:
     """Record the state's StateEntered event; the visit is what its expressions see."""
     cached = run.last_text
     text = cached[1] if cached is not None and cached[0] is value else run.text(value, state.name)
-    event_id = run.emit(_ENTERED[state.type], {"name": state.name, "input": text, "inputDetails": TRUNCATED})
+    event_id = run.emit(_ENTERED[state.type], ("name", state.name, "input", text))
     visit = Visit(run, scope, state, event_id)
     if run.tracing and not state.plain:
         fiber = run.current
@@ -86,17 +138,15 @@ def enter_state(run: Run, state: m.State, value: Any, scope: Scope) -> Visit:
 def exit_state(run: Run, visit: Visit, output: Any, assigned: dict[str, Any] | None = None) -> None:
     """Record the state's StateExited event, with the variables it assigned."""
     state = visit.state
-    details: dict[str, Any] = {
-        "name": state.name,
-        "output": run.text(output, state.name),
-        "outputDetails": TRUNCATED,
-    }
+    text = run.text(output, state.name)
     trace = visit.trace
     if assigned:
-        details["assignedVariables"] = {k: dumps(v) for k, v in assigned.items()}
-        details["assignedVariablesDetails"] = TRUNCATED
+        variables = {k: dumps(v) for k, v in assigned.items()}
+        details: tuple = ("name", state.name, "output", text, "assignedVariables", variables)
         if trace is not None:
             trace["variables"] = assigned
+    else:
+        details = ("name", state.name, "output", text)
     if trace is not None:
         trace["output"] = output
     run.emit(_EXITED[state.type], details)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..._json import MISSING, dumps
 from ...asl import model as m
 from ...errors import StatesError
-from ..events import TRUNCATED, EventLog
+from ..events import EventLog
 from ..fibers import Cancel, Spawn, WaitAny
 from ..scope import Scope, Variables, Visit
 from .common import run_states
@@ -63,7 +63,7 @@ def map_run(
                 "ExecutionStarted",
                 run.now,
                 0,
-                {"input": dumps(child_input), "inputDetails": TRUNCATED, "roleArn": run.role_arn},
+                {"input": dumps(child_input), "roleArn": run.role_arn},
             )
             child_scope = Scope(Variables(), {"Index": next_index, "Value": child_input})
             fiber = yield Spawn(_child_execution(run, state, child_input, child_scope), log, 0)
@@ -117,5 +117,5 @@ def _child_execution(run: Run, state: m.MapState, value: Any, scope: Scope) -> G
         details = {k: v for k, v in (("error", err.error), ("cause", err.cause)) if v is not None}
         run.emit("ExecutionFailed", details)
         raise
-    run.emit("ExecutionSucceeded", {"output": dumps(result), "outputDetails": TRUNCATED})
+    run.emit("ExecutionSucceeded", {"output": dumps(result)})
     return result

@@ -5,16 +5,25 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
 from ..._json import MISSING, dumps, is_integer, is_number
 from ...asl import model as m
 from ...errors import StatesError
 from .. import dataflow as df
-from ..fibers import Cancel, Spawn, WaitAny
+from ..fibers import Cancel, Fiber, Spawn, WaitAny
 from ..scope import Scope, Variables, Visit
-from .common import java_text, jsonata_number_cause, jsonata_states, result_processing, run_states, with_retry
+from .common import (
+    java_text,
+    jsonata_number_cause,
+    jsonata_states,
+    never_pauses,
+    result_processing,
+    run_states,
+    run_until_pause,
+    with_retry,
+)
 from .map_distributed import map_run
 
 if TYPE_CHECKING:
@@ -221,7 +230,7 @@ def _item_input(
 
 
 def _iteration(run: Run, state: m.MapState, index: int, value: Any, scope: Scope) -> Generator[Any, Any, Any]:
-    details = {"index": index, "name": state.name}
+    details = ("index", index, "name", state.name)
     run.emit("MapIterationStarted", details)
     try:
         result = yield from run_states(run, state.processor, value, scope)
@@ -236,6 +245,9 @@ def _inline(
     run: Run, state: m.MapState, scope: Scope, inputs: list[Any], concurrency: int
 ) -> Generator[Any, Any, list[Any]]:
     limit = concurrency if concurrency > 0 else INLINE_MAP_CONCURRENCY
+    parent = run.current
+    if parent is not None and never_pauses(state.processor):
+        return _inline_plain(run, state, scope, inputs, limit, parent)
     results: list[Any] = [None] * len(inputs)
     running: list[Any] = []
     index_of: dict[int, int] = {}
@@ -259,5 +271,62 @@ def _inline(
                     run.emit("MapIterationAborted", {"index": index_of[id(other)], "name": state.name})
             raise finished.error
         results[index_of[id(finished)]] = finished.result
+    run.emit("MapStateSucceeded", None)
+    return results
+
+
+def _item_scope(variables: Variables, index: int, value: Any) -> Callable[[], Scope]:
+    return lambda: Scope(Variables(variables), {"Index": index, "Value": value})
+
+
+def _inline_plain(
+    run: Run, state: m.MapState, scope: Scope, inputs: list[Any], limit: int, parent: Fiber
+) -> list[Any]:
+    """An inline Map whose processor never waits: each iteration runs as plain calls, with no fiber
+    of its own, and records the history the scheduler would (iterations that start together link
+    their first event to the same one; a failure is seen in index order; its siblings have
+    ended by then, so none is aborted).  Variables and the ``$$.Map.Item`` of an iteration are made only if a state reads them."""
+    count = len(inputs)
+    results: list[Any] = [None] * count
+    errors: dict[int, StatesError] = {}
+    lasts = [0] * count
+    stand_in = Fiber(None, run.now, 0, parent.log, parent.last)  # type: ignore[arg-type]
+    processor = state.processor
+    variables = scope.variables
+    name = state.name
+    emit = run.emit
+
+    def iterate(index: int) -> None:
+        details = ("index", index, "name", name)
+        stand_in.last = parent.last
+        run.current = stand_in
+        try:
+            emit("MapIterationStarted", details)
+            value = inputs[index]
+            try:
+                results[index] = run_until_pause(
+                    run, processor, value, None, _item_scope(variables, index, value)
+                )[0]
+            except StatesError as err:
+                emit("MapIterationFailed", details)
+                errors[index] = err
+                return
+            emit("MapIterationSucceeded", details)
+        finally:
+            lasts[index] = stand_in.last
+            run.current = parent
+
+    started = min(limit, count)
+    for index in range(started):
+        iterate(index)
+    for index in range(count):
+        if parent.log is stand_in.log:  # the parent's next event follows the iteration's last
+            parent.last = lasts[index]
+        err = errors.get(index)
+        if err is not None:  # the iterations started beside it have ended too: none is aborted
+            raise err
+        if started < count:
+            iterate(started)
+            started += 1
     run.emit("MapStateSucceeded", None)
     return results

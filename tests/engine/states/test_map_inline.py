@@ -365,3 +365,58 @@ class TestMapFailures:
         )
         ex = sm.run({"items": [1]})
         assert ex.output == {"items": [1], "failure": {"Error": "Item.Bad", "Cause": "no"}}
+
+
+# ----------------------------------------------------------------------------- processors that never wait
+
+_PLAIN_PROCESSOR = {
+    "StartAt": "Check",
+    "States": {
+        "Check": {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.v", "NumericEquals": 3, "Next": "Boom"}],
+            "Default": "Keep",
+        },
+        "Keep": {"Type": "Pass", "Parameters": {"v.$": "$.v", "i.$": "$$.Map.Item.Index"}, "End": True},
+        "Boom": {"Type": "Fail", "Error": "Three", "Cause": "item three"},
+    },
+}
+
+
+def _plain_map(concurrency: int, catch: bool) -> StateMachine:
+    states: dict[str, Any] = {
+        "Seed": {"Type": "Pass", "Assign": {"seen": 0}, "Next": "M"},
+        "M": {
+            "Type": "Map",
+            "ItemsPath": "$.items",
+            "MaxConcurrency": concurrency,
+            "ItemSelector": {"v.$": "$$.Map.Item.Value"},
+            "ItemProcessor": _PLAIN_PROCESSOR,
+            "End": True,
+        },
+    }
+    if catch:
+        states["M"]["Catch"] = [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}]
+        states["Caught"] = {"Type": "Pass", "End": True}
+    return machine(states)
+
+
+@pytest.mark.parametrize("concurrency", [0, 1, 2, 5])
+@pytest.mark.parametrize("items", [[1, 2], [0, 1, 2, 3, 4, 5, 6], [3, 0, 3]])
+@pytest.mark.parametrize("catch", [False, True])
+def test_a_processor_that_never_waits_records_the_history_iteration_fibers_do(
+    monkeypatch: pytest.MonkeyPatch, concurrency: int, items: list[int], catch: bool
+) -> None:
+    """Iterations run as plain calls when no state of the processor waits; their history (links,
+    failures seen in index order, siblings aborted) is the one the scheduler records."""
+    from sfn_notebook.engine.states import map_inline
+
+    sm = _plain_map(concurrency, catch)
+    inline = sm.run({"items": items}, seed=1, start_time=EPOCH)
+    monkeypatch.setattr(map_inline, "never_pauses", lambda machine: False)
+    fibers = sm.run({"items": items}, seed=1, start_time=EPOCH)
+    assert (inline.status, inline.error, inline.output) == (fibers.status, fibers.error, fibers.output)
+    assert inline.events == fibers.events
+    assert inline.states()[["name", "status", "iteration"]].equals(
+        fibers.states()[["name", "status", "iteration"]]
+    )
