@@ -505,10 +505,8 @@ class Run:
             limit = _token_limit(token)
             if limit is None or limit > horizon or token.outcome is not None or token.fiber is None:
                 continue
-            heartbeat = token.heartbeat_at is not None and (
-                token.timeout_at is None or token.heartbeat_at < token.timeout_at
-            )
-            token.outcome = ("timeout", "States.HeartbeatTimeout" if heartbeat else "States.Timeout")
+            # a missed heartbeat times the task out like its TimeoutSeconds: AWS records States.Timeout
+            token.outcome = ("timeout", "States.Timeout")
             self._resume_token(token, limit)
         self.drive()
         if self.status == "RUNNING":

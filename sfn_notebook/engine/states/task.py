@@ -34,7 +34,8 @@ def run_task(
 def _task_attempt(
     run: Run, state: m.TaskState, info: ResourceInfo, visit: Visit, raw: Any, scope: Scope
 ) -> Generator[Any, Any, tuple[Any, dict | None]]:
-    if info.waits_for_token:
+    # a child execution's .sync task has a token too ($$.Task.Token), which ends it when answered
+    if info.waits_for_token or (info.resource_type == "states" and info.pattern.startswith(".sync")):
         token = _new_token(run, state)
         visit.token = token.token
         visit.invalidate()
