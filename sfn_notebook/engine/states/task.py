@@ -55,7 +55,14 @@ def _timeout_value(expr: Any, visit: Visit, raw: Any, effective: Any, name: str)
     if expr is MISSING:
         return None
     states = jsonata_states(visit, raw) if visit.state.is_jsonata else None
-    value = df.evaluate(expr, effective, visit, states)
+    if (
+        type(expr) is m.TPath
+    ):  # AWS words a TimeoutSecondsPath/HeartbeatSecondsPath that finds nothing its own way
+        path = expr.path
+        missing = f"Invalid path '{path.text}' : No results for path: {path.normalized()}"
+        value = df.resolve_path(path, effective, visit, expr.field, missing)
+    else:
+        value = df.evaluate(expr, effective, visit, states)
     if type(expr) is m.TJsonata:  # a JSONata result of the wrong kind is a query error
         if not is_integer(value):
             df.expect_type(value, "integer", expr)

@@ -556,6 +556,12 @@ class TestTaskTimeouts:
         assert sm.run({"limit": 5}, resources={"Resize": slow}).error == "States.Timeout"
         assert sm.run({"limit": 10}, resources={"Resize": slow}).status == "SUCCEEDED"
 
+    @pytest.mark.parametrize("field", ["TimeoutSecondsPath", "HeartbeatSecondsPath"])
+    def test_a_seconds_path_that_finds_nothing_is_worded_as_aws_does(self, field: str) -> None:
+        ex = one_task(FN_ARN, **{field: "$.absent"}).run({}, resources={"Resize": lambda event: 1})
+        assert ex.error == "States.Runtime"
+        assert ex.cause.endswith("Invalid path '$.absent' : No results for path: $['absent']")
+
 
 # ----------------------------------------------------------------------------- callbacks
 
