@@ -19,17 +19,39 @@ from typing import Any
 
 __all__ = ["settle", "polled", "LISTENING_SECONDS", "PATIENCE_SECONDS"]
 
-#: another thread that polled the store this recently (real seconds) is listening for messages
-LISTENING_SECONDS = 0.5
+#: another thread that used the store this recently (real seconds) is listening for messages
+LISTENING_SECONDS = 2.0
 #: how long (real seconds) a run waits for listeners that answer nothing at all
 PATIENCE_SECONDS = 10.0
 
-_polls: dict[int, float] = {}  # thread id -> when (monotonic) it last received from a queue
+_polls: dict[int, float] = {}  # thread id -> when (monotonic) it last used the store
+_delivered_tokens: list[Any] = []  # tokens the local AWS delivered whose tasks may still wait
+
+
+def delivered(token: Any, where: str) -> None:
+    """The local AWS put ``token`` somewhere (``where``) for someone else to answer."""
+    token.sent_to = where
+    _delivered_tokens[:] = [t for t in _delivered_tokens if t.outcome is None]
+    _delivered_tokens.append(token)
+
+
+def hold() -> bool:
+    """Whether virtual time should stand still: a delivered token is unanswered while another
+    thread reads the store (its answer is on its way, sooner than any Wait would end)."""
+    if not any(token.outcome is None for token in _delivered_tokens):
+        return False
+    return _listening()
 
 
 def polled() -> None:
-    """The store served a ReceiveMessage: this thread is reading messages."""
+    """The store served a request of this thread: it may be reading messages and answering tokens."""
     _polls[threading.get_ident()] = time.monotonic()
+
+
+def _install() -> None:
+    from ..engine import run
+
+    run.time_hold = hold
 
 
 def _listening() -> bool:
@@ -74,9 +96,17 @@ def settle(execution: Any) -> None:
 
     answered = time.monotonic()
     last = _progress(execution)
-    while execution.status == "RUNNING":
-        delivered = _delivered(execution)
-        if not delivered:
+    while True:
+        for ex in _tree(execution):  # runs held while an answer was due go on once it is not
+            if ex._run.held and not hold():
+                ex._run.drive()
+                ex._ended()
+        if execution.status != "RUNNING":
+            if not any(ex._run.held for ex in _tree(execution)):
+                return
+        waiting = _delivered(execution)
+        held = any(ex._run.held for ex in _tree(execution))
+        if not waiting and not held:
             return
         progress = _progress(execution)
         if progress != last:
@@ -84,7 +114,10 @@ def settle(execution: Any) -> None:
         if _listening() and time.monotonic() - answered < PATIENCE_SECONDS:
             CHANGED.wait(0.02)
             continue
-        timed = [(limit, ex) for ex, token in delivered if (limit := _limit(token)) is not None]
+        if held and not waiting:
+            CHANGED.wait(0.02)  # held only while another thread is about to answer
+            continue
+        timed = [(limit, ex) for ex, token in waiting if (limit := _limit(token)) is not None]
         if not timed:
             return
         limit, ex = min(timed, key=lambda pair: pair[0])
@@ -97,3 +130,6 @@ def _progress(execution: Any) -> tuple[int, ...]:
         len(ex._run.events) + sum(int(t.heartbeat_at or 0) for t in ex._run.waiting_tokens)
         for ex in _tree(execution)
     )
+
+
+_install()

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import TaskFailed
-from . import naming, sdk, store
+from . import callbacks, naming, sdk, store
 
 __all__ = ["TaskCall", "serve"]
 
@@ -94,14 +94,15 @@ def serve(call: TaskCall, params: Any) -> Any:
     served = _OPTIMISED[(rtype, call.action)]
     result = served(call, params)
     token = call.token
-    if token is not None and token.sent_to is None:  # where the token went, for ex.waiting_for
+    if token is not None and token.sent_to is None and call.info.waits_for_token:
+        # where the token went, for ex.waiting_for
         if rtype == "sqs":
-            token.sent_to = f"the SQS queue {params.get('QueueUrl')}"
+            callbacks.delivered(token, f"the SQS queue {params.get('QueueUrl')}")
         elif rtype == "sns":
             where = params.get("TopicArn") or params.get("TargetArn") or params.get("PhoneNumber")
-            token.sent_to = f"the SNS topic {where}"
+            callbacks.delivered(token, f"the SNS topic {where}")
         else:
-            token.sent_to = f"{rtype}:{call.action}"
+            callbacks.delivered(token, f"{rtype}:{call.action}")
     return result
 
 

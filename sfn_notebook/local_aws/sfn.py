@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from . import ACCOUNT, REGION
+from . import ACCOUNT, REGION, callbacks
 
 __all__ = ["ENGINE_OPERATIONS", "serve", "deploy", "calling", "reset", "describe", "sync_output"]
 
@@ -189,7 +189,7 @@ def _start_execution(params: dict[str, Any]) -> dict[str, Any]:
         if parent is not None:
             parent._children.append(child)
         if token is not None and pattern.startswith(".sync"):
-            token.sent_to = f"the execution {arn}"
+            callbacks.delivered(token, f"the execution {arn}")
             child._on_end = _answer_parent(parent_run, token, pattern)
     run.start(dumps(value))
     run.drive()

@@ -82,12 +82,11 @@ def _serve(event_name: str, request: Any, **kwargs: Any) -> Any:
     parts = event_name.split(".")
     service, operation = (parts[1], parts[2]) if len(parts) >= 3 else ("", "")
     request.headers["x-moto-account-id"] = ACCOUNT
+    callbacks.polled()  # this thread uses the store (it may be answering task tokens)
     if service == "sfn" and operation in sfn.ENGINE_OPERATIONS:
         # executions are the engine's: served without the store's lock, which their runs take
         status, headers, body = sfn.serve(operation, request)
         return AWSResponse(request.url, status, headers, MockRawResponse(body))
-    if service == "sqs" and operation == "ReceiveMessage":
-        callbacks.polled()
     with _lock, _run_clock():
         early = fixes.before(service, operation, request)
         if early is not None:
