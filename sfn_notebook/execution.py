@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,14 @@ if TYPE_CHECKING:
 __all__ = ["Execution", "LocalExecution", "ExecutionFailedError", "FINAL_STATUSES"]
 
 FINAL_STATUSES = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
+
+# One lock for every local execution: a run is driven, and its task tokens are answered (from any
+# thread, e.g. through the local AWS's stepfunctions client), while holding it; CHANGED is notified
+# when a token is answered, so a run waiting for callbacks wakes up.
+_LOCK = threading.RLock()
+CHANGED = threading.Condition(_LOCK)
+# the local executions alive in this process, for SendTask* calls that name only a token
+LIVE: weakref.WeakSet[LocalExecution] = weakref.WeakSet()
 
 
 class ExecutionFailedError(RuntimeError):
@@ -201,10 +210,12 @@ class LocalExecution(Execution):
     def __init__(self, run: Run, state_machine: StateMachine) -> None:
         self._run = run
         self.state_machine = state_machine
-        self._lock_: threading.RLock | None = None
         self._thread: threading.Thread | None = None
         self._listeners: list[Callable[[LocalExecution, int | None], None]] = []
         self._live: Any = None
+        self._children: list[LocalExecution] = []  # started by its Tasks (states:startExecution)
+        self._on_end: Callable[[LocalExecution], None] | None = None  # a parent's .sync task waits
+        LIVE.add(self)
 
     @property
     def arn(self) -> str:  # type: ignore[override]
@@ -216,10 +227,7 @@ class LocalExecution(Execution):
 
     @property
     def _lock(self) -> threading.RLock:
-        lock = self._lock_
-        if lock is None:
-            lock = self._lock_ = threading.RLock()
-        return lock
+        return _LOCK
 
     # -- status
     @property
@@ -254,6 +262,12 @@ class LocalExecution(Execution):
     def start_date(self) -> datetime | None:
         return datetime.fromtimestamp(self._run.start_time, tz=timezone.utc)
 
+    @property
+    def child_executions(self) -> list[LocalExecution]:
+        """The executions its Tasks started (``states:startExecution``, ``aws-sdk:sfn:startExecution``),
+        each with its own history, in the order they started."""
+        return list(self._children)
+
     # -- control
     def wait(self, timeout: float | None = None) -> LocalExecution:
         """Block until a background run stops (finished, or waiting for a task token)."""
@@ -278,6 +292,7 @@ class LocalExecution(Execution):
             try:
                 if not run.driving:
                     run.abort(error, cause)
+                    self._ended()
             finally:
                 lock.release()
         return self
@@ -303,12 +318,14 @@ class LocalExecution(Execution):
                 self._run.heartbeat(token)
             except KeyError:
                 raise ValueError(f"no task is waiting for the token {token[:16]}...") from None
+            CHANGED.notify_all()
         return self
 
     def advance(self, seconds: float) -> LocalExecution:
         """Let virtual time pass while tasks wait for callbacks (their timeouts may fire)."""
         with self._lock:
             self._run.advance(seconds)
+            self._ended()
         return self
 
     def _complete(self, token: str, outcome: tuple[str, Any]) -> LocalExecution:
@@ -319,7 +336,16 @@ class LocalExecution(Execution):
                 self._run.complete_token(token, outcome)
             except KeyError:
                 raise ValueError(f"no task is waiting for the token {token[:16]}...") from None
+            self._ended()
+            CHANGED.notify_all()
         return self
+
+    def _ended(self) -> None:
+        """After driving: a child execution that has stopped lets its parent's task go on."""
+        hook = self._on_end
+        if hook is not None and self.done:
+            self._on_end = None
+            hook(self)
 
     def subscribe(self, callback: Callable[[LocalExecution, int | None], None]) -> None:
         """Call ``callback(execution, event_id)`` for every new history event, from the running thread.

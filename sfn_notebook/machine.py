@@ -154,7 +154,11 @@ class StateMachine:
         (execution name, States.UUID, jitter) reproducible; ``start_time`` fixes the clock.
 
         Service Tasks that no mock or handler serves are served by the in-process AWS
-        (:mod:`sfn_notebook.local_aws`); ``local_aws=False`` turns that off.
+        (:mod:`sfn_notebook.local_aws`); ``local_aws=False`` turns that off.  A task whose token
+        the local AWS delivered (an SQS or SNS message, a child execution's input) is answered by
+        whoever reads it: while other threads poll the store, the run waits for their
+        ``SendTask*`` calls; when none does, virtual time passes to the task's timeout or
+        heartbeat, and a token with neither leaves the run ``RUNNING`` for ``ex.send_task_success``.
 
         With ``on=aws`` (from :func:`sfn_notebook.aws.connect`) the machine runs on AWS instead.
         """
@@ -176,7 +180,12 @@ class StateMachine:
         )
         self.last_execution = execution  # reachable even if the run is interrupted
         try:
-            execution._run.drive()
+            with execution._lock:  # task tokens may be answered from other threads meanwhile
+                execution._run.drive()
+                if execution._run.tokens and execution._run.status == "RUNNING":
+                    from .local_aws.callbacks import settle
+
+                    settle(execution)
         except KeyboardInterrupt:
             # stopped by the user (Ctrl-C, or the notebook's stop button): end it as StopExecution
             # would, keep its history, and hand it back

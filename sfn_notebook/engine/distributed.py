@@ -34,6 +34,13 @@ def _handler(run: Any, state: Any, resource: str) -> Callable[..., Any] | None:
     return run.handlers.for_state(state.name, (resource, base))  # type: ignore[no-any-return]
 
 
+def _local_s3(run: Any, resource: str, actions: tuple[str, ...]) -> bool:
+    """Whether the local AWS's S3 serves this reader/writer (no handler does, and it is on)."""
+    if not getattr(run.setup, "local_aws", True):
+        return False
+    return resource.startswith("arn:aws:states:::s3:") and resource.rsplit(":", 1)[-1] in actions
+
+
 def read_items(run: Any, state: Any, params: Any, limit: int | None) -> list[Any]:
     """The items a Distributed Map's ItemReader produces.
 
@@ -42,6 +49,15 @@ def read_items(run: Any, state: Any, params: Any, limit: int | None) -> list[Any
     reader = state.item_reader
     resource = reader.get("Resource", "")
     handler = _handler(run, state, resource)
+    if handler is None and _local_s3(run, resource, ("getObject", "listObjectsV2")):
+        from ..local_aws import s3
+
+        if resource.endswith("listObjectsV2"):
+            content: Any = s3.list_objects(run, params)
+        else:
+            content = s3.read_object(run, params)
+        items = _parse_content(content, resource, reader_config(state))
+        return items[:limit] if limit else items
     if handler is None:
         raise StatesError(
             "States.ItemReaderFailed",
@@ -105,6 +121,8 @@ def _read_csv(text: str, config: dict[str, Any]) -> list[dict[str, str]]:
         headers = config.get("CSVHeaders", [])
     else:
         headers, rows = (rows[0], rows[1:]) if rows else ([], [])
+    if len(set(headers)) != len(headers):
+        raise StatesError("States.ItemReaderFailed", "CSV headers cannot contain duplicates.")
     # a short row has empty strings for its missing columns; extra fields are dropped
     return [{h: row[i] if i < len(row) else "" for i, h in enumerate(headers)} for row in rows if row]
 
@@ -148,14 +166,19 @@ def write_results(
     writer = state.result_writer
     resource = writer.get("Resource", "")
     handler = _handler(run, state, resource)
+    bucket = params.get("Bucket") if isinstance(params, dict) else None
+    prefix = params.get("Prefix", "") if isinstance(params, dict) else ""
+    if handler is None and _local_s3(run, resource, ("putObject",)):
+        from ..local_aws import s3
+
+        key = s3.write_results(run, bucket, prefix, map_run_arn, succeeded, failed)
+        return {"MapRunArn": map_run_arn, "ResultWriterDetails": {"Bucket": bucket, "Key": key}}
     if handler is None:
         raise StatesError(
             "States.ResultWriterFailed",
             f"No handler is registered for the ResultWriter resource '{resource}' of state '{state.name}'. "
             f"Register one with @sfn.task({resource!r}).",
         )
-    bucket = params.get("Bucket") if isinstance(params, dict) else None
-    prefix = params.get("Prefix", "") if isinstance(params, dict) else ""
     run_id = map_run_arn.rsplit(":", 1)[-1]
     key = f"{prefix.rstrip('/') + '/' if prefix else ''}{run_id}/manifest.json"
     event = {

@@ -57,11 +57,23 @@ class Cancel:
 class TaskToken:
     """A Task waiting for ``SendTaskSuccess``/``SendTaskFailure`` (``.waitForTaskToken``)."""
 
-    __slots__ = ("token", "state", "fiber", "outcome", "heartbeat_at", "timeout_at", "heartbeat_seconds")
+    __slots__ = (
+        "token",
+        "state",
+        "fiber",
+        "outcome",
+        "heartbeat_at",
+        "timeout_at",
+        "heartbeat_seconds",
+        "sent_to",
+        "answered_at",
+    )
 
     def __init__(self, token: str, state: str) -> None:
         self.token = token
         self.state = state
+        self.sent_to: str | None = None  # where the local AWS delivered it (a queue, a topic, an execution)
+        self.answered_at: float | None = None  # the virtual time of an answer given before the task waited
         self.fiber: Fiber | None = None
         self.outcome: tuple[str, Any] | None = None  # ("success", output) / ("failure", (error, cause))
         self.timeout_at: float | None = None
@@ -70,7 +82,8 @@ class TaskToken:
 
     def __repr__(self) -> str:
         status = "waiting" if self.outcome is None else self.outcome[0]
-        return f"<TaskToken for state {self.state!r} ({status}): {self.token[:24]}...>"
+        where = f", sent to {self.sent_to}" if self.sent_to is not None else ""
+        return f"<TaskToken for state {self.state!r} ({status}{where}): {self.token[:24]}...>"
 
 
 class AwaitToken:

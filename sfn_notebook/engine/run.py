@@ -55,6 +55,11 @@ def _token_limit(token: TaskToken) -> float | None:
     return min(limits) if limits else None
 
 
+# Asked before virtual time moves on: true holds the run where it is (it stays RUNNING) while a
+# task token delivered elsewhere is being answered from another thread; set by the local AWS.
+time_hold: Callable[[], bool] | None = None
+
+
 class _ExecutionEnded(Exception):
     """Internal: stop the run now (history limit, timeout, abort)."""
 
@@ -395,6 +400,9 @@ class Run:
                     self.now = self.deadline
                     self._timed_out()
                     return
+                if time > self.now and time_hold is not None and time_hold():
+                    heapq.heappush(ready, (time, _, fiber))
+                    return
                 self.now = time
                 self._step(fiber)
         except _Stopped:
@@ -590,10 +598,8 @@ class Run:
             limit = _token_limit(token)
             if limit is None or limit > horizon or token.outcome is not None or token.fiber is None:
                 continue
-            heartbeat = token.heartbeat_at is not None and (
-                token.timeout_at is None or token.heartbeat_at < token.timeout_at
-            )
-            token.outcome = ("timeout", "States.HeartbeatTimeout" if heartbeat else "States.Timeout")
+            # a missed heartbeat times the task out like its TimeoutSeconds: AWS records States.Timeout
+            token.outcome = ("timeout", "States.Timeout")
             self._resume_token(token, limit)
         self.drive()
         if self.status == "RUNNING":
@@ -625,6 +631,11 @@ class Run:
         fiber.send = token
         fiber.time = max(fiber.time, at)
         heapq.heappush(self._ready, (fiber.time, fiber.seq, fiber))
+
+    @property
+    def held(self) -> bool:
+        """Whether the run stopped with work due later (see ``time_hold``), not for a token."""
+        return self.status == "RUNNING" and any(not fiber.done for _, _, fiber in self._ready)
 
     @property
     def waiting_tokens(self) -> list[TaskToken]:

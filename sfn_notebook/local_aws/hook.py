@@ -5,7 +5,8 @@ Python handler. It returns a handler (``handler(event, context)``, called like a
 the call on the store and returns AWS's result or raises :class:`~sfn_notebook.errors.TaskFailed` with
 AWS's error; or None, after adding a note to the run that says what to register, when the store does
 not serve that resource (Lambda functions, services moto cannot run faithfully such as ECS tasks,
-Glue jobs or Bedrock models, and Step Functions itself for now).
+Glue jobs or Bedrock models).  Step Functions calls (``states:startExecution``, ``aws-sdk:sfn:*``)
+are served by the engine itself (:mod:`.sfn`).
 """
 
 from __future__ import annotations
@@ -36,8 +37,6 @@ UNFAITHFUL = {
     "codebuild": "moto does not run CodeBuild builds",
     "databrew": "moto does not run DataBrew jobs",
     "mediaconvert": "moto does not run MediaConvert jobs",
-    "states": "Step Functions executions started from a state machine are not served locally yet",
-    "sfn": "Step Functions calls from a state machine are not served locally yet",
 }
 
 # what AWS returns for common handler-served integrations: the shape a stand-in should return
@@ -96,7 +95,7 @@ def _store_handler(run: Any, state_name: str, info: Any) -> Callable[..., Any]:
 
     def local_aws(event: Any, context: Any = None) -> Any:
         try:
-            return serve(TaskCall(run, state_name, info), event)
+            return serve(TaskCall(run, state_name, info, getattr(context, "_token", None)), event)
         except Unserved as exc:
             _note(
                 run,

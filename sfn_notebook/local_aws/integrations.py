@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import TaskFailed
-from . import naming, sdk, store
+from . import callbacks, naming, sdk, store
 
 __all__ = ["TaskCall", "serve"]
 
@@ -27,10 +27,11 @@ __all__ = ["TaskCall", "serve"]
 class TaskCall:
     """One Task's call on the store: the run's names, clock and randomness."""
 
-    def __init__(self, run: Any, state_name: str, info: Any) -> None:
+    def __init__(self, run: Any, state_name: str, info: Any, token: Any = None) -> None:
         self.run = run
         self.state_name = state_name
         self.info = info
+        self.token = token  # the Task's token (.waitForTaskToken, states:startExecution.sync)
         self.action = info.resource_name[: -len(info.pattern)] if info.pattern else info.resource_name
 
     def request_id(self) -> str:
@@ -43,10 +44,15 @@ class TaskCall:
         """Make one API call on the store for this run; a service error fails the task."""
         from botocore.exceptions import ClientError, ParamValidationError
 
+        from . import sfn
+
         method = getattr(store.client(service), _snake(operation.name))
         try:
             with store.served(self.run.rng.getrandbits(64), self.run.now):
-                return method(**request)  # type: ignore[no-any-return]
+                if service != "stepfunctions":
+                    return method(**request)  # type: ignore[no-any-return]
+                with sfn.calling(self.run, self.token, self.info.pattern):
+                    return method(**request)  # type: ignore[no-any-return]
         except ClientError as exc:
             parts = naming.client_error_parts(exc)
             assert parts is not None
@@ -86,7 +92,18 @@ def serve(call: TaskCall, params: Any) -> Any:
     if rtype.startswith("aws-sdk:"):
         return _sdk_call(call, rtype.split(":", 1)[1], params)
     served = _OPTIMISED[(rtype, call.action)]
-    return served(call, params)
+    result = served(call, params)
+    token = call.token
+    if token is not None and token.sent_to is None and call.info.waits_for_token:
+        # where the token went, for ex.waiting_for
+        if rtype == "sqs":
+            callbacks.delivered(token, f"the SQS queue {params.get('QueueUrl')}")
+        elif rtype == "sns":
+            where = params.get("TopicArn") or params.get("TargetArn") or params.get("PhoneNumber")
+            callbacks.delivered(token, f"the SNS topic {where}")
+        else:
+            callbacks.delivered(token, f"{rtype}:{call.action}")
+    return result
 
 
 # ----------------------------------------------------------------------------- aws-sdk
@@ -250,7 +267,45 @@ def _events_put_events(call: TaskCall, params: dict[str, Any]) -> Any:
     return result
 
 
+def _states_start_execution(call: TaskCall, params: dict[str, Any]) -> Any:
+    """``states:startExecution`` (and its .sync, .sync:2, .waitForTaskToken forms): the engine runs
+    the child (see :mod:`.sfn`); a non-string Input is sent as its JSON text."""
+    operation = naming.service_model("stepfunctions").operation_model("StartExecution")
+    params = {**params, "Input": _text(params.get("Input"))}
+    request = sdk.to_request(operation.input_shape, params)
+    missing = sdk.missing_required(operation, request)
+    if missing is not None:
+        call.fail(
+            "ValidationException",
+            f"1 validation error detected: Value null at '{missing}' failed to satisfy constraint: Member must not be null",
+        )
+    response = call.call("stepfunctions", operation, request)
+    result = {
+        "ExecutionArn": response["executionArn"],
+        "StartDate": round(response["startDate"].timestamp() * 1000),
+    }
+    started = _java_double(response["startDate"].timestamp())
+    body = f'{{"executionArn":{json.dumps(response["executionArn"])},"startDate":{started}}}'
+    headers = {
+        "x-amzn-RequestId": "<request-id>",
+        "connection": "keep-alive",
+        "Content-Length": "<length>",
+        "Date": "<date>",
+        "Content-Type": "application/x-amz-json-1.0",
+    }
+    return {**result, **_metadata(call, len(body.encode("utf-8")), headers)}
+
+
+def _java_double(seconds: float) -> str:
+    """Epoch seconds as AWS's JSON writes a date: ``1.700000000123E9``."""
+    digits, _, fraction = repr(round(seconds, 3)).partition(".")
+    mantissa = (digits + fraction).rstrip("0") or "0"
+    exponent = len(digits) - 1
+    return f"{mantissa[0]}.{mantissa[1:] or '0'}E{exponent}"
+
+
 _OPTIMISED = {
+    ("states", "startExecution"): _states_start_execution,
     ("dynamodb", "getItem"): _dynamodb("GetItem"),
     ("dynamodb", "putItem"): _dynamodb("PutItem"),
     ("dynamodb", "updateItem"): _dynamodb("UpdateItem"),

@@ -185,6 +185,10 @@ def service_error(resource_type: str, code: str) -> tuple[str, str]:
     return f"{prefix}.{_exception_class(shape) if shape else base}", v1_service
 
 
+# aws-sdk clients whose errors, as Step Functions records them, end with the SDK's attempt count
+_COUNTS_ATTEMPTS = frozenset({"Sfn"})
+
+
 def error_cause(
     resource_type: str,
     code: str,
@@ -197,7 +201,8 @@ def error_cause(
     _, service = service_error(resource_type, code)
     if resource_type.startswith("aws-sdk:"):
         extended = f", Extended Request ID: {extended_request_id}" if extended_request_id else ""
-        return f"{message} (Service: {service}, Status Code: {status}, Request ID: {request_id}{extended})"
+        attempts = " (SDK Attempt Count: 1)" if service in _COUNTS_ATTEMPTS else ""
+        return f"{message} (Service: {service}, Status Code: {status}, Request ID: {request_id}{extended}){attempts}"
     extended = f"; S3 Extended Request ID: {extended_request_id}" if extended_request_id else ""
     return (
         f"{message} (Service: {service}; Status Code: {status}; Error Code: {code}; "

@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from . import ACCOUNT, REGION, fixes
+from . import ACCOUNT, REGION, callbacks, fixes, sfn
 
 __all__ = ["ACCOUNT", "REGION", "client", "resource", "reset", "patch", "served", "recorded_events", "lock"]
 
@@ -82,6 +82,11 @@ def _serve(event_name: str, request: Any, **kwargs: Any) -> Any:
     parts = event_name.split(".")
     service, operation = (parts[1], parts[2]) if len(parts) >= 3 else ("", "")
     request.headers["x-moto-account-id"] = ACCOUNT
+    callbacks.polled()  # this thread uses the store (it may be answering task tokens)
+    if service == "sfn" and operation in sfn.ENGINE_OPERATIONS:
+        # executions are the engine's: served without the store's lock, which their runs take
+        status, headers, body = sfn.serve(operation, request)
+        return AWSResponse(request.url, status, headers, MockRawResponse(body))
     with _lock, _run_clock():
         early = fixes.before(service, operation, request)
         if early is not None:
@@ -144,6 +149,7 @@ def reset() -> None:
     with _lock:
         _events.clear()
         fixes.reset()
+        sfn.reset()
         if "session" not in _state:
             return  # nothing was ever stored
         from moto.core.base_backend import BackendDict

@@ -75,7 +75,7 @@ class TestItemReader:
                 "Parameters": {"Bucket": "b", "Key": "k"},
             }
         )
-        ex = sm.run({})
+        ex = sm.run({}, local_aws=False)
         assert ex.status == "FAILED"
         assert ex.error == "States.ItemReaderFailed"
         assert "s3:getObject" in (ex.cause or "")

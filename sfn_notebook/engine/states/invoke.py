@@ -143,7 +143,9 @@ def invoke(
         yield from _work_time(run, info, prefix, context.elapsed, timeout)
     mocked = getattr(handler, "is_mock", False) is True
     result, result_text = _service_result(run, info, prefix, params, result, result_text, request_id, mocked)
-    if token is not None:
+    # it waits for its token (.waitForTaskToken) or for what the local AWS delivered it to (a child
+    # execution of .sync); a .sync handler of the user's returns the final result itself
+    if token is not None and (info.waits_for_token or token.sent_to is not None):
         result, result_text = yield from _callback(run, info, prefix, token, timeout, heartbeat, result_text)
     succeeded: dict[str, Any] = {"output": result_text, "outputDetails": TRUNCATED}
     if prefix == "Task":
@@ -310,10 +312,12 @@ def _callback(
     token.heartbeat_seconds = heartbeat
     token.heartbeat_at = run.now + heartbeat if heartbeat is not None else None
     answered = yield AwaitToken(token)
+    if token.answered_at is not None and token.answered_at > run.now:
+        yield Sleep(token.answered_at - run.now)  # answered by a child execution that ended later
     kind, payload = answered.outcome
     if kind == "failure":
         error, cause = payload
-        raise _task_error(run, info, StatesError(text_or_none(error), text_or_none(cause)), prefix)
+        raise _task_error(run, info, CallbackFailure(text_or_none(error), text_or_none(cause)), prefix)
     if kind == "timeout":
         raise _task_error(run, info, StatesError(payload, None), prefix, timed_out=True)
     try:
@@ -323,6 +327,14 @@ def _callback(
             "States.Runtime", f"the callback output is not JSON: {marshal_problem(exc, payload)}"
         )
         raise _task_error(run, info, failure, prefix) from None
+
+
+class CallbackFailure(StatesError):
+    """A task failed by SendTaskFailure: its error output holds Error and Cause even when they were
+    not given (as JSON null), as AWS's does."""
+
+    def output(self) -> dict[str, Any]:  # type: ignore[override]
+        return {"Error": self.error, "Cause": self.cause}
 
 
 def _run_child_machine(run: Run, machine: Any, event: Any) -> Any:

@@ -34,7 +34,8 @@ def run_task(
 def _task_attempt(
     run: Run, state: m.TaskState, info: ResourceInfo, visit: Visit, raw: Any, scope: Scope
 ) -> Generator[Any, Any, tuple[Any, dict | None]]:
-    if info.waits_for_token:
+    # a child execution's .sync task has a token too ($$.Task.Token), which ends it when answered
+    if info.waits_for_token or (info.resource_type == "states" and info.pattern.startswith(".sync")):
         token = _new_token(run, state)
         visit.token = token.token
         visit.invalidate()
@@ -54,7 +55,14 @@ def _timeout_value(expr: Any, visit: Visit, raw: Any, effective: Any, name: str)
     if expr is MISSING:
         return None
     states = jsonata_states(visit, raw) if visit.state.is_jsonata else None
-    value = df.evaluate(expr, effective, visit, states)
+    if (
+        type(expr) is m.TPath
+    ):  # AWS words a TimeoutSecondsPath/HeartbeatSecondsPath that finds nothing its own way
+        path = expr.path
+        missing = f"Invalid path '{path.text}' : No results for path: {path.normalized()}"
+        value = df.resolve_path(path, effective, visit, expr.field, missing)
+    else:
+        value = df.evaluate(expr, effective, visit, states)
     if type(expr) is m.TJsonata:  # a JSONata result of the wrong kind is a query error
         if not is_integer(value):
             df.expect_type(value, "integer", expr)

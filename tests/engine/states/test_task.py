@@ -654,6 +654,12 @@ class TestTaskTimeouts:
         assert sm.run({"limit": 5}, resources={"Resize": slow}).error == "States.Timeout"
         assert sm.run({"limit": 10}, resources={"Resize": slow}).status == "SUCCEEDED"
 
+    @pytest.mark.parametrize("field", ["TimeoutSecondsPath", "HeartbeatSecondsPath"])
+    def test_a_seconds_path_that_finds_nothing_is_worded_as_aws_does(self, field: str) -> None:
+        ex = one_task(FN_ARN, **{field: "$.absent"}).run({}, resources={"Resize": lambda event: 1})
+        assert ex.error == "States.Runtime"
+        assert ex.cause.endswith("Invalid path '$.absent' : No results for path: $['absent']")
+
 
 # ----------------------------------------------------------------------------- callbacks
 
@@ -786,7 +792,7 @@ class TestWaitForTaskToken:
         assert ex.status == "FAILED"
         timed_out = event(ex, "TaskTimedOut")
         assert seconds_after_start(ex, timed_out) == 30.0
-        assert ex.error in ("States.HeartbeatTimeout", "States.Timeout")
+        assert ex.error == "States.Timeout"
 
     def test_heartbeats_keep_the_task_alive_until_its_timeout(self) -> None:
         ex = callback_task(HeartbeatSeconds=30, TimeoutSeconds=100).run(
@@ -802,15 +808,16 @@ class TestWaitForTaskToken:
         assert ex.error == "States.Timeout"
         assert seconds_after_start(ex, event(ex, "TaskTimedOut")) == 100.0
 
-    def test_heartbeat_timeout_is_caught_by_its_own_name(self) -> None:
+    def test_a_missed_heartbeat_is_recorded_as_states_timeout(self) -> None:
+        # AWS records a callback's missed heartbeat as States.Timeout (not States.HeartbeatTimeout)
         sm = callback_task(
             HeartbeatSeconds=10,
             Catch=[{"ErrorEquals": ["States.HeartbeatTimeout"], "ResultPath": "$.e", "Next": "Handled"}],
         )
         ex = sm.run({"job": 1}, resources={CALLBACK: sent([])})
         ex.advance(11)
-        assert ex.status == "SUCCEEDED"
-        assert ex.output["e"]["Error"] == "States.HeartbeatTimeout"
+        assert (ex.status, ex.error) == ("FAILED", "States.Timeout")
+        assert event(ex, "TaskTimedOut")["taskTimedOutEventDetails"]["error"] == "States.Timeout"
 
     def test_heartbeat_timeout_is_caught_by_states_timeout(self) -> None:
         sm = callback_task(
