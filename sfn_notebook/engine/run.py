@@ -130,6 +130,7 @@ class Run:
         "_execution_ctx",
         "last_text",
         "variable_bytes",
+        "override",
     )
 
     def __init__(
@@ -177,6 +178,8 @@ class Run:
         # usually the same object, so its StateEntered event reuses the text (see text())
         self.last_text: tuple[Any, str] | None = None
         self.variable_bytes = 0  # the JSON size of every variable the execution holds
+        # a local TestState's stand-ins (teststate.py): the context object and mocked state results
+        self.override: Any = None
 
     # what all runs of the machine share
     machine = property(lambda self: self.setup.machine)
@@ -287,8 +290,9 @@ class Run:
 
     # -- driving
 
-    def start(self, text: str | None = None) -> None:
-        """Record ExecutionStarted and schedule the main fiber (``text``: the input as JSON, if known)."""
+    def start(self, text: str | None = None, variables: dict[str, Any] | None = None) -> None:
+        """Record ExecutionStarted and schedule the main fiber (``text``: the input as JSON, if known;
+        ``variables``: workflow variables the first state sees, as TestState takes them)."""
         if text is None:
             text = input_text(self.input)
         if len(text) > MAX_PAYLOAD // 4 and utf8_size(text) > MAX_PAYLOAD:
@@ -307,6 +311,8 @@ class Run:
         if self.listener is not None:
             self.listener(self, 1)
         scope = Scope(Variables(), None)
+        if variables:
+            scope.variables.values.update(variables)
         gen = run_states(self, self.setup.machine, self.input, scope)
         # as on AWS, the first state's entry names no previous event (previousEventId 0)
         self._main = self._spawn(gen, self.events, 0)

@@ -121,6 +121,8 @@ def _map_attempt(
     run: Run, state: m.MapState, visit: Visit, raw: Any, scope: Scope
 ) -> Generator[Any, Any, tuple[Any, dict | None]]:
     effective = raw if state.is_jsonata else df.apply_input_path(state.input_path, raw, visit)
+    if not state.is_jsonata:
+        visit.record("afterInputPath", effective)
     states = jsonata_states(visit, raw) if state.is_jsonata else None
     reading = state.item_reader is not MISSING
     if reading:
@@ -192,6 +194,15 @@ def _map_attempt(
         "float",
         0,
     )
+    visit.record("maxConcurrency", concurrency)
+    if state.tolerated_failure_count is not MISSING:
+        visit.record("toleratedFailureCount", int(tolerated_count))
+    if state.tolerated_failure_percentage is not MISSING:
+        visit.record("toleratedFailurePercentage", tolerated_pct)
+    override = run.override  # a local TestState's mock stands in for the iterations
+    mocked = MISSING if override is None else override.result(visit, items)
+    if mocked is not MISSING:
+        return result_processing(run, state, visit, raw, mocked)
     if distributed:
         writer_params = (
             {}
