@@ -33,8 +33,12 @@ _CONTEXT_FIELDS = {
     "StateMachine": {"Id", "Name"},
     "Task": {"Token"},
 }
-_EXCEEDED = ("States.ExceedToleratedFailureThreshold", "The specified tolerated failure threshold was exceeded")
+_EXCEEDED = (
+    "States.ExceedToleratedFailureThreshold",
+    "The specified tolerated failure threshold was exceeded",
+)
 _DEFAULT_REGION = "us-east-1"
+_LOCATED = "An error occurred while executing the state "
 _DEFAULT_ACCOUNT = "123456789012"
 
 
@@ -71,7 +75,7 @@ def test_state(
     resources: Mapping[str, Any] | None = None,
     local_aws: bool = True,
     region: str = _DEFAULT_REGION,
-    account: str = _DEFAULT_ACCOUNT,
+    account: str | None = None,
 ) -> dict[str, Any]:
     """Test one state locally, as AWS's TestState API does; the API's keyword arguments, its answer.
 
@@ -117,6 +121,9 @@ def test_state(
     context_value = _check_context(_json_field(context, "context")) if context is not None else None
     input_value = {} if input is None else _json_field(input, "input")
     variables_value = _json_field(variables, "variables") if variables is not None else None
+    if account is None:  # the caller's account: the role's, as on AWS
+        parts = roleArn.split(":") if isinstance(roleArn, str) else []
+        account = parts[4] if len(parts) > 5 and parts[4] else _DEFAULT_ACCOUNT
     if variables_value is not None and not isinstance(variables_value, dict):
         raise _validation("Invalid variables: it must be a JSON object")
     return _Test(
@@ -232,7 +239,9 @@ def _check_context(value: Any) -> dict[str, Any]:
         raise _validation("Invalid Context object provided: it must be a JSON object")
     for key, part in value.items():
         if key == "Map":
-            raise _validation("Invalid Context object provided: 'Map' field is not supported when mocking a Context object")
+            raise _validation(
+                "Invalid Context object provided: 'Map' field is not supported when mocking a Context object"
+            )
         allowed = _CONTEXT_FIELDS.get(key)
         if allowed is None:
             raise _validation(f"Invalid Context object provided: Field '{key}' is not allowed")
@@ -293,7 +302,9 @@ def _check_failure_count(config: dict[str, Any], iterations: int | None) -> None
                 items = None
             iterations = len(items) if isinstance(items, list) else None
     if iterations is not None and count > iterations:
-        raise _validation("Map iteration failure count must be less than or equal to the number of Map iterations")
+        raise _validation(
+            "Map iteration failure count must be less than or equal to the number of Map iterations"
+        )
 
 
 # ---------------------------------------------------------------------------------------------- the run
@@ -382,8 +393,8 @@ class _Test:
     # -- the run and the answer
 
     def answer(self) -> dict[str, Any]:
-        from .engine.run import Run, RunSetup, input_text
         from .engine.resources import HandlerRegistry
+        from .engine.run import Run, RunSetup, input_text
 
         sm = self.sm
         handlers = HandlerRegistry(self.resources)
@@ -416,6 +427,8 @@ class _Test:
         if failed:
             err = error if error is not MISSING else run.error
             cause = trace.get("cause", MISSING) if error is not MISSING else run.cause
+            if isinstance(cause, str) and cause.startswith(_LOCATED):  # no history: no event to name
+                cause = cause.split(". ", 1)[1] if ". " in cause else cause
             retry = self._retry(err)
             if retry is not None:
                 details.update(retry)
@@ -463,14 +476,23 @@ class _Test:
             delay = cap
         return {"retryBackoffIntervalSeconds": int(delay), "retryIndex": index}
 
-    def _inspection(self, trace: dict[str, Any], details: dict[str, Any], status: str, run: Any) -> dict[str, Any]:
+    def _inspection(
+        self, trace: dict[str, Any], details: dict[str, Any], status: str, run: Any
+    ) -> dict[str, Any]:
         state = self.state
         data: dict[str, Any] = {}
         keys = _inspection_keys(state, status)
         for key in keys:
             if key in trace:
                 data[key] = trace[key]
-        if state.type == "Pass" and not state.is_jsonata and "afterResultSelector" in keys and "result" in trace:
+        if state.type == "Fail" and not state.is_jsonata:
+            data["afterInputPath"] = trace["input"]
+        if (
+            state.type == "Pass"
+            and not state.is_jsonata
+            and "afterResultSelector" in keys
+            and "result" in trace
+        ):
             data["afterResultSelector"] = trace["result"]
             if state.result is MISSING:
                 data.pop("result", None)
@@ -526,7 +548,14 @@ def _inspection_keys(state: Any, status: str) -> tuple[str, ...]:
     if kind in ("Choice", "Succeed", "Fail", "Wait"):
         return ("input", "afterInputPath")
     if kind == "Pass":
-        return ("input", "afterInputPath", "afterParameters", "result", "afterResultSelector", "afterResultPath")
+        return (
+            "input",
+            "afterInputPath",
+            "afterParameters",
+            "result",
+            "afterResultSelector",
+            "afterResultPath",
+        )
     if kind == "Parallel":
         return ("input", "afterResultSelector", "afterResultPath")
     if kind == "Map":
@@ -548,7 +577,9 @@ def _events(log: Any) -> list[tuple[str, int, str | None]]:
     out = []
     for event in log.materialize():
         kind = event["type"]
-        details = next((v for k, v in event.items() if k.endswith("EventDetails") and isinstance(v, dict)), {})
+        details = next(
+            (v for k, v in event.items() if k.endswith("EventDetails") and isinstance(v, dict)), {}
+        )
         out.append((kind, event["id"], details.get("name")))
     return out
 

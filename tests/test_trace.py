@@ -102,9 +102,6 @@ def test_a_plain_pass_state_is_its_input_at_every_stage() -> None:
     assert all(row[stage] == {"a": 1} for stage in filled)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the local Pass runner records afterInputPath after Parameters are applied"
-)
 def test_a_pass_state_records_its_input_path_before_its_parameters() -> None:
     sm = StateMachine(
         asl({"P": {"Type": "Pass", "InputPath": "$.order", "Parameters": {"n": 1}, "End": True}})

@@ -21,6 +21,7 @@ def run_pass(run: Run, state: m.PassState, visit: Visit, raw: Any, scope: Scope)
         return finish_simple(run, state, visit, raw, raw, scope)
     trace = visit.trace
     effective = raw if state.input_path is MISSING else df.apply_input_path(state.input_path, raw, visit)
+    after_input_path = effective
     if state.parameters is not MISSING:
         effective = df.evaluate(state.parameters, effective, visit)
     result = state.result if state.result is not MISSING else effective
@@ -32,7 +33,8 @@ def run_pass(run: Run, state: m.PassState, visit: Visit, raw: Any, scope: Scope)
         combined if state.output_path is MISSING else df.apply_output_path(state.output_path, combined, visit)
     )
     if trace is not None:
-        trace["afterInputPath"] = trace["afterParameters"] = effective
+        trace["afterInputPath"] = after_input_path
+        trace["afterParameters"] = effective
         trace["result"] = result
         trace["afterResultPath"] = combined
     if assigned:

@@ -49,7 +49,9 @@ def _task_attempt(
     override = run.override  # a local TestState's mock stands in for the call
     result = MISSING if override is None else override.result(visit, params)
     if result is MISSING:
-        result = yield from invoke(run, state, info, visit, params, text, timeout, heartbeat, token, credentials)
+        result = yield from invoke(
+            run, state, info, visit, params, text, timeout, heartbeat, token, credentials
+        )
     return result_processing(run, state, visit, raw, result)
 
 
