@@ -15,14 +15,20 @@ Invalid requests raise :class:`~sfn_notebook.AwsError` with AWS's code (``Valida
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from ._json import MISSING, dumps
 from .errors import AwsError, DefinitionError, StatesError
+from .history import parse_json_text
 
-__all__ = ["test_state", "TEST_STATE_NAME"]
+if TYPE_CHECKING:
+    from .machine import StateMachine
+
+__all__ = ["test_state", "test_state_request", "TestStateResult", "INSPECTION_STAGES", "TEST_STATE_NAME"]
 
 TEST_STATE_NAME = "StateName"  # what AWS calls the state under test (context object, error paths)
 _INSPECTION_LEVELS = ("INFO", "DEBUG", "TRACE")
@@ -187,9 +193,9 @@ def _find_state(scope: Mapping[str, Any], name: str, language: str) -> tuple[dic
         if key == name:
             return dict(raw), own
         children = list(raw.get("Branches") or [])
-        for field in ("ItemProcessor", "Iterator"):
-            if isinstance(raw.get(field), Mapping):
-                children.append(raw[field])
+        for key_name in ("ItemProcessor", "Iterator"):
+            if isinstance(raw.get(key_name), Mapping):
+                children.append(raw[key_name])
         for child in children:
             if isinstance(child, Mapping):
                 found = _find_state(child, name, own)
@@ -209,8 +215,8 @@ def _machine_for(raw: dict[str, Any], language: str, keep_retry: bool = False) -
         targets.append(raw["Next"])
     if isinstance(raw.get("Default"), str):
         targets.append(raw["Default"])
-    for field in ("Choices", "Catch"):
-        for rule in raw.get(field) or []:
+    for key_name in ("Choices", "Catch"):
+        for rule in raw.get(key_name) or []:
             if isinstance(rule, Mapping) and isinstance(rule.get("Next"), str):
                 targets.append(rule["Next"])
     states: dict[str, Any] = {TEST_STATE_NAME: state}
@@ -588,3 +594,155 @@ def _now() -> float:
     import time
 
     return time.time()
+
+
+# ---------------------------------------------------------------------------------------------- a machine's state
+
+# TestState's inspection data in data-flow order; "output" is the state's output
+INSPECTION_STAGES = (
+    "input",
+    "afterArguments",
+    "afterInputPath",
+    "afterParameters",
+    "result",
+    "afterResultSelector",
+    "afterResultPath",
+    "output",
+)
+
+
+@dataclass
+class TestStateResult:
+    """What the TestState API returned for one state, with the inspector's data-flow stages.
+
+    ``inspection`` holds the inspection data with its JSON texts parsed; :meth:`stages` lists the
+    stages present in data-flow order (input, afterInputPath, afterParameters, result,
+    afterResultSelector, afterResultPath, output).
+    """
+
+    __test__ = False  # not a pytest test class
+
+    state: str
+    status: str
+    output: Any = None
+    error: str | None = None
+    cause: str | None = None
+    next_state: str | None = None
+    inspection: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_response(cls, state: str, response: Mapping[str, Any]) -> TestStateResult:
+        data = dict(response.get("inspectionData", {}))
+        parsed = {key: parse_json_text(value) if key in _JSON_TEXT else value for key, value in data.items()}
+        return cls(
+            state=state,
+            status=str(response.get("status", "")),
+            output=parse_json_text(response["output"]) if "output" in response else None,
+            error=response.get("error"),
+            cause=response.get("cause"),
+            next_state=response.get("nextState"),
+            inspection=parsed,
+            raw=dict(response),
+        )
+
+    @property
+    def variables(self) -> Any:
+        return self.inspection.get("variables")
+
+    @property
+    def error_details(self) -> dict[str, Any] | None:
+        return self.inspection.get("errorDetails")
+
+    def stages(self) -> list[tuple[str, Any]]:
+        """(stage, value) for each data-flow stage AWS reported, in order, ending with the output."""
+        out = [(s, self.inspection[s]) for s in INSPECTION_STAGES[:-1] if s in self.inspection]
+        if "output" in self.raw:
+            out.append(("output", self.output))
+        return out
+
+    def to_frame(self) -> Any:
+        """The stages as a DataFrame (columns ``stage``, ``value``)."""
+        import pandas as pd
+
+        return pd.DataFrame.from_records(self.stages(), columns=["stage", "value"])
+
+    def _headline(self) -> str:
+        text = f"TestState {self.state}: {self.status}"
+        if self.next_state is not None:
+            text += f" → {self.next_state}"
+        if self.error is not None or self.cause is not None:
+            text += f" ({self.error}: {self.cause})"
+        return text
+
+    def __str__(self) -> str:
+        lines = [self._headline()]
+        lines.extend(f"  {stage:<20} {dumps(value)}" for stage, value in self.stages())
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{html.escape(stage)}</td><td><code>{html.escape(dumps(value))}</code></td></tr>"
+            for stage, value in self.stages()
+        )
+        return f"<p><b>{html.escape(self._headline())}</b></p><table><tbody>{rows}</tbody></table>"
+
+
+def test_state_request(
+    sm: StateMachine,
+    state_name: str,
+    input: Any = MISSING,
+    *,
+    inspection_level: str = "DEBUG",
+    variables: Mapping[str, Any] | None = None,
+    mock: Mapping[str, Any] | None = None,
+    role_arn: str | None = None,
+    reveal_secrets: bool = False,
+    context: Mapping[str, Any] | None = None,
+    state_configuration: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The TestState request that tests ``state_name`` of ``sm`` (the API's keyword arguments).
+
+    A top-level state is sent alone (with the machine's QueryLanguage); a nested one is sent with
+    the whole machine and ``stateName``.  ``input``, ``variables`` and ``context`` are values (sent
+    as JSON text); a mock's non-text ``result`` is JSON-encoded.
+    """
+    if inspection_level not in _INSPECTION_LEVELS:
+        raise ValueError(f"inspection_level must be one of INFO, DEBUG, TRACE, not {inspection_level!r}")
+    top = sm.definition.get("States", {})
+    params: dict[str, Any] = {"inspectionLevel": inspection_level}
+    if state_name in top:
+        state = dict(top[state_name])
+        if "QueryLanguage" in sm.definition and "QueryLanguage" not in state:
+            state["QueryLanguage"] = sm.definition["QueryLanguage"]
+        params["definition"] = json.dumps(state, ensure_ascii=False)
+    elif state_name in sm.state_names:
+        params["definition"] = sm.to_json()
+        params["stateName"] = state_name
+    else:
+        raise ValueError(f"no state named {state_name!r} in {sm.name} (states: {', '.join(sm.state_names)})")
+    if role_arn is not None:
+        params["roleArn"] = role_arn
+    try:
+        params["input"] = dumps({} if input is MISSING else input)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"the input must be made of JSON values (dict, list, str, number, bool, None): {exc}"
+        ) from None
+    if variables is not None:
+        params["variables"] = dumps(dict(variables))
+    if mock is not None:
+        mock_params = dict(mock)
+        if "result" in mock_params and not isinstance(mock_params["result"], str):
+            mock_params["result"] = dumps(mock_params["result"])
+        params["mock"] = mock_params
+    if context is not None:
+        params["context"] = dumps(dict(context))
+    if state_configuration is not None:
+        params["stateConfiguration"] = dict(state_configuration)
+    if reveal_secrets:
+        params["revealSecrets"] = True
+    return params
+
+
+test_state_request.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
