@@ -549,7 +549,14 @@ def _inspection_keys(state: Any, status: str) -> tuple[str, ...]:
         if kind == "Task":
             return ("input", "afterArguments", "result")
         if kind == "Map":
-            return ("input", "maxConcurrency", "toleratedFailureCount", "toleratedFailurePercentage")
+            return (
+                "input",
+                "afterItemSelector",
+                "afterItemBatcher",
+                "maxConcurrency",
+                "toleratedFailureCount",
+                "toleratedFailurePercentage",
+            )
         return ("input",)
     if kind in ("Choice", "Succeed", "Fail", "Wait"):
         return ("input", "afterInputPath")
@@ -569,6 +576,8 @@ def _inspection_keys(state: Any, status: str) -> tuple[str, ...]:
             "input",
             "afterInputPath",
             "afterItemsPath",
+            "afterItemSelector",
+            "afterItemBatcher",
             "maxConcurrency",
             "toleratedFailureCount",
             "toleratedFailurePercentage",

@@ -51,6 +51,7 @@ def _map_items(run: Run, state: m.MapState, visit: Visit, raw: Any, effective: A
         return items
     path = state.items_path
     items = effective if path is MISSING else df.apply_input_path(path, effective, visit)
+    visit.record("afterItemsPath", items)
     if not isinstance(items, list):
         raise df.runtime_error(
             f"Invalid path '{path.text if path is not MISSING else '$'}' : the value at the path must be an array, "  # type: ignore[union-attr]
@@ -156,6 +157,8 @@ def _map_attempt(
         inputs = [
             _item_input(run, state, visit, raw, effective, scope, i, item) for i, item in enumerate(found)
         ]
+        if state.item_selector is not MISSING:
+            visit.record("afterItemSelector", inputs)
         if state.item_batcher is not MISSING:
             from ..distributed import batch_items
 
@@ -174,6 +177,7 @@ def _map_attempt(
                 )
             )
             inputs = batch_items(inputs, max_items, max_bytes, batch_input)
+            visit.record("afterItemBatcher", inputs)
         return inputs
 
     # items given in the input are selected before the Map starts; an ItemReader's are read by
