@@ -670,6 +670,32 @@ class TestStateResult:
             out.append(("output", self.output))
         return out
 
+    def diff(self, other: TestStateResult) -> dict[str, tuple[Any, Any]]:
+        """Where two answers for the same state differ (a local one and AWS's, say): ``{field:
+        (mine, theirs)}`` over status, output, error, cause, nextState and each inspection field;
+        empty when they agree.
+
+        >>> a = TestStateResult("S", "SUCCEEDED", output=1, raw={"output": "1"})
+        >>> a.diff(TestStateResult("S", "SUCCEEDED", output=2, raw={"output": "2"}))
+        {'output': (1, 2)}
+        """
+        mine, theirs = self._fields(), other._fields()
+        return {
+            key: (mine.get(key), theirs.get(key))
+            for key in dict.fromkeys([*mine, *theirs])
+            if mine.get(key, MISSING) != theirs.get(key, MISSING)
+        }
+
+    def _fields(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"status": self.status}
+        if "output" in self.raw:
+            out["output"] = self.output
+        for key, value in (("error", self.error), ("cause", self.cause), ("nextState", self.next_state)):
+            if value is not None:
+                out[key] = value
+        out.update({f"inspectionData.{k}": v for k, v in self.inspection.items()})
+        return out
+
     def to_frame(self) -> Any:
         """The stages as a DataFrame (columns ``stage``, ``value``)."""
         import pandas as pd

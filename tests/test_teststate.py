@@ -270,3 +270,14 @@ class TestInvalidRequests:
         assert err.message == "Mock result schema validation error: Field 'ContentLength' must be a number"
         lenient = call(state, mock={"result": '{"ContentLength": "12"}', "fieldValidationMode": "NONE"})
         assert lenient["status"] == "SUCCEEDED"
+
+
+def test_two_answers_compare_in_one_line() -> None:
+    from sfn_notebook import StateMachine
+
+    sm = StateMachine({"StartAt": "P", "States": {"P": {"Type": "Pass", "InputPath": "$.a", "End": True}}})
+    one = sm.test_state("P", {"a": 1})
+    assert one.diff(sm.test_state("P", {"a": 1})) == {}
+    differences = one.diff(sm.test_state("P", {"a": 2}))
+    assert differences["output"] == (1, 2)
+    assert differences["inspectionData.input"] == ({"a": 1}, {"a": 2})
