@@ -600,9 +600,10 @@ def _events(log: Any) -> list[tuple[str, int, str | None]]:
 
 
 def _now() -> float:
-    import time
+    """Now, or the fixed start of local runs (``SFN_NOTEBOOK_START_TIME``), as for a run."""
+    from .machine import _to_epoch
 
-    return time.time()
+    return _to_epoch(None)
 
 
 # ---------------------------------------------------------------------------------------------- a machine's state
@@ -709,6 +710,9 @@ class TestStateResult:
         if self.error is not None or self.cause is not None:
             text += f" ({self.error}: {self.cause})"
         return text
+
+    def __repr__(self) -> str:
+        return f"<TestStateResult {self._headline()}>"
 
     def __str__(self) -> str:
         lines = [self._headline()]
