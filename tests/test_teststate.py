@@ -281,3 +281,17 @@ def test_two_answers_compare_in_one_line() -> None:
     differences = one.diff(sm.test_state("P", {"a": 2}))
     assert differences["output"] == (1, 2)
     assert differences["inspectionData.input"] == ({"a": 1}, {"a": 2})
+
+
+def test_a_map_whose_items_path_finds_no_array_fails_as_aws_says() -> None:
+    state = {
+        "Type": "Map",
+        "ItemsPath": "$$.Execution.Input",
+        "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Pass", "End": True}}},
+        "End": True,
+    }
+    response = call(
+        state, input=[1], context={"Execution": {"Input": {"not": "a list"}}}, mock={"result": "[]"}
+    )
+    assert (response["status"], response["error"]) == ("FAILED", "States.Runtime")
+    assert response["cause"] == 'Reference path "$.Execution.Input" must point to array.'

@@ -51,12 +51,13 @@ def _map_items(run: Run, state: m.MapState, visit: Visit, raw: Any, effective: A
         return items
     path = state.items_path
     items = effective if path is MISSING else df.apply_input_path(path, effective, visit)
-    visit.record("afterItemsPath", items)
     if not isinstance(items, list):
+        # AWS names the path as it reads it: a context path ("$$.x") against the context object ("$.x")
+        text = "$" if path is MISSING else path.text  # type: ignore[union-attr]
         raise df.runtime_error(
-            f"Invalid path '{path.text if path is not MISSING else '$'}' : the value at the path must be an array, "  # type: ignore[union-attr]
-            f"but was {dumps(items)}"
+            f'Reference path "{text[1:] if text.startswith("$$") else text}" must point to array.'
         )
+    visit.record("afterItemsPath", items)
     return items
 
 
