@@ -22,11 +22,13 @@ from .errors import (
 )
 from .execution import Execution, ExecutionFailedError, LocalExecution
 from .machine import StateMachine
+from .teststate import test_state
 
 __version__ = "0.1.0"
 
 __all__ = [
     "StateMachine",
+    "test_state",
     "Execution",
     "LocalExecution",
     "ExecutionFailedError",

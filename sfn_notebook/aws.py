@@ -22,7 +22,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,7 @@ from .errors import AwsError, DefinitionError, Diagnostic
 from .execution import FINAL_STATUSES, Execution
 from .history import parse_json_text
 from .packaging import DEFAULT_RUNTIME
+from .teststate import INSPECTION_STAGES, TestStateResult, test_state_request
 
 if TYPE_CHECKING:
     from .deploy import FunctionDeployment, Removal, RoleDeployment
@@ -68,17 +69,6 @@ EXECUTION_COLUMNS = [
 
 VALIDATION_COLUMNS = ["source", "severity", "code", "message", "location"]
 
-# TestState's inspection data in data-flow order; "output" is the state's output
-INSPECTION_STAGES = (
-    "input",
-    "afterArguments",
-    "afterInputPath",
-    "afterParameters",
-    "result",
-    "afterResultSelector",
-    "afterResultPath",
-    "output",
-)
 
 EXECUTION_STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
 
@@ -893,8 +883,8 @@ class AwsBackend:
 
     def test_state(
         self,
-        sm: StateMachine,
-        state_name: str,
+        sm: StateMachine | None = None,
+        state_name: str | None = None,
         input: Any = MISSING,
         inspection_level: str = "DEBUG",
         variables: Mapping[str, Any] | None = None,
@@ -903,46 +893,39 @@ class AwsBackend:
         reveal_secrets: bool = False,
         context: Mapping[str, Any] | None = None,
         state_configuration: Mapping[str, Any] | None = None,
-    ) -> TestStateResult:
-        """Run one state on AWS with the TestState API and return what each data-flow step produced.
+        **request: Any,
+    ) -> Any:
+        """Run one state on AWS with the TestState API, as :meth:`StateMachine.test_state
+        <sfn_notebook.StateMachine.test_state>` does locally.
 
-        A top-level state is sent alone (with the machine's QueryLanguage); a nested one is sent
-        with the whole machine and ``stateName``.  ``mock`` is TestState's mock (``{"result": ...}``
-        or ``{"errorOutput": {"error": ..., "cause": ...}}``; a non-text result is JSON-encoded).
+        ``aws.test_state(sm, "State", input, ...)`` returns a :class:`TestStateResult` (a top-level
+        state is sent alone, with the machine's QueryLanguage; a nested one with the whole machine and
+        ``stateName``); ``mock`` is TestState's mock (``{"result": ...}`` or ``{"errorOutput": {"error":
+        ..., "cause": ...}}``; a non-text result is JSON-encoded).  ``aws.test_state(**request)``
+        with the API's own keyword arguments (``definition=``, ``input=``, ...) returns the API's
+        answer as a dict, as :func:`sfn_notebook.test_state` does locally.
         """
-        if inspection_level not in ("INFO", "DEBUG", "TRACE"):
-            raise ValueError(f"inspection_level must be one of INFO, DEBUG, TRACE, not {inspection_level!r}")
-        top = sm.definition.get("States", {})
-        params: dict[str, Any] = {"inspectionLevel": inspection_level}
-        if state_name in top:
-            state = dict(top[state_name])
-            if "QueryLanguage" in sm.definition and "QueryLanguage" not in state:
-                state["QueryLanguage"] = sm.definition["QueryLanguage"]
-            params["definition"] = json.dumps(state, ensure_ascii=False)
-        elif state_name in sm.state_names:
-            params["definition"] = sm.to_json()
-            params["stateName"] = state_name
-        else:
-            raise ValueError(
-                f"no state named {state_name!r} in {sm.name} (states: {', '.join(sm.state_names)})"
-            )
-        role = role_arn or sm.role_arn or self.role_arn
-        if role is not None:
-            params["roleArn"] = role
-        params["input"] = _encode_input({} if input is MISSING else input)
-        if variables is not None:
-            params["variables"] = dumps(dict(variables))
-        if mock is not None:
-            mock_params = dict(mock)
-            if "result" in mock_params and not isinstance(mock_params["result"], str):
-                mock_params["result"] = dumps(mock_params["result"])
-            params["mock"] = mock_params
-        if context is not None:
-            params["context"] = dumps(dict(context))
-        if state_configuration is not None:
-            params["stateConfiguration"] = dict(state_configuration)
-        if reveal_secrets:
-            params["revealSecrets"] = True
+        if sm is None:
+            if "definition" not in request:
+                raise TypeError("test_state needs a StateMachine and a state name, or the API's definition=")
+            request.pop("resources", None)  # local handlers: AWS calls the real resources
+            return self.call("test_state", client=self.sync_client, **request)
+        if request:
+            raise TypeError(f"unexpected arguments with a StateMachine: {', '.join(sorted(request))}")
+        if state_name is None:
+            raise TypeError("test_state needs the name of the state to test")
+        params = test_state_request(
+            sm,
+            state_name,
+            input,
+            inspection_level=inspection_level,
+            variables=variables,
+            mock=mock,
+            role_arn=role_arn or sm.role_arn or self.role_arn,
+            reveal_secrets=reveal_secrets,
+            context=context,
+            state_configuration=state_configuration,
+        )
         answer = self.call("test_state", client=self.sync_client, **params)
         return TestStateResult.from_response(state_name, answer)
 
@@ -1283,106 +1266,6 @@ def _local_diagnostics(sm: Any) -> tuple[list[Diagnostic], str, str]:
                 pass
         return list(exc.diagnostics), text, "STANDARD"
     return list(machine.diagnostics), machine.to_json(), machine.type
-
-
-# ---------------------------------------------------------------------------------------------- TestState
-
-
-@dataclass
-class TestStateResult:
-    """What the TestState API returned for one state, with the inspector's data-flow stages.
-
-    ``inspection`` holds the inspection data with its JSON texts parsed; :meth:`stages` lists the
-    stages present in data-flow order (input, afterInputPath, afterParameters, result,
-    afterResultSelector, afterResultPath, output).
-    """
-
-    __test__ = False  # not a pytest test class
-
-    state: str
-    status: str
-    output: Any = None
-    error: str | None = None
-    cause: str | None = None
-    next_state: str | None = None
-    inspection: dict[str, Any] = field(default_factory=dict)
-    raw: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def from_response(cls, state: str, response: Mapping[str, Any]) -> TestStateResult:
-        data = dict(response.get("inspectionData", {}))
-        parsed = {
-            key: parse_json_text(value) if key in _INSPECTION_JSON else value for key, value in data.items()
-        }
-        return cls(
-            state=state,
-            status=str(response.get("status", "")),
-            output=parse_json_text(response["output"]) if "output" in response else None,
-            error=response.get("error"),
-            cause=response.get("cause"),
-            next_state=response.get("nextState"),
-            inspection=parsed,
-            raw=dict(response),
-        )
-
-    @property
-    def variables(self) -> Any:
-        return self.inspection.get("variables")
-
-    @property
-    def error_details(self) -> dict[str, Any] | None:
-        return self.inspection.get("errorDetails")
-
-    def stages(self) -> list[tuple[str, Any]]:
-        """(stage, value) for each data-flow stage AWS reported, in order, ending with the output."""
-        out = [(s, self.inspection[s]) for s in INSPECTION_STAGES[:-1] if s in self.inspection]
-        if "output" in self.raw:
-            out.append(("output", self.output))
-        return out
-
-    def to_frame(self) -> Any:
-        """The stages as a DataFrame (columns ``stage``, ``value``)."""
-        import pandas as pd
-
-        return pd.DataFrame.from_records(self.stages(), columns=["stage", "value"])
-
-    def _headline(self) -> str:
-        text = f"TestState {self.state}: {self.status}"
-        if self.next_state is not None:
-            text += f" → {self.next_state}"
-        if self.error is not None or self.cause is not None:
-            text += f" ({self.error}: {self.cause})"
-        return text
-
-    def __str__(self) -> str:
-        lines = [self._headline()]
-        lines.extend(f"  {stage:<20} {dumps(value)}" for stage, value in self.stages())
-        return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><td>{html.escape(stage)}</td><td><code>{html.escape(dumps(value))}</code></td></tr>"
-            for stage, value in self.stages()
-        )
-        return f"<p><b>{html.escape(self._headline())}</b></p><table><tbody>{rows}</tbody></table>"
-
-
-_INSPECTION_JSON = frozenset(
-    {
-        "input",
-        "afterArguments",
-        "afterInputPath",
-        "afterParameters",
-        "result",
-        "afterResultSelector",
-        "afterResultPath",
-        "variables",
-        "afterItemsPath",
-        "afterItemSelector",
-        "afterItemBatcher",
-        "afterItemsPointer",
-    }
-)
 
 
 # ---------------------------------------------------------------------------------------------- helpers

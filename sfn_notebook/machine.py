@@ -202,6 +202,68 @@ class StateMachine:
             )
         return execution
 
+    def test_state(
+        self,
+        state_name: str,
+        input: Any = MISSING,
+        *,
+        inspection_level: str = "DEBUG",
+        variables: Mapping[str, Any] | None = None,
+        mock: Mapping[str, Any] | None = None,
+        role_arn: str | None = None,
+        reveal_secrets: bool = False,
+        context: Mapping[str, Any] | None = None,
+        state_configuration: Mapping[str, Any] | None = None,
+        resources: Mapping[str, Any] | None = None,
+        on: Any = None,
+        local_aws: bool = True,
+    ) -> Any:
+        """Test one state as AWS's TestState API does: its status, output, next state and the data
+        after each stage (a :class:`~sfn_notebook.aws.TestStateResult`).
+
+        Locally a Task runs with ``mock`` (``{"result": value}`` or ``{"errorOutput": {"error": ...,
+        "cause": ...}}``), else with ``resources``, the registered tasks and the in-process AWS; a
+        Map or Parallel needs a mock.  With ``on=aws`` the same request goes to AWS.
+
+        >>> sm = StateMachine({"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": 2, "Next": "B"},
+        ...                                           "B": {"Type": "Succeed"}}})
+        >>> sm.test_state("A", {}).next_state
+        'B'
+        """
+        if on is not None:
+            return on.test_state(
+                self,
+                state_name,
+                input,
+                inspection_level=inspection_level,
+                variables=variables,
+                mock=mock,
+                role_arn=role_arn,
+                reveal_secrets=reveal_secrets,
+                context=context,
+                state_configuration=state_configuration,
+            )
+        from .teststate import TEST_STATE_NAME, TestStateResult, test_state, test_state_request
+
+        request = test_state_request(
+            self,
+            state_name,
+            input,
+            inspection_level=inspection_level,
+            variables=variables,
+            mock=mock,
+            role_arn=role_arn or self.role_arn or self._default_role(DEFAULT_ACCOUNT),
+            reveal_secrets=reveal_secrets,
+            context=context,
+            state_configuration=state_configuration,
+        )
+        # the state runs as AWS names it ("StateName"): a handler registered under its own name serves it
+        handler = HandlerRegistry(resources).lookup(state_name)
+        if handler is not None:
+            resources = {**(resources or {}), TEST_STATE_NAME: handler}
+        answer = test_state(**request, resources=resources, local_aws=local_aws)
+        return TestStateResult.from_response(state_name, answer)
+
     def start(self, input: Any = MISSING, **kwargs: Any) -> LocalExecution:
         """Start a local run in the background and return at once; ``ex.wait()`` blocks until it stops.
 

@@ -741,6 +741,15 @@ def test_apis_moto_lacks_are_reported_clearly(aws: sfn_aws.AwsBackend) -> None:
         aws.test_state(sm, "Prepare", {"amount": 1})
     assert info.value.code == "EndpointError"
     assert "TestState" in (info.value.hint or "")
+    request = {"definition": '{"Type": "Pass", "End": true}', "input": "{}", "inspectionLevel": "DEBUG"}
+    assert sfn.test_state(**request)["status"] == "SUCCEEDED"  # the same call, answered locally
+    with pytest.raises(sfn.AwsError) as info:
+        aws.test_state(**request)
+    assert info.value.code == "EndpointError" and info.value.operation == "TestState"
+    assert sm.test_state("Prepare", {"amount": 1}).status == "SUCCEEDED"
+    with pytest.raises(sfn.AwsError) as info:
+        sm.test_state("Prepare", {"amount": 1}, on=aws)
+    assert info.value.code == "EndpointError"
     express = machine(prefix="Fast", type="EXPRESS")
     with pytest.raises(sfn.AwsError) as info:
         express.run({"amount": 1}, on=aws)

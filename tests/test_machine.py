@@ -352,3 +352,44 @@ class TestRunNumbers:
         monkeypatch.setenv("SFN_NOTEBOOK_START_TIME", "soon")
         with pytest.raises(ValueError, match="SFN_NOTEBOOK_START_TIME='soon'"):
             StateMachine(HELLO).run({})
+
+
+class TestTestState:
+    MACHINE = {
+        "StartAt": "Fan",
+        "States": {
+            "Fan": {
+                "Type": "Parallel",
+                "Branches": [
+                    {"StartAt": "Inner", "States": {"Inner": {"Type": "Pass", "Result": 1, "End": True}}}
+                ],
+                "Next": "Charge",
+            },
+            "Charge": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName": "charge", "Payload.$": "$"},
+                "ResultPath": "$.paid",
+                "End": True,
+            },
+        },
+    }
+
+    def test_a_top_level_task_with_a_mock(self) -> None:
+        sm = StateMachine(self.MACHINE)
+        result = sm.test_state("Charge", {"n": 1}, mock={"result": {"ok": True}})
+        assert (result.status, result.output) == ("SUCCEEDED", {"n": 1, "paid": {"ok": True}})
+        assert [stage for stage, _ in result.stages()][:2] == ["input", "afterInputPath"]
+
+    def test_a_nested_state_is_tested_inside_its_machine(self) -> None:
+        result = StateMachine(self.MACHINE).test_state("Inner", {"x": 0}, inspection_level="INFO")
+        assert (result.status, result.output, result.inspection) == ("SUCCEEDED", 1, {})
+
+    def test_a_task_without_a_mock_runs_its_handler(self) -> None:
+        sm = StateMachine(self.MACHINE)
+        result = sm.test_state("Charge", {}, resources={"Charge": lambda event, context: "done"})
+        assert result.output["paid"]["Payload"] == "done"  # a handler named by the state's name serves
+
+    def test_an_unknown_state(self) -> None:
+        with pytest.raises(ValueError, match="no state named"):
+            StateMachine(self.MACHINE).test_state("Nope")

@@ -144,6 +144,8 @@ class Run:
         "stop_request",
         "driving",
         "_pending",
+        "_first_scope",
+        "override",
     )
 
     def __init__(
@@ -196,6 +198,9 @@ class Run:
         self.stop_request: tuple[str | None, str | None] | None = None
         self.driving = False
         self._pending = False  # started, and its first states not run yet (see drive())
+        self._first_scope: Scope | None = None  # variables given at the start (a local TestState's)
+        # a local TestState's stand-ins (teststate.py): the context object and mocked state results
+        self.override: Any = None
 
     # what all runs of the machine share
     machine = property(lambda self: self.setup.machine)
@@ -323,8 +328,9 @@ class Run:
 
     # -- driving
 
-    def start(self, text: str | None = None) -> None:
-        """Record ExecutionStarted and schedule the main fiber (``text``: the input as JSON, if known)."""
+    def start(self, text: str | None = None, variables: dict[str, Any] | None = None) -> None:
+        """Record ExecutionStarted and schedule the main fiber (``text``: the input as JSON, if known;
+        ``variables``: workflow variables the first state sees, as TestState takes them)."""
         if text is None:
             text = input_text(self.input)
         if len(text) > MAX_PAYLOAD // 4 and utf8_size(text) > MAX_PAYLOAD:
@@ -342,6 +348,9 @@ class Run:
         self.last_text = (self.input, text)
         if self.listener is not None:
             self.listener(self, 1)
+        if variables:
+            self._first_scope = Scope(Variables(), None)
+            self._first_scope.variables.values.update(variables)
         self._pending = True
 
     def _run_first(self) -> None:
@@ -352,7 +361,7 @@ class Run:
         self.current = None
         machine = self.setup.machine
         try:
-            value, state, scope = run_until_pause(self, machine, self.input, None)
+            value, state, scope = run_until_pause(self, machine, self.input, self._first_scope)
         except StatesError as err:
             self.error, self.cause = err.error, err.cause
             self._end_failed("ExecutionFailed")

@@ -104,6 +104,9 @@ class Visit:
                 ctx["Task"] = {"Token": self.token}
             if self.scope.map_item is not None:
                 ctx["Map"] = {"Item": self.scope.map_item}
+            override = self.run.override
+            if override is not None:
+                ctx = override.context(self, ctx)
             self._context = ctx
         return ctx
 

@@ -125,6 +125,40 @@ class ExecutionExplorer(StaticFallback, W.VBox):  # type: ignore[misc]
         self.add_class("sfn-explorer")
         self.add_class("sfn-live")
         self._refilter()
+        self.tester: Any = None  # the StateTester the "test this state" action opened
+        if execution.state_machine is not None:
+            self.test_button = W.Button(
+                description="Test this state",
+                icon="flask",
+                tooltip="test the current state alone (TestState) with its recorded input",
+            )
+            self.test_button.on_click(lambda _: self.test_state())
+            self.add_action(self.test_button)
+
+    def test_state(self, on: Any = None) -> Any:
+        """Open the "Test state" pane for the current event's state: its recorded input (and the
+        result or error its work recorded, as a mock) in editors, and the stages side by side."""
+        from .tester import StateTester
+
+        row = self.current_row
+        sm = self.execution.state_machine
+        if row is None or row.state is None or sm is None:
+            return None
+        recorded = self._visit_for(row.event["id"], row.state, row.visit_id) or {}
+        tester = StateTester(sm, row.state, recorded, on=on)
+        self.tester = tester
+        title = "Test state"
+        if title in self.panes:
+            index = list(self.panes).index(title)
+            children = list(self.tabs.children)
+            children[index] = tester
+            self.panes[title] = tester
+            self.tabs.children = children
+            self.tabs.set_title(index, title)
+        else:
+            self.add_tab(title, tester)
+        self.tabs.selected_index = list(self.panes).index(title)
+        return tester
 
     # ------------------------------------------------------------------ extending
     def add_tab(

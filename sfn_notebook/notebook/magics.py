@@ -114,7 +114,7 @@ class StateMachineMagics(Magics):
             display(HTML(_help_html(self.statemachine.parser)))
             return None
         command, rest = words[0], words[1:]
-        handler = getattr(self, f"_sfn_{command}", None)
+        handler = getattr(self, f"_sfn_{command.replace('-', '_')}", None)
         if handler is None:
             raise UsageError(f"%sfn: unknown command {command!r}; one of: {', '.join(_COMMANDS)}")
         return handler(rest)
@@ -197,6 +197,75 @@ class StateMachineMagics(Magics):
             return HTML(f"<b>{sm.name}</b>: valid, no warnings")
         return _Diagnostics(sm.diagnostics, sm.source.text, self.max_diagnostics)
 
+    def _sfn_test_state(self, rest: list[str]) -> Any:
+        args = _parse(self._test_state_parser, rest)
+        sm = self._machine(args.machine)
+        mock = _parse_input(self._ns, args.mock) if args.mock is not None else None
+        if args.error is not None or args.cause is not None:
+            if mock is not None:
+                raise UsageError("--mock and --error/--cause are two ways to give the mock: use one")
+            mock = {"errorOutput": {"error": args.error or "Error", "cause": args.cause or ""}}
+        if mock is not None and not isinstance(mock, dict):
+            raise UsageError('--mock is {"result": ...} or {"errorOutput": {"error": ..., "cause": ...}}')
+        options: dict[str, Any] = {
+            "inspection_level": args.level.upper(),
+            "mock": mock,
+            "variables": _parse_input(self._ns, args.variables) if args.variables is not None else None,
+            "context": _parse_input(self._ns, args.context) if args.context is not None else None,
+        }
+        if args.retry_count is not None or args.failures is not None:
+            config: dict[str, Any] = {}
+            if args.retry_count is not None:
+                config["retrierRetryCount"] = args.retry_count
+            if args.failures is not None:
+                config["mapIterationFailureCount"] = args.failures
+            options["state_configuration"] = config
+        if args.state not in sm.state_names:
+            raise UsageError(
+                f"no state named {args.state!r} in {sm.name}; states: {', '.join(sm.state_names)}"
+            )
+        from ..errors import AwsError
+
+        try:
+            if args.on is not None:
+                result = sm.test_state(
+                    args.state, _parse_input(self._ns, args.input), on=self._lookup(args.on), **options
+                )
+            else:
+                resources = self._lookup(args.resources) if args.resources else None
+                result = sm.test_state(
+                    args.state, _parse_input(self._ns, args.input), resources=resources, **options
+                )
+        except AwsError as exc:  # the API refused the request: its words, not a traceback
+            raise UsageError(f"TestState: {exc.code}: {exc.message}") from None
+        self._ns[args.as_ or f"{args.machine}_test"] = result
+        return result
+
+    @property
+    def _test_state_parser(self) -> Any:
+        import argparse
+
+        parser = argparse.ArgumentParser(prog="%sfn test-state", add_help=False)
+        parser.add_argument("machine")
+        parser.add_argument("state")
+        parser.add_argument("--input", help="JSON text or a variable name")
+        parser.add_argument(
+            "--mock", help='{"result": ...} or {"errorOutput": {...}}: JSON text or a variable'
+        )
+        parser.add_argument("--error", help="mock the state's work failing with this error")
+        parser.add_argument("--cause", help="... and this cause")
+        parser.add_argument("--variables", help="workflow variables the state sees (JSON or a variable)")
+        parser.add_argument("--context", help="the context object's fields (JSON or a variable)")
+        parser.add_argument(
+            "--level", default="DEBUG", choices=["INFO", "DEBUG", "TRACE", "info", "debug", "trace"]
+        )
+        parser.add_argument("--retry-count", type=int, help="retries already made (stateConfiguration)")
+        parser.add_argument("--failures", type=int, help="failed Map iterations (stateConfiguration)")
+        parser.add_argument("--resources")
+        parser.add_argument("--on", help="an AWS backend variable (from sfn_notebook.aws.connect)")
+        parser.add_argument("--as", dest="as_")
+        return parser
+
     @property
     def _run_parser(self) -> Any:
         import argparse
@@ -234,6 +303,7 @@ _COMMANDS = [
     "explore",
     "panel",
     "validate",
+    "test-state",
     "help",
 ]
 _SFN_HELP = [
@@ -249,6 +319,11 @@ _SFN_HELP = [
     ("%sfn explore EX", "the explorer: step through the events beside the graph"),
     ("%sfn panel SM", "a run panel: edit the input, run, see the result, explore it"),
     ("%sfn validate SM", "list the warnings"),
+    (
+        "%sfn test-state SM STATE [--input JSON|VAR] [--mock JSON|VAR | --error E --cause C] [--variables ...] "
+        "[--context ...] [--level INFO|DEBUG|TRACE] [--on AWS] [--as VAR]",
+        "test one state as AWS's TestState does: status, next state, the data after each stage",
+    ),
 ]
 
 

@@ -3,6 +3,7 @@
 * :mod:`.explorer` — :class:`ExecutionExplorer`: step through an execution's events beside its graph.
 * :mod:`.panels` — :class:`RunPanel` (edit an input, run, explore), :class:`LiveProgress` (a
   background run), :class:`MapRunView` (a Map state's items and their histories).
+* :mod:`.tester` — :class:`StateTester`: test one state (TestState) from a recorded visit.
 * :mod:`.components` — the parts they are made of: :class:`GraphView` (a viewport with zoom, pan,
   fit, node clicks), :class:`EventTable` (search, filters, expandable rows), :class:`JsonView`
   (folding JSON with a copy button), and :class:`StaticFallback` (the copy a page shows with no
@@ -19,6 +20,7 @@ from __future__ import annotations
 from .components import EventTable, GraphView, JsonView, StaticFallback
 from .explorer import ALL, ExecutionExplorer
 from .panels import LiveProgress, MapRunView, RunPanel
+from .tester import StateTester
 
 __all__ = [
     "ALL",
@@ -29,5 +31,6 @@ __all__ = [
     "LiveProgress",
     "MapRunView",
     "RunPanel",
+    "StateTester",
     "StaticFallback",
 ]

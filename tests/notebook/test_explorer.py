@@ -331,3 +331,39 @@ def test_a_300_state_execution() -> None:
     explorer.state_filter.value = "Step 250"
     assert explorer.graph.current == "Step 250"
     assert json.loads(explorer.panes["Event"].sections[0]["json"])["id"] == explorer.current["id"]  # type: ignore[index]
+
+
+def test_test_this_state_replays_the_visit_and_takes_edits(flaky: sfn.LocalExecution) -> None:
+    explorer = flaky.explore()
+    explorer.state_filter.value = "Charge"
+    explorer.go(len(explorer.visible) - 1)
+    explorer.test_button.click()
+    tester = explorer.tester
+    assert explorer.tabs.children[explorer.tabs.selected_index] is tester
+    assert json.loads(tester.input_box.value) == {"card": "flaky", "amount": 12}
+    assert json.loads(tester.mock_box.value) == {"result": {"charged": 12}}
+    tester.run_button.click()
+    assert (tester.result.status, tester.result.next_state) == ("SUCCEEDED", "Ship")
+    assert tester.result.output == {"card": "flaky", "amount": 12, "receipt": {"charged": 12}}
+    assert "recorded" in tester.stages.value and "tested" in tester.stages.value
+    assert "afterResultPath" in tester.stages.value
+    # the user changes the mock: the card is declined, and the Catch sends it elsewhere
+    tester.mock_box.value = json.dumps({"errorOutput": {"error": "Declined", "cause": "no"}})
+    caught = tester.test()
+    assert (caught.status, caught.next_state) == ("CAUGHT_ERROR", "Apologise")
+    tester.mock_box.value = json.dumps({"errorOutput": {"error": "Busy", "cause": "later"}})
+    assert tester.test().status == "RETRIABLE"
+    # and the input: a state that is not JSON is refused where the user typed it
+    tester.input_box.value = "{nope"
+    assert tester.test() is None
+    assert "not JSON" in tester.message.value
+
+
+def test_test_this_state_on_a_pass_has_no_mock(checkout: sfn.StateMachine) -> None:
+    ex = checkout.run({"card": "ok", "amount": 3}, resources={"Charge": charge})
+    explorer = ex.explore()
+    explorer.state_filter.value = "Ship"
+    tester = explorer.test_state()
+    assert tester.mock_box.disabled
+    assert tester.test().output == {"charged": 3}
+    assert pane(explorer, "Output") == {"charged": 3}

@@ -342,6 +342,23 @@ def test_sfn_validate(shell: InteractiveShell, hello: sfn.StateMachine) -> None:
     assert "line 8" in repr(shown)
 
 
+def test_sfn_test_state(shell: InteractiveShell, hello: sfn.StateMachine) -> None:
+    result = shell.run_line_magic("sfn", "test-state hello Hi --input '{\"n\": 1}'")
+    assert result is shell.user_ns["hello_test"]
+    assert (result.status, result.output) == ("SUCCEEDED", {"greeting": "hello"})
+    assert dict(result.stages())["input"] == {"n": 1}
+    shell.run_cell_magic("statemachine", "double --yaml --no-graph", LAMBDA)
+    failed = shell.run_line_magic("sfn", "test-state double Double --error Boom --cause bad --as t")
+    assert shell.user_ns["t"] is failed
+    assert (failed.status, failed.error, failed.cause) == ("FAILED", "Boom", "bad")
+    mocked = shell.run_line_magic("sfn", "test-state double Double --mock '{\"result\": 4}' --level INFO")
+    assert (mocked.output, mocked.inspection) == (4, {})
+    with pytest.raises(UsageError, match="not supported when a mock"):
+        shell.run_line_magic("sfn", "test-state hello Hi --error Boom")
+    with pytest.raises(UsageError, match="no state named"):
+        shell.run_line_magic("sfn", "test-state hello Nope")
+
+
 def test_sfn_help(shell: InteractiveShell) -> None:
     with capture_output() as captured:
         assert shell.run_line_magic("sfn", "") is None

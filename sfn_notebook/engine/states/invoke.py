@@ -238,7 +238,10 @@ def _request(
             raise _task_error(run, info, failure, prefix) from None
     else:
         event = loads_compact(dumps(payload))
-    return lambda_keys(function), function, event
+    keys = lambda_keys(function)
+    if isinstance(function, str) and ":" not in function:  # a name: its ARN in the run's account serves too
+        keys = (*keys, function_arn(function, run.region, run.account))
+    return keys, function, event
 
 
 def _unusable_result(

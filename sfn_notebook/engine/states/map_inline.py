@@ -61,10 +61,12 @@ def _map_items(run: Run, state: m.MapState, visit: Visit, raw: Any, effective: A
     path = state.items_path
     items = effective if path is MISSING else df.apply_input_path(path, effective, visit)
     if not isinstance(items, list):
+        # AWS names the path as it reads it: a context path ("$$.x") against the context object ("$.x")
+        text = "$" if path is MISSING else path.text  # type: ignore[union-attr]
         raise df.runtime_error(
-            f"Invalid path '{path.text if path is not MISSING else '$'}' : the value at the path must be an array, "  # type: ignore[union-attr]
-            f"but was {dumps(items)}"
+            f'Reference path "{text[1:] if text.startswith("$$") else text}" must point to array.'
         )
+    visit.record("afterItemsPath", items)
     return items
 
 
@@ -130,6 +132,8 @@ def _map_attempt(
     run: Run, state: m.MapState, visit: Visit, raw: Any, scope: Scope
 ) -> Generator[Any, Any, tuple[Any, dict | None]]:
     effective = raw if state.is_jsonata else df.apply_input_path(state.input_path, raw, visit)
+    if not state.is_jsonata:
+        visit.record("afterInputPath", effective)
     states = jsonata_states(visit, raw) if state.is_jsonata else None
     reading = state.item_reader is not MISSING
     if reading:
@@ -163,6 +167,8 @@ def _map_attempt(
         inputs = [
             _item_input(run, state, visit, raw, effective, scope, i, item) for i, item in enumerate(found)
         ]
+        if state.item_selector is not MISSING:
+            visit.record("afterItemSelector", inputs)
         if state.item_batcher is not MISSING:
             from ..distributed import batch_items
 
@@ -181,6 +187,7 @@ def _map_attempt(
                 )
             )
             inputs = batch_items(inputs, max_items, max_bytes, batch_input)
+            visit.record("afterItemBatcher", inputs)
         return inputs
 
     # items given in the input are selected before the Map starts; an ItemReader's are read by
@@ -201,6 +208,15 @@ def _map_attempt(
         "float",
         0,
     )
+    visit.record("maxConcurrency", concurrency)
+    if state.tolerated_failure_count is not MISSING:
+        visit.record("toleratedFailureCount", int(tolerated_count))
+    if state.tolerated_failure_percentage is not MISSING:
+        visit.record("toleratedFailurePercentage", tolerated_pct)
+    override = run.override  # a local TestState's mock stands in for the iterations
+    mocked = MISSING if override is None else override.result(visit, items)
+    if mocked is not MISSING:
+        return result_processing(run, state, visit, raw, mocked)
     if distributed:
         writer_params = (
             {}

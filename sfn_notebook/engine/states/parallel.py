@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
+from ..._json import MISSING
 from ...asl import model as m
 from ..fibers import Cancel, Spawn, WaitAny
 from ..scope import Scope, Variables, Visit
@@ -29,6 +30,10 @@ def _parallel_attempt(
     run: Run, state: m.ParallelState, visit: Visit, raw: Any, scope: Scope
 ) -> Generator[Any, Any, tuple[Any, dict | None]]:
     branch_input = effective_input(state, visit, raw)
+    override = run.override  # a local TestState's mock stands in for the branches
+    mocked = MISSING if override is None else override.result(visit, branch_input)
+    if mocked is not MISSING:
+        return result_processing(run, state, visit, raw, mocked)
     run.emit("ParallelStateStarted", None)
     children = []
     for branch in state.branches:
