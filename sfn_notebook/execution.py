@@ -155,6 +155,26 @@ class Execution:
 
         return diff_executions(self, other)
 
+    def to_mock_config(self, test_case: str = "Recorded", path: Any = None) -> dict[str, Any]:
+        """A Step Functions Local ``MockConfigFile`` replaying every Task's recorded result or error
+        (retries included, in order) as test case ``test_case``; also written to ``path`` if given.
+
+        Run it with ``sm.run(input, mocks=config, test_case=test_case)``.
+        """
+        from .testing.replay import mock_config, write_mock_config
+
+        document = mock_config(self, test_case)
+        if path is not None:
+            write_mock_config(document, path)
+        return document
+
+    def to_pytest(self, path: Any, test_case: str | None = None) -> Any:
+        """Write a pytest file that replays this execution locally with mocks of its Tasks and asserts
+        its path through the states and its output (or error); returns the file's path."""
+        from .testing.replay import write_pytest
+
+        return write_pytest(self, path, test_case=test_case)
+
     def summary(self) -> str:
         text = f"{type(self).__name__} {self.name}: {self.status}"
         if self.status == "SUCCEEDED":

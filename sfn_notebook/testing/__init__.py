@@ -18,6 +18,7 @@ from .coverage import (
     collect,
     machine_coverage,
 )
+from .replay import mock_config, replay, state_path, visit_counts
 
 __all__ = [
     "CoverageCollector",
@@ -26,4 +27,8 @@ __all__ = [
     "active_collector",
     "collect",
     "machine_coverage",
+    "mock_config",
+    "replay",
+    "state_path",
+    "visit_counts",
 ]
