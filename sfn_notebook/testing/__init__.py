@@ -19,12 +19,16 @@ from .coverage import (
     machine_coverage,
 )
 from .replay import mock_config, replay, state_path, visit_counts
+from .snapshot import assert_history_matches, load_history, save_history
 
 __all__ = [
     "CoverageCollector",
     "CoverageItem",
     "MachineCoverage",
     "active_collector",
+    "assert_history_matches",
+    "load_history",
+    "save_history",
     "collect",
     "machine_coverage",
     "mock_config",
