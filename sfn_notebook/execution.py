@@ -133,6 +133,18 @@ class Execution:
 
         return explorer(self)
 
+    def pending_callbacks(self) -> list[Any]:
+        """The Tasks waiting for their task token: state, token, and where the token was sent."""
+        from .callbacks import pending_callbacks
+
+        return pending_callbacks(self)
+
+    def callbacks(self) -> Any:
+        """A widget answering this execution's pending task tokens: success (JSON), failure, heartbeat."""
+        from .display import callback_panel
+
+        return callback_panel(self)
+
     def event_table(self) -> Any:
         """A widget listing every event like the console: search, filters, expandable rows."""
         from .display import event_table

@@ -191,6 +191,9 @@ class StateMachineMagics(Magics):
 
         return RunPanel(self._machine(_one(rest, "panel MACHINE")))
 
+    def _sfn_callbacks(self, rest: list[str]) -> Any:
+        return self._execution(_one(rest, "callbacks EXECUTION")).callbacks()
+
     def _sfn_validate(self, rest: list[str]) -> Any:
         sm = self._machine(_one(rest, "validate MACHINE"))
         if not sm.diagnostics:
@@ -233,6 +236,7 @@ _COMMANDS = [
     "timeline",
     "explore",
     "panel",
+    "callbacks",
     "validate",
     "help",
 ]
@@ -248,6 +252,7 @@ _SFN_HELP = [
     ("%sfn timeline EX", "the state visits over time"),
     ("%sfn explore EX", "the explorer: step through the events beside the graph"),
     ("%sfn panel SM", "a run panel: edit the input, run, see the result, explore it"),
+    ("%sfn callbacks EX", "answer the task tokens a running execution waits for"),
     ("%sfn validate SM", "list the warnings"),
 ]
 

@@ -396,3 +396,27 @@ def test_sfn_through_run_cell(shell: InteractiveShell, hello: sfn.StateMachine) 
     assert result.result is shell.user_ns["from_cell"]
     result = shell.run_cell("%sfn history missing")
     assert isinstance(result.error_in_exec, UsageError)
+
+
+def test_sfn_callbacks_opens_the_callback_panel(shell: InteractiveShell) -> None:
+    from sfn_notebook.notebook.callbacks import CallbackPanel
+
+    resource = "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
+    shell.user_ns["waiting"] = sfn.StateMachine(
+        {
+            "StartAt": "Ask",
+            "States": {
+                "Ask": {
+                    "Type": "Task",
+                    "Resource": resource,
+                    "Parameters": {"QueueUrl": "q", "MessageBody.$": "$$.Task.Token"},
+                    "End": True,
+                }
+            },
+        }
+    ).run({}, resources={resource: lambda params: {}})
+    panel = shell.run_line_magic("sfn", "callbacks waiting")
+    assert isinstance(panel, CallbackPanel)
+    panel.output_box.value = "[1]"
+    panel.success_button.click()
+    assert shell.user_ns["waiting"].output == [1]
