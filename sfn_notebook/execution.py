@@ -115,6 +115,28 @@ class Execution:
 
         return trace_frame(self)
 
+    def evaluate(
+        self,
+        expression: str,
+        at: Any = None,
+        *,
+        visit: int = 0,
+        output: bool = False,
+        language: str | None = None,
+    ) -> Any:
+        """Evaluate a JSONPath (``$.order.id``, ``$$.Execution.Name``, ``$var``), an intrinsic function
+        (``States.Format(...)``) or a JSONata expression (``{% $states.input.n * 2 %}``) against the
+        data as it was at a state visit or event.
+
+        ``at`` is a state name (its first visit; ``visit=n`` picks another, ``output=True`` its
+        output), an event id, or None (the execution's input).  A JSONata state's expressions are
+        JSONata without ``{% %}`` too (``language=`` decides otherwise).  An expression that fails
+        raises :class:`~sfn_notebook.StatesError` with AWS's error and message.
+        """
+        from .scratchpad import evaluate
+
+        return evaluate(self, expression, at, visit=visit, output=output, language=language)
+
     def raise_for_status(self) -> Execution:
         """Raise :class:`ExecutionFailedError` unless the execution succeeded; returns self otherwise."""
         if self.status != "SUCCEEDED":
