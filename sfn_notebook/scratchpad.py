@@ -160,7 +160,7 @@ def data_point(execution: Execution, at: Any = None, *, visit: int = 0, output: 
         raise TypeError("at= is a state name, an event id or a state visit")
     elif isinstance(at, int):
         event_id = at
-    elif isinstance(at, str) or isinstance(at, StateVisit):
+    elif isinstance(at, (str, StateVisit)):
         chosen = at if isinstance(at, StateVisit) else _visit_for(visits, at, visit)
         if output and chosen.exited_event_id is None:
             raise ValueError(f"state '{chosen.name}' has not exited: it has no output yet")
