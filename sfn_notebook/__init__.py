@@ -43,6 +43,7 @@ __all__ = [
     "StatesError",
     "aws",
     "local_aws",
+    "testing",
     "load_ipython_extension",
     "__version__",
 ]
@@ -50,7 +51,7 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     # `sfn.aws` imports boto3 only when it is first used; `sfn.local_aws` imports moto on its first call
-    if name in ("aws", "local_aws"):
+    if name in ("aws", "local_aws", "testing"):
         import importlib
 
         return importlib.import_module("." + name, __name__)

@@ -143,6 +143,13 @@ def explorer(execution: Any) -> Any:
     return ExecutionExplorer(execution)
 
 
+def callback_panel(execution: Any) -> Any:
+    """The callback panel of an execution (``Execution.callbacks()``)."""
+    from .notebook.widgets import CallbackPanel
+
+    return CallbackPanel(execution)
+
+
 def event_table(execution: Any) -> Any:
     """The event table widget of an execution (``Execution.event_table()``)."""
     from .notebook.components import EventTable

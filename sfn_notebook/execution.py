@@ -141,6 +141,28 @@ class Execution:
 
         return trace_frame(self)
 
+    def evaluate(
+        self,
+        expression: str,
+        at: Any = None,
+        *,
+        visit: int = 0,
+        output: bool = False,
+        language: str | None = None,
+    ) -> Any:
+        """Evaluate a JSONPath (``$.order.id``, ``$$.Execution.Name``, ``$var``), an intrinsic function
+        (``States.Format(...)``) or a JSONata expression (``{% $states.input.n * 2 %}``) against the
+        data as it was at a state visit or event.
+
+        ``at`` is a state name (its first visit; ``visit=n`` picks another, ``output=True`` its
+        output), an event id, or None (the execution's input).  A JSONata state's expressions are
+        JSONata without ``{% %}`` too (``language=`` decides otherwise).  An expression that fails
+        raises :class:`~sfn_notebook.StatesError` with AWS's error and message.
+        """
+        from .scratchpad import evaluate
+
+        return evaluate(self, expression, at, visit=visit, output=output, language=language)
+
     def raise_for_status(self) -> Execution:
         """Raise :class:`ExecutionFailedError` unless the execution succeeded; returns self otherwise."""
         if self.status != "SUCCEEDED":
@@ -158,6 +180,18 @@ class Execution:
         from .display import explorer
 
         return explorer(self)
+
+    def pending_callbacks(self) -> list[Any]:
+        """The Tasks waiting for their task token: state, token, and where the token was sent."""
+        from .callbacks import pending_callbacks
+
+        return pending_callbacks(self)
+
+    def callbacks(self) -> Any:
+        """A widget answering this execution's pending task tokens: success (JSON), failure, heartbeat."""
+        from .display import callback_panel
+
+        return callback_panel(self)
 
     def event_table(self) -> Any:
         """A widget listing every event like the console: search, filters, expandable rows."""
@@ -180,6 +214,26 @@ class Execution:
         from .compare import diff_executions
 
         return diff_executions(self, other)
+
+    def to_mock_config(self, test_case: str = "Recorded", path: Any = None) -> dict[str, Any]:
+        """A Step Functions Local ``MockConfigFile`` replaying every Task's recorded result or error
+        (retries included, in order) as test case ``test_case``; also written to ``path`` if given.
+
+        Run it with ``sm.run(input, mocks=config, test_case=test_case)``.
+        """
+        from .testing.replay import mock_config, write_mock_config
+
+        document = mock_config(self, test_case)
+        if path is not None:
+            write_mock_config(document, path)
+        return document
+
+    def to_pytest(self, path: Any, test_case: str | None = None) -> Any:
+        """Write a pytest file that replays this execution locally with mocks of its Tasks and asserts
+        its path through the states and its output (or error); returns the file's path."""
+        from .testing.replay import write_pytest
+
+        return write_pytest(self, path, test_case=test_case)
 
     def summary(self) -> str:
         text = f"{type(self).__name__} {self.name}: {self.status}"
@@ -288,13 +342,17 @@ class LocalExecution(Execution):
             return self
         run.stop_request = (error, cause)
         lock = self._lock
-        if lock.acquire(blocking=False):  # not being driven by another thread
-            try:
-                if not run.driving:
-                    run.abort(error, cause)
-                    self._ended()
-            finally:
-                lock.release()
+        # the lock is shared by every local execution: while another run holds it, this one either
+        # is being driven (it stops at its next step) or waits to be, and is stopped once it can be
+        while not lock.acquire(timeout=0.05):
+            if run.driving or run.status != "RUNNING":
+                return self
+        try:
+            if not run.driving:
+                run.abort(error, cause)
+                self._ended()
+        finally:
+            lock.release()
         return self
 
     @property

@@ -23,6 +23,8 @@ __all__ = ["StateMachine", "DEFAULT_REGION", "DEFAULT_ACCOUNT"]
 
 DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT = "123456789012"
+#: Called as ``observer(state_machine, execution)`` for every run started (coverage collectors).
+RUN_OBSERVERS: list[Any] = []
 _NAME_OK = re.compile(r"[^\s?*<>{}\[\]\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]{1,80}\Z")
 
 
@@ -163,7 +165,9 @@ class StateMachine:
         With ``on=aws`` (from :func:`sfn_notebook.aws.connect`) the machine runs on AWS instead.
         """
         if on is not None:
-            return on.run(self, {} if input is MISSING else input, name=name, wait=wait, timeout=timeout)
+            remote = on.run(self, {} if input is MISSING else input, name=name, wait=wait, timeout=timeout)
+            _observed(self, remote)
+            return remote
         execution = self._prepare(
             input,
             resources,
@@ -272,7 +276,9 @@ class StateMachine:
         progress = kwargs.pop("progress", None)
         on = kwargs.pop("on", None)
         if on is not None:
-            return on.start(self, {} if input is MISSING else input, name=kwargs.pop("name", None))  # type: ignore[no-any-return]
+            remote = on.start(self, {} if input is MISSING else input, name=kwargs.pop("name", None))
+            _observed(self, remote)
+            return remote  # type: ignore[no-any-return]
         execution = self._prepare(
             input,
             kwargs.pop("resources", None),
@@ -348,6 +354,7 @@ class StateMachine:
         if progress is not None:
             execution.subscribe(progress)
         run.start(text)
+        _observed(self, execution)
         return execution
 
     def _digest(self) -> str:
@@ -390,6 +397,31 @@ class StateMachine:
         warn = f", {len(self.diagnostics)} warning(s)" if self.diagnostics else ""
         return f"<StateMachine {self.name}: {count} state{'s' if count != 1 else ''}, starts at {self.start_at!r}{warn}>"
 
+    # -- testing
+    def coverage(self, *executions: Any) -> Any:
+        """What runs covered of this machine: states, transitions, Choice rules, Retry and Catch.
+
+        Without ``executions``, the runs gathered by the active coverage collector (the pytest
+        plugin's ``--sfn-cov``, or :func:`sfn_notebook.testing.collect`).
+        """
+        from .testing.coverage import active_collector, machine_coverage
+
+        if executions:
+            return machine_coverage(self, executions)
+        collector = active_collector()
+        if collector is None:
+            raise ValueError(
+                "no coverage is being collected: pass executions, as in sm.coverage(ex1, ex2), or start "
+                "collecting with sfn.testing.collect() (pytest: --sfn-cov)"
+            )
+        return collector.for_machine(self) or machine_coverage(self, [])
+
+    def coverage_graph(self, *executions: Any, **options: Any) -> Any:
+        """The machine drawn with what the runs never reached greyed (see :meth:`coverage`)."""
+        from .render.coverage import render_coverage
+
+        return render_coverage(self, self.coverage(*executions), **options)
+
     # -- AWS
     def deploy(
         self,
@@ -409,6 +441,11 @@ class StateMachine:
         if functions or create_role or resources is not None:
             kwargs.update(functions=functions, create_role=create_role, resources=resources)
         return aws.deploy(self, **kwargs)  # type: ignore[no-any-return]
+
+
+def _observed(sm: StateMachine, execution: Any) -> None:
+    for observer in list(RUN_OBSERVERS):
+        observer(sm, execution)
 
 
 _NO_RESOURCES = HandlerRegistry(None)  # runs without resources= share it (it holds no state of its own)

@@ -2,7 +2,8 @@
 
 Layout: the status; the step controls (the slider counts events from 1) and the filters; then the
 main view (Graph, Events, Timeline, and Map runs when the execution has Map states) beside the
-data panes (Input, Output, Error, Data flow, Variables, Event).  The two sit side by side, the main
+data panes (Input, Output, Error, Data flow, Variables, Event, and Evaluate: an expression
+evaluated against the data at the current event).  The two sit side by side, the main
 view resizable by its corner, and stack on a narrow page.
 
 Extending it: :meth:`ExecutionExplorer.add_tab` adds a data pane (any widget) that is told of each
@@ -125,6 +126,10 @@ class ExecutionExplorer(StaticFallback, W.VBox):  # type: ignore[misc]
         self.add_class("sfn-explorer")
         self.add_class("sfn-live")
         self._refilter()
+        from .scratchpad import EvaluatePane
+
+        self.evaluator = EvaluatePane(execution)
+        self.add_tab("Evaluate", self.evaluator, self.evaluator.step)
         self.tester: Any = None  # the StateTester the "test this state" action opened
         if execution.state_machine is not None:
             self.test_button = W.Button(

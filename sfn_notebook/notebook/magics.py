@@ -14,7 +14,7 @@ import shlex
 from typing import Any
 
 from IPython.core.error import UsageError
-from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_var_expand
 from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import HTML, display
 from traitlets import Bool, CaselessStrEnum, Int
@@ -107,6 +107,7 @@ class StateMachineMagics(Magics):
 
     # ------------------------------------------------------------------ %sfn
     @line_magic
+    @no_var_expand  # JSONPath's $ and JSONata's {% %} reach %sfn eval as typed
     def sfn(self, line: str) -> Any:
         """``%sfn run|graph|history|states|trace|explore|validate ...`` — ``%sfn help`` lists them."""
         words = _split(line)
@@ -190,6 +191,33 @@ class StateMachineMagics(Magics):
         from .widgets import RunPanel
 
         return RunPanel(self._machine(_one(rest, "panel MACHINE")))
+
+    def _sfn_callbacks(self, rest: list[str]) -> Any:
+        return self._execution(_one(rest, "callbacks EXECUTION")).callbacks()
+
+    def _sfn_eval(self, rest: list[str]) -> Any:
+        import argparse
+
+        from ..errors import PathError, StatesError
+
+        parser = argparse.ArgumentParser(prog="%sfn eval", add_help=False)
+        parser.add_argument("execution")
+        parser.add_argument("expression", nargs="+")
+        parser.add_argument("--at", help="a state name or an event id")
+        parser.add_argument("--visit", type=int, default=0)
+        parser.add_argument("--output", action="store_true", help="the state's output, not its input")
+        parser.add_argument("--language", choices=["JSONPath", "JSONata", "jsonpath", "jsonata"])
+        args = _parse(parser, rest)
+        execution = self._execution(args.execution)
+        at: Any = args.at
+        if isinstance(at, str) and at.isdigit():
+            at = int(at)
+        try:
+            return execution.evaluate(
+                " ".join(args.expression), at, visit=args.visit, output=args.output, language=args.language
+            )
+        except (StatesError, PathError, ValueError) as exc:  # shown, not a traceback
+            return HTML(f"<span style='color:#d13212'>{html.escape(str(exc))}</span>")
 
     def _sfn_validate(self, rest: list[str]) -> Any:
         sm = self._machine(_one(rest, "validate MACHINE"))
@@ -302,6 +330,8 @@ _COMMANDS = [
     "timeline",
     "explore",
     "panel",
+    "callbacks",
+    "eval",
     "validate",
     "test-state",
     "help",
@@ -318,6 +348,11 @@ _SFN_HELP = [
     ("%sfn timeline EX", "the state visits over time"),
     ("%sfn explore EX", "the explorer: step through the events beside the graph"),
     ("%sfn panel SM", "a run panel: edit the input, run, see the result, explore it"),
+    ("%sfn callbacks EX", "answer the task tokens a running execution waits for"),
+    (
+        "%sfn eval EX EXPRESSION [--at STATE|ID] [--output] [--visit N]",
+        "evaluate a JSONPath, intrinsic or JSONata expression at a state visit or event",
+    ),
     ("%sfn validate SM", "list the warnings"),
     (
         "%sfn test-state SM STATE [--input JSON|VAR] [--mock JSON|VAR | --error E --cause C] [--variables ...] "

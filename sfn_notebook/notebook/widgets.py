@@ -4,6 +4,7 @@
 * :mod:`.panels` — :class:`RunPanel` (edit an input, run, explore), :class:`LiveProgress` (a
   background run), :class:`MapRunView` (a Map state's items and their histories).
 * :mod:`.tester` — :class:`StateTester`: test one state (TestState) from a recorded visit.
+* :mod:`.callbacks` — :class:`CallbackPanel`: answer a running execution's task tokens.
 * :mod:`.components` — the parts they are made of: :class:`GraphView` (a viewport with zoom, pan,
   fit, node clicks), :class:`EventTable` (search, filters, expandable rows), :class:`JsonView`
   (folding JSON with a copy button), and :class:`StaticFallback` (the copy a page shows with no
@@ -17,6 +18,7 @@ and reading what they show.
 
 from __future__ import annotations
 
+from .callbacks import CallbackPanel
 from .components import EventTable, GraphView, JsonView, StaticFallback
 from .explorer import ALL, ExecutionExplorer
 from .panels import LiveProgress, MapRunView, RunPanel
@@ -24,6 +26,7 @@ from .tester import StateTester
 
 __all__ = [
     "ALL",
+    "CallbackPanel",
     "EventTable",
     "ExecutionExplorer",
     "GraphView",

@@ -235,7 +235,15 @@ def test_the_variables_pane() -> None:
 
 def test_full_tab_titles(flaky: sfn.LocalExecution) -> None:
     explorer = flaky.explore()
-    assert list(explorer.tabs.titles) == ["Input", "Output", "Error", "Data flow", "Variables", "Event"]
+    assert list(explorer.tabs.titles) == [
+        "Input",
+        "Output",
+        "Error",
+        "Data flow",
+        "Variables",
+        "Event",
+        "Evaluate",
+    ]
     assert list(explorer.views.titles) == ["Graph", "Events", "Timeline"]
 
 
@@ -263,11 +271,11 @@ def test_extending_with_a_tab_an_action_and_a_step_callback(flaky: sfn.LocalExec
     explorer = flaky.explore()
     seen: list[int | None] = []
     note = W.HTML()
-    explorer.add_tab("Evaluate", note, lambda ex, event: setattr(note, "value", str(event and event["id"])))
+    explorer.add_tab("Notes", note, lambda ex, event: setattr(note, "value", str(event and event["id"])))
     explorer.add_action(W.Button(description="Test this state"))
     explorer.add_view("Extra", W.HTML("extra"))
     explorer.on_step(lambda ex, event: seen.append(event["id"] if event else None))
-    assert explorer.tabs.titles[-1] == "Evaluate" and note.value == "1"
+    assert explorer.tabs.titles[-1] == "Notes" and note.value == "1"
     explorer.next_button.click()
     assert note.value == "2" and seen == [2]
     assert explorer.actions.children[0].description == "Test this state"

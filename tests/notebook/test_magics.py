@@ -413,3 +413,40 @@ def test_sfn_through_run_cell(shell: InteractiveShell, hello: sfn.StateMachine) 
     assert result.result is shell.user_ns["from_cell"]
     result = shell.run_cell("%sfn history missing")
     assert isinstance(result.error_in_exec, UsageError)
+
+
+def test_sfn_callbacks_opens_the_callback_panel(shell: InteractiveShell) -> None:
+    from sfn_notebook.notebook.callbacks import CallbackPanel
+
+    resource = "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
+    shell.user_ns["waiting"] = sfn.StateMachine(
+        {
+            "StartAt": "Ask",
+            "States": {
+                "Ask": {
+                    "Type": "Task",
+                    "Resource": resource,
+                    "Parameters": {"QueueUrl": "q", "MessageBody.$": "$$.Task.Token"},
+                    "End": True,
+                }
+            },
+        }
+    ).run({}, resources={resource: lambda params: {}})
+    panel = shell.run_line_magic("sfn", "callbacks waiting")
+    assert isinstance(panel, CallbackPanel)
+    panel.output_box.value = "[1]"
+    panel.success_button.click()
+    assert shell.user_ns["waiting"].output == [1]
+
+
+def test_sfn_eval_evaluates_at_a_state_with_dollars_and_braces_kept(shell: InteractiveShell) -> None:
+    shell.run_cell_magic("statemachine", "doubler --yaml --no-graph", LAMBDA)
+    shell.user_ns["handlers"] = {"Double": lambda n: n * 2}
+    shell.run_line_magic("sfn", "run doubler --input 21 --resources handlers --as ex")
+    assert shell.run_line_magic("sfn", "eval ex $ --at Double") == 21
+    assert shell.run_line_magic("sfn", "eval ex $ --at Double --output") == 42
+    assert shell.run_line_magic("sfn", "eval ex $$.State.Name --at 2") == "Double"
+    assert shell.run_line_magic("sfn", "eval ex {% $states.input + 1 %} --at Double") == 22
+    assert shell.run_line_magic("sfn", "eval ex States.MathAdd($, 1) --at Double") == 22
+    shown = shell.run_line_magic("sfn", "eval ex $.nope --at Double")
+    assert "States.Runtime" in shown.data

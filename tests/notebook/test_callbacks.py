@@ -1,0 +1,125 @@
+"""The callback panel (sfn_notebook/notebook/callbacks.py), driven through its widgets' traits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+pytest.importorskip("anywidget")
+
+import sfn_notebook as sfn
+from sfn_notebook.notebook.callbacks import CallbackPanel
+
+SQS = "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
+
+REVIEW = sfn.StateMachine(
+    {
+        "StartAt": "Review",
+        "States": {
+            "Review": {
+                "Type": "Task",
+                "Resource": SQS,
+                "Parameters": {"QueueUrl": "reviews", "MessageBody": {"token.$": "$$.Task.Token"}},
+                "HeartbeatSeconds": 30,
+                "Retry": [{"ErrorEquals": ["Busy"], "MaxAttempts": 1, "IntervalSeconds": 5}],
+                "Catch": [{"ErrorEquals": ["Rejected"], "Next": "Refused"}],
+                "Next": "Publish",
+            },
+            "Publish": {"Type": "Pass", "End": True},
+            "Refused": {"Type": "Fail", "Error": "Refused"},
+        },
+    },
+    "Review",
+)
+SENT = {SQS: lambda params: {"MessageId": "m"}}
+
+
+def waiting() -> Any:
+    ex = REVIEW.run({"doc": 1}, resources=SENT)
+    assert ex.status == "RUNNING"
+    return ex
+
+
+def test_the_panel_lists_the_waiting_task_and_what_was_sent() -> None:
+    ex = waiting()
+    panel = CallbackPanel(ex, graph=False)
+    (label,) = [label for label, _ in panel.tokens.options]
+    assert label.startswith("Review: sqs:sendMessage → reviews")
+    assert panel.tokens.value == ex.waiting_for[0].token
+    assert "reviews" in panel.details.value and "every 30s" in panel.details.value
+    assert panel.sent.sections[0]["title"] == "Parameters sent"
+    assert not panel.success_button.disabled
+
+
+def test_send_success_with_the_edited_json_completes_the_run_and_the_panel_follows() -> None:
+    ex = waiting()
+    panel = CallbackPanel(ex)
+    panel.output_box.value = '{"approved": true}'
+    panel.success_button.click()
+    assert ex.status == "SUCCEEDED"
+    assert ex.output == {"approved": True}
+    assert "success sent to Review" in panel.message.value
+    assert panel.tokens.options == ()
+    assert panel.success_button.disabled
+    assert "SUCCEEDED" in panel.status.value
+    assert "has ended" in panel.details.value
+
+
+def test_send_failure_goes_through_retry_then_catch() -> None:
+    ex = waiting()
+    panel = CallbackPanel(ex, graph=False)
+    panel.error_box.value = "Busy"
+    panel.failure_button.click()
+    assert ex.status == "RUNNING"  # retried: a new attempt, a new token
+    assert len(panel.tokens.options) == 1 and panel.tokens.value == ex.waiting_for[0].token
+    panel.error_box.value = "Rejected"
+    panel.cause_box.value = "not good enough"
+    panel.failure_button.click()
+    assert (ex.status, ex.error) == ("FAILED", "Refused")
+
+
+def test_a_heartbeat_keeps_the_task_alive_past_its_heartbeat_timeout() -> None:
+    ex = waiting()
+    panel = CallbackPanel(ex, graph=False)
+    ex.advance(20)
+    panel.heartbeat_button.click()
+    assert "heartbeat sent" in panel.message.value
+    ex.advance(20)  # 40 s after the start, 20 s after the heartbeat
+    assert ex.status == "RUNNING"
+    ex.advance(20)
+    panel.refresh_button.click()
+    assert ex.status == "FAILED" and ex.error == "States.Timeout"  # as AWS records a missed heartbeat
+    assert panel.tokens.options == ()
+
+
+def test_output_that_is_not_json_is_refused_and_nothing_is_sent() -> None:
+    ex = waiting()
+    panel = CallbackPanel(ex, graph=False)
+    panel.output_box.value = "{nope"
+    panel.success_button.click()
+    assert "the output is not JSON" in panel.message.value
+    assert ex.status == "RUNNING"
+
+
+def test_a_background_run_waiting_for_its_token_is_answered_from_the_panel() -> None:
+    ex = REVIEW.start({"doc": 2}, resources=SENT)
+    ex.wait(timeout=10)
+    panel = ex.callbacks()
+    assert isinstance(panel, CallbackPanel)
+    assert len(panel.tokens.options) == 1
+    panel.success_button.click()
+    ex.wait(timeout=10)
+    assert ex.status == "SUCCEEDED"
+    static = panel.static_html()
+    assert "SUCCEEDED" in static and "no task is waiting" in static
+
+
+@pytest.mark.exe
+def test_the_graph_is_redrawn_after_each_answer() -> None:
+    ex = waiting()
+    panel = CallbackPanel(ex)
+    before = panel.graph.value
+    panel.success_button.click()
+    assert "<svg" in before and "<svg" in panel.graph.value
+    assert panel.graph.value != before

@@ -1,0 +1,165 @@
+"""Tests for sfn_notebook/testing/replay.py: MockConfigFiles and pytest files from executions, and the
+replay that runs them (ex.to_mock_config, ex.to_pytest)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import sfn_notebook as sfn
+from sfn_notebook.mocks import MockConfig
+from sfn_notebook.testing import replay, state_path, visit_counts
+from tests.builders import RecordedExecution, machine, task
+
+pytest_plugins = ["pytester"]
+
+CALLBACK = "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
+
+ORDERS = sfn.StateMachine(
+    {
+        "StartAt": "Charge",
+        "States": {
+            "Charge": task(
+                "charge",
+                Retry=[{"ErrorEquals": ["Busy"], "MaxAttempts": 3, "IntervalSeconds": 2}],
+                Catch=[{"ErrorEquals": ["Declined"], "ResultPath": "$.error", "Next": "Refuse"}],
+                Next="Approve",
+            ),
+            "Approve": {
+                "Type": "Task",
+                "Resource": CALLBACK,
+                "Parameters": {"QueueUrl": "approvals", "MessageBody": {"token.$": "$$.Task.Token"}},
+                "ResultPath": "$.approval",
+                "Next": "Ship",
+            },
+            "Ship": task("ship", ResultPath="$.shipment", End=True),
+            "Refuse": {"Type": "Fail", "Error": "OrderRefused"},
+        },
+    },
+    "Orders",
+)
+
+
+def outcomes(*answers: Any) -> Any:
+    """A handler giving ``answers`` one per call: an exception instance is raised, anything else returned."""
+    left = list(answers)
+
+    def handler(event: Any, context: Any = None) -> Any:
+        answer = left.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    return handler
+
+
+def recorded_run(*charges: Any) -> Any:
+    """An Orders run whose Charge answers ``charges``; its approval callback is sent by hand."""
+    resources = {
+        "charge": outcomes(*charges),
+        "ship": outcomes({"tracking": "T-1"}),
+        CALLBACK: lambda params: {"MessageId": "m-1"},
+    }
+    ex = ORDERS.run({"order": 7}, resources=resources)
+    if ex.status == "RUNNING":
+        ex.send_task_success(ex.waiting_for[0].token, {"approved": True})
+    return ex
+
+
+def test_every_attempt_of_every_task_is_mocked_in_order_with_runs_of_equal_answers_as_ranges() -> None:
+    ex = recorded_run(sfn.TaskFailed("Busy", "later"), sfn.TaskFailed("Busy", "later"), {"paid": 10})
+    config = ex.to_mock_config("Happy")
+    assert config["StateMachines"] == {
+        "Orders": {
+            "TestCases": {
+                "Happy": {"Charge": "Happy: Charge", "Approve": "Happy: Approve", "Ship": "Happy: Ship"}
+            }
+        }
+    }
+    responses = config["MockedResponses"]
+    assert responses["Happy: Charge"] == {
+        "0-1": {"Throw": {"Error": "Busy", "Cause": "later"}},
+        "2": {"Return": {"paid": 10}},
+    }
+    assert responses["Happy: Approve"] == {"0": {"Return": {"approved": True}}}
+    MockConfig(config)  # the file the mocks module reads
+
+
+def test_replaying_with_the_mocks_gives_the_same_history_without_any_handler() -> None:
+    ex = recorded_run(sfn.TaskFailed("Busy", "later"), {"paid": 10})
+    again = replay(ORDERS, {"order": 7}, mocks=ex.to_mock_config("Again"), test_case="Again", name=ex.name)
+    assert again.status == "SUCCEEDED"
+    assert again.output == ex.output
+    assert state_path(again) == ["Charge", "Approve", "Ship"]
+    assert [e["type"] for e in again.events] == [e["type"] for e in ex.events]
+    assert again.states()["retries"].tolist() == ex.states()["retries"].tolist() == [1, 0, 0]
+
+
+def test_a_caught_error_replays_through_the_same_catcher(tmp_path: Any) -> None:
+    ex = recorded_run(sfn.TaskFailed("Declined", "card expired"))
+    assert ex.status == "FAILED"
+    path = tmp_path / "mocks.json"
+    ex.to_mock_config("Declined", path=path)
+    again = replay(ORDERS, {"order": 7}, mocks=str(path), test_case="Declined")
+    assert (again.status, again.error) == ("FAILED", "OrderRefused")
+    assert state_path(again) == state_path(ex) == ["Charge", "Refuse"]
+
+
+def test_a_state_entered_with_different_results_is_mocked_with_its_first_visit_and_says_so() -> None:
+    sm = machine(
+        {
+            "Each": {
+                "Type": "Map",
+                "ItemProcessor": {"StartAt": "Work", "States": {"Work": task("work", End=True)}},
+                "End": True,
+            }
+        }
+    )
+    ex = sm.run([1, 2], resources={"work": lambda event: event * 10})
+    with pytest.warns(UserWarning, match="Work: entered several times with different results"):
+        config = ex.to_mock_config()
+    assert config["MockedResponses"]["Recorded: Work"] == {"0": {"Return": 10}}
+    assert visit_counts(ex) == {"Each": 1, "Work": 2}
+
+
+def test_an_execution_known_only_from_its_history_gives_the_same_file() -> None:
+    ex = recorded_run({"paid": 3})
+    from_aws = RecordedExecution(ex, state_machine=ORDERS)
+    assert from_aws.to_mock_config("X") == ex.to_mock_config("X")
+
+
+def test_the_written_test_replays_a_failed_execution_and_passes(pytester: pytest.Pytester) -> None:
+    ex = recorded_run(sfn.TaskFailed("Declined", "card expired"))
+    written = ex.to_pytest(pytester.path / "test_regression.py")
+    text = written.read_text()
+    assert "assert ex.error == 'OrderRefused'" in text
+    assert "assert state_path(ex) == ['Charge', 'Refuse']" in text
+    pytester.runpytest(str(written)).assert_outcomes(passed=1)
+
+
+def test_the_written_test_of_a_run_with_a_callback_passes_and_fails_when_the_machine_changes(
+    pytester: pytest.Pytester,
+) -> None:
+    ex = recorded_run(sfn.TaskFailed("Busy", "later"), {"paid": 10})
+    written = ex.to_pytest(pytester.path / "test_orders.py")
+    text = written.read_text()
+    assert "assert ex.output == OUTPUT" in text
+    assert "'approval': {'approved': True}" in text
+    pytester.runpytest(str(written)).assert_outcomes(passed=1)
+    # the machine no longer retries: the recorded answers now end the run on the first error
+    written.write_text(text.replace("'MaxAttempts': 3", "'MaxAttempts': 0"))
+    result = pytester.runpytest(str(written))
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*assert 'FAILED' == 'SUCCEEDED'*"])
+
+
+def test_writing_a_test_needs_an_ended_execution_with_its_definition(tmp_path: Any) -> None:
+    ex = recorded_run({"paid": 1})
+    with pytest.raises(ValueError, match="no state machine definition"):
+        RecordedExecution(ex).to_pytest(tmp_path / "test_x.py")
+    with pytest.raises(ValueError, match=r"ends in \.py"):
+        ex.to_pytest(tmp_path / "test_x.txt")
+    running = ORDERS.run({}, resources={"charge": outcomes({}), CALLBACK: lambda p: {}})
+    with pytest.raises(ValueError, match="still RUNNING"):
+        running.to_pytest(tmp_path / "test_y.py")
