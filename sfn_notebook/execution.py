@@ -354,7 +354,10 @@ class LocalExecution(Execution):
                         run.fail_internal(exc)
             finally:
                 # the last event is recorded before the status is final: tell the subscribers once more
-                self._notify(None)
+                try:
+                    self._notify(None)
+                except Exception as exc:  # a failing subscriber does not end the thread with a traceback
+                    run.notes.append(f"A progress listener raised {type(exc).__name__} when the run stopped.")
 
         self._thread = threading.Thread(target=work, name=f"sfn-{self.name}", daemon=True)
         self._thread.start()

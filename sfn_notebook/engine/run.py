@@ -270,8 +270,27 @@ class Run:
         if fiber is not None:
             fiber.last = event_id
         if main and self.listener is not None:
-            self.listener(self, event_id)
+            self._tell(event_id)
         return event_id
+
+    def _tell(self, event_id: int) -> None:
+        """Call the listener; one that fails is not called again (the run goes on, with a note)."""
+        listener = self.listener
+        if listener is None:
+            return
+        try:
+            listener(self, event_id)
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:
+            self.listener = None
+            try:
+                what = f"{type(exc).__name__}: {exc}"
+            except Exception:
+                what = type(exc).__name__
+            self.notes.append(
+                f"A progress listener raised {what} at event {event_id}; it was not called again."
+            )
 
     def _stop_now(self) -> None:
         request = self.stop_request
@@ -328,7 +347,7 @@ class Run:
             self.input = loads_compact(text)  # a private copy: the caller's object is never shared or mutated
         self.last_text = (self.input, text)
         if self.listener is not None:
-            self.listener(self, 1)
+            self._tell(1)
         scope = Scope(Variables(), None)
         gen = run_states(self, self.setup.machine, self.input, scope)
         # as on AWS, the first state's entry names no previous event (previousEventId 0)
@@ -523,7 +542,7 @@ class Run:
         self.current = main
         self.events.add(event_type, self.now, previous, details)
         if self.listener is not None:
-            self.listener(self, len(self.events))
+            self._tell(len(self.events))
         self.status = {
             "ExecutionFailed": "FAILED",
             "ExecutionTimedOut": "TIMED_OUT",
