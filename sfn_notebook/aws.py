@@ -520,8 +520,11 @@ class AwsBackend:
         if self._account_id is None and self.session is not None:
             try:
                 sts = self.session.client("sts", region_name=self.region, endpoint_url=self._sts_endpoint())
-                self._account_id = sts.get_caller_identity()["Account"]
-            except (bce.BotoCoreError, bce.ClientError, KeyError):
+                identity = self._answer(
+                    sts.get_caller_identity, {}, self.clock() + 30.0, "get_caller_identity", sts
+                )
+                self._account_id = str(identity["Account"])
+            except (bce.BotoCoreError, bce.ClientError, AwsError, KeyError, TypeError):
                 return None
         return self._account_id
 
