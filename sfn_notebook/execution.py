@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -247,21 +248,25 @@ class LocalExecution(Execution):
     def stop(self, error: str | None = None, cause: str | None = None) -> LocalExecution:
         """Abort the execution (StopExecution): status ABORTED, history kept.
 
-        A background run that is busy stops at its next step: at once between states, or as soon
-        as the handler it is calling returns (whose result is then not recorded).  ``stop()``
-        returns without waiting for that; :meth:`wait` does.
+        A run being driven by another thread (a background run) stops at its next step; when that
+        thread is calling a task's handler, ``stop()`` returns at once and the run ends ABORTED as
+        soon as the handler returns (its result is not recorded): :meth:`wait` waits for that.
         """
         run = self._run
         if run.status != "RUNNING":
             return self
         run.stop_request = (error, cause)
-        lock = self._lock
-        if lock.acquire(blocking=False):  # not being driven by another thread
-            try:
-                if not run.driving:
-                    run.abort(error, cause)
-            finally:
-                lock.release()
+        if run.driving == threading.get_ident():
+            return self  # asked from inside the run (a handler, a listener): it ends at its next event
+        while run.status == "RUNNING":
+            if not run.driving:
+                with self._lock:  # held only while a run is driven
+                    if not run.driving:
+                        run.abort(error, cause)
+                break
+            if run.in_handler:
+                break
+            time.sleep(0.001)  # the driver reaches its next event in a moment
         return self
 
     @property

@@ -358,6 +358,27 @@ def test_stop_between_steps_of_a_long_loop() -> None:
     assert len(ex.events) == 11 and types(ex)[-1] == "ExecutionAborted"
 
 
+def test_stop_from_another_thread_returns_once_a_busy_loop_has_stopped() -> None:
+    reached, go = threading.Event(), threading.Event()
+
+    def listener(execution: LocalExecution, event_id: int | None) -> None:
+        if event_id == 5:  # the driver is busy here, between two events, when stop() is called
+            reached.set()
+            go.wait(60)
+
+    ex = StateMachine(asl({"Loop": {"Type": "Pass", "Next": "Loop"}})).start({}, progress=listener)
+    assert reached.wait(60)
+    seen: list[str] = []
+    stopper = threading.Thread(target=lambda: seen.append(ex.stop("Operator").status))
+    stopper.start()
+    while ex._run.stop_request is None:  # until stop() has asked (it then waits for the driver)
+        stopper.join(0.001)
+    go.set()
+    stopper.join(60)
+    assert seen == ["ABORTED"]  # stop() returned with the run already ended
+    assert ex.error == "Operator" and len(ex.events) == 6
+
+
 def test_stopping_a_run_that_has_ended_changes_nothing() -> None:
     ex = StateMachine(asl({"P": {"Type": "Pass", "End": True}})).run({})
     assert ex.stop().status == "SUCCEEDED"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import random
+from _thread import get_ident
 from collections.abc import Callable, Generator
 from typing import Any
 
@@ -138,6 +139,7 @@ class Run:
         "variable_bytes",
         "stop_request",
         "driving",
+        "in_handler",
     )
 
     def __init__(
@@ -188,7 +190,8 @@ class Run:
         # StopExecution's (error, cause), asked for from another thread while the run is driven:
         # the next event ends the run instead (see emit)
         self.stop_request: tuple[str | None, str | None] | None = None
-        self.driving = False
+        self.driving = 0  # the id of the thread driving the run (see drive), 0 when none is
+        self.in_handler = False  # a task's handler is running (stop() does not wait for it)
 
     # what all runs of the machine share
     machine = property(lambda self: self.setup.machine)
@@ -373,7 +376,8 @@ class Run:
         what went wrong; only ``KeyboardInterrupt`` propagates (the caller ends the run ABORTED).
         """
         ready = self._ready
-        self.driving = True
+        outer = self.driving
+        self.driving = get_ident()
         try:
             if self.stop_request is not None:
                 self._stop_now()
@@ -400,7 +404,7 @@ class Run:
         except BaseException as exc:  # a run never stays RUNNING after its driver failed
             self.fail_internal(exc)
         finally:
-            self.driving = False
+            self.driving = outer
 
     def fail_internal(self, exc: BaseException) -> None:
         """End the run FAILED (``States.Runtime``) because ``exc`` escaped while it was driven."""

@@ -121,6 +121,7 @@ def invoke(
     if handler is None:
         raise _task_error(run, info, _missing_handler(run, state, info, function_name, request_id), prefix)
     context = TaskContext(run, visit, info, function_name, request_id, timeout, token)
+    run.in_handler = True
     try:
         if hasattr(handler, "run") and hasattr(handler, "definition"):
             raw_result = _run_child_machine(run, handler, event)
@@ -135,9 +136,11 @@ def invoke(
             run.notes.append(note)
         yield from _work_time(run, info, prefix, context.elapsed, timeout)  # it took time before it failed
         raise _task_error(run, info, failure, prefix) from None
+    finally:
+        run.in_handler = False
     try:
         result, result_text = to_json_value(raw_result)
-    except (TypeError, ValueError, RecursionError) as exc:
+    except Exception as exc:  # what Lambda's runtime cannot marshal
         raise _task_error(run, info, _unusable_result(exc, raw_result, info, request_id), prefix) from None
     if context.elapsed > 0:  # most handlers take no virtual time: no generator for them
         yield from _work_time(run, info, prefix, context.elapsed, timeout)
@@ -239,9 +242,7 @@ def _request(
     return lambda_keys(function), function, event
 
 
-def _unusable_result(
-    exc: TypeError | ValueError | RecursionError, raw: Any, info: ResourceInfo, request_id: str
-) -> StatesError:
+def _unusable_result(exc: Exception, raw: Any, info: ResourceInfo, request_id: str) -> StatesError:
     """The failure when the handler's result is not JSON (Lambda's runtime cannot marshal it)."""
     message = f"Unable to marshal response: {marshal_problem(exc, raw)}"
     if info.kind == "lambda" or info.is_lambda_invoke:
