@@ -136,6 +136,14 @@ def test_a_callback_failure_fails_the_task_with_the_error_sent() -> None:
     assert (ex.status, ex.error, ex.cause) == ("FAILED", "Denied", "the reviewer said no")
 
 
+def test_a_callback_failure_records_its_error_and_cause_as_text() -> None:
+    ex = asking()
+    ex.send_task_failure(token_of(ex), 409, {"reason": "taken"})  # type: ignore[arg-type]
+    assert (ex.error, ex.cause) == ("409", '{"reason":"taken"}')
+    failed = next(e for e in ex.events if e["type"] == "TaskFailed")["taskFailedEventDetails"]
+    assert (failed["error"], failed["cause"]) == ("409", '{"reason":"taken"}')
+
+
 def test_heartbeats_keep_a_waiting_task_alive_while_virtual_time_passes() -> None:
     ex = asking()
     token = token_of(ex)
