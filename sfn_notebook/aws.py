@@ -1063,6 +1063,14 @@ class AwsExecution(Execution):
         ended = self.refresh().status in FINAL_STATUSES
         events = self.backend.history(self.arn)
         if ended:
+            if len(events) == 0:  # every execution that ran has an ExecutionStarted event at least
+                raise AwsCallError(
+                    "MalformedResponse",
+                    f"{self.backend.endpoint_url} answered GetExecutionHistory with no events for an "
+                    f"execution that is {self.status}",
+                    "GetExecutionHistory",
+                    _MALFORMED_HINT,
+                )
             self._events = events
         return events
 

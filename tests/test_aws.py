@@ -827,7 +827,9 @@ def test_a_description_that_is_not_step_functions_answer_is_an_aws_error(aws_env
     assert "\n" not in info.value.message
 
 
-@pytest.mark.parametrize("body", [b"", b"{}", b"<html>proxy</html>", b'{"events": [{"what": 1}]}'])
+@pytest.mark.parametrize(
+    "body", [b"", b"{}", b"<html>proxy</html>", b'{"events": [{"what": 1}]}', b'{"events": []}']
+)
 def test_a_history_that_is_not_step_functions_answer_is_an_error_not_an_empty_history(
     aws_env: None, body: bytes
 ) -> None:
@@ -838,6 +840,7 @@ def test_a_history_that_is_not_step_functions_answer_is_an_error_not_an_empty_hi
         with pytest.raises(sfn.AwsError) as info:
             ex.events  # noqa: B018
     assert info.value.code == "MalformedResponse" and "GetExecutionHistory" in info.value.message
+    assert repr(ex).count("\n") == 0
 
 
 def test_wait_gives_up_at_its_timeout_on_an_endpoint_that_never_answers(aws_env: None) -> None:
