@@ -100,7 +100,7 @@ _THROTTLING_CODES = frozenset(
 _REQUIRED: dict[str, tuple[tuple[str, type], ...]] = {
     "describe_execution": (("status", str),),
     "start_execution": (("executionArn", str),),
-    "start_sync_execution": (("status", str),),
+    "start_sync_execution": (("executionArn", str), ("status", str)),
     "get_execution_history": (("events", list),),
     "list_executions": (("executions", list),),
     "create_state_machine": (("stateMachineArn", str),),
@@ -392,6 +392,8 @@ class AwsBackend:
         self.clients: dict[str, Any] = {}
         # what deploy(functions=..., create_role=...) was last asked for each machine, so run() redeploys alike
         self._deploy_options: dict[str, dict[str, Any]] = {}
+        # what the calls of this thread must end by (run(timeout=) sets it while it deploys and starts)
+        self._scope = threading.local()
         # seams for tests: how to wait, and what time it is
         self.sleep: Callable[[float], None] = time.sleep
         self.clock: Callable[[], float] = time.monotonic
@@ -428,8 +430,9 @@ class AwsBackend:
         method = getattr(target, operation)
         budget = self.sync_call_timeout if target is self.sync_client and target is not self.client else None
         limit = self.clock() + (budget if budget is not None else self.call_timeout)
-        if deadline is not None:
-            limit = min(limit, deadline)
+        for end in (deadline, getattr(self._scope, "deadline", None)):
+            if end is not None:
+                limit = min(limit, end)
         delay, cap = self.throttle_backoff
         attempt = 0
         while True:
@@ -766,13 +769,27 @@ class AwsBackend:
             )
         if name is None:
             name = str(uuid.uuid4())
-        arn = self.deploy(sm, **self._deploy_options.get(sm.name, {}))
-        if sm.type == "EXPRESS":
-            result = self.call(
-                "start_sync_execution", client=self.sync_client, stateMachineArn=arn, name=name, input=payload
-            )
-            return AwsExecution(self, result["executionArn"], state_machine=sm, description=result, sync=True)
-        started = self.call("start_execution", stateMachineArn=arn, name=name, input=payload)
+        # with a timeout, deploying and starting count against it too (every call ends by the deadline)
+        outer = getattr(self._scope, "deadline", None)
+        end = self.clock() + (timeout if timeout is not None else 0.0)
+        if timeout is not None:
+            self._scope.deadline = end if outer is None else min(end, outer)
+        try:
+            arn = self.deploy(sm, **self._deploy_options.get(sm.name, {}))
+            if sm.type == "EXPRESS":
+                result = self.call(
+                    "start_sync_execution",
+                    client=self.sync_client,
+                    stateMachineArn=arn,
+                    name=name,
+                    input=payload,
+                )
+                return AwsExecution(
+                    self, result["executionArn"], state_machine=sm, description=result, sync=True
+                )
+            started = self.call("start_execution", stateMachineArn=arn, name=name, input=payload)
+        finally:
+            self._scope.deadline = outer
         description = {
             "executionArn": started["executionArn"],
             "stateMachineArn": arn,
@@ -783,7 +800,8 @@ class AwsBackend:
         }
         execution = AwsExecution(self, started["executionArn"], state_machine=sm, description=description)
         if wait:
-            execution.wait(timeout=timeout, poll=poll)
+            left = None if timeout is None else max(0.0, end - self.clock())
+            execution.wait(timeout=left, poll=poll)
         return execution
 
     def start(self, sm: StateMachine, input: Any = MISSING, name: str | None = None) -> AwsExecution:

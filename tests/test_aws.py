@@ -901,3 +901,13 @@ def test_an_execution_shows_a_one_line_status_while_the_endpoint_is_down(aws_env
     assert "status unknown (EndpointConnectionError" in text and "\n" not in text
     bundle = ex._repr_mimebundle_()
     assert list(bundle) == ["text/plain"] and "status unknown" in bundle["text/plain"]
+
+
+def test_run_with_a_timeout_bounds_deploying_and_starting_too(aws_env: None) -> None:
+    with Misbehaving({"DescribeStateMachine": [(None, b"")]}) as server:
+        backend = sfn_aws.connect(
+            endpoint_url=server.url, region_name=REGION, role_arn=ROLE_ARN, account_id=ACCOUNT
+        )
+        with pytest.raises(sfn.AwsError) as info:
+            machine().run({"amount": 1}, on=backend, timeout=1)
+    assert (info.value.code, info.value.operation) == ("Timeout", "DescribeStateMachine")
