@@ -355,6 +355,7 @@ class LocalExecution(Execution):
                         run.drive()
                     except KeyboardInterrupt:  # raised by a handler: the user's interrupt aborts
                         run.abort("KeyboardInterrupt", "The run was interrupted.")
+                        run.notes.append("KeyboardInterrupt: the run ended ABORTED, its history kept.")
                     except BaseException as exc:  # the thread never leaves a run RUNNING
                         run.fail_internal(exc)
             finally:

@@ -587,6 +587,7 @@ class TestExceptionsThatEndLambdasRuntime:
             ex = one_task(FN_ARN).run({}, resources={"Resize": handler})
         assert (ex.status, ex.error) == ("ABORTED", "KeyboardInterrupt")
         assert "'Work'" in (ex.cause or "") and types(ex)[-1] == "ExecutionAborted"
+        assert "KeyboardInterrupt" in ex.notes[0]
 
 
 # ----------------------------------------------------------------------------- timeouts
