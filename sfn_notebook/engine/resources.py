@@ -316,12 +316,12 @@ def text_or_none(value: Any) -> str | None:
 
 def marshal_problem(exc: BaseException, value: Any) -> str:
     """Why ``value`` is not JSON, as Python's json module says it (a cycle is named as a cycle)."""
-    if isinstance(exc, RecursionError) and _has_cycle(value):
+    if isinstance(exc, RecursionError) and has_cycle(value):
         return "Circular reference detected"
     return exception_text(exc) or type(exc).__name__
 
 
-def _has_cycle(value: Any) -> bool:
+def has_cycle(value: Any) -> bool:
     """Whether a container holds itself (walked without recursion, so any depth is fine)."""
     stack: list[tuple[Any, bool]] = [(value, False)]
     open_ids: set[int] = set()

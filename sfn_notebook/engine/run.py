@@ -25,7 +25,7 @@ from ..errors import StatesError
 from . import dataflow as df
 from .events import HISTORY_LIMIT, MAX_PAYLOAD, TRUNCATED, EventLog
 from .fibers import AwaitToken, Cancel, Fiber, Sleep, Spawn, TaskToken, WaitAny
-from .resources import HandlerRegistry
+from .resources import HandlerRegistry, has_cycle
 from .scope import Scope, Variables, iso_time
 from .states import run_states
 
@@ -48,6 +48,8 @@ def input_text(value: Any) -> str:
     except (TypeError, ValueError) as exc:
         raise TypeError(f"the execution input is not JSON: {exc}") from None
     except RecursionError:
+        if has_cycle(value):
+            raise TypeError("the execution input is not JSON: Circular reference detected") from None
         raise ValueError("the execution input is nested too deeply to be written as JSON") from None
 
 

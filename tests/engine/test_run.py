@@ -113,6 +113,12 @@ class TestLimits:
         with pytest.raises(ValueError, match="nested too deeply"):
             machine({"P": {"Type": "Pass", "End": True}}).run(nested(5000))
 
+    def test_an_input_holding_itself_is_refused(self) -> None:
+        cycle: dict[str, Any] = {}
+        cycle["me"] = [cycle]
+        with pytest.raises(TypeError, match="Circular reference"):
+            machine({"P": {"Type": "Pass", "End": True}}).run(cycle)
+
     def test_a_result_nested_too_deeply_fails_the_execution(self) -> None:
         ex = machine({"P": {"Type": "Pass", "Result": nested(5000), "End": True}}).run({})
         assert (ex.status, ex.error) == ("FAILED", "States.Runtime")
