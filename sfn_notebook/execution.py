@@ -258,14 +258,15 @@ class LocalExecution(Execution):
         run.stop_request = (error, cause)
         if run.driving == threading.get_ident():
             return self  # asked from inside the run (a handler, a listener): it ends at its next event
+        patience = time.monotonic() + 10.0  # never wait on a driver that waits on this thread
         while run.status == "RUNNING":
             if not run.driving:
                 with self._lock:  # held only while a run is driven
                     if not run.driving:
                         run.abort(error, cause)
                 break
-            if run.in_handler:
-                break
+            if run.in_handler or time.monotonic() > patience:
+                break  # the run ends at its next event
             time.sleep(0.001)  # the driver reaches its next event in a moment
         return self
 
