@@ -121,12 +121,8 @@ def invoke(
     if handler is None:
         raise _task_error(run, info, _missing_handler(run, state, info, function_name, request_id), prefix)
     context = TaskContext(run, visit, info, function_name, request_id, timeout, token)
-    run.in_handler = True
     try:
-        if hasattr(handler, "run") and hasattr(handler, "definition"):
-            raw_result = _run_child_machine(run, handler, event)
-        else:
-            raw_result = call_handler(handler, event, context)
+        raw_result = _call(run, handler, event, context)
     except KeyboardInterrupt:  # the user's interrupt stops the run (ABORTED), not the task
         raise
     except BaseException as exc:  # anything else fails the task, as it fails a Lambda function
@@ -136,8 +132,6 @@ def invoke(
             run.notes.append(note)
         yield from _work_time(run, info, prefix, context.elapsed, timeout)  # it took time before it failed
         raise _task_error(run, info, failure, prefix) from None
-    finally:
-        run.in_handler = False
     try:
         result, result_text = to_json_value(raw_result)
     except Exception as exc:  # what Lambda's runtime cannot marshal
@@ -324,6 +318,18 @@ def _callback(
             "States.Runtime", f"the callback output is not JSON: {marshal_problem(exc, payload)}"
         )
         raise _task_error(run, info, failure, prefix) from None
+
+
+def _call(run: Run, handler: Any, event: Any, context: TaskContext) -> Any:
+    """The handler's result (a state machine as a handler runs as a child); while it runs,
+    ``run.in_handler`` says so (StopExecution then ends the run when it returns)."""
+    run.in_handler = True
+    try:
+        if hasattr(handler, "run") and hasattr(handler, "definition"):
+            return _run_child_machine(run, handler, event)
+        return call_handler(handler, event, context)
+    finally:
+        run.in_handler = False
 
 
 def _run_child_machine(run: Run, machine: Any, event: Any) -> Any:
