@@ -106,6 +106,8 @@ _REQUIRED: dict[str, tuple[tuple[str, type], ...]] = {
     "create_state_machine": (("stateMachineArn", str),),
     "describe_state_machine": (("definition", str),),
     "describe_state_machine_for_execution": (("definition", str),),
+    "validate_state_machine_definition": (("result", str),),
+    "test_state": (("status", str),),
 }
 _READS = ("describe_", "get_", "list_")
 # the APIs moto lacks: it answers them with an HTML page and HTTP 500
@@ -1617,6 +1619,11 @@ def _checked(response: Any, operation: str, backend: AwsBackend, client: Any) ->
         if problem is None and events is not None:
             if any(not isinstance(e, Mapping) or "type" not in e or "id" not in e for e in events):
                 problem = "events without a type or an id"
+        items = response.get("diagnostics", []) if operation == "validate_state_machine_definition" else []
+        if problem is None and (
+            not isinstance(items, list) or any(not isinstance(d, Mapping) for d in items)
+        ):
+            problem = "diagnostics that are not a list of objects"
     if problem is not None:
         raise AwsCallError(
             "MalformedResponse",
