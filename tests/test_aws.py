@@ -915,7 +915,9 @@ def test_run_with_a_timeout_bounds_deploying_and_starting_too(aws_env: None) -> 
 
 @pytest.mark.parametrize("body", [b"{}", b'{"result": "OK", "diagnostics": ["x"]}'])
 def test_a_validation_answer_that_is_not_step_functions_is_an_aws_error(aws_env: None, body: bytes) -> None:
-    with Misbehaving({"ValidateStateMachineDefinition": [(200, body)]}) as server:
-        with pytest.raises(sfn.AwsError) as info:
-            backend_at(server.url).validate(machine())
+    with (
+        Misbehaving({"ValidateStateMachineDefinition": [(200, body)]}) as server,
+        pytest.raises(sfn.AwsError) as info,
+    ):
+        backend_at(server.url).validate(machine())
     assert info.value.code == "MalformedResponse"
