@@ -110,6 +110,7 @@ _REQUIRED: dict[str, tuple[tuple[str, type], ...]] = {
     "test_state": (("status", str),),
 }
 _READS = ("describe_", "get_", "list_")
+_LONG_CALLS = frozenset({"start_sync_execution", "test_state"})  # they last as long as the work
 # the APIs moto lacks: it answers them with an HTML page and HTTP 500
 _EMULATORS_LACK = frozenset(
     {"ValidateStateMachineDefinition", "TestState", "StartSyncExecution", "RedriveExecution"}
@@ -430,8 +431,8 @@ class AwsBackend:
         """
         target = client if client is not None else self.client
         method = getattr(target, operation)
-        budget = self.sync_call_timeout if target is self.sync_client and target is not self.client else None
-        limit = self.clock() + (budget if budget is not None else self.call_timeout)
+        long_call = operation in _LONG_CALLS or (target is self.sync_client and target is not self.client)
+        limit = self.clock() + (self.sync_call_timeout if long_call else self.call_timeout)
         for end in (deadline, getattr(self._scope, "deadline", None)):
             if end is not None:
                 limit = min(limit, end)
