@@ -9,6 +9,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import sfn_notebook as sfn
 from sfn_notebook import StateMachine, TaskFailed
@@ -562,6 +564,24 @@ class TestExceptionsThatEndLambdasRuntime:
         assert cause["errorMessage"].endswith(f"Error: Runtime {reason}")
         assert types(ex)[-2:] == ["LambdaFunctionFailed", "ExecutionFailed"]
         assert type(exc).__name__ in ex.notes[0]
+
+    @settings(max_examples=40, deadline=None)
+    @given(
+        kind=st.sampled_from([SystemExit, GeneratorExit, Escaping, Unprintable, StopIteration, MemoryError]),
+        argument=st.one_of(st.none(), st.integers(-300, 300), st.text(max_size=5)),
+        background=st.booleans(),
+    )
+    def test_whatever_a_handler_raises_the_run_ends_failed(
+        self, kind: type[BaseException], argument: Any, background: bool
+    ) -> None:
+        def handler(event: Any) -> Any:
+            raise kind() if argument is None or kind is Unprintable else kind(argument)
+
+        sm = one_task(FN_ARN)
+        resources = {"Resize": handler}
+        ex = sm.start({}, resources=resources).wait(60) if background else sm.run({}, resources=resources)
+        assert ex.status == "FAILED" and isinstance(ex.error, str) and isinstance(ex.cause, str)
+        assert types(ex)[-1] == "ExecutionFailed"
 
     def test_catch_handles_it_like_any_task_error(self) -> None:
         def handler(event: Any) -> Any:
