@@ -4,7 +4,9 @@ of a local one (background runs, task-token callbacks, virtual time, stopping, l
 from __future__ import annotations
 
 import json
+import random
 import threading
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -436,3 +438,33 @@ def test_an_interrupt_raised_by_a_handler_in_a_background_run_aborts_it() -> Non
     ex.wait(60)
     assert (ex.status, ex.error) == ("ABORTED", "KeyboardInterrupt")
     assert types(ex)[0] == "ExecutionStarted"
+
+
+def test_stopping_at_any_moment_leaves_one_end_and_a_whole_history() -> None:
+    terminal = {"ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted"}
+    fan = {"StartAt": "W", "States": {"W": task("Inner", End=True)}}
+    sm = StateMachine(
+        asl(
+            {
+                "Work": task("Work", Next="Fan"),
+                "Fan": {
+                    "Type": "Map",
+                    "ItemsPath": "$.items",
+                    "ItemProcessor": fan,
+                    "ResultPath": "$.r",
+                    "Next": "Work",
+                },
+            }
+        )
+    )
+    rng = random.Random(7)
+    resources = {"Work": lambda e: {"items": list(range(rng.randint(0, 4)))}, "Inner": lambda e: e}
+    for _ in range(20):
+        ex = sm.start({}, resources=resources)
+        time.sleep(rng.random() * 0.005)  # anywhere in the run: the outcome must not depend on it
+        ex.stop()
+        ex.wait(60)
+        kinds = types(ex)
+        assert ex.status in ("ABORTED", "FAILED")  # stopped, or the history limit came first
+        assert [k for k in kinds if k in terminal] == [kinds[-1]]
+        assert [e["id"] for e in ex.events] == list(range(1, len(kinds) + 1))
