@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -506,6 +507,17 @@ class TestHandlerFailures:
         ex = one_task(FN_ARN).run({}, resources={"Resize": lambda e: value})
         assert (ex.status, ex.error) == ("FAILED", "Runtime.MarshalError")
         assert json.loads(ex.cause or "{}")["errorMessage"] == f"Unable to marshal response: {message}"
+
+    def test_decimals_are_returned_as_the_numbers_they_are(self) -> None:
+        # what boto3's DynamoDB resources return; Lambda's Python runtime writes them as numbers
+        result = {"price": Decimal("19.50"), "stock": [Decimal("3"), Decimal("-1E+2")]}
+        ex = one_task(FN_ARN).run({}, resources={"Resize": lambda e: result})
+        assert ex.output == {"price": 19.5, "stock": [3, -100]}
+        assert isinstance(ex.output["stock"][0], int)
+
+    def test_a_decimal_that_is_not_a_number_is_a_marshal_error(self) -> None:
+        ex = one_task(FN_ARN).run({}, resources={"Resize": lambda e: [Decimal("NaN")]})
+        assert ex.error == "Runtime.MarshalError"
 
     def test_a_result_nested_too_deeply_is_a_marshal_error(self) -> None:
         deep: Any = 0
