@@ -90,14 +90,17 @@ _THROTTLING_CODES = frozenset(
 _REQUIRED: dict[str, tuple[tuple[str, type], ...]] = {
     "describe_execution": (("status", str),),
     "start_execution": (("executionArn", str),),
-    "start_sync_execution": (("status", str),),
+    "start_sync_execution": (("executionArn", str), ("status", str)),
     "get_execution_history": (("events", list),),
     "list_executions": (("executions", list),),
     "create_state_machine": (("stateMachineArn", str),),
     "describe_state_machine": (("definition", str),),
     "describe_state_machine_for_execution": (("definition", str),),
+    "validate_state_machine_definition": (("result", str),),
+    "test_state": (("status", str),),
 }
 _READS = ("describe_", "get_", "list_")
+_LONG_CALLS = frozenset({"start_sync_execution", "test_state"})  # they last as long as the work
 # the APIs moto lacks: it answers them with an HTML page and HTTP 500
 _EMULATORS_LACK = frozenset(
     {"ValidateStateMachineDefinition", "TestState", "StartSyncExecution", "RedriveExecution"}
@@ -382,6 +385,8 @@ class AwsBackend:
         self.clients: dict[str, Any] = {}
         # what deploy(functions=..., create_role=...) was last asked for each machine, so run() redeploys alike
         self._deploy_options: dict[str, dict[str, Any]] = {}
+        # what the calls of this thread must end by (run(timeout=) sets it while it deploys and starts)
+        self._scope = threading.local()
         # seams for tests: how to wait, and what time it is
         self.sleep: Callable[[float], None] = time.sleep
         self.clock: Callable[[], float] = time.monotonic
@@ -416,10 +421,11 @@ class AwsBackend:
         """
         target = client if client is not None else self.client
         method = getattr(target, operation)
-        budget = self.sync_call_timeout if target is self.sync_client and target is not self.client else None
-        limit = self.clock() + (budget if budget is not None else self.call_timeout)
-        if deadline is not None:
-            limit = min(limit, deadline)
+        long_call = operation in _LONG_CALLS or (target is self.sync_client and target is not self.client)
+        limit = self.clock() + (self.sync_call_timeout if long_call else self.call_timeout)
+        for end in (deadline, getattr(self._scope, "deadline", None)):
+            if end is not None:
+                limit = min(limit, end)
         delay, cap = self.throttle_backoff
         attempt = 0
         while True:
@@ -510,8 +516,11 @@ class AwsBackend:
         if self._account_id is None and self.session is not None:
             try:
                 sts = self.session.client("sts", region_name=self.region, endpoint_url=self._sts_endpoint())
-                self._account_id = sts.get_caller_identity()["Account"]
-            except (bce.BotoCoreError, bce.ClientError, KeyError):
+                identity = self._answer(
+                    sts.get_caller_identity, {}, self.clock() + 30.0, "get_caller_identity", sts
+                )
+                self._account_id = str(identity["Account"])
+            except (bce.BotoCoreError, bce.ClientError, AwsError, KeyError, TypeError):
                 return None
         return self._account_id
 
@@ -753,13 +762,27 @@ class AwsBackend:
             )
         if name is None:
             name = str(uuid.uuid4())
-        arn = self.deploy(sm, **self._deploy_options.get(sm.name, {}))
-        if sm.type == "EXPRESS":
-            result = self.call(
-                "start_sync_execution", client=self.sync_client, stateMachineArn=arn, name=name, input=payload
-            )
-            return AwsExecution(self, result["executionArn"], state_machine=sm, description=result, sync=True)
-        started = self.call("start_execution", stateMachineArn=arn, name=name, input=payload)
+        # with a timeout, deploying and starting count against it too (every call ends by the deadline)
+        outer = getattr(self._scope, "deadline", None)
+        end = self.clock() + (timeout if timeout is not None else 0.0)
+        if timeout is not None:
+            self._scope.deadline = end if outer is None else min(end, outer)
+        try:
+            arn = self.deploy(sm, **self._deploy_options.get(sm.name, {}))
+            if sm.type == "EXPRESS":
+                result = self.call(
+                    "start_sync_execution",
+                    client=self.sync_client,
+                    stateMachineArn=arn,
+                    name=name,
+                    input=payload,
+                )
+                return AwsExecution(
+                    self, result["executionArn"], state_machine=sm, description=result, sync=True
+                )
+            started = self.call("start_execution", stateMachineArn=arn, name=name, input=payload)
+        finally:
+            self._scope.deadline = outer
         description = {
             "executionArn": started["executionArn"],
             "stateMachineArn": arn,
@@ -770,7 +793,8 @@ class AwsBackend:
         }
         execution = AwsExecution(self, started["executionArn"], state_machine=sm, description=description)
         if wait:
-            execution.wait(timeout=timeout, poll=poll)
+            left = None if timeout is None else max(0.0, end - self.clock())
+            execution.wait(timeout=left, poll=poll)
         return execution
 
     def start(self, sm: StateMachine, input: Any = MISSING, name: str | None = None) -> AwsExecution:
@@ -1043,6 +1067,14 @@ class AwsExecution(Execution):
         ended = self.refresh().status in FINAL_STATUSES
         events = self.backend.history(self.arn)
         if ended:
+            if len(events) == 0:  # every execution that ran has an ExecutionStarted event at least
+                raise AwsCallError(
+                    "MalformedResponse",
+                    f"{self.backend.endpoint_url} answered GetExecutionHistory with no events for an "
+                    f"execution that is {self.status}",
+                    "GetExecutionHistory",
+                    _MALFORMED_HINT,
+                )
             self._events = events
         return events
 
@@ -1471,6 +1503,11 @@ def _checked(response: Any, operation: str, backend: AwsBackend, client: Any) ->
         if problem is None and events is not None:
             if any(not isinstance(e, Mapping) or "type" not in e or "id" not in e for e in events):
                 problem = "events without a type or an id"
+        items = response.get("diagnostics", []) if operation == "validate_state_machine_definition" else []
+        if problem is None and (
+            not isinstance(items, list) or any(not isinstance(d, Mapping) for d in items)
+        ):
+            problem = "diagnostics that are not a list of objects"
     if problem is not None:
         raise AwsCallError(
             "MalformedResponse",

@@ -27,6 +27,8 @@ def _load(path: str) -> Any:
         print(str(exc), file=sys.stderr)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         print(f"cannot read {path}: {_reason(exc)}", file=sys.stderr)
+    except RecursionError:
+        print(f"cannot read {path}: it is nested too deeply", file=sys.stderr)
     return None
 
 
@@ -117,6 +119,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     except GraphvizNotFound as exc:
         print(str(exc), file=sys.stderr)
         return 1
+    except Exception as exc:  # dot failed on it: say so in a line
+        return _error(f"cannot draw {args.file}: {type(exc).__name__}: {_reason(exc)}", 1)
     try:
         output.write_bytes(data)
     except OSError as exc:
@@ -238,7 +242,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return _error("interrupted", 130)
+    except BrokenPipeError:  # the reader went away (| head): nothing more to say
+        return 1
+    except Exception as exc:  # never a traceback: what went wrong, in one line
+        return _error(f"{type(exc).__name__}: {_reason(exc)}", 1)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -422,13 +422,27 @@ def _normalise_details(
 
 
 def _normalise_value(value: Any, tokens: list[tuple[str, str]]) -> Any:
-    if isinstance(value, str):
-        return _normalise_string(value, tokens)
-    if isinstance(value, list):
-        return [_normalise_value(v, tokens) for v in value]
-    if isinstance(value, dict):
-        return {k: _normalise_value(v, tokens) for k, v in value.items()}
-    return value
+    """A copy of a JSON value with run-specific strings replaced (any depth: no recursion)."""
+    if not isinstance(value, (list, dict)):
+        return _normalise_string(value, tokens) if isinstance(value, str) else value
+    root: Any = [] if isinstance(value, list) else {}
+    stack: list[tuple[Any, Any]] = [(value, root)]
+    while stack:
+        source, target = stack.pop()
+        pairs = enumerate(source) if isinstance(source, list) else source.items()
+        for key, item in pairs:
+            if isinstance(item, (list, dict)):
+                copy: Any = [] if isinstance(item, list) else {}
+                stack.append((item, copy))
+            elif isinstance(item, str):
+                copy = _normalise_string(item, tokens)
+            else:
+                copy = item
+            if isinstance(target, list):
+                target.append(copy)
+            else:
+                target[key] = copy
+    return root
 
 
 def _normalise_string(text: str, tokens: list[tuple[str, str]]) -> str:
@@ -448,34 +462,64 @@ def _ordered_keys(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
 
 
 def _json_equal(a: Any, b: Any) -> bool:
-    """Equality of JSON values where booleans are not numbers (``true`` ≠ ``1``)."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return a == b
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_json_equal(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(_json_equal(x, y) for x, y in zip(a, b))
-    return bool(a == b)
+    """Equality of JSON values where booleans are not numbers (``true`` ≠ ``1``), at any depth."""
+    stack = [(a, b)]
+    while stack:
+        x, y = stack.pop()
+        if isinstance(x, bool) or isinstance(y, bool):
+            if not (isinstance(x, bool) and isinstance(y, bool) and x == y):
+                return False
+        elif isinstance(x, (int, float)) and isinstance(y, (int, float)):
+            if x != y:
+                return False
+        elif type(x) is not type(y):
+            return False
+        elif isinstance(x, dict):
+            if x.keys() != y.keys():
+                return False
+            stack.extend((x[k], y[k]) for k in x)
+        elif isinstance(x, list):
+            if len(x) != len(y):
+                return False
+            stack.extend(zip(x, y))
+        elif not bool(x == y):
+            return False
+    return True
 
 
 def _leaf_differences(a: Any, b: Any, path: str) -> Iterable[tuple[str, Any, Any]]:
-    """(JSONPath, value in a, value in b) for every place two JSON values differ."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        for key in _ordered_keys(a, b):
-            sub = f"{path}.{key}" if re.fullmatch(r"[A-Za-z_][\w]*", key) else f"{path}[{dumps(key)}]"
-            if key not in a or key not in b:
-                yield sub, a.get(key, "<absent>"), b.get(key, "<absent>")
-            else:
-                yield from _leaf_differences(a[key], b[key], sub)
-    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        for i, (x, y) in enumerate(zip(a, b)):
-            yield from _leaf_differences(x, y, f"{path}[{i}]")
-    elif not _json_equal(a, b):
-        yield path, a, b
+    """(JSONPath, value in a, value in b) for every place two JSON values differ, in document order."""
+    stack = [(a, b, path)]
+    while stack:
+        x, y, where = stack.pop()
+        if isinstance(x, dict) and isinstance(y, dict):
+            children = []
+            for key in _ordered_keys(x, y):
+                sub = f"{where}.{key}" if re.fullmatch(r"[A-Za-z_][\w]*", key) else f"{where}[{dumps(key)}]"
+                if key not in x or key not in y:
+                    children.append((x.get(key, "<absent>"), y.get(key, "<absent>"), sub, True))
+                else:
+                    children.append((x[key], y[key], sub, False))
+            for left, right, sub, leaf in reversed(children):
+                if leaf:
+                    stack.append((_Leaf(left), _Leaf(right), sub))
+                else:
+                    stack.append((left, right, sub))
+        elif isinstance(x, list) and isinstance(y, list) and len(x) == len(y):
+            stack.extend((p, q, f"{where}[{i}]") for i, (p, q) in reversed(list(enumerate(zip(x, y)))))
+        elif isinstance(x, _Leaf):
+            yield where, x.value, y.value
+        elif not _json_equal(x, y):
+            yield where, x, y
+
+
+class _Leaf:
+    """A difference already found (a key on one side only), waiting for its turn in the order."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
 
 
 def _execution_differences(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
@@ -333,26 +334,27 @@ class LocalExecution(Execution):
     def stop(self, error: str | None = None, cause: str | None = None) -> LocalExecution:
         """Abort the execution (StopExecution): status ABORTED, history kept.
 
-        A background run that is busy stops at its next step: at once between states, or as soon
-        as the handler it is calling returns (whose result is then not recorded).  ``stop()``
-        returns without waiting for that; :meth:`wait` does.
+        A run being driven by another thread (a background run) stops at its next step; when that
+        thread is calling a task's handler, ``stop()`` returns at once and the run ends ABORTED as
+        soon as the handler returns (its result is not recorded): :meth:`wait` waits for that.
         """
         run = self._run
         if run.status != "RUNNING":
             return self
         run.stop_request = (error, cause)
-        lock = self._lock
-        # the lock is shared by every local execution: while another run holds it, this one either
-        # is being driven (it stops at its next step) or waits to be, and is stopped once it can be
-        while not lock.acquire(timeout=0.05):
-            if run.driving or run.status != "RUNNING":
-                return self
-        try:
+        if run.driving == threading.get_ident():
+            return self  # asked from inside the run (a handler, a listener): it ends at its next event
+        patience = time.monotonic() + 10.0  # never wait on a driver that waits on this thread
+        while run.status == "RUNNING":
             if not run.driving:
-                run.abort(error, cause)
-                self._ended()
-        finally:
-            lock.release()
+                with self._lock:  # held only while a run is driven
+                    if not run.driving:
+                        run.abort(error, cause)
+                        self._ended()
+                break
+            if run.in_handler or time.monotonic() > patience:
+                break  # the run ends at its next event
+            time.sleep(0.001)  # the driver reaches its next event in a moment
         return self
 
     @property
@@ -452,11 +454,15 @@ class LocalExecution(Execution):
                         run.drive()
                     except KeyboardInterrupt:  # raised by a handler: the user's interrupt aborts
                         run.abort("KeyboardInterrupt", "The run was interrupted.")
+                        run.notes.append("KeyboardInterrupt: the run ended ABORTED, its history kept.")
                     except BaseException as exc:  # the thread never leaves a run RUNNING
                         run.fail_internal(exc)
             finally:
                 # the last event is recorded before the status is final: tell the subscribers once more
-                self._notify(None)
+                try:
+                    self._notify(None)
+                except Exception as exc:  # a failing subscriber does not end the thread with a traceback
+                    run.notes.append(f"A progress listener raised {type(exc).__name__} when the run stopped.")
 
         self._thread = threading.Thread(target=work, name=f"sfn-{self.name}", daemon=True)
         self._thread.start()

@@ -197,6 +197,7 @@ class StateMachine:
             current = _current_state(run)
             where = f" while state '{current}' was running" if current else ""
             run.abort("KeyboardInterrupt", f"The run was interrupted{where}.")
+            run.notes.append(f"KeyboardInterrupt{where}: the run ended ABORTED, its history kept.")
             import warnings
 
             warnings.warn(

@@ -836,7 +836,9 @@ def test_a_description_that_is_not_step_functions_answer_is_an_aws_error(aws_env
     assert "\n" not in info.value.message
 
 
-@pytest.mark.parametrize("body", [b"", b"{}", b"<html>proxy</html>", b'{"events": [{"what": 1}]}'])
+@pytest.mark.parametrize(
+    "body", [b"", b"{}", b"<html>proxy</html>", b'{"events": [{"what": 1}]}', b'{"events": []}']
+)
 def test_a_history_that_is_not_step_functions_answer_is_an_error_not_an_empty_history(
     aws_env: None, body: bytes
 ) -> None:
@@ -847,6 +849,7 @@ def test_a_history_that_is_not_step_functions_answer_is_an_error_not_an_empty_hi
         with pytest.raises(sfn.AwsError) as info:
             ex.events  # noqa: B018
     assert info.value.code == "MalformedResponse" and "GetExecutionHistory" in info.value.message
+    assert repr(ex).count("\n") == 0
 
 
 def test_wait_gives_up_at_its_timeout_on_an_endpoint_that_never_answers(aws_env: None) -> None:
@@ -907,3 +910,23 @@ def test_an_execution_shows_a_one_line_status_while_the_endpoint_is_down(aws_env
     assert "status unknown (EndpointConnectionError" in text and "\n" not in text
     bundle = ex._repr_mimebundle_()
     assert list(bundle) == ["text/plain"] and "status unknown" in bundle["text/plain"]
+
+
+def test_run_with_a_timeout_bounds_deploying_and_starting_too(aws_env: None) -> None:
+    with Misbehaving({"DescribeStateMachine": [(None, b"")]}) as server:
+        backend = sfn_aws.connect(
+            endpoint_url=server.url, region_name=REGION, role_arn=ROLE_ARN, account_id=ACCOUNT
+        )
+        with pytest.raises(sfn.AwsError) as info:
+            machine().run({"amount": 1}, on=backend, timeout=1)
+    assert (info.value.code, info.value.operation) == ("Timeout", "DescribeStateMachine")
+
+
+@pytest.mark.parametrize("body", [b"{}", b'{"result": "OK", "diagnostics": ["x"]}'])
+def test_a_validation_answer_that_is_not_step_functions_is_an_aws_error(aws_env: None, body: bytes) -> None:
+    with (
+        Misbehaving({"ValidateStateMachineDefinition": [(200, body)]}) as server,
+        pytest.raises(sfn.AwsError) as info,
+    ):
+        backend_at(server.url).validate(machine())
+    assert info.value.code == "MalformedResponse"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -363,3 +364,27 @@ class TestUserErrors:
         )
         assert code == 0
         assert '"hello": "Kim"' in capsys.readouterr().out
+
+    def test_a_drawing_that_fails_is_one_line(
+        self,
+        good_file: Path,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        def failing(graph: Any, fmt: str) -> bytes:
+            raise RuntimeError("dot crashed\nwith details")
+
+        monkeypatch.setattr("sfn_notebook.render.dot.pipe", failing)
+        assert main(["render", str(good_file), "-o", str(tmp_path / "g.svg")]) == 1
+        assert "RuntimeError: dot crashed" in one_line(capsys)
+
+    def test_an_unexpected_failure_is_one_line(
+        self, good_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        def failing(*args: Any, **kwargs: Any) -> Any:
+            raise LookupError("something odd")
+
+        monkeypatch.setattr("sfn_notebook.machine.StateMachine.run", failing)
+        assert main(["run", str(good_file)]) == 1
+        assert "LookupError: something odd" in one_line(capsys)

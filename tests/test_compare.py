@@ -297,3 +297,20 @@ def test_a_map_over_260_items_differs_only_in_moto_links(aws: sfn_aws.AwsBackend
     assert linked == {"MapIterationStarted", "MapStateExited"}
     assert len(diff.differences) == (len(items) - 1) + 1
     assert diff_executions(local, remote, compare_links=False).same
+
+
+def test_outputs_nested_deeper_than_pythons_recursion_limit_are_compared() -> None:
+    def nested(depth: int, leaf: Any) -> Any:
+        value = leaf
+        for _ in range(depth):
+            value = {"k": [value]}
+        return value
+
+    sm = sfn.StateMachine({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+    a = sm.run(nested(450, 1))
+    b = sm.run(nested(450, 2))
+    report = a.diff(b)
+    assert not report.same
+    assert a.diff(sm.run(nested(450, 1))).same
+    assert report.first_difference is not None
+    assert report.first_difference.path.endswith(".k[0]")

@@ -4,7 +4,9 @@ of a local one (background runs, task-token callbacks, virtual time, stopping, l
 from __future__ import annotations
 
 import json
+import random
 import threading
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -134,6 +136,14 @@ def test_a_callback_failure_fails_the_task_with_the_error_sent() -> None:
     ex = asking()
     ex.send_task_failure(token_of(ex), "Denied", "the reviewer said no")
     assert (ex.status, ex.error, ex.cause) == ("FAILED", "Denied", "the reviewer said no")
+
+
+def test_a_callback_failure_records_its_error_and_cause_as_text() -> None:
+    ex = asking()
+    ex.send_task_failure(token_of(ex), 409, {"reason": "taken"})  # type: ignore[arg-type]
+    assert (ex.error, ex.cause) == ("409", '{"reason":"taken"}')
+    failed = next(e for e in ex.events if e["type"] == "TaskFailed")["taskFailedEventDetails"]
+    assert (failed["error"], failed["cause"]) == ("409", '{"reason":"taken"}')
 
 
 def test_heartbeats_keep_a_waiting_task_alive_while_virtual_time_passes() -> None:
@@ -358,6 +368,27 @@ def test_stop_between_steps_of_a_long_loop() -> None:
     assert len(ex.events) == 11 and types(ex)[-1] == "ExecutionAborted"
 
 
+def test_stop_from_another_thread_returns_once_a_busy_loop_has_stopped() -> None:
+    reached, go = threading.Event(), threading.Event()
+
+    def listener(execution: LocalExecution, event_id: int | None) -> None:
+        if event_id == 5:  # the driver is busy here, between two events, when stop() is called
+            reached.set()
+            go.wait(60)
+
+    ex = StateMachine(asl({"Loop": {"Type": "Pass", "Next": "Loop"}})).start({}, progress=listener)
+    assert reached.wait(60)
+    seen: list[str] = []
+    stopper = threading.Thread(target=lambda: seen.append(ex.stop("Operator").status))
+    stopper.start()
+    while ex._run.stop_request is None:  # until stop() has asked (it then waits for the driver)
+        stopper.join(0.001)
+    go.set()
+    stopper.join(60)
+    assert seen == ["ABORTED"]  # stop() returned with the run already ended
+    assert ex.error == "Operator" and len(ex.events) == 6
+
+
 def test_stopping_a_run_that_has_ended_changes_nothing() -> None:
     ex = StateMachine(asl({"P": {"Type": "Pass", "End": True}})).run({})
     assert ex.stop().status == "SUCCEEDED"
@@ -381,18 +412,22 @@ def test_a_background_run_whose_handler_raises_a_base_exception_fails(exc: BaseE
     assert type(exc).__name__ in ex.notes[0]
 
 
-def test_a_failing_subscriber_fails_a_background_run_instead_of_killing_it() -> None:
+def test_a_failing_subscriber_is_dropped_and_the_background_run_goes_on() -> None:
+    heard: list[int | None] = []
+
     def listener(execution: LocalExecution, event_id: int | None) -> None:
-        if event_id == 3:
+        heard.append(event_id)
+        if event_id == 3 or event_id is None:
             raise RuntimeError("listener broke")
 
     sm = StateMachine(asl({"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "End": True}}))
     ex = sm.start({}, progress=listener)
     ex.wait(60)
     assert not ex._thread.is_alive()  # type: ignore[union-attr]
-    assert ex.status == "FAILED" and ex.error == "States.Runtime"
-    assert "listener broke" in (ex.cause or "") and "RuntimeError: listener broke" in ex.notes[0]
-    assert types(ex)[-1] == "ExecutionFailed"
+    assert ex.status == "SUCCEEDED" and types(ex)[-1] == "ExecutionSucceeded"
+    assert heard == [1, 2, 3, None]  # not called again after it failed, but told of the end
+    assert "RuntimeError: listener broke at event 3" in ex.notes[0]
+    assert "when the run stopped" in ex.notes[1]
 
 
 def test_an_interrupt_raised_by_a_handler_in_a_background_run_aborts_it() -> None:
@@ -403,3 +438,33 @@ def test_an_interrupt_raised_by_a_handler_in_a_background_run_aborts_it() -> Non
     ex.wait(60)
     assert (ex.status, ex.error) == ("ABORTED", "KeyboardInterrupt")
     assert types(ex)[0] == "ExecutionStarted"
+
+
+def test_stopping_at_any_moment_leaves_one_end_and_a_whole_history() -> None:
+    terminal = {"ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted"}
+    fan = {"StartAt": "W", "States": {"W": task("Inner", End=True)}}
+    sm = StateMachine(
+        asl(
+            {
+                "Work": task("Work", Next="Fan"),
+                "Fan": {
+                    "Type": "Map",
+                    "ItemsPath": "$.items",
+                    "ItemProcessor": fan,
+                    "ResultPath": "$.r",
+                    "Next": "Work",
+                },
+            }
+        )
+    )
+    rng = random.Random(7)
+    resources = {"Work": lambda e: {"items": list(range(rng.randint(0, 4)))}, "Inner": lambda e: e}
+    for _ in range(20):
+        ex = sm.start({}, resources=resources)
+        time.sleep(rng.random() * 0.005)  # anywhere in the run: the outcome must not depend on it
+        ex.stop()
+        ex.wait(60)
+        kinds = types(ex)
+        assert ex.status in ("ABORTED", "FAILED")  # stopped, or the history limit came first
+        assert [k for k in kinds if k in terminal] == [kinds[-1]]
+        assert [e["id"] for e in ex.events] == list(range(1, len(kinds) + 1))

@@ -316,12 +316,12 @@ def text_or_none(value: Any) -> str | None:
 
 def marshal_problem(exc: BaseException, value: Any) -> str:
     """Why ``value`` is not JSON, as Python's json module says it (a cycle is named as a cycle)."""
-    if isinstance(exc, RecursionError) and _has_cycle(value):
+    if isinstance(exc, RecursionError) and has_cycle(value):
         return "Circular reference detected"
     return exception_text(exc) or type(exc).__name__
 
 
-def _has_cycle(value: Any) -> bool:
+def has_cycle(value: Any) -> bool:
     """Whether a container holds itself (walked without recursion, so any depth is fine)."""
     stack: list[tuple[Any, bool]] = [(value, False)]
     open_ids: set[int] = set()
@@ -484,6 +484,49 @@ def to_json_value(result: Any) -> tuple[Any, str]:
     """Round-trip a handler's return value through JSON, as the real service boundary does.
 
     Returns ``(value, compact_text)``; raises TypeError/ValueError when the value is not JSON.
+    ``decimal.Decimal`` numbers (what boto3's DynamoDB resources return) are written as the numbers
+    they are, as Lambda's Python runtime writes them.
     """
-    text = dumps(result)
+    try:
+        text = dumps(result)
+    except TypeError:
+        converted = _without_decimals(result)
+        if converted is result:
+            raise
+        text = dumps(converted)
     return loads_compact(text), text
+
+
+def _without_decimals(value: Any) -> Any:
+    """``value`` with every finite Decimal as an int or float; ``value`` itself when it holds none."""
+    from decimal import Decimal
+
+    def plain(item: Any) -> Any:
+        if isinstance(item, Decimal) and item.is_finite():
+            return int(item) if item == item.to_integral_value() else float(item)
+        return item
+
+    if not isinstance(value, (dict, list, tuple)):
+        return plain(value) if isinstance(value, Decimal) else value
+    if has_cycle(value):
+        raise ValueError("Circular reference detected")
+    found = False
+    root: Any = {} if isinstance(value, dict) else []
+    stack: list[tuple[Any, Any]] = [(value, root)]
+    while stack:
+        source, target = stack.pop()
+        pairs = source.items() if isinstance(source, dict) else enumerate(source)
+        for key, item in pairs:
+            if isinstance(item, (dict, list, tuple)):
+                copy: Any = {} if isinstance(item, dict) else []
+                stack.append((item, copy))
+            elif isinstance(item, Decimal):
+                copy = plain(item)
+                found = found or copy is not item
+            else:
+                copy = item
+            if isinstance(target, dict):
+                target[key] = copy
+            else:
+                target.append(copy)
+    return root if found else value

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import random
+from _thread import get_ident
 from collections.abc import Callable, Generator
 from typing import Any
 
@@ -24,7 +25,7 @@ from ..errors import StatesError
 from . import dataflow as df
 from .events import HISTORY_LIMIT, MAX_PAYLOAD, Details, EventLog, flat_details
 from .fibers import AwaitToken, Cancel, Fiber, Sleep, Spawn, TaskToken, WaitAny
-from .resources import HandlerRegistry
+from .resources import HandlerRegistry, has_cycle
 from .scope import Scope, Variables, iso_time
 from .states import run_states, run_until_pause
 
@@ -47,6 +48,8 @@ def input_text(value: Any) -> str:
     except (TypeError, ValueError) as exc:
         raise TypeError(f"the execution input is not JSON: {exc}") from None
     except RecursionError:
+        if has_cycle(value):
+            raise TypeError("the execution input is not JSON: Circular reference detected") from None
         raise ValueError("the execution input is nested too deeply to be written as JSON") from None
 
 
@@ -146,6 +149,7 @@ class Run:
         "_pending",
         "_first_scope",
         "override",
+        "in_handler",
     )
 
     def __init__(
@@ -196,7 +200,8 @@ class Run:
         # StopExecution's (error, cause), asked for from another thread while the run is driven:
         # the next event ends the run instead (see emit)
         self.stop_request: tuple[str | None, str | None] | None = None
-        self.driving = False
+        self.driving = 0  # the id of the thread driving the run (see drive), 0 when none is
+        self.in_handler = False  # a task's handler is running (stop() does not wait for it)
         self._pending = False  # started, and its first states not run yet (see drive())
         self._first_scope: Scope | None = None  # variables given at the start (a local TestState's)
         # a local TestState's stand-ins (teststate.py): the context object and mocked state results
@@ -288,8 +293,27 @@ class Run:
         if fiber is not None:
             fiber.last = event_id
         if main and self.listener is not None:
-            self.listener(self, event_id)
+            self._tell(event_id)
         return event_id
+
+    def _tell(self, event_id: int) -> None:
+        """Call the listener; one that fails is not called again (the run goes on, with a note)."""
+        listener = self.listener
+        if listener is None:
+            return
+        try:
+            listener(self, event_id)
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:
+            self.listener = None
+            try:
+                what = f"{type(exc).__name__}: {exc}"
+            except Exception:
+                what = type(exc).__name__
+            self.notes.append(
+                f"A progress listener raised {what} at event {event_id}; it was not called again."
+            )
 
     def _stop_now(self) -> None:
         request = self.stop_request
@@ -347,7 +371,7 @@ class Run:
             self.input = loads_compact(text)  # a private copy: the caller's object is never shared or mutated
         self.last_text = (self.input, text)
         if self.listener is not None:
-            self.listener(self, 1)
+            self._tell(1)
         if variables:
             self._first_scope = Scope(Variables(), None)
             self._first_scope.variables.values.update(variables)
@@ -395,7 +419,8 @@ class Run:
         what went wrong; only ``KeyboardInterrupt`` propagates (the caller ends the run ABORTED).
         """
         ready = self._ready
-        self.driving = True
+        outer = self.driving
+        self.driving = get_ident()
         try:
             if self.stop_request is not None:
                 self._stop_now()
@@ -423,7 +448,7 @@ class Run:
         except BaseException as exc:  # a run never stays RUNNING after its driver failed
             self.fail_internal(exc)
         finally:
-            self.driving = False
+            self.driving = outer
 
     def fail_internal(self, exc: BaseException) -> None:
         """End the run FAILED (``States.Runtime``) because ``exc`` escaped while it was driven."""
@@ -565,7 +590,7 @@ class Run:
         self.current = main
         self.events.add(event_type, self.now, previous, details)
         if self.listener is not None:
-            self.listener(self, len(self.events))
+            self._tell(len(self.events))
         self.status = {
             "ExecutionFailed": "FAILED",
             "ExecutionTimedOut": "TIMED_OUT",

@@ -114,6 +114,12 @@ class TestLimits:
         with pytest.raises(ValueError, match="nested too deeply"):
             machine({"P": {"Type": "Pass", "End": True}}).run(nested(5000))
 
+    def test_an_input_holding_itself_is_refused(self) -> None:
+        cycle: dict[str, Any] = {}
+        cycle["me"] = [cycle]
+        with pytest.raises(TypeError, match="Circular reference"):
+            machine({"P": {"Type": "Pass", "End": True}}).run(cycle)
+
     def test_a_result_nested_too_deeply_is_refused_with_the_definition(self) -> None:
         with pytest.raises(DefinitionError, match="nested more than 500 levels"):
             machine({"P": {"Type": "Pass", "Result": nested(5000), "End": True}})
@@ -138,16 +144,31 @@ class TestLimits:
         ex.trace()
         ex.states()
 
-    def test_an_exception_escaping_the_engine_fails_the_run_with_a_note(self) -> None:
-        def listener(run: Any, event_id: int) -> None:
-            if event_id == 2:
-                raise ZeroDivisionError("listener")
+    def test_an_exception_escaping_the_engine_fails_the_run_with_a_note(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from sfn_notebook.engine import dataflow
 
-        sm = machine({"P": {"Type": "Pass", "End": True}})
-        ex = sm.run({}, progress=lambda execution, event_id: listener(None, event_id or 0))
+        def broken(*args: Any, **kwargs: Any) -> Any:
+            raise ZeroDivisionError("inside the engine")
+
+        monkeypatch.setattr(dataflow, "evaluate", broken)
+        sm = machine({"P": {"Type": "Pass", "Parameters": {"a": 1}, "End": True}})
+        ex = sm.run({})
         assert (ex.status, ex.error) == ("FAILED", "States.Runtime")
-        assert "ZeroDivisionError: listener" in (ex.cause or "") and ex.notes
+        assert "ZeroDivisionError: inside the engine" in (ex.cause or "") and ex.notes
         assert types(ex)[-1] == "ExecutionFailed"
+
+    def test_a_failing_listener_is_not_called_again_and_the_run_goes_on(self) -> None:
+        heard: list[int | None] = []
+
+        def listener(execution: Any, event_id: int | None) -> None:
+            heard.append(event_id)
+            raise ValueError("no display")
+
+        ex = machine({"P": {"Type": "Pass", "End": True}}).run({}, progress=listener)
+        assert ex.status == "SUCCEEDED" and heard == [1]
+        assert "ValueError: no display" in ex.notes[0]
 
     def test_the_history_limit_fails_the_execution_and_keeps_the_history(self) -> None:
         sm = machine({"Ping": {"Type": "Pass", "Next": "Pong"}, "Pong": {"Type": "Pass", "Next": "Ping"}})

@@ -122,10 +122,7 @@ def invoke(
         raise _task_error(run, info, _missing_handler(run, state, info, function_name, request_id), prefix)
     context = TaskContext(run, visit, info, function_name, request_id, timeout, token)
     try:
-        if hasattr(handler, "run") and hasattr(handler, "definition"):
-            raw_result = _run_child_machine(run, handler, event)
-        else:
-            raw_result = call_handler(handler, event, context)
+        raw_result = _call(run, handler, event, context)
     except KeyboardInterrupt:  # the user's interrupt stops the run (ABORTED), not the task
         raise
     except BaseException as exc:  # anything else fails the task, as it fails a Lambda function
@@ -137,7 +134,7 @@ def invoke(
         raise _task_error(run, info, failure, prefix) from None
     try:
         result, result_text = to_json_value(raw_result)
-    except (TypeError, ValueError, RecursionError) as exc:
+    except Exception as exc:  # what Lambda's runtime cannot marshal
         raise _task_error(run, info, _unusable_result(exc, raw_result, info, request_id), prefix) from None
     if context.elapsed > 0:  # most handlers take no virtual time: no generator for them
         yield from _work_time(run, info, prefix, context.elapsed, timeout)
@@ -244,9 +241,7 @@ def _request(
     return keys, function, event
 
 
-def _unusable_result(
-    exc: TypeError | ValueError | RecursionError, raw: Any, info: ResourceInfo, request_id: str
-) -> StatesError:
+def _unusable_result(exc: Exception, raw: Any, info: ResourceInfo, request_id: str) -> StatesError:
     """The failure when the handler's result is not JSON (Lambda's runtime cannot marshal it)."""
     message = f"Unable to marshal response: {marshal_problem(exc, raw)}"
     if info.kind == "lambda" or info.is_lambda_invoke:
@@ -338,6 +333,18 @@ class CallbackFailure(StatesError):
 
     def output(self) -> dict[str, Any]:  # type: ignore[override]
         return {"Error": self.error, "Cause": self.cause}
+
+
+def _call(run: Run, handler: Any, event: Any, context: TaskContext) -> Any:
+    """The handler's result (a state machine as a handler runs as a child); while it runs,
+    ``run.in_handler`` says so (StopExecution then ends the run when it returns)."""
+    run.in_handler = True
+    try:
+        if hasattr(handler, "run") and hasattr(handler, "definition"):
+            return _run_child_machine(run, handler, event)
+        return call_handler(handler, event, context)
+    finally:
+        run.in_handler = False
 
 
 def _run_child_machine(run: Run, machine: Any, event: Any) -> Any:

@@ -6,9 +6,12 @@ from __future__ import annotations
 import base64
 import json
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import sfn_notebook as sfn
 from sfn_notebook import StateMachine, TaskFailed
@@ -505,6 +508,17 @@ class TestHandlerFailures:
         assert (ex.status, ex.error) == ("FAILED", "Runtime.MarshalError")
         assert json.loads(ex.cause or "{}")["errorMessage"] == f"Unable to marshal response: {message}"
 
+    def test_decimals_are_returned_as_the_numbers_they_are(self) -> None:
+        # what boto3's DynamoDB resources return; Lambda's Python runtime writes them as numbers
+        result = {"price": Decimal("19.50"), "stock": [Decimal("3"), Decimal("-1E+2")]}
+        ex = one_task(FN_ARN).run({}, resources={"Resize": lambda e: result})
+        assert ex.output == {"price": 19.5, "stock": [3, -100]}
+        assert isinstance(ex.output["stock"][0], int)
+
+    def test_a_decimal_that_is_not_a_number_is_a_marshal_error(self) -> None:
+        ex = one_task(FN_ARN).run({}, resources={"Resize": lambda e: [Decimal("NaN")]})
+        assert ex.error == "Runtime.MarshalError"
+
     def test_a_result_nested_too_deeply_is_a_marshal_error(self) -> None:
         deep: Any = 0
         for _ in range(5000):
@@ -563,6 +577,24 @@ class TestExceptionsThatEndLambdasRuntime:
         assert types(ex)[-2:] == ["LambdaFunctionFailed", "ExecutionFailed"]
         assert type(exc).__name__ in ex.notes[0]
 
+    @settings(max_examples=40, deadline=None)
+    @given(
+        kind=st.sampled_from([SystemExit, GeneratorExit, Escaping, Unprintable, StopIteration, MemoryError]),
+        argument=st.one_of(st.none(), st.integers(-300, 300), st.text(max_size=5)),
+        background=st.booleans(),
+    )
+    def test_whatever_a_handler_raises_the_run_ends_failed(
+        self, kind: type[BaseException], argument: Any, background: bool
+    ) -> None:
+        def handler(event: Any) -> Any:
+            raise kind() if argument is None or kind is Unprintable else kind(argument)
+
+        sm = one_task(FN_ARN)
+        resources = {"Resize": handler}
+        ex = sm.start({}, resources=resources).wait(60) if background else sm.run({}, resources=resources)
+        assert ex.status == "FAILED" and isinstance(ex.error, str) and isinstance(ex.cause, str)
+        assert types(ex)[-1] == "ExecutionFailed"
+
     def test_catch_handles_it_like_any_task_error(self) -> None:
         def handler(event: Any) -> Any:
             raise SystemExit(1)
@@ -587,6 +619,7 @@ class TestExceptionsThatEndLambdasRuntime:
             ex = one_task(FN_ARN).run({}, resources={"Resize": handler})
         assert (ex.status, ex.error) == ("ABORTED", "KeyboardInterrupt")
         assert "'Work'" in (ex.cause or "") and types(ex)[-1] == "ExecutionAborted"
+        assert "KeyboardInterrupt" in ex.notes[0]
 
 
 # ----------------------------------------------------------------------------- timeouts
