@@ -29,6 +29,7 @@ __all__ = [
     "messages",
     "published",
     "events",
+    "deploy",
 ]
 
 ACCOUNT = "111111111111"
@@ -63,6 +64,17 @@ def patch() -> Iterator[None]:
 
     with store.patch():
         yield
+
+
+def deploy(machine: Any, **options: Any) -> str:
+    """``sm.deploy(sfn.local_aws)``: create or update the machine in the local AWS; returns its ARN.
+
+    ``states:startExecution`` Tasks (and ``client("stepfunctions").start_execution``) then run it
+    locally as a child execution, as do machines created with ``client("stepfunctions")``.
+    """
+    from . import sfn
+
+    return sfn.deploy(machine, **options)
 
 
 def table(name: str) -> Any:

@@ -25,7 +25,17 @@ from typing import Any
 
 from . import ACCOUNT, REGION, callbacks
 
-__all__ = ["ENGINE_OPERATIONS", "serve", "deploy", "calling", "reset", "describe", "sync_output"]
+__all__ = [
+    "ENGINE_OPERATIONS",
+    "serve",
+    "deploy",
+    "calling",
+    "reset",
+    "start",
+    "start_as_handler",
+    "describe",
+    "sync_output",
+]
 
 ENGINE_OPERATIONS = frozenset(
     {
@@ -151,12 +161,18 @@ def _headers(request_id: str, body: str) -> dict[str, str]:
 
 
 def _start_execution(params: dict[str, Any]) -> dict[str, Any]:
+    machine, role = _machine(params.get("stateMachineArn"))
+    return start(machine, role, params, getattr(_calling, "frame", None))
+
+
+def start(machine: Any, role: str, params: dict[str, Any], frame: Any) -> dict[str, Any]:
+    """Start ``machine`` as StartExecution's ``params`` say (``input`` JSON text, ``name``), as a
+    child of the calling Task when ``frame`` names one: ``(run, token, pattern)``."""
     from .._json import dumps
     from ..engine.run import Run, RunSetup
     from ..execution import LIVE, LocalExecution
     from ..machine import _NO_RESOURCES
 
-    machine, role = _machine(params.get("stateMachineArn"))
     text = params.get("input")
     if text is None:
         text = "{}"
@@ -164,7 +180,6 @@ def _start_execution(params: dict[str, Any]) -> dict[str, Any]:
         value = json.loads(text)
     except (TypeError, ValueError):
         raise ApiError("InvalidExecutionInput", f"Invalid State Machine Execution Input: '{text}'") from None
-    frame = getattr(_calling, "frame", None)
     parent_run, token, pattern = frame if frame is not None else (None, None, "")
     if parent_run is not None:
         start, seed, handlers = parent_run.now, parent_run.rng.getrandbits(64), parent_run.setup.handlers
@@ -334,3 +349,34 @@ _OPERATIONS = {
     "SendTaskFailure": _send_task_failure,
     "SendTaskHeartbeat": _send_task_heartbeat,
 }
+
+
+def start_as_handler(run: Any, machine: Any, params: Any, token: Any, pattern: str) -> dict[str, Any]:
+    """A StateMachine registered as the handler of ``states:startExecution[.sync|.sync:2]`` runs as
+    the child that call starts: its input is the Task's ``Input``, its name ``Name``; the Task's
+    result is StartExecution's (and, for .sync, the child's description once it ends)."""
+    from .._json import dumps
+
+    if not isinstance(params, dict):
+        params = {}
+    value = params.get("Input")
+    request: dict[str, Any] = {
+        "input": value if isinstance(value, str) else dumps(value if value is not None else {})
+    }
+    if isinstance(params.get("Name"), str):
+        request["name"] = params["Name"]
+    role = machine.role_arn or f"arn:aws:iam::{ACCOUNT}:role/service-role/StepFunctions-{machine.name}-role"
+    try:
+        with _executions_lock():
+            started = start(machine, role, request, (run, token, pattern))
+    except ApiError as err:
+        from ..errors import TaskFailed
+
+        raise TaskFailed(f"StepFunctions.{err.code}Exception", err.message) from None
+    return {"ExecutionArn": started["executionArn"], "StartDate": round(started["startDate"] * 1000)}
+
+
+def _executions_lock() -> Any:
+    from ..execution import _LOCK
+
+    return _LOCK

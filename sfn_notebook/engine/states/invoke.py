@@ -120,7 +120,12 @@ def invoke(
     context = TaskContext(run, visit, info, function_name, request_id, timeout, token)
     try:
         if hasattr(handler, "run") and hasattr(handler, "definition"):
-            raw_result = _run_child_machine(run, handler, event)
+            if info.resource_type == "states" and info.resource_name.startswith("startExecution"):
+                from ...local_aws.sfn import start_as_handler  # the child execution AWS would start
+
+                raw_result = start_as_handler(run, handler, params, token, info.pattern)
+            else:
+                raw_result = _run_child_machine(run, handler, event)
         else:
             raw_result = call_handler(handler, event, context)
         result, result_text = to_json_value(raw_result)
