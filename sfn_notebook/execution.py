@@ -198,7 +198,6 @@ class LocalExecution(Execution):
         self._live: Any = None
         self._children: list[LocalExecution] = []  # started by its Tasks (states:startExecution)
         self._on_end: Callable[[LocalExecution], None] | None = None  # a parent's .sync task waits
-        LIVE.add(self)
 
     @property
     def arn(self) -> str:  # type: ignore[override]
@@ -308,6 +307,10 @@ class LocalExecution(Execution):
             CHANGED.notify_all()
         return self
 
+    def _track(self) -> None:
+        """Make the execution findable by its task tokens (SendTask* calls that name only a token)."""
+        LIVE.add(self)
+
     def _ended(self) -> None:
         """After driving: a child execution that has stopped lets its parent's task go on."""
         hook = self._on_end
@@ -356,6 +359,7 @@ class LocalExecution(Execution):
     def _drive_in_background(self) -> None:
         def work() -> None:
             with self._lock:
+                self._track()
                 self._run.drive()
             # the last event is recorded before the status is final: tell the subscribers once more
             self._notify(None)

@@ -198,6 +198,7 @@ def start(machine: Any, role: str, params: dict[str, Any], frame: Any) -> dict[s
     setup = RunSetup(machine.machine, handlers, machine.name, REGION, ACCOUNT, role, True)
     run = Run(setup, value, execution_name=name, start_time=start, seed=seed, identity=arn.encode())
     child = LocalExecution(run, machine)
+    child._track()
     _executions[arn] = child
     if parent_run is not None:
         parent = next((ex for ex in list(LIVE) if ex._run is parent_run), None)
