@@ -105,3 +105,9 @@ def test_tokens_given_to_a_handler_stay_waiting_as_before() -> None:
     ex = asking(HeartbeatSeconds=5).run({"n": 1}, resources={SEND: lambda event: {"MessageId": "m"}})
     assert ex.status == "RUNNING"
     assert ex.waiting_for[0].sent_to is None
+
+
+def test_a_message_sent_by_a_run_in_the_past_of_the_virtual_clock_can_still_be_read() -> None:
+    ex = asking().run({"n": 1}, start_time="2020-01-01T00:00:00Z")
+    [message] = local_aws.client("sqs").receive_message(QueueUrl=QUEUE)["Messages"]
+    assert json.loads(message["Body"])["token"] == ex.waiting_for[0].token
