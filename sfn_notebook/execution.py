@@ -378,5 +378,7 @@ class LocalExecution(Execution):
             text += f"\n  note: {note}"
         if self.status == "RUNNING" and self._run.waiting_tokens:
             names = ", ".join(sorted({t.state for t in self._run.waiting_tokens}))
-            text += f" (waiting for a task token in {names}: see .waiting_for and .send_task_success())"
+            places = sorted({t.sent_to for t in self._run.waiting_tokens if t.sent_to is not None})
+            sent = f", sent to {'; '.join(places)}" if places else ""
+            text += f" (waiting for a task token in {names}{sent}: see .waiting_for and .send_task_success())"
         return text

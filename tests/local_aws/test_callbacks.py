@@ -111,3 +111,8 @@ def test_a_message_sent_by_a_run_in_the_past_of_the_virtual_clock_can_still_be_r
     ex = asking().run({"n": 1}, start_time="2020-01-01T00:00:00Z")
     [message] = local_aws.client("sqs").receive_message(QueueUrl=QUEUE)["Messages"]
     assert json.loads(message["Body"])["token"] == ex.waiting_for[0].token
+
+
+def test_the_execution_says_where_its_waiting_token_went() -> None:
+    ex = asking().run({"n": 1})
+    assert f"waiting for a task token in Ask, sent to the SQS queue {QUEUE}" in repr(ex)
