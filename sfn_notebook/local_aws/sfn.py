@@ -201,11 +201,12 @@ def start(machine: Any, role: str, params: dict[str, Any], frame: Any) -> dict[s
     child._track()
     _executions[arn] = child
     if parent_run is not None:
+        callbacks.child_of(run, parent_run)
         parent = next((ex for ex in list(LIVE) if ex._run is parent_run), None)
         if parent is not None:
             parent._children.append(child)
         if token is not None and pattern.startswith(".sync"):
-            callbacks.delivered(token, f"the execution {arn}")
+            callbacks.delivered(token, f"the execution {arn}", parent_run)
             child._on_end = _answer_parent(parent_run, token, pattern)
     run.start(dumps(value))
     run.drive()

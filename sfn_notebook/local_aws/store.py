@@ -123,6 +123,7 @@ def _own(made: Any) -> Any:
 
 def client(service: str) -> Any:
     """A boto3 client on the store (account 111111111111, us-east-1): ``client("dynamodb")``."""
+    callbacks.polled()  # a thread that takes a client is about to use the store
     state = _load()
     with _lock:
         made = state["clients"].get(service)
@@ -150,6 +151,7 @@ def reset() -> None:
         _events.clear()
         fixes.reset()
         sfn.reset()
+        callbacks.reset()
         if "session" not in _state:
             return  # nothing was ever stored
         from moto.core.base_backend import BackendDict
