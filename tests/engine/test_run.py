@@ -351,3 +351,36 @@ def test_different_seeds_give_different_random_values() -> None:
     two = BUSY.run({"items": [1]}, resources={"Work": flaky_worker()}, seed=2, start_time=EPOCH)
     assert one.name != two.name
     assert one.output["results"][0]["id"] != two.output["results"][0]["id"]
+
+
+class TestTimeHold:
+    """``run.time_hold``: asked before virtual time moves on; true leaves the run where it is."""
+
+    def test_a_held_run_stays_running_until_the_hold_is_released(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from sfn_notebook.engine import run as run_module
+
+        holding = [True]
+        asked: list[Any] = []
+
+        def hold(run: Any) -> bool:
+            asked.append(run)
+            return holding[0]
+
+        monkeypatch.setattr(run_module, "time_hold", hold)
+        sm = machine({"Nap": {"Type": "Wait", "Seconds": 30, "Next": "Done"}, "Done": {"Type": "Succeed"}})
+        ex = sm.run({}, start_time=0)
+        assert ex.status == "RUNNING"
+        assert ex._run.held and ex._run.waiting_tokens == []
+        assert asked and asked[0] is ex._run
+        holding[0] = False
+        ex._run.drive()
+        assert ex.status == "SUCCEEDED"
+        assert ex.events[-1]["timestamp"].timestamp() == 30.0
+
+    def test_runs_that_never_wait_never_ask(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from sfn_notebook.engine import run as run_module
+
+        monkeypatch.setattr(run_module, "time_hold", lambda run: pytest.fail("asked"))
+        assert machine({"P": {"Type": "Pass", "End": True}}).run({}).status == "SUCCEEDED"
