@@ -101,6 +101,8 @@ def serve(call: TaskCall, params: Any) -> Any:
         elif rtype == "sns":
             where = params.get("TopicArn") or params.get("TargetArn") or params.get("PhoneNumber")
             callbacks.delivered(token, f"the SNS topic {where}", call.run)
+        elif rtype == "states":
+            callbacks.delivered(token, f"the execution {result.get('ExecutionArn')}", call.run)
         else:
             callbacks.delivered(token, f"{rtype}:{call.action}", call.run)
     return result

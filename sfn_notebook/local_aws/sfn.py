@@ -41,6 +41,7 @@ ENGINE_OPERATIONS = frozenset(
     {
         "StartExecution",
         "DescribeExecution",
+        "GetExecutionHistory",
         "StopExecution",
         "SendTaskSuccess",
         "SendTaskFailure",
@@ -289,6 +290,17 @@ def _describe_execution(params: dict[str, Any]) -> dict[str, Any]:
     return describe(_execution(params.get("executionArn")))
 
 
+def _get_execution_history(params: dict[str, Any]) -> dict[str, Any]:
+    """The whole history at once (no paging), newest first when ``reverseOrder`` says so."""
+    events = [
+        {**event, "timestamp": event["timestamp"].timestamp()}
+        for event in _execution(params.get("executionArn")).events
+    ]
+    if params.get("reverseOrder") is True:
+        events.reverse()
+    return {"events": events}
+
+
 def _stop_execution(params: dict[str, Any]) -> dict[str, Any]:
     execution = _execution(params.get("executionArn"))
     execution.stop(params.get("error"), params.get("cause"))
@@ -346,6 +358,7 @@ def _send_task_heartbeat(params: dict[str, Any]) -> dict[str, Any]:
 _OPERATIONS = {
     "StartExecution": _start_execution,
     "DescribeExecution": _describe_execution,
+    "GetExecutionHistory": _get_execution_history,
     "StopExecution": _stop_execution,
     "SendTaskSuccess": _send_task_success,
     "SendTaskFailure": _send_task_failure,

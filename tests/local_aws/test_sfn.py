@@ -13,6 +13,8 @@ from sfn_notebook import local_aws
 
 ROLE = "arn:aws:iam::111111111111:role/r"
 START = "arn:aws:states:::states:startExecution"
+SEND_WAIT = "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
+QUEUE = "https://sqs.us-east-1.amazonaws.com/111111111111/inbox"
 
 
 def parent(pattern: str, **parameters: Any) -> sfn.StateMachine:
@@ -204,3 +206,32 @@ def test_the_client_answers_tokens_of_running_executions() -> None:
     assert (ex.status, ex.output) == ("SUCCEEDED", {"ok": True})
     with pytest.raises(ClientError, match="TaskTimedOut"):
         local_aws.client("stepfunctions").send_task_success(taskToken=token, output="{}")
+
+
+def test_wait_for_task_token_says_which_execution_has_the_token_and_waits_for_its_answer() -> None:
+    waiting = {
+        "Hold": {
+            "Type": "Task",
+            "Resource": SEND_WAIT,
+            "Parameters": {"QueueUrl": QUEUE, "MessageBody": "x"},
+            "End": True,
+        }
+    }
+    local_aws.client("sqs").create_queue(QueueName="inbox")
+    arn = child(waiting, "Holder").deploy(local_aws)
+    ex = parent(".waitForTaskToken", Input={"token.$": "$$.Task.Token"}).run({"arn": arn})
+    assert ex.status == "RUNNING"
+    [token] = ex.waiting_for
+    [started] = ex.child_executions
+    assert token.sent_to == f"the execution {started.arn}"
+    local_aws.client("stepfunctions").send_task_success(taskToken=token.token, output='"done"')
+    assert (ex.status, ex.output) == ("SUCCEEDED", "done")
+
+
+def test_the_history_of_a_local_execution_through_the_client() -> None:
+    arn = child(ECHO).deploy(local_aws)
+    ex = parent("", Input={"n": 1}, Name="seen").run({"arn": arn})
+    history = local_aws.client("stepfunctions").get_execution_history(executionArn=ex.output["ExecutionArn"])
+    types = [event["type"] for event in history["events"]]
+    assert types == [event["type"] for event in ex.child_executions[0].events]
+    assert types[0] == "ExecutionStarted" and types[-1] == "ExecutionSucceeded"
