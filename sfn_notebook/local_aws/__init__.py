@@ -6,6 +6,12 @@ Python handler serves are served from one store per Python process, backed by mo
 first call that needs it). Only the clients made here are answered from it; a plain
 ``boto3.client(...)`` and ``sfn.aws.connect()`` keep talking to AWS, unless inside :func:`patch`.
 
+Step Functions itself is the engine: ``states:startExecution`` (``.sync``, ``.sync:2``,
+``.waitForTaskToken``) and ``aws-sdk:sfn:*`` start machines deployed with
+``sm.deploy(sfn.local_aws)`` or created with ``client("stepfunctions")`` as local child executions,
+and ``client("stepfunctions").send_task_success(...)`` answers the task tokens of running local
+executions, from any thread. A Distributed Map's ItemReader and ResultWriter use the store's S3.
+
 >>> import sfn_notebook as sfn
 >>> sfn.local_aws.ACCOUNT, sfn.local_aws.REGION
 ('111111111111', 'us-east-1')
