@@ -301,3 +301,29 @@ def test_a_synchronous_run_has_no_stop_call() -> None:
     recorder = Recorder()
     sfn.StateMachine(WAITS_FOR_A_GATE).run({}, resources={"Work": lambda e: e}, progress=recorder)
     assert None not in [event_id for event_id, _ in recorder.calls]
+
+
+def test_a_run_that_starts_no_other_execution_has_no_child_executions() -> None:
+    ex = StateMachine(asl({"P": {"Type": "Pass", "End": True}})).run({})
+    assert ex.child_executions == []
+
+
+def test_a_token_can_be_answered_from_another_thread_while_the_run_waits() -> None:
+    sm = StateMachine(
+        asl(
+            {
+                "Ask": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                    "Parameters": {"t.$": "$$.Task.Token"},
+                    "End": True,
+                }
+            }
+        )
+    )
+    ex = sm.run({}, resources={"Ask": lambda event: {}})
+    token = ex.waiting_for[0].token
+    answer = threading.Thread(target=ex.send_task_success, args=(token, {"from": "thread"}))
+    answer.start()
+    answer.join()
+    assert (ex.status, ex.output) == ("SUCCEEDED", {"from": "thread"})
