@@ -270,7 +270,6 @@ class LocalExecution(Execution):
         self._live: Any = None
         self._children: list[LocalExecution] = []  # started by its Tasks (states:startExecution)
         self._on_end: Callable[[LocalExecution], None] | None = None  # a parent's .sync task waits
-        LIVE.add(self)
 
     @property
     def arn(self) -> str:  # type: ignore[override]
@@ -400,6 +399,10 @@ class LocalExecution(Execution):
             CHANGED.notify_all()
         return self
 
+    def _track(self) -> None:
+        """Make the execution findable by its task tokens (SendTask* calls that name only a token)."""
+        LIVE.add(self)
+
     def _ended(self) -> None:
         """After driving: a child execution that has stopped lets its parent's task go on."""
         hook = self._on_end
@@ -450,6 +453,7 @@ class LocalExecution(Execution):
             run = self._run
             try:
                 with self._lock:
+                    self._track()
                     try:
                         run.drive()
                     except KeyboardInterrupt:  # raised by a handler: the user's interrupt aborts
@@ -478,5 +482,7 @@ class LocalExecution(Execution):
             text += f"\n  note: {note}"
         if self.status == "RUNNING" and self._run.waiting_tokens:
             names = ", ".join(sorted({t.state for t in self._run.waiting_tokens}))
-            text += f" (waiting for a task token in {names}: see .waiting_for and .send_task_success())"
+            places = sorted({t.sent_to for t in self._run.waiting_tokens if t.sent_to is not None})
+            sent = f", sent to {'; '.join(places)}" if places else ""
+            text += f" (waiting for a task token in {names}{sent}: see .waiting_for and .send_task_success())"
         return text

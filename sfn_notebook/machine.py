@@ -184,12 +184,16 @@ class StateMachine:
         )
         self.last_execution = execution  # reachable even if the run is interrupted
         try:
-            with execution._lock:  # task tokens may be answered from other threads meanwhile
-                execution._run.drive()
-                if execution._run.tokens and execution._run.status == "RUNNING":
-                    from .local_aws.callbacks import settle
+            if self._has_tasks():
+                with execution._lock:  # task tokens may be answered from other threads meanwhile
+                    execution._track()
+                    execution._run.drive()
+                    if execution._run.tokens and execution._run.status == "RUNNING":
+                        from .local_aws.callbacks import settle
 
-                    settle(execution)
+                        settle(execution)
+            else:  # no Task, no token: nothing can reach the run from outside
+                execution._run.drive()
         except KeyboardInterrupt:
             # stopped by the user (Ctrl-C, or the notebook's stop button): end it as StopExecution
             # would, keep its history, and hand it back
@@ -357,6 +361,13 @@ class StateMachine:
         run.start(text)
         _observed(self, execution)
         return execution
+
+    def _has_tasks(self) -> bool:
+        """Whether any state, nested ones included, is a Task (made once)."""
+        found = getattr(self, "_tasks_found", None)
+        if found is None:
+            found = self._tasks_found = any(state.type == "Task" for state in self.machine.walk())
+        return found
 
     def _digest(self) -> str:
         """A digest of the definition (made once): two machines of one name and input run apart."""

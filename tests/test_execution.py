@@ -468,3 +468,29 @@ def test_stopping_at_any_moment_leaves_one_end_and_a_whole_history() -> None:
         assert ex.status in ("ABORTED", "FAILED")  # stopped, or the history limit came first
         assert [k for k in kinds if k in terminal] == [kinds[-1]]
         assert [e["id"] for e in ex.events] == list(range(1, len(kinds) + 1))
+
+
+def test_a_run_that_starts_no_other_execution_has_no_child_executions() -> None:
+    ex = StateMachine(asl({"P": {"Type": "Pass", "End": True}})).run({})
+    assert ex.child_executions == []
+
+
+def test_a_token_can_be_answered_from_another_thread_while_the_run_waits() -> None:
+    sm = StateMachine(
+        asl(
+            {
+                "Ask": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                    "Parameters": {"t.$": "$$.Task.Token"},
+                    "End": True,
+                }
+            }
+        )
+    )
+    ex = sm.run({}, resources={"Ask": lambda event: {}})
+    token = ex.waiting_for[0].token
+    answer = threading.Thread(target=ex.send_task_success, args=(token, {"from": "thread"}))
+    answer.start()
+    answer.join()
+    assert (ex.status, ex.output) == ("SUCCEEDED", {"from": "thread"})

@@ -60,7 +60,7 @@ def _token_limit(token: TaskToken) -> float | None:
 
 # Asked before virtual time moves on: true holds the run where it is (it stays RUNNING) while a
 # task token delivered elsewhere is being answered from another thread; set by the local AWS.
-time_hold: Callable[[], bool] | None = None
+time_hold: Callable[[Run], bool] | None = None
 
 
 class _ExecutionEnded(Exception):
@@ -434,7 +434,7 @@ class Run:
                     self.now = self.deadline
                     self._timed_out()
                     return
-                if time > self.now and time_hold is not None and time_hold():
+                if time > self.now and time_hold is not None and time_hold(self):
                     heapq.heappush(ready, (time, _, fiber))
                     return
                 self.now = time

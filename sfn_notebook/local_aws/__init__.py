@@ -6,6 +6,12 @@ Python handler serves are served from one store per Python process, backed by mo
 first call that needs it). Only the clients made here are answered from it; a plain
 ``boto3.client(...)`` and ``sfn.aws.connect()`` keep talking to AWS, unless inside :func:`patch`.
 
+Step Functions itself is the engine: ``states:startExecution`` (``.sync``, ``.sync:2``,
+``.waitForTaskToken``) and ``aws-sdk:sfn:*`` start machines deployed with
+``sm.deploy(sfn.local_aws)`` or created with ``client("stepfunctions")`` as local child executions,
+and ``client("stepfunctions").send_task_success(...)`` answers the task tokens of running local
+executions, from any thread. A Distributed Map's ItemReader and ResultWriter use the store's S3.
+
 >>> import sfn_notebook as sfn
 >>> sfn.local_aws.ACCOUNT, sfn.local_aws.REGION
 ('111111111111', 'us-east-1')
@@ -29,6 +35,7 @@ __all__ = [
     "messages",
     "published",
     "events",
+    "deploy",
 ]
 
 ACCOUNT = "111111111111"
@@ -63,6 +70,17 @@ def patch() -> Iterator[None]:
 
     with store.patch():
         yield
+
+
+def deploy(machine: Any, **options: Any) -> str:
+    """``sm.deploy(sfn.local_aws)``: create or update the machine in the local AWS; returns its ARN.
+
+    ``states:startExecution`` Tasks (and ``client("stepfunctions").start_execution``) then run it
+    locally as a child execution, as do machines created with ``client("stepfunctions")``.
+    """
+    from . import sfn
+
+    return sfn.deploy(machine, **options)
 
 
 def table(name: str) -> Any:

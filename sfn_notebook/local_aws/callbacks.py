@@ -21,24 +21,48 @@ __all__ = ["settle", "polled", "LISTENING_SECONDS", "PATIENCE_SECONDS"]
 
 #: another thread that used the store this recently (real seconds) is listening for messages
 LISTENING_SECONDS = 2.0
+#: how long (real seconds) a run first waits for a listener to show up
+GRACE_SECONDS = 0.05
 #: how long (real seconds) a run waits for listeners that answer nothing at all
 PATIENCE_SECONDS = 10.0
 
 _polls: dict[int, float] = {}  # thread id -> when (monotonic) it last used the store
-_delivered_tokens: list[Any] = []  # tokens the local AWS delivered whose tasks may still wait
+_delivered_tokens: list[tuple[Any, Any]] = []  # (token, its run): delivered, maybe still awaited
+_parents: dict[int, tuple[Any, Any]] = {}  # id(child run) -> (child run, the run that started it)
+_suspended = [False]  # true while held runs are driven on after waiting long enough
 
 
-def delivered(token: Any, where: str) -> None:
-    """The local AWS put ``token`` somewhere (``where``) for someone else to answer."""
+def delivered(token: Any, where: str, run: Any) -> None:
+    """The local AWS put ``token`` (of a task of ``run``) somewhere (``where``) for someone to answer."""
     token.sent_to = where
-    _delivered_tokens[:] = [t for t in _delivered_tokens if t.outcome is None]
-    _delivered_tokens.append(token)
+    _delivered_tokens[:] = [(t, r) for t, r in _delivered_tokens if t.outcome is None]
+    _delivered_tokens.append((token, run))
 
 
-def hold() -> bool:
-    """Whether virtual time should stand still: a delivered token is unanswered while another
-    thread reads the store (its answer is on its way, sooner than any Wait would end)."""
-    if not any(token.outcome is None for token in _delivered_tokens):
+def reset() -> None:
+    _delivered_tokens.clear()
+    _parents.clear()
+
+
+def child_of(child: Any, parent: Any) -> None:
+    """Run ``child`` was started by a task of run ``parent`` (their clocks hold together)."""
+    _parents[id(child)] = (child, parent)
+
+
+def _root(run: Any) -> Any:
+    while id(run) in _parents:
+        run = _parents[id(run)][1]
+    return run
+
+
+def hold(run: Any) -> bool:
+    """Whether virtual time should stand still in ``run``: a token delivered by its execution or a
+    relative is unanswered while another thread uses the store (the answer is on its way, sooner
+    than any Wait would end)."""
+    if _suspended[0] or not _delivered_tokens:
+        return False
+    root = _root(run)
+    if not any(token.outcome is None and _root(owner) is root for token, owner in _delivered_tokens):
         return False
     return _listening()
 
@@ -57,10 +81,11 @@ def _install() -> None:
 def _listening() -> bool:
     me = threading.get_ident()
     now = time.monotonic()
+    recent = [ident for ident, when in _polls.items() if ident != me and now - when <= LISTENING_SECONDS]
+    if not recent:
+        return False
     alive = {thread.ident for thread in threading.enumerate()}
-    return any(
-        ident != me and ident in alive and now - when <= LISTENING_SECONDS for ident, when in _polls.items()
-    )
+    return any(ident in alive for ident in recent)
 
 
 def _tree(execution: Any) -> list[Any]:
@@ -96,10 +121,17 @@ def settle(execution: Any) -> None:
 
     answered = time.monotonic()
     last = _progress(execution)
+    if not _listening():
+        CHANGED.wait(GRACE_SECONDS)  # a worker thread just started may not have reached the store yet
     while True:
+        stalled = time.monotonic() - answered >= PATIENCE_SECONDS
         for ex in _tree(execution):  # runs held while an answer was due go on once it is not
-            if ex._run.held and not hold():
-                ex._run.drive()
+            if ex._run.held and (stalled or not hold(ex._run)):
+                _suspended[0] = stalled
+                try:
+                    ex._run.drive()
+                finally:
+                    _suspended[0] = False
                 ex._ended()
         if execution.status != "RUNNING":
             if not any(ex._run.held for ex in _tree(execution)):
@@ -115,8 +147,7 @@ def settle(execution: Any) -> None:
             CHANGED.wait(0.02)
             continue
         if held and not waiting:
-            CHANGED.wait(0.02)  # held only while another thread is about to answer
-            continue
+            continue  # nobody answers any more: the held runs go on (above)
         timed = [(limit, ex) for ex, token in waiting if (limit := _limit(token)) is not None]
         if not timed:
             return

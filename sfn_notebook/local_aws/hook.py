@@ -50,7 +50,6 @@ RESULT_SHAPES = {
     "codebuild:startBuild": '{"Build": {"Id": "...", "BuildStatus": "SUCCEEDED", ...}}',
     "eks:runJob": '{"ResponseBody": {...}, "StatusCode": 200, "StatusText": "OK"}',
     "elasticmapreduce:addStep": '{"StepId": "s-..."}',
-    "states:startExecution": '{"ExecutionArn": "...", "StartDate": ...} (.sync: the DescribeExecution answer)',
 }
 
 

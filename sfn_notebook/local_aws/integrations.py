@@ -97,12 +97,14 @@ def serve(call: TaskCall, params: Any) -> Any:
     if token is not None and token.sent_to is None and call.info.waits_for_token:
         # where the token went, for ex.waiting_for
         if rtype == "sqs":
-            callbacks.delivered(token, f"the SQS queue {params.get('QueueUrl')}")
+            callbacks.delivered(token, f"the SQS queue {params.get('QueueUrl')}", call.run)
         elif rtype == "sns":
             where = params.get("TopicArn") or params.get("TargetArn") or params.get("PhoneNumber")
-            callbacks.delivered(token, f"the SNS topic {where}")
+            callbacks.delivered(token, f"the SNS topic {where}", call.run)
+        elif rtype == "states":
+            callbacks.delivered(token, f"the execution {result.get('ExecutionArn')}", call.run)
         else:
-            callbacks.delivered(token, f"{rtype}:{call.action}")
+            callbacks.delivered(token, f"{rtype}:{call.action}", call.run)
     return result
 
 

@@ -25,12 +25,23 @@ from typing import Any
 
 from . import ACCOUNT, REGION, callbacks
 
-__all__ = ["ENGINE_OPERATIONS", "serve", "deploy", "calling", "reset", "describe", "sync_output"]
+__all__ = [
+    "ENGINE_OPERATIONS",
+    "serve",
+    "deploy",
+    "calling",
+    "reset",
+    "start",
+    "start_as_handler",
+    "describe",
+    "sync_output",
+]
 
 ENGINE_OPERATIONS = frozenset(
     {
         "StartExecution",
         "DescribeExecution",
+        "GetExecutionHistory",
         "StopExecution",
         "SendTaskSuccess",
         "SendTaskFailure",
@@ -151,12 +162,18 @@ def _headers(request_id: str, body: str) -> dict[str, str]:
 
 
 def _start_execution(params: dict[str, Any]) -> dict[str, Any]:
+    machine, role = _machine(params.get("stateMachineArn"))
+    return start(machine, role, params, getattr(_calling, "frame", None))
+
+
+def start(machine: Any, role: str, params: dict[str, Any], frame: Any) -> dict[str, Any]:
+    """Start ``machine`` as StartExecution's ``params`` say (``input`` JSON text, ``name``), as a
+    child of the calling Task when ``frame`` names one: ``(run, token, pattern)``."""
     from .._json import dumps
     from ..engine.run import Run, RunSetup
     from ..execution import LIVE, LocalExecution
     from ..machine import _NO_RESOURCES
 
-    machine, role = _machine(params.get("stateMachineArn"))
     text = params.get("input")
     if text is None:
         text = "{}"
@@ -164,7 +181,6 @@ def _start_execution(params: dict[str, Any]) -> dict[str, Any]:
         value = json.loads(text)
     except (TypeError, ValueError):
         raise ApiError("InvalidExecutionInput", f"Invalid State Machine Execution Input: '{text}'") from None
-    frame = getattr(_calling, "frame", None)
     parent_run, token, pattern = frame if frame is not None else (None, None, "")
     if parent_run is not None:
         start, seed, handlers = parent_run.now, parent_run.rng.getrandbits(64), parent_run.setup.handlers
@@ -183,13 +199,15 @@ def _start_execution(params: dict[str, Any]) -> dict[str, Any]:
     setup = RunSetup(machine.machine, handlers, machine.name, REGION, ACCOUNT, role, True)
     run = Run(setup, value, execution_name=name, start_time=start, seed=seed, identity=arn.encode())
     child = LocalExecution(run, machine)
+    child._track()
     _executions[arn] = child
     if parent_run is not None:
+        callbacks.child_of(run, parent_run)
         parent = next((ex for ex in list(LIVE) if ex._run is parent_run), None)
         if parent is not None:
             parent._children.append(child)
         if token is not None and pattern.startswith(".sync"):
-            callbacks.delivered(token, f"the execution {arn}")
+            callbacks.delivered(token, f"the execution {arn}", parent_run)
             child._on_end = _answer_parent(parent_run, token, pattern)
     run.start(dumps(value))
     run.drive()
@@ -217,8 +235,6 @@ def _answer_parent(parent_run: Any, token: Any, pattern: str) -> Any:
 
 def describe(execution: Any) -> dict[str, Any]:
     """DescribeExecution's answer for a local execution (dates as epoch seconds)."""
-    from .._json import dumps
-
     run = execution._run
     out: dict[str, Any] = {
         "executionArn": execution.arn,
@@ -226,7 +242,7 @@ def describe(execution: Any) -> dict[str, Any]:
         "name": execution.name,
         "status": execution.status,
         "startDate": run.start_time,
-        "input": run.events.records[0][3]["input"] if len(run.events) else dumps(run.input),
+        "input": _started_input(run),
         "inputDetails": {"included": True},
     }
     if execution.done:
@@ -270,6 +286,17 @@ def _execution(arn: Any) -> Any:
 
 def _describe_execution(params: dict[str, Any]) -> dict[str, Any]:
     return describe(_execution(params.get("executionArn")))
+
+
+def _get_execution_history(params: dict[str, Any]) -> dict[str, Any]:
+    """The whole history at once (no paging), newest first when ``reverseOrder`` says so."""
+    events = [
+        {**event, "timestamp": event["timestamp"].timestamp()}
+        for event in _execution(params.get("executionArn")).events
+    ]
+    if params.get("reverseOrder") is True:
+        events.reverse()
+    return {"events": events}
 
 
 def _stop_execution(params: dict[str, Any]) -> dict[str, Any]:
@@ -329,8 +356,52 @@ def _send_task_heartbeat(params: dict[str, Any]) -> dict[str, Any]:
 _OPERATIONS = {
     "StartExecution": _start_execution,
     "DescribeExecution": _describe_execution,
+    "GetExecutionHistory": _get_execution_history,
     "StopExecution": _stop_execution,
     "SendTaskSuccess": _send_task_success,
     "SendTaskFailure": _send_task_failure,
     "SendTaskHeartbeat": _send_task_heartbeat,
 }
+
+
+def start_as_handler(run: Any, machine: Any, params: Any, token: Any, pattern: str) -> dict[str, Any]:
+    """A StateMachine registered as the handler of ``states:startExecution[.sync|.sync:2]`` runs as
+    the child that call starts: its input is the Task's ``Input``, its name ``Name``; the Task's
+    result is StartExecution's (and, for .sync, the child's description once it ends)."""
+    from .._json import dumps
+
+    if not isinstance(params, dict):
+        params = {}
+    value = params.get("Input")
+    request: dict[str, Any] = {
+        "input": value if isinstance(value, str) else dumps(value if value is not None else {})
+    }
+    if isinstance(params.get("Name"), str):
+        request["name"] = params["Name"]
+    role = machine.role_arn or f"arn:aws:iam::{ACCOUNT}:role/service-role/StepFunctions-{machine.name}-role"
+    try:
+        with _executions_lock():
+            started = start(machine, role, request, (run, token, pattern))
+    except ApiError as err:
+        from ..errors import TaskFailed
+
+        raise TaskFailed(f"StepFunctions.{err.code}Exception", err.message) from None
+    return {"ExecutionArn": started["executionArn"], "StartDate": round(started["startDate"] * 1000)}
+
+
+def _executions_lock() -> Any:
+    from ..execution import _LOCK
+
+    return _LOCK
+
+
+def _started_input(run: Any) -> str:
+    """The execution's input as its ExecutionStarted event records it (the JSON text)."""
+    from .._json import dumps
+
+    if len(run.events):
+        details = run.events.records[0][3] or ()
+        for key, value in zip(details[0::2], details[1::2]):
+            if key == "input":
+                return str(value)
+    return dumps(run.input)

@@ -87,7 +87,7 @@ def _serve(event_name: str, request: Any, **kwargs: Any) -> Any:
         # executions are the engine's: served without the store's lock, which their runs take
         status, headers, body = sfn.serve(operation, request)
         return AWSResponse(request.url, status, headers, MockRawResponse(body))
-    with _lock, _run_clock():
+    with _lock, _run_clock(service):
         early = fixes.before(service, operation, request)
         if early is not None:
             status, headers, body = early
@@ -123,6 +123,7 @@ def _own(made: Any) -> Any:
 
 def client(service: str) -> Any:
     """A boto3 client on the store (account 111111111111, us-east-1): ``client("dynamodb")``."""
+    callbacks.polled()  # a thread that takes a client is about to use the store
     state = _load()
     with _lock:
         made = state["clients"].get(service)
@@ -150,6 +151,7 @@ def reset() -> None:
         _events.clear()
         fixes.reset()
         sfn.reset()
+        callbacks.reset()
         if "session" not in _state:
             return  # nothing was ever stored
         from moto.core.base_backend import BackendDict
@@ -227,10 +229,13 @@ _original_utcnow: list[Callable[[], datetime.datetime]] = []
 
 
 @contextlib.contextmanager
-def _run_clock() -> Iterator[None]:
-    """While serving a run's request, moto's ``utcnow`` reads the run's virtual clock."""
+def _run_clock(service: str) -> Iterator[None]:
+    """While serving a run's request, moto's ``utcnow`` reads the run's virtual clock.
+
+    Not for SQS and SNS: a queue keeps a message by its age, and a message sent by a run must stay
+    readable (by a worker, or from the notebook) on the real clock."""
     now = getattr(_run_context, "now", None)
-    if now is None:
+    if now is None or service in ("sqs", "sns"):
         yield
         return
     import moto.core.utils as moto_utils

@@ -479,3 +479,36 @@ def test_a_plain_state_failing_at_the_start_fails_the_execution() -> None:
     ex = machine({"F": {"Type": "Fail", "Error": "E", "Cause": "c"}}).run({})
     assert (ex.status, ex.error, ex.cause) == ("FAILED", "E", "c")
     assert _links(ex)[-1] == ("ExecutionFailed", 3, 2)
+
+
+class TestTimeHold:
+    """``run.time_hold``: asked before virtual time moves on; true leaves the run where it is."""
+
+    def test_a_held_run_stays_running_until_the_hold_is_released(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from sfn_notebook.engine import run as run_module
+
+        holding = [True]
+        asked: list[Any] = []
+
+        def hold(run: Any) -> bool:
+            asked.append(run)
+            return holding[0]
+
+        monkeypatch.setattr(run_module, "time_hold", hold)
+        sm = machine({"Nap": {"Type": "Wait", "Seconds": 30, "Next": "Done"}, "Done": {"Type": "Succeed"}})
+        ex = sm.run({}, start_time=0)
+        assert ex.status == "RUNNING"
+        assert ex._run.held and ex._run.waiting_tokens == []
+        assert asked and asked[0] is ex._run
+        holding[0] = False
+        ex._run.drive()
+        assert ex.status == "SUCCEEDED"
+        assert ex.events[-1]["timestamp"].timestamp() == 30.0
+
+    def test_runs_that_never_wait_never_ask(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from sfn_notebook.engine import run as run_module
+
+        monkeypatch.setattr(run_module, "time_hold", lambda run: pytest.fail("asked"))
+        assert machine({"P": {"Type": "Pass", "End": True}}).run({}).status == "SUCCEEDED"

@@ -122,7 +122,7 @@ def invoke(
         raise _task_error(run, info, _missing_handler(run, state, info, function_name, request_id), prefix)
     context = TaskContext(run, visit, info, function_name, request_id, timeout, token)
     try:
-        raw_result = _call(run, handler, event, context)
+        raw_result = _call(run, handler, event, context, info, params, token)
     except KeyboardInterrupt:  # the user's interrupt stops the run (ABORTED), not the task
         raise
     except BaseException as exc:  # anything else fails the task, as it fails a Lambda function
@@ -335,12 +335,24 @@ class CallbackFailure(StatesError):
         return {"Error": self.error, "Cause": self.cause}
 
 
-def _call(run: Run, handler: Any, event: Any, context: TaskContext) -> Any:
+def _call(
+    run: Run,
+    handler: Any,
+    event: Any,
+    context: TaskContext,
+    info: ResourceInfo,
+    params: Any,
+    token: TaskToken | None,
+) -> Any:
     """The handler's result (a state machine as a handler runs as a child); while it runs,
     ``run.in_handler`` says so (StopExecution then ends the run when it returns)."""
     run.in_handler = True
     try:
         if hasattr(handler, "run") and hasattr(handler, "definition"):
+            if info.resource_type == "states" and info.resource_name.startswith("startExecution"):
+                from ...local_aws.sfn import start_as_handler  # the child execution AWS would start
+
+                return start_as_handler(run, handler, params, token, info.pattern)
             return _run_child_machine(run, handler, event)
         return call_handler(handler, event, context)
     finally:

@@ -60,9 +60,8 @@ def _timeout_value(expr: Any, visit: Visit, raw: Any, effective: Any, name: str)
     if expr is MISSING:
         return None
     states = jsonata_states(visit, raw) if visit.state.is_jsonata else None
-    if (
-        type(expr) is m.TPath
-    ):  # AWS words a TimeoutSecondsPath/HeartbeatSecondsPath that finds nothing its own way
+    if type(expr) is m.TPath:
+        # AWS words a TimeoutSecondsPath/HeartbeatSecondsPath that finds nothing its own way
         path = expr.path
         missing = f"Invalid path '{path.text}' : No results for path: {path.normalized()}"
         value = df.resolve_path(path, effective, visit, expr.field, missing)

@@ -760,6 +760,16 @@ class TestWaitForTaskToken:
         assert ex.output == {"job": 2, "why": {"Error": "Rejected", "Cause": "by reviewer"}}
         assert event(ex, "TaskFailed")["taskFailedEventDetails"]["error"] == "Rejected"
 
+    def test_send_task_failure_without_error_or_cause_gives_both_as_null(self) -> None:
+        sm = callback_task(Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.why", "Next": "Handled"}])
+        ex = sm.run({"job": 3}, resources={CALLBACK: sent([])})
+        ex.send_task_failure(ex.waiting_for[0].token)
+        assert ex.output == {"job": 3, "why": {"Error": None, "Cause": None}}
+        assert event(ex, "TaskFailed")["taskFailedEventDetails"] == {
+            "resourceType": "sqs",
+            "resource": "sendMessage.waitForTaskToken",
+        }
+
     def test_send_task_failure_uncaught_fails_the_execution(self) -> None:
         ex = callback_task().run({"job": 2}, resources={CALLBACK: sent([])})
         ex.send_task_failure(ex.waiting_for[0].token, "Rejected", "by reviewer")
