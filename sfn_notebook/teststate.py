@@ -32,7 +32,7 @@ __all__ = ["test_state", "test_state_request", "TestStateResult", "INSPECTION_ST
 
 TEST_STATE_NAME = "StateName"  # what AWS calls the state under test (context object, error paths)
 _INSPECTION_LEVELS = ("INFO", "DEBUG", "TRACE")
-_NO_MOCK_TYPES = ("Pass", "Succeed", "Fail", "Choice", "Wait")
+_NO_MOCK_TYPES = ("Pass", "Succeed", "Fail")  # a Choice or Wait ignores a mock
 _CONTEXT_FIELDS = {
     "Execution": {"Id", "Input", "Name", "RoleArn", "StartTime", "RedriveCount", "RedriveTime"},
     "State": {"EnteredTime", "Name", "RetryCount"},
@@ -102,10 +102,6 @@ def test_state(
             "constraint: Member must satisfy enum value set: [INFO, DEBUG, TRACE]"
         )
     mock = dict(mock) if mock is not None else None
-    if mock is not None and "result" in mock and "errorOutput" in mock:
-        raise _validation("A test mock should have only one of the following fields: [result, errorOutput].")
-    if mock is not None and revealSecrets:
-        raise _validation("TestState does not support RevealSecrets when a mock is specified.")
     config = dict(stateConfiguration or {})
     raw_state, query_language = _state_of(definition, stateName)
     checked = _machine_for(raw_state, query_language, keep_retry=True).machine.states[TEST_STATE_NAME]
@@ -113,16 +109,22 @@ def test_state(
     machine = _machine_for(raw_state, query_language)
     state = machine.machine.states[TEST_STATE_NAME]
     kind = state.type
-    if mock is not None and kind in _NO_MOCK_TYPES:
-        raise _validation(f"State type '{kind}' is not supported when a mock is specified")
     if mock is None and kind in ("Map", "Parallel"):
         raise _api_error(
             "InvalidDefinition",
             "TestState API does not support Map or Parallel states. Supported state types include: "
             "[Task, Wait, Pass, Succeed, Fail, Choice]",
         )
-    if mock is None and kind == "Task" and roleArn is None:
-        raise _validation("RoleArn must be specified when testing a Task state")
+    if mock is not None and kind in _NO_MOCK_TYPES:
+        raise _validation(f"State type '{kind}' is not supported when a mock is specified")
+    if mock is not None and revealSecrets:
+        raise _validation("TestState does not support RevealSecrets when a mock is specified.")
+    if mock is not None and "result" in mock and "errorOutput" in mock:
+        raise _validation("A test mock should have only one of the following fields: [result, errorOutput].")
+    if mock is None and kind == "Task":
+        _check_unmocked_task(state)
+        if roleArn is None:
+            raise _validation("RoleArn must be specified when testing a Task state")
     mocked = _mocked_result(mock, state, config)
     context_value = _check_context(_json_field(context, "context")) if context is not None else None
     input_value = {} if input is None else _json_field(input, "input")
@@ -238,6 +240,22 @@ def _definition_message(exc: DefinitionError) -> str:
     if first is None:
         return "Invalid State Machine Definition"
     return f"Invalid State Machine Definition: '{first.code}: {first.message} at {first.pointer}'"
+
+
+def _check_unmocked_task(state: Any) -> None:
+    """Without a mock TestState calls the resource once and cannot wait for an activity worker, a
+    job (``.sync``) or a callback (``.waitForTaskToken``)."""
+    from .engine.resources import parse_resource
+
+    info = parse_resource(state.resource) if isinstance(state.resource, str) else None
+    if info is None:
+        return
+    if info.kind == "activity" or info.pattern:
+        raise _api_error(
+            "InvalidDefinition",
+            "TestState API does not support Activity tasks, .sync or .waitForTaskToken integration patterns "
+            "without a mock.",
+        )
 
 
 def _check_context(value: Any) -> dict[str, Any]:

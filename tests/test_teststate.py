@@ -295,3 +295,24 @@ def test_a_map_whose_items_path_finds_no_array_fails_as_aws_says() -> None:
     )
     assert (response["status"], response["error"]) == ("FAILED", "States.Runtime")
     assert response["cause"] == 'Reference path "$.Execution.Input" must point to array.'
+
+
+def test_a_choice_ignores_a_mock() -> None:
+    state = {
+        "Type": "Choice",
+        "Choices": [{"Variable": "$.a", "IsPresent": True, "Next": "Yes"}],
+        "Default": "No",
+    }
+    assert call(state, input={"a": 1}, mock={"result": "{}"})["nextState"] == "Yes"
+
+
+def test_a_callback_task_needs_a_mock() -> None:
+    state = {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "End": True}
+    assert api_error(state, roleArn=ROLE).code == "InvalidDefinition"
+    mocked = call(state, mock={"result": '{"approved": true}'})
+    assert mocked == {"status": "SUCCEEDED", "output": '{"approved":true}'}
+
+
+def test_the_state_type_is_checked_before_the_rest_of_the_mock() -> None:
+    err = api_error({"Type": "Pass", "End": True}, mock={"result": "{}"}, revealSecrets=True)
+    assert err.message == "State type 'Pass' is not supported when a mock is specified"
