@@ -831,10 +831,11 @@ class AwsBackend:
         with the API's own keyword arguments (``definition=``, ``input=``, ...) returns the API's
         answer as a dict, as :func:`sfn_notebook.test_state` does locally.
         """
+        for local_only in ("resources", "local_aws"):  # local stand-ins: AWS calls the real resources
+            request.pop(local_only, None)
         if sm is None:
             if "definition" not in request:
                 raise TypeError("test_state needs a StateMachine and a state name, or the API's definition=")
-            request.pop("resources", None)  # local handlers: AWS calls the real resources
             return self.call("test_state", client=self.sync_client, **request)
         if request:
             raise TypeError(f"unexpected arguments with a StateMachine: {', '.join(sorted(request))}")
