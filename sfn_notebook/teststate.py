@@ -177,7 +177,10 @@ def _state_of(definition: str | Mapping[str, Any], state_name: str | None) -> tu
     if state_name is None:
         language = value.get("QueryLanguage", "JSONPath")
         return value, language if isinstance(language, str) else "JSONPath"
-    sm = StateMachine(value)  # a DefinitionError is the API's InvalidDefinition
+    try:
+        sm = StateMachine(value)
+    except DefinitionError as exc:
+        raise _api_error("InvalidDefinition", _definition_message(exc)) from None
     found = _find_state(value, state_name, sm.query_language)
     if found is None:
         raise _validation("State not found in definition")
