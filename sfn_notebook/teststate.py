@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -44,7 +45,9 @@ _EXCEEDED = (
     "The specified tolerated failure threshold was exceeded",
 )
 _DEFAULT_REGION = "us-east-1"
-_LOCATED = "An error occurred while executing the state "
+_LOCATED = re.compile(
+    r"^An error occurred while executing the state '.*?' \(entered at the event id #\d+\)\. "
+)
 _DEFAULT_ACCOUNT = "123456789012"
 
 
@@ -454,8 +457,8 @@ class _Test:
         if failed:
             err = error if error is not MISSING else run.error
             cause = trace.get("cause", MISSING) if error is not MISSING else run.cause
-            if isinstance(cause, str) and cause.startswith(_LOCATED):  # no history: no event to name
-                cause = cause.split(". ", 1)[1] if ". " in cause else cause
+            if isinstance(cause, str):  # no history: no event to name
+                cause = _LOCATED.sub("", cause, count=1)
             retry = self._retry(err)
             if retry is not None:
                 details.update(retry)
@@ -482,7 +485,7 @@ class _Test:
         if next_state is not None:
             response["nextState"] = next_state
         if self.level != "INFO":
-            response["inspectionData"] = self._inspection(trace, details, status, run)
+            response["inspectionData"] = self._inspection(trace, details)
         order = ("status", "output", "error", "cause", "nextState", "inspectionData")
         return {key: response[key] for key in order if key in response}
 
@@ -503,12 +506,10 @@ class _Test:
             delay = cap
         return {"retryBackoffIntervalSeconds": int(delay), "retryIndex": index}
 
-    def _inspection(
-        self, trace: dict[str, Any], details: dict[str, Any], status: str, run: Any
-    ) -> dict[str, Any]:
+    def _inspection(self, trace: dict[str, Any], details: dict[str, Any]) -> dict[str, Any]:
         state = self.state
         data: dict[str, Any] = {}
-        keys = _inspection_keys(state, status)
+        keys = _inspection_keys(state)
         for key in keys:
             if key in trace:
                 data[key] = trace[key]
@@ -526,7 +527,7 @@ class _Test:
             else:
                 data.pop("afterInputPath", None)
                 data.pop("afterParameters", None)
-        variables = self._variables_after(trace, run)
+        variables = self._variables_after(trace)
         if variables:
             data["variables"] = variables
         if details:
@@ -537,7 +538,7 @@ class _Test:
             out[key] = dumps(value) if key in _JSON_TEXT else value
         return out
 
-    def _variables_after(self, trace: dict[str, Any], run: Any) -> dict[str, Any]:
+    def _variables_after(self, trace: dict[str, Any]) -> dict[str, Any]:
         merged = dict(self.variables or {})
         assigned = trace.get("variables")
         if isinstance(assigned, dict):
@@ -563,7 +564,7 @@ _JSON_TEXT = frozenset(
 )
 
 
-def _inspection_keys(state: Any, status: str) -> tuple[str, ...]:
+def _inspection_keys(state: Any) -> tuple[str, ...]:
     """The stages AWS reports for a state of this type and query language."""
     kind = state.type
     if state.is_jsonata:

@@ -316,3 +316,10 @@ def test_a_callback_task_needs_a_mock() -> None:
 def test_the_state_type_is_checked_before_the_rest_of_the_mock() -> None:
     err = api_error({"Type": "Pass", "End": True}, mock={"result": "{}"}, revealSecrets=True)
     assert err.message == "State type 'Pass' is not supported when a mock is specified"
+
+
+def test_a_runtime_error_names_no_history_event() -> None:
+    response = call({"Type": "Pass", "InputPath": "$.missing", "End": True}, input={"a": 1})
+    assert (response["status"], response["error"]) == ("FAILED", "States.Runtime")
+    assert not response["cause"].startswith("An error occurred while executing the state")
+    assert "$.missing" in response["cause"]
