@@ -109,8 +109,8 @@ def _check(shape: Any, value: Any, name: str, strict: bool) -> str | None:
     if kind in ("integer", "long", "float", "double"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return f"Field '{name}' must be a number"
-        if kind in ("integer", "long") and isinstance(value, float) and not value.is_integer():
-            return f"Field '{name}' must be an integer"
+        if kind in ("integer", "long") and isinstance(value, float):
+            return f"Field '{name}' must be a number"  # a whole number is due
         if isinstance(meta.get("min"), (int, float)) and value < meta["min"]:
             return f"Field '{name}' is smaller than the minimum value"
         if isinstance(meta.get("max"), (int, float)) and value > meta["max"]:
