@@ -323,3 +323,21 @@ def test_a_runtime_error_names_no_history_event() -> None:
     assert (response["status"], response["error"]) == ("FAILED", "States.Runtime")
     assert not response["cause"].startswith("An error occurred while executing the state")
     assert "$.missing" in response["cause"]
+
+
+def test_an_unmocked_service_task_reaches_the_local_aws() -> None:
+    from sfn_notebook import local_aws
+
+    local_aws.reset()
+    url = local_aws.client("sqs").create_queue(QueueName="tested")["QueueUrl"]
+    state = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::sqs:sendMessage",
+        "Parameters": {"QueueUrl": url, "MessageBody": "hello"},
+        "End": True,
+    }
+    response = call(state, roleArn=ROLE)
+    assert response["status"] == "SUCCEEDED"
+    assert "MessageId" in json.loads(response["output"])
+    assert list(local_aws.messages("tested")["body"]) == ["hello"]
+    local_aws.reset()
