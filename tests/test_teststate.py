@@ -325,6 +325,7 @@ def test_a_runtime_error_names_no_history_event() -> None:
     assert "$.missing" in response["cause"]
 
 
+@pytest.mark.pandas
 def test_an_unmocked_service_task_reaches_the_local_aws() -> None:
     from sfn_notebook import local_aws
 
