@@ -65,7 +65,11 @@ def _json_field(value: Any, name: str) -> Any:
         return value
     try:
         return json.loads(value)
-    except ValueError:
+    except ValueError as exc:
+        if name == "input":  # the API's own error for an input that is not JSON
+            raise _api_error(
+                "InvalidExecutionInput", f"Invalid State Machine Execution Input: '{exc}'"
+            ) from None
         raise _validation(f"Invalid {name}: it must be valid JSON") from None
 
 

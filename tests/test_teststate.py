@@ -342,3 +342,9 @@ def test_an_unmocked_service_task_reaches_the_local_aws() -> None:
     assert "MessageId" in json.loads(response["output"])
     assert list(local_aws.messages("tested")["body"]) == ["hello"]
     local_aws.reset()
+
+
+def test_an_input_that_is_not_json() -> None:
+    with pytest.raises(AwsError) as info:
+        test_state('{"Type": "Pass", "End": true}', input="{oops")
+    assert info.value.code == "InvalidExecutionInput"
