@@ -29,7 +29,14 @@ from .history import parse_json_text
 if TYPE_CHECKING:
     from .machine import StateMachine
 
-__all__ = ["test_state", "test_state_request", "TestStateResult", "INSPECTION_STAGES", "TEST_STATE_NAME"]
+__all__ = [
+    "api_request",
+    "test_state",
+    "test_state_request",
+    "TestStateResult",
+    "INSPECTION_STAGES",
+    "TEST_STATE_NAME",
+]
 
 TEST_STATE_NAME = "StateName"  # what AWS calls the state under test (context object, error paths)
 _INSPECTION_LEVELS = ("INFO", "DEBUG", "TRACE")
@@ -811,3 +818,22 @@ def test_state_request(
 
 
 test_state_request.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
+
+
+def api_request(request: Mapping[str, Any]) -> dict[str, Any]:
+    """A TestState request as the API takes it: a dict ``definition`` and the JSON fields (``input``,
+    ``variables``, ``context``, a mock's ``result``) given as values become JSON text.
+
+    >>> api_request({"definition": {"Type": "Succeed"}, "input": {"a": 1}})
+    {'definition': '{"Type": "Succeed"}', 'input': '{"a":1}'}
+    """
+    out = dict(request)
+    if isinstance(out.get("definition"), Mapping):
+        out["definition"] = json.dumps(out["definition"], ensure_ascii=False)
+    for key in ("input", "variables", "context"):
+        if key in out and not isinstance(out[key], str):
+            out[key] = dumps(out[key])
+    mock = out.get("mock")
+    if isinstance(mock, Mapping) and "result" in mock and not isinstance(mock["result"], str):
+        out["mock"] = {**mock, "result": dumps(mock["result"])}
+    return out
