@@ -118,10 +118,11 @@ def test_state(
     mock = dict(mock) if mock is not None else None
     config = dict(stateConfiguration or {})
     raw_state, query_language = _state_of(definition, stateName)
-    checked = _machine_for(raw_state, query_language, keep_retry=True).machine.states[TEST_STATE_NAME]
+    checked_sm = _machine_for(raw_state, query_language, keep_retry=True).machine
+    checked = checked_sm.states[checked_sm.start_at]
     retriers = getattr(checked, "retry", ())
     machine = _machine_for(raw_state, query_language)
-    state = machine.machine.states[TEST_STATE_NAME]
+    state = machine.machine.states[machine.machine.start_at]
     kind = state.type
     if mock is None and kind in ("Map", "Parallel"):
         raise _api_error(
@@ -238,11 +239,12 @@ def _machine_for(raw: dict[str, Any], language: str, keep_retry: bool = False) -
         for rule in raw.get(key_name) or []:
             if isinstance(rule, Mapping) and isinstance(rule.get("Next"), str):
                 targets.append(rule["Next"])
-    states: dict[str, Any] = {TEST_STATE_NAME: state}
+    # a state that goes to a state called "StateName" runs under another name (its context still says StateName)
+    own = TEST_STATE_NAME if TEST_STATE_NAME not in targets else f"{TEST_STATE_NAME} (tested)"
+    states: dict[str, Any] = {own: state}
     for target in targets:
-        if target != TEST_STATE_NAME:
-            states[target] = {"Type": "Succeed"}
-    definition: dict[str, Any] = {"StartAt": TEST_STATE_NAME, "States": states}
+        states[target] = {"Type": "Succeed"}
+    definition: dict[str, Any] = {"StartAt": own, "States": states}
     if language == "JSONata":
         definition["QueryLanguage"] = "JSONata"
     try:
@@ -401,6 +403,7 @@ class _Test:
         }
         out = dict(ctx)
         out["Execution"] = execution
+        out["State"] = {**ctx["State"], "Name": TEST_STATE_NAME}
         if self.context_value is not None:
             out.update(self.context_value)
         return out

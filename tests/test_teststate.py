@@ -348,3 +348,8 @@ def test_an_input_that_is_not_json() -> None:
     with pytest.raises(AwsError) as info:
         test_state('{"Type": "Pass", "End": true}', input="{oops")
     assert info.value.code == "InvalidExecutionInput"
+
+
+def test_a_state_that_goes_to_a_state_called_statename() -> None:
+    state = {"Type": "Pass", "Parameters": {"me.$": "$$.State.Name"}, "Next": "StateName"}
+    assert call(state) == {"status": "SUCCEEDED", "output": '{"me":"StateName"}', "nextState": "StateName"}
