@@ -34,7 +34,7 @@ from .errors import AwsError, DefinitionError, Diagnostic
 from .execution import FINAL_STATUSES, Execution
 from .history import parse_json_text
 from .packaging import DEFAULT_RUNTIME
-from .teststate import INSPECTION_STAGES, TestStateResult, test_state_request
+from .teststate import INSPECTION_STAGES, TestStateResult, api_request, test_state_request
 
 if TYPE_CHECKING:
     from .deploy import FunctionDeployment, Removal, RoleDeployment
@@ -929,11 +929,15 @@ class AwsBackend:
         with the API's own keyword arguments (``definition=``, ``input=``, ...) returns the API's
         answer as a dict, as :func:`sfn_notebook.test_state` does locally.
         """
+        for local_only in ("resources", "local_aws"):  # local stand-ins: AWS calls the real resources
+            request.pop(local_only, None)
         if sm is None:
             if "definition" not in request:
                 raise TypeError("test_state needs a StateMachine and a state name, or the API's definition=")
-            request.pop("resources", None)  # local handlers: AWS calls the real resources
-            return self.call("test_state", client=self.sync_client, **request)
+            # the API's input, variables, context and mock share their names with this method's
+            named = {"input": input, "variables": variables, "context": context, "mock": mock}
+            request.update({k: v for k, v in named.items() if v is not MISSING and v is not None})
+            return self.call("test_state", client=self.sync_client, **api_request(request))
         if request:
             raise TypeError(f"unexpected arguments with a StateMachine: {', '.join(sorted(request))}")
         if state_name is None:

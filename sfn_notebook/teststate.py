@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -28,11 +29,18 @@ from .history import parse_json_text
 if TYPE_CHECKING:
     from .machine import StateMachine
 
-__all__ = ["test_state", "test_state_request", "TestStateResult", "INSPECTION_STAGES", "TEST_STATE_NAME"]
+__all__ = [
+    "api_request",
+    "test_state",
+    "test_state_request",
+    "TestStateResult",
+    "INSPECTION_STAGES",
+    "TEST_STATE_NAME",
+]
 
 TEST_STATE_NAME = "StateName"  # what AWS calls the state under test (context object, error paths)
 _INSPECTION_LEVELS = ("INFO", "DEBUG", "TRACE")
-_NO_MOCK_TYPES = ("Pass", "Succeed", "Fail", "Choice", "Wait")
+_NO_MOCK_TYPES = ("Pass", "Succeed", "Fail")  # a Choice or Wait ignores a mock
 _CONTEXT_FIELDS = {
     "Execution": {"Id", "Input", "Name", "RoleArn", "StartTime", "RedriveCount", "RedriveTime"},
     "State": {"EnteredTime", "Name", "RetryCount"},
@@ -44,7 +52,9 @@ _EXCEEDED = (
     "The specified tolerated failure threshold was exceeded",
 )
 _DEFAULT_REGION = "us-east-1"
-_LOCATED = "An error occurred while executing the state "
+_LOCATED = re.compile(
+    r"^An error occurred while executing the state '.*?' \(entered at the event id #\d+\)\. "
+)
 _DEFAULT_ACCOUNT = "123456789012"
 
 
@@ -62,7 +72,11 @@ def _json_field(value: Any, name: str) -> Any:
         return value
     try:
         return json.loads(value)
-    except ValueError:
+    except ValueError as exc:
+        if name == "input":  # the API's own error for an input that is not JSON
+            raise _api_error(
+                "InvalidExecutionInput", f"Invalid State Machine Execution Input: '{exc}'"
+            ) from None
         raise _validation(f"Invalid {name}: it must be valid JSON") from None
 
 
@@ -102,27 +116,30 @@ def test_state(
             "constraint: Member must satisfy enum value set: [INFO, DEBUG, TRACE]"
         )
     mock = dict(mock) if mock is not None else None
-    if mock is not None and "result" in mock and "errorOutput" in mock:
-        raise _validation("A test mock should have only one of the following fields: [result, errorOutput].")
-    if mock is not None and revealSecrets:
-        raise _validation("TestState does not support RevealSecrets when a mock is specified.")
     config = dict(stateConfiguration or {})
     raw_state, query_language = _state_of(definition, stateName)
-    checked = _machine_for(raw_state, query_language, keep_retry=True).machine.states[TEST_STATE_NAME]
+    checked_sm = _machine_for(raw_state, query_language, keep_retry=True).machine
+    checked = checked_sm.states[checked_sm.start_at]
     retriers = getattr(checked, "retry", ())
     machine = _machine_for(raw_state, query_language)
-    state = machine.machine.states[TEST_STATE_NAME]
+    state = machine.machine.states[machine.machine.start_at]
     kind = state.type
-    if mock is not None and kind in _NO_MOCK_TYPES:
-        raise _validation(f"State type '{kind}' is not supported when a mock is specified")
     if mock is None and kind in ("Map", "Parallel"):
         raise _api_error(
             "InvalidDefinition",
             "TestState API does not support Map or Parallel states. Supported state types include: "
             "[Task, Wait, Pass, Succeed, Fail, Choice]",
         )
-    if mock is None and kind == "Task" and roleArn is None:
-        raise _validation("RoleArn must be specified when testing a Task state")
+    if mock is not None and kind in _NO_MOCK_TYPES:
+        raise _validation(f"State type '{kind}' is not supported when a mock is specified")
+    if mock is not None and revealSecrets:
+        raise _validation("TestState does not support RevealSecrets when a mock is specified.")
+    if mock is not None and "result" in mock and "errorOutput" in mock:
+        raise _validation("A test mock should have only one of the following fields: [result, errorOutput].")
+    if mock is None and kind == "Task":
+        _check_unmocked_task(state)
+        if roleArn is None:
+            raise _validation("RoleArn must be specified when testing a Task state")
     mocked = _mocked_result(mock, state, config)
     context_value = _check_context(_json_field(context, "context")) if context is not None else None
     input_value = {} if input is None else _json_field(input, "input")
@@ -175,7 +192,10 @@ def _state_of(definition: str | Mapping[str, Any], state_name: str | None) -> tu
     if state_name is None:
         language = value.get("QueryLanguage", "JSONPath")
         return value, language if isinstance(language, str) else "JSONPath"
-    sm = StateMachine(value)  # a DefinitionError is the API's InvalidDefinition
+    try:
+        sm = StateMachine(value)
+    except DefinitionError as exc:
+        raise _api_error("InvalidDefinition", _definition_message(exc)) from None
     found = _find_state(value, state_name, sm.query_language)
     if found is None:
         raise _validation("State not found in definition")
@@ -219,11 +239,12 @@ def _machine_for(raw: dict[str, Any], language: str, keep_retry: bool = False) -
         for rule in raw.get(key_name) or []:
             if isinstance(rule, Mapping) and isinstance(rule.get("Next"), str):
                 targets.append(rule["Next"])
-    states: dict[str, Any] = {TEST_STATE_NAME: state}
+    # a state that goes to a state called "StateName" runs under another name (its context still says StateName)
+    own = TEST_STATE_NAME if TEST_STATE_NAME not in targets else f"{TEST_STATE_NAME} (tested)"
+    states: dict[str, Any] = {own: state}
     for target in targets:
-        if target != TEST_STATE_NAME:
-            states[target] = {"Type": "Succeed"}
-    definition: dict[str, Any] = {"StartAt": TEST_STATE_NAME, "States": states}
+        states[target] = {"Type": "Succeed"}
+    definition: dict[str, Any] = {"StartAt": own, "States": states}
     if language == "JSONata":
         definition["QueryLanguage"] = "JSONata"
     try:
@@ -238,6 +259,22 @@ def _definition_message(exc: DefinitionError) -> str:
     if first is None:
         return "Invalid State Machine Definition"
     return f"Invalid State Machine Definition: '{first.code}: {first.message} at {first.pointer}'"
+
+
+def _check_unmocked_task(state: Any) -> None:
+    """Without a mock TestState calls the resource once and cannot wait for an activity worker, a
+    job (``.sync``) or a callback (``.waitForTaskToken``)."""
+    from .engine.resources import parse_resource
+
+    info = parse_resource(state.resource) if isinstance(state.resource, str) else None
+    if info is None:
+        return
+    if info.kind == "activity" or info.pattern:
+        raise _api_error(
+            "InvalidDefinition",
+            "TestState API does not support Activity tasks, .sync or .waitForTaskToken integration patterns "
+            "without a mock.",
+        )
 
 
 def _check_context(value: Any) -> dict[str, Any]:
@@ -366,6 +403,7 @@ class _Test:
         }
         out = dict(ctx)
         out["Execution"] = execution
+        out["State"] = {**ctx["State"], "Name": TEST_STATE_NAME}
         if self.context_value is not None:
             out.update(self.context_value)
         return out
@@ -433,8 +471,8 @@ class _Test:
         if failed:
             err = error if error is not MISSING else run.error
             cause = trace.get("cause", MISSING) if error is not MISSING else run.cause
-            if isinstance(cause, str) and cause.startswith(_LOCATED):  # no history: no event to name
-                cause = cause.split(". ", 1)[1] if ". " in cause else cause
+            if isinstance(cause, str):  # no history: no event to name
+                cause = _LOCATED.sub("", cause, count=1)
             retry = self._retry(err)
             if retry is not None:
                 details.update(retry)
@@ -461,7 +499,7 @@ class _Test:
         if next_state is not None:
             response["nextState"] = next_state
         if self.level != "INFO":
-            response["inspectionData"] = self._inspection(trace, details, status, run)
+            response["inspectionData"] = self._inspection(trace, details)
         order = ("status", "output", "error", "cause", "nextState", "inspectionData")
         return {key: response[key] for key in order if key in response}
 
@@ -482,12 +520,10 @@ class _Test:
             delay = cap
         return {"retryBackoffIntervalSeconds": int(delay), "retryIndex": index}
 
-    def _inspection(
-        self, trace: dict[str, Any], details: dict[str, Any], status: str, run: Any
-    ) -> dict[str, Any]:
+    def _inspection(self, trace: dict[str, Any], details: dict[str, Any]) -> dict[str, Any]:
         state = self.state
         data: dict[str, Any] = {}
-        keys = _inspection_keys(state, status)
+        keys = _inspection_keys(state)
         for key in keys:
             if key in trace:
                 data[key] = trace[key]
@@ -505,7 +541,7 @@ class _Test:
             else:
                 data.pop("afterInputPath", None)
                 data.pop("afterParameters", None)
-        variables = self._variables_after(trace, run)
+        variables = self._variables_after(trace)
         if variables:
             data["variables"] = variables
         if details:
@@ -516,7 +552,7 @@ class _Test:
             out[key] = dumps(value) if key in _JSON_TEXT else value
         return out
 
-    def _variables_after(self, trace: dict[str, Any], run: Any) -> dict[str, Any]:
+    def _variables_after(self, trace: dict[str, Any]) -> dict[str, Any]:
         merged = dict(self.variables or {})
         assigned = trace.get("variables")
         if isinstance(assigned, dict):
@@ -542,7 +578,7 @@ _JSON_TEXT = frozenset(
 )
 
 
-def _inspection_keys(state: Any, status: str) -> tuple[str, ...]:
+def _inspection_keys(state: Any) -> tuple[str, ...]:
     """The stages AWS reports for a state of this type and query language."""
     kind = state.type
     if state.is_jsonata:
@@ -785,3 +821,22 @@ def test_state_request(
 
 
 test_state_request.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
+
+
+def api_request(request: Mapping[str, Any]) -> dict[str, Any]:
+    """A TestState request as the API takes it: a dict ``definition`` and the JSON fields (``input``,
+    ``variables``, ``context``, a mock's ``result``) given as values become JSON text.
+
+    >>> api_request({"definition": {"Type": "Succeed"}, "input": {"a": 1}})
+    {'definition': '{"Type": "Succeed"}', 'input': '{"a":1}'}
+    """
+    out = dict(request)
+    if isinstance(out.get("definition"), Mapping):
+        out["definition"] = json.dumps(out["definition"], ensure_ascii=False)
+    for key in ("input", "variables", "context"):
+        if key in out and not isinstance(out[key], str):
+            out[key] = dumps(out[key])
+    mock = out.get("mock")
+    if isinstance(mock, Mapping) and "result" in mock and not isinstance(mock["result"], str):
+        out["mock"] = {**mock, "result": dumps(mock["result"])}
+    return out

@@ -55,6 +55,10 @@ def _check_structure(
     shape: Any, value: dict[str, Any], strict: bool, skip: frozenset[str] = frozenset()
 ) -> str | None:
     members = {_pascal(name): member for name, member in shape.members.items()}
+    if strict:  # the required fields first, then each field present
+        for name in shape.required_members:
+            if _pascal(name) not in value:
+                return f"Required field '{_pascal(name)}' is missing"
     for key, item in value.items():
         member = members.get(key)
         if member is None or key in skip:
@@ -62,16 +66,14 @@ def _check_structure(
         problem = _check(member, item, key, strict)
         if problem is not None:
             return problem
-    if strict:
-        for name in shape.required_members:
-            if _pascal(name) not in value:
-                return f"Required field '{_pascal(name)}' is missing"
     return None
 
 
 def _check(shape: Any, value: Any, name: str, strict: bool) -> str | None:
     kind = shape.type_name
     meta = shape.metadata
+    if kind == "document":  # any JSON value
+        return None
     if kind == "structure":
         if not isinstance(value, dict):
             return f"Field '{name}' must be an object"
@@ -107,8 +109,8 @@ def _check(shape: Any, value: Any, name: str, strict: bool) -> str | None:
     if kind in ("integer", "long", "float", "double"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return f"Field '{name}' must be a number"
-        if kind in ("integer", "long") and isinstance(value, float) and not value.is_integer():
-            return f"Field '{name}' must be an integer"
+        if kind in ("integer", "long") and isinstance(value, float):
+            return f"Field '{name}' must be a number"  # a whole number is due
         if isinstance(meta.get("min"), (int, float)) and value < meta["min"]:
             return f"Field '{name}' is smaller than the minimum value"
         if isinstance(meta.get("max"), (int, float)) and value > meta["max"]:

@@ -356,6 +356,32 @@ def test_test_state_returns_the_inspection_stages_in_data_flow_order() -> None:
     assert str(result).startswith("TestState Charge: SUCCEEDED → Done")
 
 
+def test_test_state_takes_the_apis_own_arguments_as_the_local_call_does() -> None:
+    backend, stubber, _ = stubbed_backend()
+    request = {
+        "definition": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True},
+        "input": {"a": 1},
+        "variables": {"v": 2},
+        "inspectionLevel": "DEBUG",
+        "mock": {"result": {"Payload": 3}},
+        "resources": {"ignored": len},  # local stand-ins stay local
+    }
+    sent = {
+        "definition": '{"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}',
+        "input": '{"a":1}',
+        "variables": '{"v":2}',
+        "inspectionLevel": "DEBUG",
+        "mock": {"result": '{"Payload":3}'},
+    }
+    answer = {"status": "SUCCEEDED", "output": '{"Payload":3}', "inspectionData": {"input": '{"a":1}'}}
+    stubber.add_response("test_state", answer, sent)
+    remote = backend.test_state(**request)
+    local = sfn.test_state(**request)
+    assert remote["status"] == local["status"] == "SUCCEEDED"
+    assert remote["output"] == local["output"]
+    stubber.assert_no_pending_responses()
+
+
 def test_test_state_sends_a_nested_state_with_the_whole_machine() -> None:
     backend, stubber, _ = stubbed_backend()
     sm = sfn.StateMachine(map_machine(), name="Loop")

@@ -100,4 +100,37 @@ def test_known_failures_are_real_cases() -> None:
     if not (CORPUS / "cases").is_dir():
         pytest.skip(f"no conformance corpus at {CORPUS}")
     names = {str(p.relative_to(root).with_suffix("")) for root in _roots() for p in root.rglob("*.json")}
+    names |= {f"test_state/{name}" for name in _test_state_names()}
     assert set(KNOWN) <= names, sorted(set(KNOWN) - names)
+
+
+# ---------------------------------------------------------------------------------- TestState cases
+
+
+def _test_state_names() -> list[str]:
+    root = CORPUS / "test_state"
+    return (
+        sorted(str(p.relative_to(root).with_suffix("")) for p in root.rglob("*.json"))
+        if root.is_dir()
+        else []
+    )
+
+
+def _test_state_cases() -> list:
+    """The recorded TestState calls (``test_state/``), listed in the known failures as ``test_state/<name>``."""
+    names = _test_state_names()
+    if not names:
+        return [pytest.param(None, marks=pytest.mark.skip(reason=f"no TestState cases at {CORPUS}"))]
+    params = []
+    for name in names:
+        known = KNOWN.get(f"test_state/{name}")
+        marks = [pytest.mark.xfail(reason=known, strict=False)] if known is not None else []
+        params.append(pytest.param(CORPUS / "test_state" / f"{name}.json", id=name, marks=marks))
+    return params
+
+
+@pytest.mark.parametrize("path", _test_state_cases())
+def test_test_state_case_matches_aws(path: Path, runner) -> None:
+    case = json.loads(path.read_text())
+    verdict = runner.compare_test_state(case, runner.run_test_state(case))
+    assert verdict is None, verdict

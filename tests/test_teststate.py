@@ -295,3 +295,61 @@ def test_a_map_whose_items_path_finds_no_array_fails_as_aws_says() -> None:
     )
     assert (response["status"], response["error"]) == ("FAILED", "States.Runtime")
     assert response["cause"] == 'Reference path "$.Execution.Input" must point to array.'
+
+
+def test_a_choice_ignores_a_mock() -> None:
+    state = {
+        "Type": "Choice",
+        "Choices": [{"Variable": "$.a", "IsPresent": True, "Next": "Yes"}],
+        "Default": "No",
+    }
+    assert call(state, input={"a": 1}, mock={"result": "{}"})["nextState"] == "Yes"
+
+
+def test_a_callback_task_needs_a_mock() -> None:
+    state = {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "End": True}
+    assert api_error(state, roleArn=ROLE).code == "InvalidDefinition"
+    mocked = call(state, mock={"result": '{"approved": true}'})
+    assert mocked == {"status": "SUCCEEDED", "output": '{"approved":true}'}
+
+
+def test_the_state_type_is_checked_before_the_rest_of_the_mock() -> None:
+    err = api_error({"Type": "Pass", "End": True}, mock={"result": "{}"}, revealSecrets=True)
+    assert err.message == "State type 'Pass' is not supported when a mock is specified"
+
+
+def test_a_runtime_error_names_no_history_event() -> None:
+    response = call({"Type": "Pass", "InputPath": "$.missing", "End": True}, input={"a": 1})
+    assert (response["status"], response["error"]) == ("FAILED", "States.Runtime")
+    assert not response["cause"].startswith("An error occurred while executing the state")
+    assert "$.missing" in response["cause"]
+
+
+@pytest.mark.pandas
+def test_an_unmocked_service_task_reaches_the_local_aws() -> None:
+    from sfn_notebook import local_aws
+
+    local_aws.reset()
+    url = local_aws.client("sqs").create_queue(QueueName="tested")["QueueUrl"]
+    state = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::sqs:sendMessage",
+        "Parameters": {"QueueUrl": url, "MessageBody": "hello"},
+        "End": True,
+    }
+    response = call(state, roleArn=ROLE)
+    assert response["status"] == "SUCCEEDED"
+    assert "MessageId" in json.loads(response["output"])
+    assert list(local_aws.messages("tested")["body"]) == ["hello"]
+    local_aws.reset()
+
+
+def test_an_input_that_is_not_json() -> None:
+    with pytest.raises(AwsError) as info:
+        test_state('{"Type": "Pass", "End": true}', input="{oops")
+    assert info.value.code == "InvalidExecutionInput"
+
+
+def test_a_state_that_goes_to_a_state_called_statename() -> None:
+    state = {"Type": "Pass", "Parameters": {"me.$": "$$.State.Name"}, "Next": "StateName"}
+    assert call(state) == {"status": "SUCCEEDED", "output": '{"me":"StateName"}', "nextState": "StateName"}

@@ -150,7 +150,10 @@ class ExecutionExplorer(StaticFallback, W.VBox):  # type: ignore[misc]
         if row is None or row.state is None or sm is None:
             return None
         recorded = self._visit_for(row.event["id"], row.state, row.visit_id) or {}
-        tester = StateTester(sm, row.state, recorded, on=on)
+        # the run's handlers serve the state when the user clears the mock
+        registry = getattr(getattr(getattr(self.execution, "_run", None), "setup", None), "handlers", None)
+        resources = {n: registry.lookup(n) for n in registry.names()} if registry is not None else None
+        tester = StateTester(sm, row.state, recorded, on=on, resources=resources)
         self.tester = tester
         title = "Test state"
         if title in self.panes:

@@ -361,6 +361,10 @@ def test_test_this_state_replays_the_visit_and_takes_edits(flaky: sfn.LocalExecu
     assert (caught.status, caught.next_state) == ("CAUGHT_ERROR", "Apologise")
     tester.mock_box.value = json.dumps({"errorOutput": {"error": "Busy", "cause": "later"}})
     assert tester.test().status == "RETRIABLE"
+    # no mock: the run's handler serves the state (a flaky card is busy at the first attempt)
+    tester.mock_box.value = ""
+    unmocked = tester.test()
+    assert (unmocked.status, unmocked.error) == ("RETRIABLE", "Busy")
     # and the input: a state that is not JSON is refused where the user typed it
     tester.input_box.value = "{nope"
     assert tester.test() is None
