@@ -167,6 +167,9 @@ class MachineCoverage:
             ],
         }
 
+    def __repr__(self) -> str:
+        return f"<MachineCoverage {self}>"
+
     def __str__(self) -> str:
         parts = [f"{KINDS[k]} {'/'.join(map(str, self.counts(k)))}" for k in KINDS]
         return f"{self.name}: {self.percent():.0f}% ({', '.join(parts)}; {self.runs} run(s))"

@@ -202,7 +202,7 @@ def pytest_source(execution: Execution, *, test_case: str | None = None) -> str:
     if not execution.done:
         raise ValueError(f"the execution is still {execution.status}: write a test once it has ended")
     name = sm.name
-    case = test_case or _identifier(f"replay {execution.name[:20]}")
+    case = test_case or _identifier(f"replay {execution.name[:8]}")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         mocks = mock_config(execution, case, state_machine_name=name)
@@ -220,8 +220,9 @@ def pytest_source(execution: Execution, *, test_case: str | None = None) -> str:
         checks.append("    assert ex.output == OUTPUT")
         expected = f"OUTPUT = {_literal(execution.output)}\n"
     else:
-        checks.append(f"    assert ex.error == {execution.error!r}")
-        checks.append(f"    assert ex.cause == {execution.cause!r}")
+        for name_ in ("error", "cause"):
+            value = getattr(execution, name_)
+            checks.append(f"    assert ex.{name_} {'is' if value is None else '=='} {value!r}")
         expected = ""
     note_text = "".join(f"\nNote: {n}" for n in notes)
     return (
@@ -238,7 +239,11 @@ def pytest_source(execution: Execution, *, test_case: str | None = None) -> str:
         f"{expected}\n\n"
         f"def test_{_identifier(name)}_{case}():\n"
         f"    sm = sfn.StateMachine(DEFINITION, {name!r})\n"
-        f"    ex = replay(sm, INPUT, mocks=MOCKS, test_case={case!r}, {', '.join(options)})\n"
+        "    ex = replay(\n"
+        + "".join(
+            f"        {part},\n" for part in ("sm", "INPUT", "mocks=MOCKS", f"test_case={case!r}", *options)
+        )
+        + "    )\n"
         + "\n".join(checks)
         + "\n"
     )
