@@ -329,8 +329,8 @@ def _evaluate_rules(state: m.ChoiceState, execution: Execution, visit: Any) -> i
 class CoverageCollector:
     """Collects the runs of every StateMachine while active (``with collector:`` or start/stop).
 
-    Runs are measured when :meth:`flush` is called (and by :meth:`results`), so a background run
-    is counted once it has stopped; then only their coverage is kept, not their histories.
+    Runs are measured by :meth:`flush` (and :meth:`results`) once they have ended, or as they
+    stand by the final flush; then only their coverage is kept, not their histories.
     """
 
     def __init__(self) -> None:
@@ -379,8 +379,7 @@ class CoverageCollector:
             pending, self._pending = self._pending, []
         keep = []
         for sm, execution in pending:
-            thread = getattr(execution, "_thread", None)
-            if not final and thread is not None and thread.is_alive():
+            if not final and not execution.done:  # running, or waiting for a task token
                 keep.append((sm, execution))
                 continue
             key = (sm.name, _digest(sm))

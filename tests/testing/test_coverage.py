@@ -194,3 +194,30 @@ def test_sm_coverage_uses_the_active_collector_or_says_how_to_get_one() -> None:
         ROUTE.run({"n": 0})
         assert labels(ROUTE.coverage(), "rule") == ["Route: Default → Small"]
     assert sfn.testing.active_collector() is None
+
+
+def test_a_run_waiting_for_a_token_counts_once_it_ends_or_as_it_stands_at_the_end() -> None:
+    sm = sfn.StateMachine(
+        {
+            "StartAt": "Ask",
+            "States": {
+                "Ask": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                    "Parameters": {"QueueUrl": "q", "MessageBody": {"t.$": "$$.Task.Token"}},
+                    "Next": "After",
+                },
+                "After": {"Type": "Pass", "End": True},
+            },
+        }
+    )
+    collector = CoverageCollector().start()
+    resources = {"arn:aws:states:::sqs:sendMessage.waitForTaskToken": lambda p: {}}
+    answered = sm.run({}, resources=resources)
+    forgotten = sm.run({}, resources=resources)
+    assert collector.results() == []  # both still wait
+    answered.send_task_success(answered.waiting_for[0].token, {})
+    (cov,) = collector.results()
+    assert (cov.runs, labels(cov, "state")) == (1, ["Ask", "After"])
+    collector.stop()  # the final flush counts the run still waiting, as far as it went
+    assert forgotten.status == "RUNNING" and collector.results()[0].runs == 2
