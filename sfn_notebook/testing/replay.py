@@ -97,10 +97,12 @@ def mock_config(
     A state entered several times (a loop, Map iterations) is mocked with its first visit's
     answers, the only kind of answer the format has; a warning says so when the visits differ.
     """
-    events = execution.events
+    histories = [execution.events]
+    for children in (getattr(execution, "map_runs", None) or {}).values():
+        histories.extend(children)  # a Distributed Map's child executions (local runs keep them)
     answers: dict[str, list[dict[str, Any]]] = {}
     differing: list[str] = []
-    for visit in state_visits(events):
+    for events, visit in ((history, v) for history in histories for v in state_visits(history)):
         if visit.type != "Task":
             continue
         attempts = _attempts(events, visit.events)

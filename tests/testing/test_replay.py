@@ -201,3 +201,28 @@ def test_an_aws_execution_becomes_a_local_regression_test(pytester: pytest.Pytes
     assert "region='eu-west-1'" in text and "name='nightly-42'" in text
     assert "'0': {'Throw': {'Error': 'Busy', 'Cause': 'later'}}" in text
     pytester.runpytest(str(written)).assert_outcomes(passed=1)
+
+
+def test_tasks_inside_a_distributed_map_are_mocked_from_its_child_executions() -> None:
+    sm = sfn.StateMachine(
+        {
+            "StartAt": "Each",
+            "States": {
+                "Each": {
+                    "Type": "Map",
+                    "ItemProcessor": {
+                        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                        "StartAt": "Work",
+                        "States": {"Work": task("work", End=True)},
+                    },
+                    "End": True,
+                }
+            },
+        },
+        "Fan",
+    )
+    ex = sm.run([1, 1], resources={"work": lambda event: {"done": event}})
+    config = ex.to_mock_config("Fan")
+    assert config["MockedResponses"]["Fan: Work"] == {"0": {"Return": {"done": 1}}}
+    again = replay(sm, [1, 1], mocks=config, test_case="Fan")
+    assert again.output == ex.output == [{"done": 1}, {"done": 1}]
