@@ -62,7 +62,7 @@ def _destination(parameters: Any) -> str | None:
         if isinstance(value, str):
             return value
     entries = parameters.get("Entries")
-    if isinstance(entries, list) and entries and isinstance(entries[0], dict):
+    if isinstance(entries, list) and len(entries) > 0 and isinstance(entries[0], dict):
         bus = entries[0].get("EventBusName")
         return bus if isinstance(bus, str) else "default event bus"
     return None
@@ -180,7 +180,8 @@ def pending_callbacks(execution: Any) -> list[PendingCallback]:
             mine = [t for t in local_tokens if t.state == row.state and t.token not in used]
             if mine:
                 # of this state's tokens, the one the parameters carry (Map iterations), else the first
-                text = details.get("parameters") or ""
+                sent = details.get("parameters")
+                text = sent if isinstance(sent, str) else ""
                 token = next((t.token for t in mine if t.token in text), mine[0].token)
         else:
             template = _state_template(execution, row.state or "")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from ._json import MISSING
 from .engine.scope import iso_time
 from .errors import StatesError
 from .history import event_details, parse_json_text, variables_at
@@ -92,8 +93,43 @@ class HistoryEnv:
         if self.token is not None:
             ctx["Task"] = {"Token": self.token}
         if self.visit.iteration is not None:
-            ctx["Map"] = {"Item": {"Index": self.visit.iteration}}
+            item: dict[str, Any] = {"Index": self.visit.iteration}
+            value = self._map_item_value()
+            if value is not MISSING:
+                item["Value"] = value
+            ctx["Map"] = {"Item": item}
         return ctx
+
+    def _map_item_value(self) -> Any:
+        """The item of the Map iteration the visit runs in, read from the Map state's input through
+        its InputPath and ItemsPath (JSONPath Maps; MISSING when it cannot be rebuilt)."""
+        from .asl import model as m
+        from .engine import dataflow as df
+        from .history import state_visits
+
+        visit = self.visit
+        sm = self.execution.state_machine
+        index = visit.iteration
+        if sm is None or visit.parent is None or index is None:
+            return MISSING
+        state = next((s for s in sm.machine.walk() if s.name == visit.parent), None)
+        if not isinstance(state, m.MapState) or state.is_jsonata or state.mode != "INLINE":
+            return MISSING
+        around = [
+            v
+            for v in state_visits(self.execution.events)
+            if v.name == visit.parent
+            and v.entered_event_id < visit.entered_event_id
+            and (v.exited_event_id is None or v.exited_event_id > visit.entered_event_id)
+        ]
+        if not around:
+            return MISSING
+        try:
+            effective = df.apply_input_path(state.input_path, around[-1].input, self)
+            items = effective if state.items_path is MISSING else state.items_path.get(effective)  # type: ignore[union-attr]
+        except Exception:  # the history does not hold what it takes
+            return MISSING
+        return items[index] if isinstance(items, list) and 0 <= index < len(items) else MISSING
 
     @property
     def variables(self) -> dict[str, Any]:

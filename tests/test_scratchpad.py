@@ -56,6 +56,7 @@ def test_the_context_object_at_a_state_visit(ex: sfn.LocalExecution) -> None:
     assert ex.evaluate("$$.Execution.Name", at="Price") == ex.name
     assert ex.evaluate("$$.Execution.Input", at="Done") == ORDER
     assert ex.evaluate("$$.Map.Item.Index", at="Line", visit=1) == 1
+    assert ex.evaluate("$$.Map.Item.Value", at="Line", visit=1) == {"sku": "b"}
     assert ex.evaluate("$.sku", at="Line", visit=-1) == "b"
 
 

@@ -17,6 +17,7 @@ import ipywidgets as W
 
 from ..callbacks import PendingCallback, pending_callbacks
 from ..display import graph_html as drawn_graph
+from ..execution import FINAL_STATUSES
 from ..render.html import status_html
 from .components import JsonView, StaticFallback
 
@@ -85,27 +86,26 @@ class CallbackPanel(StaticFallback, W.VBox):  # type: ignore[misc]
             self.refresh()
 
     def refresh(self) -> None:
-        """Read the pending tokens again and redraw."""
+        """Read the pending tokens again and redraw (one read of the history, also on AWS)."""
         with self._lock:
-            execution = self.execution
-            refresh = getattr(execution, "refresh", None)
-            if callable(refresh):  # an AWS execution: read its status again
-                refresh()
+            seen = _Snapshot(self.execution)
             chosen = self.tokens.value
-            self.pending = pending_callbacks(execution) if not execution.done else []
+            self.pending = pending_callbacks(seen) if not seen.done else []
             self.tokens.options = [(p.describe(), p.token) for p in self.pending]
             tokens = [p.token for p in self.pending]
             if chosen in tokens:
                 self.tokens.value = chosen
             elif tokens:
                 self.tokens.value = tokens[0]
-            self.status.value = status_html(execution)
+            self.status.value = status_html(seen)
             waiting = bool(self.pending)
             for button in (self.success_button, self.failure_button, self.heartbeat_button):
                 button.disabled = not waiting
             self._show_token()
-            if self.show_graph and getattr(execution, "state_machine", None) is not None:
-                self.graph.value = drawn_graph(execution.graph)
+            if self.show_graph and seen.state_machine is not None:
+                from ..render import render_execution
+
+                self.graph.value = drawn_graph(lambda: render_execution(seen))  # type: ignore[arg-type]
 
     @property
     def selected(self) -> PendingCallback | None:
@@ -114,7 +114,7 @@ class CallbackPanel(StaticFallback, W.VBox):  # type: ignore[misc]
     def _show_token(self) -> None:
         chosen = self.selected
         if chosen is None:
-            ended = self.execution.done
+            ended = self.execution.status in FINAL_STATUSES
             self.details.value = (
                 f"<em>the execution has ended ({html.escape(self.execution.status)})</em>"
                 if ended
@@ -174,4 +174,23 @@ class CallbackPanel(StaticFallback, W.VBox):  # type: ignore[misc]
     def static_html(self) -> str:
         items = "".join(f"<li><code>{html.escape(p.describe())}</code></li>" for p in self.pending)
         body = f"<ul>{items}</ul>" if items else "<p><em>no task is waiting for a callback</em></p>"
-        return f"<p><b>Callbacks of {html.escape(self.execution.name)}</b></p>{status_html(self.execution)}{body}"
+        return f"<p><b>Callbacks of {html.escape(self.execution.name)}</b></p>{status_html(_Snapshot(self.execution))}{body}"
+
+
+class _Snapshot:
+    """An execution as read once: its history, status and tokens (an AWS execution is asked once)."""
+
+    def __init__(self, execution: Any) -> None:
+        self.events = execution.events
+        self.status = execution.status
+        self.done = self.status in FINAL_STATUSES
+        self.name = execution.name
+        self.arn = execution.arn
+        self.error = execution.error
+        self.cause = execution.cause
+        self.notes = list(getattr(execution, "notes", ()))
+        self.state_machine = execution.state_machine
+        self.definition = getattr(execution, "definition", None)
+        waiting = getattr(execution, "waiting_for", None)
+        if waiting is not None:
+            self.waiting_for = list(waiting)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import json
+import re
 import shlex
 from typing import Any
 
@@ -110,6 +111,9 @@ class StateMachineMagics(Magics):
     @no_var_expand  # JSONPath's $ and JSONata's {% %} reach %sfn eval as typed
     def sfn(self, line: str) -> Any:
         """``%sfn run|graph|history|states|trace|explore|validate ...`` — ``%sfn help`` lists them."""
+        head, _, tail = line.strip().partition(" ")
+        if head == "eval":  # its expression is read as typed, not split like options
+            return self._eval_line(tail)
         words = _split(line)
         if not words or words[0] in ("help", "-h", "--help"):
             display(HTML(_help_html(self.statemachine.parser)))
@@ -195,26 +199,39 @@ class StateMachineMagics(Magics):
     def _sfn_callbacks(self, rest: list[str]) -> Any:
         return self._execution(_one(rest, "callbacks EXECUTION")).callbacks()
 
-    def _sfn_eval(self, rest: list[str]) -> Any:
-        import argparse
-
+    def _eval_line(self, text: str) -> Any:
+        """``%sfn eval EX EXPRESSION [--at STATE|ID] [--visit N] [--output] [--language L]``: the
+        expression is taken as typed (quotes and spaces kept); the options come after it."""
         from ..errors import PathError, StatesError
 
-        parser = argparse.ArgumentParser(prog="%sfn eval", add_help=False)
-        parser.add_argument("execution")
-        parser.add_argument("expression", nargs="+")
-        parser.add_argument("--at", help="a state name or an event id")
-        parser.add_argument("--visit", type=int, default=0)
-        parser.add_argument("--output", action="store_true", help="the state's output, not its input")
-        parser.add_argument("--language", choices=["JSONPath", "JSONata", "jsonpath", "jsonata"])
-        args = _parse(parser, rest)
-        execution = self._execution(args.execution)
-        at: Any = args.at
+        name, _, expression = text.strip().partition(" ")
+        expression = " " + expression  # so an option right after the name is found as one
+        options: dict[str, str] = {}
+        output = False
+        while True:
+            found = _EVAL_OPTION.search(expression)
+            if found is None:
+                break
+            if found.group("flag") is not None:
+                output = True
+            else:
+                options.setdefault(found.group("name"), found.group("value").strip("'\""))
+            expression = expression[: found.start()]
+        if name == "" or expression.strip() == "":
+            raise UsageError(
+                "usage: %sfn eval EXECUTION EXPRESSION [--at STATE|ID] [--visit N] [--output] [--language L]"
+            )
+        execution = self._execution(name)
+        at: Any = options.get("at")
         if isinstance(at, str) and at.isdigit():
             at = int(at)
         try:
+            visit = int(options.get("visit", "0"))
+        except ValueError:
+            raise UsageError("%sfn eval: --visit takes a number") from None
+        try:
             return execution.evaluate(
-                " ".join(args.expression), at, visit=args.visit, output=args.output, language=args.language
+                expression.strip(), at, visit=visit, output=output, language=options.get("language")
             )
         except (StatesError, PathError, ValueError) as exc:  # shown, not a traceback
             return HTML(f"<span style='color:#d13212'>{html.escape(str(exc))}</span>")
@@ -319,6 +336,11 @@ class StateMachineMagics(Magics):
         parser.add_argument("--rankdir", choices=["TB", "LR", "tb", "lr"])
         return parser
 
+
+# an option at the end of a %sfn eval line (the expression before it is kept as typed)
+_EVAL_OPTION = re.compile(
+    r"\s+(?:--(?P<name>at|visit|language)\s+(?P<value>\"[^\"]*\"|'[^']*'|\S+)|(?P<flag>--output))\s*\Z"
+)
 
 _COMMANDS = [
     "run",

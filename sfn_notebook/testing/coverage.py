@@ -167,6 +167,9 @@ class MachineCoverage:
             ],
         }
 
+    def __repr__(self) -> str:
+        return f"<MachineCoverage {self}>"
+
     def __str__(self) -> str:
         parts = [f"{KINDS[k]} {'/'.join(map(str, self.counts(k)))}" for k in KINDS]
         return f"{self.name}: {self.percent():.0f}% ({', '.join(parts)}; {self.runs} run(s))"
@@ -191,6 +194,29 @@ def machine_coverage(sm: StateMachine, executions: Iterable[Execution]) -> Machi
 
 
 def _add_execution(cov: MachineCoverage, machine: m.Machine, execution: Execution) -> None:
+    cov.runs += 1
+    _add_history(cov, machine, execution, execution.events)
+    # a Distributed Map's iterations run as child executions, with histories of their own
+    for histories in (getattr(execution, "map_runs", None) or {}).values():
+        for history in histories:
+            _add_history(cov, machine, _Child(execution, history), history)
+
+
+class _Child:
+    """A Distributed Map's child execution, seen through its parent (for evaluating Choice rules)."""
+
+    def __init__(self, parent: Execution, events: list[dict[str, Any]]) -> None:
+        self.events = events
+        self.arn = parent.arn
+        self.name = parent.name
+        self.input = parent.input
+        self.start_date = parent.start_date
+        self.state_machine = parent.state_machine
+
+
+def _add_history(
+    cov: MachineCoverage, machine: m.Machine, execution: Any, events: list[dict[str, Any]]
+) -> None:
     states = {s.name: s for s in machine.walk()}
     by_key = {(i.kind, i.state, i.label): i for i in cov.items}
     transitions = {(i.state, i.target): i for i in cov.items if i.kind == "transition"}
@@ -200,8 +226,6 @@ def _add_execution(cov: MachineCoverage, machine: m.Machine, execution: Executio
         if item is not None:
             hits[item] = hits.get(item, 0) + 1
 
-    events = execution.events
-    cov.runs += 1
     by_id = {e["id"]: e for e in events}
     visits = state_visits(events)
     visit_of_exit = {v.exited_event_id: v for v in visits if v.exited_event_id is not None}
@@ -326,8 +350,8 @@ def _evaluate_rules(state: m.ChoiceState, execution: Execution, visit: Any) -> i
 class CoverageCollector:
     """Collects the runs of every StateMachine while active (``with collector:`` or start/stop).
 
-    Runs are measured when :meth:`flush` is called (and by :meth:`results`), so a background run
-    is counted once it has stopped; then only their coverage is kept, not their histories.
+    Runs are measured by :meth:`flush` (and :meth:`results`) once they have ended, or as they
+    stand by the final flush; then only their coverage is kept, not their histories.
     """
 
     def __init__(self) -> None:
@@ -376,8 +400,7 @@ class CoverageCollector:
             pending, self._pending = self._pending, []
         keep = []
         for sm, execution in pending:
-            thread = getattr(execution, "_thread", None)
-            if not final and thread is not None and thread.is_alive():
+            if not final and not execution.done:  # running, or waiting for a task token
                 keep.append((sm, execution))
                 continue
             key = (sm.name, _digest(sm))

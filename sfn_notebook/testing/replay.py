@@ -97,10 +97,12 @@ def mock_config(
     A state entered several times (a loop, Map iterations) is mocked with its first visit's
     answers, the only kind of answer the format has; a warning says so when the visits differ.
     """
-    events = execution.events
+    histories = [execution.events]
+    for children in (getattr(execution, "map_runs", None) or {}).values():
+        histories.extend(children)  # a Distributed Map's child executions (local runs keep them)
     answers: dict[str, list[dict[str, Any]]] = {}
     differing: list[str] = []
-    for visit in state_visits(events):
+    for events, visit in ((history, v) for history in histories for v in state_visits(history)):
         if visit.type != "Task":
             continue
         attempts = _attempts(events, visit.events)
@@ -202,7 +204,7 @@ def pytest_source(execution: Execution, *, test_case: str | None = None) -> str:
     if not execution.done:
         raise ValueError(f"the execution is still {execution.status}: write a test once it has ended")
     name = sm.name
-    case = test_case or _identifier(f"replay {execution.name[:20]}")
+    case = test_case or _identifier(f"replay {execution.name[:8]}")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         mocks = mock_config(execution, case, state_machine_name=name)
@@ -220,8 +222,9 @@ def pytest_source(execution: Execution, *, test_case: str | None = None) -> str:
         checks.append("    assert ex.output == OUTPUT")
         expected = f"OUTPUT = {_literal(execution.output)}\n"
     else:
-        checks.append(f"    assert ex.error == {execution.error!r}")
-        checks.append(f"    assert ex.cause == {execution.cause!r}")
+        for name_ in ("error", "cause"):
+            value = getattr(execution, name_)
+            checks.append(f"    assert ex.{name_} {'is' if value is None else '=='} {value!r}")
         expected = ""
     note_text = "".join(f"\nNote: {n}" for n in notes)
     return (
@@ -238,7 +241,11 @@ def pytest_source(execution: Execution, *, test_case: str | None = None) -> str:
         f"{expected}\n\n"
         f"def test_{_identifier(name)}_{case}():\n"
         f"    sm = sfn.StateMachine(DEFINITION, {name!r})\n"
-        f"    ex = replay(sm, INPUT, mocks=MOCKS, test_case={case!r}, {', '.join(options)})\n"
+        "    ex = replay(\n"
+        + "".join(
+            f"        {part},\n" for part in ("sm", "INPUT", "mocks=MOCKS", f"test_case={case!r}", *options)
+        )
+        + "    )\n"
         + "\n".join(checks)
         + "\n"
     )

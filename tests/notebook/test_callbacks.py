@@ -123,3 +123,40 @@ def test_the_graph_is_redrawn_after_each_answer() -> None:
     panel.success_button.click()
     assert "<svg" in before and "<svg" in panel.graph.value
     assert panel.graph.value != before
+
+
+def test_an_execution_on_aws_is_answered_through_the_backend() -> None:
+    boto3 = pytest.importorskip("boto3")
+    from botocore.stub import ANY, Stubber
+
+    from sfn_notebook import aws as sfn_aws
+
+    local = waiting()
+    token = local.waiting_for[0].token
+    arn = "arn:aws:states:us-east-1:123456789012:execution:Review:on-aws"
+    client = boto3.client(
+        "stepfunctions", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    stubber = Stubber(client)
+    stubber.activate()
+    backend = sfn_aws.connect(client=client, account_id="123456789012")
+    running = {
+        "executionArn": arn,
+        "stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:Review",
+        "status": "RUNNING",
+        "startDate": local.start_date,
+    }
+    history = {"events": local.events}
+    stubber.add_response("describe_execution", running, {"executionArn": arn})
+    stubber.add_response("get_execution_history", history, {"executionArn": arn, "maxResults": 1000})
+    ex = sfn_aws.AwsExecution(backend, arn, state_machine=REVIEW)
+    panel = CallbackPanel(ex, graph=False)
+    assert panel.tokens.value == token  # read from the parameters the Task sent
+    stubber.add_response("send_task_success", {}, {"taskToken": token, "output": '{"ok":true}'})
+    done = {**running, "status": "SUCCEEDED", "stopDate": local.start_date}
+    stubber.add_response("describe_execution", done, {"executionArn": ANY})
+    stubber.add_response("get_execution_history", history, {"executionArn": arn, "maxResults": 1000})
+    panel.output_box.value = '{"ok": true}'
+    assert panel.send_success()
+    stubber.assert_no_pending_responses()
+    assert panel.tokens.options == () and "SUCCEEDED" in panel.status.value

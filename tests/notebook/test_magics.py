@@ -448,5 +448,9 @@ def test_sfn_eval_evaluates_at_a_state_with_dollars_and_braces_kept(shell: Inter
     assert shell.run_line_magic("sfn", "eval ex $$.State.Name --at 2") == "Double"
     assert shell.run_line_magic("sfn", "eval ex {% $states.input + 1 %} --at Double") == 22
     assert shell.run_line_magic("sfn", "eval ex States.MathAdd($, 1) --at Double") == 22
+    assert shell.run_line_magic("sfn", "eval ex {% 'a  b' & \"'\" %} --at Double --output") == "a  b'"
+    assert shell.run_line_magic("sfn", "eval ex $ --output --at 'Double'") == 42
     shown = shell.run_line_magic("sfn", "eval ex $.nope --at Double")
     assert "States.Runtime" in shown.data
+    with pytest.raises(UsageError, match="usage: %sfn eval"):
+        shell.run_line_magic("sfn", "eval ex --at Double")

@@ -44,6 +44,7 @@ def test_notebooks_are_found() -> None:
         "03_parallel_and_map.ipynb",
         "04_data_stores.ipynb",
         "05_debugging.ipynb",
+        "06_testing.ipynb",
     ]
 
 

@@ -194,3 +194,59 @@ def test_sm_coverage_uses_the_active_collector_or_says_how_to_get_one() -> None:
         ROUTE.run({"n": 0})
         assert labels(ROUTE.coverage(), "rule") == ["Route: Default → Small"]
     assert sfn.testing.active_collector() is None
+
+
+def test_a_run_waiting_for_a_token_counts_once_it_ends_or_as_it_stands_at_the_end() -> None:
+    sm = sfn.StateMachine(
+        {
+            "StartAt": "Ask",
+            "States": {
+                "Ask": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                    "Parameters": {"QueueUrl": "q", "MessageBody": {"t.$": "$$.Task.Token"}},
+                    "Next": "After",
+                },
+                "After": {"Type": "Pass", "End": True},
+            },
+        }
+    )
+    collector = CoverageCollector().start()
+    resources = {"arn:aws:states:::sqs:sendMessage.waitForTaskToken": lambda p: {}}
+    answered = sm.run({}, resources=resources)
+    forgotten = sm.run({}, resources=resources)
+    assert collector.results() == []  # both still wait
+    answered.send_task_success(answered.waiting_for[0].token, {})
+    (cov,) = collector.results()
+    assert (cov.runs, labels(cov, "state")) == (1, ["Ask", "After"])
+    collector.stop()  # the final flush counts the run still waiting, as far as it went
+    assert forgotten.status == "RUNNING" and collector.results()[0].runs == 2
+
+
+def test_states_of_a_distributed_map_count_from_its_child_executions() -> None:
+    sm = machine(
+        {
+            "Each": {
+                "Type": "Map",
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "Check",
+                    "States": {
+                        "Check": {
+                            "Type": "Choice",
+                            "Choices": [{"Variable": "$", "NumericGreaterThan": 1, "Next": "Big"}],
+                            "Default": "Small",
+                        },
+                        "Big": {"Type": "Pass", "End": True},
+                        "Small": {"Type": "Pass", "End": True},
+                    },
+                },
+                "End": True,
+            }
+        }
+    )
+    ex = sm.run([1, 5])
+    assert ex.succeeded and len(next(iter(ex.map_runs.values()))) == 2
+    cov = machine_coverage(sm, [ex])
+    assert cov.missed() == []
+    assert cov.runs == 1

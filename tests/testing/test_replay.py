@@ -163,3 +163,66 @@ def test_writing_a_test_needs_an_ended_execution_with_its_definition(tmp_path: A
     running = ORDERS.run({}, resources={"charge": outcomes({}), CALLBACK: lambda p: {}})
     with pytest.raises(ValueError, match="still RUNNING"):
         running.to_pytest(tmp_path / "test_y.py")
+
+
+def test_an_aws_execution_becomes_a_local_regression_test(pytester: pytest.Pytester) -> None:
+    boto3 = pytest.importorskip("boto3")
+    from botocore.stub import Stubber
+
+    from sfn_notebook import aws as sfn_aws
+
+    recorded = recorded_run(sfn.TaskFailed("Busy", "later"), sfn.TaskFailed("Declined", "card expired"))
+    arn = "arn:aws:states:eu-west-1:210987654321:execution:Orders:nightly-42"
+    client = boto3.client(
+        "stepfunctions", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    stubber = Stubber(client)
+    stubber.activate()
+    backend = sfn_aws.connect(
+        client=client, role_arn="arn:aws:iam::210987654321:role/r", account_id="210987654321"
+    )
+    description = {
+        "executionArn": arn,
+        "stateMachineArn": "arn:aws:states:eu-west-1:210987654321:stateMachine:Orders",
+        "name": "nightly-42",
+        "status": "FAILED",
+        "startDate": recorded.start_date,
+        "input": '{"order": 7}',
+        "error": recorded.error,
+    }
+    stubber.add_response("describe_execution", description, {"executionArn": arn})
+    stubber.add_response(
+        "get_execution_history", {"events": recorded.events}, {"executionArn": arn, "maxResults": 1000}
+    )
+    ex = sfn_aws.AwsExecution(backend, arn, state_machine=ORDERS, description=description)
+    written = ex.to_pytest(pytester.path / "test_nightly.py")
+    stubber.assert_no_pending_responses()
+    text = written.read_text()
+    assert "region='eu-west-1'" in text and "name='nightly-42'" in text
+    assert "'0': {'Throw': {'Error': 'Busy', 'Cause': 'later'}}" in text
+    pytester.runpytest(str(written)).assert_outcomes(passed=1)
+
+
+def test_tasks_inside_a_distributed_map_are_mocked_from_its_child_executions() -> None:
+    sm = sfn.StateMachine(
+        {
+            "StartAt": "Each",
+            "States": {
+                "Each": {
+                    "Type": "Map",
+                    "ItemProcessor": {
+                        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                        "StartAt": "Work",
+                        "States": {"Work": task("work", End=True)},
+                    },
+                    "End": True,
+                }
+            },
+        },
+        "Fan",
+    )
+    ex = sm.run([1, 1], resources={"work": lambda event: {"done": event}})
+    config = ex.to_mock_config("Fan")
+    assert config["MockedResponses"]["Fan: Work"] == {"0": {"Return": {"done": 1}}}
+    again = replay(sm, [1, 1], mocks=config, test_case="Fan")
+    assert again.output == ex.output == [{"done": 1}, {"done": 1}]
