@@ -390,7 +390,7 @@ BAD_DEFINITIONS: list[tuple[str, Any, str, str, str]] = [
         asl({"P": {**PASS, "Result": nested(5000)}}),
         "STANDARD",
         "NESTED_TOO_DEEPLY",
-        "/States/P/Result" + "/a" * 497,
+        "/States/P/Result" + "/a" * 247,
     ),
 ]
 

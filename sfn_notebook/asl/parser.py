@@ -1642,7 +1642,11 @@ def parse_machine(
     ctx.all_state_names = _all_state_names(value)  # type: ignore[attr-defined]
     top_language = value.get("QueryLanguage", "JSONPath")
     ctx.top_language = top_language if top_language in ("JSONPath", "JSONata") else "JSONPath"  # type: ignore[attr-defined]
-    machine = _parse_machine_scope(ctx, value, "", "JSONPath", True, "the state machine")
+    try:
+        machine = _parse_machine_scope(ctx, value, "", "JSONPath", True, "the state machine")
+    except RecursionError:  # a safety net: the nesting check above keeps definitions well inside
+        ctx.error("", "NESTED_TOO_DEEPLY", "the definition is nested too deeply to be compiled")
+        return None, ctx.diagnostics
     _check_variables(ctx)
     _check_variable_scopes(ctx)
     if machine is not None:
@@ -1680,9 +1684,10 @@ def _in_document_order(diagnostics: list[Diagnostic], value: Any) -> list[Diagno
 
 
 #: How deep a definition's values may nest (objects and arrays inside each other).  JSON readers
-#: bound nesting (Jackson, which AWS's services use, at 1000 levels); deeper values could not be
-#: written, read back or shown, so a definition past this is refused at once.
-MAX_NESTING: Final = 500
+#: bound nesting (Jackson, which AWS's services use, at 1000 levels); this one stays well inside
+#: what compiling, running and showing a definition can follow, and a definition past it is
+#: refused at once.  Real definitions nest a few dozen levels.
+MAX_NESTING: Final = 250
 
 
 def _nested_beyond(value: Any, limit: int) -> str | None:
