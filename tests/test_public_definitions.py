@@ -108,6 +108,15 @@ def _yaml_load(text: str) -> Any:
             arg = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
         return {name: arg}
 
+    # YAML 1.2 booleans, as the deployment tools read them: yes, no, on and off stay strings
+    bool_tag = "tag:yaml.org,2002:bool"
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != bool_tag]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    Loader.add_implicit_resolver(
+        bool_tag, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+    )
     Loader.add_multi_constructor("!", tagged)
     return yaml.load(text, Loader=Loader)  # a SafeLoader that knows CloudFormation's tags
 
@@ -227,7 +236,8 @@ def test_a_template_s_definition_is_found_and_resolved(tmp_path: Path) -> None:
         "      Definition:\n"
         "        StartAt: Go\n"
         "        States:\n"
-        "          Go: {Type: Task, Resource: !GetAtt [Work, Arn], End: true}\n"
+        "          Go: {Type: Task, Resource: !GetAtt [Work, Arn], Next: No}\n"
+        "          No: {Type: Pass, End: true}\n"
     )
     found = definitions_in_file(template)
     assert [d["States"][d["StartAt"]]["Resource"] for d in found] == [

@@ -251,8 +251,9 @@ def _compile_path(
 
 
 def _compile_payload_template(ctx: _Ctx, value: Any, pointer: str, name: str) -> m.Template | Missing:
-    """A JSONPath Payload Template: an object whose ``key.$`` members hold paths or intrinsics."""
-    if not isinstance(value, dict):
+    """A JSONPath Payload Template: an object whose ``key.$`` members hold paths or intrinsics (the
+    spec says an object; for 'Parameters' AWS also takes an array, and deployed definitions use it)."""
+    if not isinstance(value, dict) and not (name == "Parameters" and isinstance(value, list)):
         ctx.error(pointer, "INVALID_TYPE", f"'{name}' must be an object, not {a_type_name(value)}")
         return MISSING
     return _template_node(ctx, value, pointer)

@@ -2679,3 +2679,11 @@ def nested_values(depth: int) -> Any:
     for _ in range(depth):
         value = {"a": value}
     return value
+
+
+def test_a_payload_template_may_be_an_array_as_aws_accepts() -> None:
+    definition = asl({"P": pass_(Parameters=[{"item.$": "$.item"}, "x"], End=True)})
+    assert StateMachine(definition).run({"item": 3}).output == [{"item": 3}, "x"]
+    assert codes(errors(asl({"P": pass_(Parameters="x", End=True)}))) == [
+        ("INVALID_TYPE", "/States/P/Parameters")
+    ]
