@@ -1636,9 +1636,10 @@ def _evaluate_in_child(compiled: Any, data: Any, timeout_ms: int) -> Any:
     import pickle
     import select
     import signal
+    from os import pipe
 
     current = _CURRENT.get(None)
-    read_end, write_end = os.pipe()
+    read_end, write_end = pipe()
     # the child starts with standard error silenced: while it is made, the library's objects that
     # other threads own are dropped there and complain about it, which is no concern of the user's
     saved_stderr = os.dup(2)
