@@ -106,8 +106,8 @@ BAD_DEFINITIONS: list[tuple[str, Any, str, str, str]] = [
         "/States/T/Resource",
     ),
     (
-        "a service Step Functions does not integrate",
-        asl({"T": {"Type": "Task", "Resource": "arn:aws:states:::lambada:invoke", "End": True}}),
+        "an action the DynamoDB integration does not offer",
+        asl({"T": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:query", "End": True}}),
         "STANDARD",
         "INVALID_RESOURCE",
         "/States/T/Resource",

@@ -1044,9 +1044,29 @@ _INTEGRATED_SERVICES = frozenset(
     {
         "aws-sdk", "lambda", "batch", "dynamodb", "ecs", "sns", "sqs", "glue", "sagemaker", "states",
         "elasticmapreduce", "emr-containers", "emr-serverless", "codebuild", "athena", "eks",
-        "apigateway", "databrew", "events", "bedrock", "http", "mediaconvert", "s3",
+        "apigateway", "databrew", "events", "bedrock", "bedrockagentcore", "http", "mediaconvert", "s3",
     }
 )  # fmt: skip
+# the whole set of actions some optimised integrations offer (AWS refuses any other, as "not
+# recognized"; its aws-sdk integration calls them instead); the other services' lists are longer
+# and still growing, so their actions are not checked
+_INTEGRATED_ACTIONS: Final = {
+    "lambda": {"invoke"},
+    "dynamodb": {"getItem", "putItem", "updateItem", "deleteItem"},
+    "sqs": {"sendMessage"},
+    "sns": {"publish"},
+    "events": {"putEvents"},
+    "states": {"startExecution"},
+    "ecs": {"runTask"},
+    "batch": {"submitJob"},
+    "glue": {"startJobRun"},
+    "apigateway": {"invoke"},
+    "http": {"invoke"},
+    "databrew": {"startJobRun"},
+    "mediaconvert": {"createJob"},
+    "athena": {"startQueryExecution", "stopQueryExecution", "getQueryExecution", "getQueryResults"},
+}
+_WAITING_SUFFIXES: Final = (".sync:2", ".sync", ".waitForTaskToken")
 _STATES_SERVICE_ARN = re.compile(r"arn:[\w-]+:states:[\w-]*:\d*:(?P<service>[^:]+):(?P<action>.+)\Z", re.S)
 _ACTIVITY_ARN = re.compile(r"arn:[\w-]+:states:[\w-]*:\d*:activity:")
 
@@ -1061,23 +1081,31 @@ def _check_resource(ctx: _Ctx, resource: str, pointer: str) -> None:
     if match is None:
         return
     service, action = match["service"], match["action"]
+    suffix = next((end for end in _WAITING_SUFFIXES if action.endswith(end)), "")
+    base = action[: len(action) - len(suffix)]
     if service not in _INTEGRATED_SERVICES:
+        # AWS adds integrations from time to time: an unknown service is worth a word, not a refusal
+        ctx.warning(
+            pointer,
+            "UNKNOWN_INTEGRATION",
+            f"'{service}' is not a service Step Functions is known to integrate with "
+            f"({resource!r}){_suggest(service, _INTEGRATED_SERVICES)}",
+        )
+    elif service in _INTEGRATED_ACTIONS and base not in _INTEGRATED_ACTIONS[service]:
+        offered = ", ".join(sorted(_INTEGRATED_ACTIONS[service]))
         ctx.error(
             pointer,
             "INVALID_RESOURCE",
-            f"'{service}' is not a service Step Functions integrates with ({resource!r}){_suggest(service, _INTEGRATED_SERVICES)}",
+            f"the {service} integration has no action '{base}' (it offers {offered}); other actions "
+            f"are called through arn:aws:states:::aws-sdk:{service}:{base}",
         )
         return
-    if ctx.machine_type != "EXPRESS":
-        return
-    for suffix in (".sync", ".sync:2", ".waitForTaskToken"):
-        if action.endswith(suffix):
-            ctx.error(
-                pointer,
-                "INVALID_RESOURCE",
-                f"an EXPRESS state machine cannot wait for a task ('{suffix}' integrations need STANDARD)",
-            )
-            return
+    if ctx.machine_type == "EXPRESS" and suffix:
+        ctx.error(
+            pointer,
+            "INVALID_RESOURCE",
+            f"an EXPRESS state machine cannot wait for a task ('{suffix}' integrations need STANDARD)",
+        )
 
 
 def _build_choice(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict) -> m.State:
