@@ -1066,6 +1066,23 @@ _INTEGRATED_ACTIONS: Final = {
     "mediaconvert": {"createJob"},
     "athena": {"startQueryExecution", "stopQueryExecution", "getQueryExecution", "getQueryResults"},
 }
+# and the integration patterns each of those services offers ("" is request-response)
+_INTEGRATED_PATTERNS: Final = {
+    "lambda": {"", ".waitForTaskToken"},
+    "dynamodb": {""},
+    "sqs": {"", ".waitForTaskToken"},
+    "sns": {"", ".waitForTaskToken"},
+    "events": {"", ".waitForTaskToken"},
+    "states": {"", ".sync", ".sync:2", ".waitForTaskToken"},
+    "ecs": {"", ".sync", ".waitForTaskToken"},
+    "batch": {"", ".sync", ".waitForTaskToken"},
+    "glue": {"", ".sync"},
+    "apigateway": {"", ".waitForTaskToken"},
+    "http": {""},
+    "databrew": {"", ".sync"},
+    "mediaconvert": {"", ".sync"},
+    "athena": {"", ".sync"},
+}
 _WAITING_SUFFIXES: Final = (".sync:2", ".sync", ".waitForTaskToken")
 _STATES_SERVICE_ARN = re.compile(r"arn:[\w-]+:states:[\w-]*:\d*:(?P<service>[^:]+):(?P<action>.+)\Z", re.S)
 _ACTIVITY_ARN = re.compile(r"arn:[\w-]+:states:[\w-]*:\d*:activity:")
@@ -1098,6 +1115,14 @@ def _check_resource(ctx: _Ctx, resource: str, pointer: str) -> None:
             "INVALID_RESOURCE",
             f"the {service} integration has no action '{base}' (it offers {offered}); other actions "
             f"are called through arn:aws:states:::aws-sdk:{service}:{base}",
+        )
+        return
+    elif service in _INTEGRATED_PATTERNS and suffix not in _INTEGRATED_PATTERNS[service]:
+        ctx.error(
+            pointer,
+            "INVALID_RESOURCE",
+            f"the {service} integration cannot be used with '{suffix}' "
+            f"(it offers {', '.join(repr(p or 'request-response') for p in sorted(_INTEGRATED_PATTERNS[service]))})",
         )
         return
     if ctx.machine_type == "EXPRESS" and suffix:

@@ -2702,3 +2702,12 @@ def test_a_payload_template_may_be_an_array_as_aws_accepts() -> None:
     assert codes(errors(asl({"P": pass_(Parameters="x", End=True)}))) == [
         ("INVALID_TYPE", "/States/P/Parameters")
     ]
+
+
+@pytest.mark.parametrize(
+    "resource", ["arn:aws:states:::dynamodb:putItem.waitForTaskToken", "arn:aws:states:::lambda:invoke.sync"]
+)
+def test_a_pattern_an_optimised_integration_does_not_offer_is_refused(resource: str) -> None:
+    found = errors(asl({"T": {"Type": "Task", "Resource": resource, "End": True}}))
+    assert codes(found) == [("INVALID_RESOURCE", "/States/T/Resource")]
+    assert "cannot be used with" in found[0].message
