@@ -1563,26 +1563,51 @@ IN_PROCESS_SLICE_MS: Final = 250
 CHILD_MEMORY_BYTES: Final = 1 << 30
 
 _CAN_FORK = sys.platform.startswith("linux") and hasattr(os, "fork")
-_FUNCTION_PARAMS = re.compile(r"(?:\bfunction|λ)\s*\(([^)]*)\)")
-_FUNCTION_BOUND = re.compile(r"\$(\w+)\s*:=\s*(?:function\b|λ)")
+_FUNCTION_HEAD = re.compile(r"(?:\$(\w+)\s*:=\s*)?(?:\bfunction|λ)\s*\(([^)]*)\)\s*(?:<[^>]*>)?\s*\{")
 _CALLED = re.compile(r"\$(\w+)\s*\(")
 
 
 def _may_recurse(source: str) -> bool:
-    """Whether a function the expression defines may call itself: one bound to a variable that is
-    called, or one whose parameter is called (a function handed itself).
+    """Whether a function the expression defines may call itself: its body calls a function bound
+    to a name (itself, or another that may call it back) or one it was handed as a parameter.
 
     >>> _may_recurse("$map($states.input, function($v) { $v * 2 })")
+    False
+    >>> _may_recurse("($double := function($n) { $n * 2 }; $double(5))")
     False
     >>> _may_recurse("($f := function($n) { $n = 0 ? 1 : $n * $f($n - 1) }; $f(5))")
     True
     """
     if "function" not in source and "λ" not in source:
         return False
-    names = set(_FUNCTION_BOUND.findall(source))
-    for params in _FUNCTION_PARAMS.findall(source):
-        names.update(re.findall(r"\$(\w+)", params))
-    return not names.isdisjoint(_CALLED.findall(source))
+    functions = [
+        (head.group(1), set(re.findall(r"\$(\w+)", head.group(2))), _body(source, head.end() - 1))
+        for head in _FUNCTION_HEAD.finditer(source)
+    ]
+    named = {name for name, _, _ in functions if name}
+    return any(not set(_CALLED.findall(body)).isdisjoint(named | params) for _, params, body in functions)
+
+
+def _body(source: str, start: int) -> str:
+    """The text from the ``{`` at ``start`` to its matching ``}`` (strings skipped), or to the end."""
+    depth, i, quote = 0, start, ""
+    while i < len(source):
+        ch = source[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return source[start : i + 1]
+        i += 1
+    return source[start:]
 
 
 def _out_of_memory() -> JsonataError:
