@@ -61,9 +61,15 @@ def placeholder_value(name: str) -> str:
     return simple
 
 
+def bare_number(name: str) -> str:
+    """A number for a placeholder standing where a number goes (a heartbeat below any timeout)."""
+    key = name.lower()
+    return "30" if "heartbeat" in key else "300" if "timeout" in key else "60"
+
+
 def substitute_text(text: str) -> str:
     """``${Name}`` placeholders replaced: a bare one (a number's place) by 60, the others by a value."""
-    text = BARE_PLACEHOLDER.sub(lambda m: m.group(1) + "60", text)
+    text = BARE_PLACEHOLDER.sub(lambda m: m.group(1) + bare_number(m.group(2)), text)
     return PLACEHOLDER.sub(lambda m: placeholder_value(m.group(1) or "resolved"), text)
 
 
@@ -108,6 +114,15 @@ def _yaml_load(text: str) -> Any:
             arg = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
         return {name: arg}
 
+    # YAML 1.2 booleans, as the deployment tools read them: yes, no, on and off stay strings
+    bool_tag = "tag:yaml.org,2002:bool"
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != bool_tag]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    Loader.add_implicit_resolver(
+        bool_tag, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+    )
     Loader.add_multi_constructor("!", tagged)
     return yaml.load(text, Loader=Loader)  # a SafeLoader that knows CloudFormation's tags
 
@@ -148,14 +163,42 @@ def definitions_in_file(path: Path) -> list[dict[str, Any]]:
         return []
     if "StartAt" not in text:
         return []
+    if path.suffix not in (".json", ".yaml", ".yml"):
+        return [_resource_arns(resolve(d)) for d in embedded_definitions(text)]
     try:
         if path.suffix == ".json":
             loaded = json.loads(substitute_text(text))
         else:
-            loaded = _yaml_load(YAML_NUMBER.sub(lambda m: m.group(1) + "60", text))
+            loaded = _yaml_load(YAML_NUMBER.sub(lambda m: m.group(1) + bare_number(m.group(1)), text))
     except Exception:  # not a document at all (a fragment of a template engine's, say)
         return []
     return [_resource_arns(resolve(d)) for d in definitions_in(loaded)]
+
+
+def embedded_definitions(text: str) -> list[dict[str, Any]]:
+    """Definitions written as JSON inside other text (a Terraform heredoc, a string in a program):
+    for each ``"StartAt"``, the smallest enclosing JSON object that parses and holds ``States``."""
+    text = substitute_text(text)
+    decoder = json.JSONDecoder()
+    found: list[dict[str, Any]] = []
+    end_of_last = 0
+    for match in re.finditer(r'"StartAt"', text):
+        if match.start() < end_of_last:
+            continue
+        start = match.start()
+        for _ in range(8):  # the object opens a few braces before, at most
+            start = text.rfind("{", 0, start)
+            if start < end_of_last:
+                break
+            try:
+                value, end = decoder.raw_decode(text, start)
+            except ValueError:
+                continue
+            if _is_definition(value):
+                found.append(value)
+                end_of_last = end
+                break
+    return found
 
 
 def _resource_arns(value: Any) -> Any:
@@ -203,6 +246,16 @@ def run_to_an_end(definition: dict[str, Any]) -> str:
 # ----------------------------------------------------------------------------- the substitution itself
 
 
+def test_a_definition_inside_a_program_is_found() -> None:
+    program = (
+        'resource "aws_sfn_state_machine" "m" {\n  definition = <<JSON\n'
+        '{"StartAt": "Go", "States": {"Go": {"Type": "Task", "Resource": "${aws_lambda_function.f.arn}",'
+        ' "End": true}}}\nJSON\n}\n'
+    )
+    (definition,) = embedded_definitions(program)
+    assert definition["States"]["Go"]["Resource"].startswith("arn:aws:lambda:")
+
+
 def test_placeholders_take_values_of_their_kind() -> None:
     assert placeholder_value("HelloFunctionArn").startswith("arn:aws:lambda:")
     assert placeholder_value("ChildStateMachine").startswith("arn:aws:states:")
@@ -227,7 +280,8 @@ def test_a_template_s_definition_is_found_and_resolved(tmp_path: Path) -> None:
         "      Definition:\n"
         "        StartAt: Go\n"
         "        States:\n"
-        "          Go: {Type: Task, Resource: !GetAtt [Work, Arn], End: true}\n"
+        "          Go: {Type: Task, Resource: !GetAtt [Work, Arn], Next: No}\n"
+        "          No: {Type: Pass, End: true}\n"
     )
     found = definitions_in_file(template)
     assert [d["States"][d["StartAt"]]["Resource"] for d in found] == [
@@ -246,7 +300,7 @@ def corpus_files() -> list[Path]:
     if not CORPUS:
         return []
     root = Path(CORPUS)
-    suffixes = (".json", ".yaml", ".yml")
+    suffixes = (".json", ".yaml", ".yml", ".tf", ".tpl", ".ts", ".js", ".py", ".txt")
     return sorted(
         p for p in root.rglob("*") if p.suffix in suffixes and p.is_file() and "node_modules" not in p.parts
     )

@@ -251,8 +251,9 @@ def _compile_path(
 
 
 def _compile_payload_template(ctx: _Ctx, value: Any, pointer: str, name: str) -> m.Template | Missing:
-    """A JSONPath Payload Template: an object whose ``key.$`` members hold paths or intrinsics."""
-    if not isinstance(value, dict):
+    """A JSONPath Payload Template: an object whose ``key.$`` members hold paths or intrinsics (the
+    spec says an object; for 'Parameters' AWS also takes an array, and deployed definitions use it)."""
+    if not isinstance(value, dict) and not (name == "Parameters" and isinstance(value, list)):
         ctx.error(pointer, "INVALID_TYPE", f"'{name}' must be an object, not {a_type_name(value)}")
         return MISSING
     return _template_node(ctx, value, pointer)
@@ -1043,9 +1044,46 @@ _INTEGRATED_SERVICES = frozenset(
     {
         "aws-sdk", "lambda", "batch", "dynamodb", "ecs", "sns", "sqs", "glue", "sagemaker", "states",
         "elasticmapreduce", "emr-containers", "emr-serverless", "codebuild", "athena", "eks",
-        "apigateway", "databrew", "events", "bedrock", "http", "mediaconvert", "s3",
+        "apigateway", "databrew", "events", "bedrock", "bedrockagentcore", "http", "mediaconvert", "s3",
     }
 )  # fmt: skip
+# the whole set of actions some optimised integrations offer (AWS refuses any other, as "not
+# recognized"; its aws-sdk integration calls them instead); the other services' lists are longer
+# and still growing, so their actions are not checked
+_INTEGRATED_ACTIONS: Final = {
+    "lambda": {"invoke"},
+    "dynamodb": {"getItem", "putItem", "updateItem", "deleteItem"},
+    "sqs": {"sendMessage"},
+    "sns": {"publish"},
+    "events": {"putEvents"},
+    "states": {"startExecution"},
+    "ecs": {"runTask"},
+    "batch": {"submitJob"},
+    "glue": {"startJobRun"},
+    "apigateway": {"invoke"},
+    "http": {"invoke"},
+    "databrew": {"startJobRun"},
+    "mediaconvert": {"createJob"},
+    "athena": {"startQueryExecution", "stopQueryExecution", "getQueryExecution", "getQueryResults"},
+}
+# and the integration patterns each of those services offers ("" is request-response)
+_INTEGRATED_PATTERNS: Final = {
+    "lambda": {"", ".waitForTaskToken"},
+    "dynamodb": {""},
+    "sqs": {"", ".waitForTaskToken"},
+    "sns": {"", ".waitForTaskToken"},
+    "events": {"", ".waitForTaskToken"},
+    "states": {"", ".sync", ".sync:2", ".waitForTaskToken"},
+    "ecs": {"", ".sync", ".waitForTaskToken"},
+    "batch": {"", ".sync", ".waitForTaskToken"},
+    "glue": {"", ".sync"},
+    "apigateway": {"", ".waitForTaskToken"},
+    "http": {""},
+    "databrew": {"", ".sync"},
+    "mediaconvert": {"", ".sync"},
+    "athena": {"", ".sync"},
+}
+_WAITING_SUFFIXES: Final = (".sync:2", ".sync", ".waitForTaskToken")
 _STATES_SERVICE_ARN = re.compile(r"arn:[\w-]+:states:[\w-]*:\d*:(?P<service>[^:]+):(?P<action>.+)\Z", re.S)
 _ACTIVITY_ARN = re.compile(r"arn:[\w-]+:states:[\w-]*:\d*:activity:")
 
@@ -1060,23 +1098,39 @@ def _check_resource(ctx: _Ctx, resource: str, pointer: str) -> None:
     if match is None:
         return
     service, action = match["service"], match["action"]
+    suffix = next((end for end in _WAITING_SUFFIXES if action.endswith(end)), "")
+    base = action[: len(action) - len(suffix)]
     if service not in _INTEGRATED_SERVICES:
+        # AWS adds integrations from time to time: an unknown service is worth a word, not a refusal
+        ctx.warning(
+            pointer,
+            "UNKNOWN_INTEGRATION",
+            f"'{service}' is not a service Step Functions is known to integrate with "
+            f"({resource!r}){_suggest(service, _INTEGRATED_SERVICES)}",
+        )
+    elif service in _INTEGRATED_ACTIONS and base not in _INTEGRATED_ACTIONS[service]:
+        offered = ", ".join(sorted(_INTEGRATED_ACTIONS[service]))
         ctx.error(
             pointer,
             "INVALID_RESOURCE",
-            f"'{service}' is not a service Step Functions integrates with ({resource!r}){_suggest(service, _INTEGRATED_SERVICES)}",
+            f"the {service} integration has no action '{base}' (it offers {offered}); other actions "
+            f"are called through arn:aws:states:::aws-sdk:{service}:{base}",
         )
         return
-    if ctx.machine_type != "EXPRESS":
+    elif service in _INTEGRATED_PATTERNS and suffix not in _INTEGRATED_PATTERNS[service]:
+        ctx.error(
+            pointer,
+            "INVALID_RESOURCE",
+            f"the {service} integration cannot be used with '{suffix}' "
+            f"(it offers {', '.join(repr(p or 'request-response') for p in sorted(_INTEGRATED_PATTERNS[service]))})",
+        )
         return
-    for suffix in (".sync", ".sync:2", ".waitForTaskToken"):
-        if action.endswith(suffix):
-            ctx.error(
-                pointer,
-                "INVALID_RESOURCE",
-                f"an EXPRESS state machine cannot wait for a task ('{suffix}' integrations need STANDARD)",
-            )
-            return
+    if ctx.machine_type == "EXPRESS" and suffix:
+        ctx.error(
+            pointer,
+            "INVALID_RESOURCE",
+            f"an EXPRESS state machine cannot wait for a task ('{suffix}' integrations need STANDARD)",
+        )
 
 
 def _build_choice(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict) -> m.State:
@@ -1642,7 +1696,11 @@ def parse_machine(
     ctx.all_state_names = _all_state_names(value)  # type: ignore[attr-defined]
     top_language = value.get("QueryLanguage", "JSONPath")
     ctx.top_language = top_language if top_language in ("JSONPath", "JSONata") else "JSONPath"  # type: ignore[attr-defined]
-    machine = _parse_machine_scope(ctx, value, "", "JSONPath", True, "the state machine")
+    try:
+        machine = _parse_machine_scope(ctx, value, "", "JSONPath", True, "the state machine")
+    except RecursionError:  # a safety net: the nesting check above keeps definitions well inside
+        ctx.error("", "NESTED_TOO_DEEPLY", "the definition is nested too deeply to be compiled")
+        return None, ctx.diagnostics
     _check_variables(ctx)
     _check_variable_scopes(ctx)
     if machine is not None:
@@ -1680,9 +1738,10 @@ def _in_document_order(diagnostics: list[Diagnostic], value: Any) -> list[Diagno
 
 
 #: How deep a definition's values may nest (objects and arrays inside each other).  JSON readers
-#: bound nesting (Jackson, which AWS's services use, at 1000 levels); deeper values could not be
-#: written, read back or shown, so a definition past this is refused at once.
-MAX_NESTING: Final = 500
+#: bound nesting (Jackson, which AWS's services use, at 1000 levels); this one stays well inside
+#: what compiling, running and showing a definition can follow, and a definition past it is
+#: refused at once.  Real definitions nest a few dozen levels.
+MAX_NESTING: Final = 250
 
 
 def _nested_beyond(value: Any, limit: int) -> str | None:

@@ -112,6 +112,7 @@ import os
 import random
 import re
 import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -1285,13 +1286,15 @@ def _syntax_error(library: Any, text: str, tokens: list[_Token], message: str) -
 class JsonataExpression:
     """A compiled JSONata expression (see :func:`compile_jsonata`)."""
 
-    __slots__ = ("_analysis", "_programs", "_recursive", "source")
+    __slots__ = ("_analysis", "_local", "_recursive", "source")
 
     def __init__(self, source: str, analysis: _Analysis) -> None:
         self.source = source
         self._analysis = analysis
         self._recursive = _may_recurse(source)
-        self._programs: dict[tuple[frozenset[str], bool], _Program] = {}
+        # the library's compiled expressions belong to the thread that made them (using one in
+        # another thread panics), so each thread compiles its own, once
+        self._local = threading.local()
         self._program(frozenset(), probe=False)
 
     def __repr__(self) -> str:
@@ -1386,9 +1389,12 @@ class JsonataExpression:
 
     def _program(self, shadowing: frozenset[str], probe: bool) -> _Program:
         key = (shadowing, probe)
-        program = self._programs.get(key)
+        programs: dict[tuple[frozenset[str], bool], _Program] | None = getattr(self._local, "programs", None)
+        if programs is None:
+            programs = self._local.programs = {}
+        program = programs.get(key)
         if program is None:
-            program = self._programs[key] = _program(self.source, self._analysis, shadowing, probe)
+            program = programs[key] = _program(self.source, self._analysis, shadowing, probe)
         return program
 
     def _evaluate(
@@ -1557,26 +1563,51 @@ IN_PROCESS_SLICE_MS: Final = 250
 CHILD_MEMORY_BYTES: Final = 1 << 30
 
 _CAN_FORK = sys.platform.startswith("linux") and hasattr(os, "fork")
-_FUNCTION_PARAMS = re.compile(r"(?:\bfunction|λ)\s*\(([^)]*)\)")
-_FUNCTION_BOUND = re.compile(r"\$(\w+)\s*:=\s*(?:function\b|λ)")
+_FUNCTION_HEAD = re.compile(r"(?:\$(\w+)\s*:=\s*)?(?:\bfunction|λ)\s*\(([^)]*)\)\s*(?:<[^>]*>)?\s*\{")
 _CALLED = re.compile(r"\$(\w+)\s*\(")
 
 
 def _may_recurse(source: str) -> bool:
-    """Whether a function the expression defines may call itself: one bound to a variable that is
-    called, or one whose parameter is called (a function handed itself).
+    """Whether a function the expression defines may call itself: its body calls a function bound
+    to a name (itself, or another that may call it back) or one it was handed as a parameter.
 
     >>> _may_recurse("$map($states.input, function($v) { $v * 2 })")
+    False
+    >>> _may_recurse("($double := function($n) { $n * 2 }; $double(5))")
     False
     >>> _may_recurse("($f := function($n) { $n = 0 ? 1 : $n * $f($n - 1) }; $f(5))")
     True
     """
     if "function" not in source and "λ" not in source:
         return False
-    names = set(_FUNCTION_BOUND.findall(source))
-    for params in _FUNCTION_PARAMS.findall(source):
-        names.update(re.findall(r"\$(\w+)", params))
-    return not names.isdisjoint(_CALLED.findall(source))
+    functions = [
+        (head.group(1), set(re.findall(r"\$(\w+)", head.group(2))), _body(source, head.end() - 1))
+        for head in _FUNCTION_HEAD.finditer(source)
+    ]
+    named = {name for name, _, _ in functions if name}
+    return any(not set(_CALLED.findall(body)).isdisjoint(named | params) for _, params, body in functions)
+
+
+def _body(source: str, start: int) -> str:
+    """The text from the ``{`` at ``start`` to its matching ``}`` (strings skipped), or to the end."""
+    depth, i, quote = 0, start, ""
+    while i < len(source):
+        ch = source[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return source[start : i + 1]
+        i += 1
+    return source[start:]
 
 
 def _out_of_memory() -> JsonataError:
@@ -1585,6 +1616,11 @@ def _out_of_memory() -> JsonataError:
 
 def _is_panic(exc: BaseException) -> bool:
     return type(exc).__name__ == "PanicException"  # the library's Rust panics (a BaseException)
+
+
+def _panicked(exc: BaseException) -> JsonataError:
+    message = str(exc).splitlines()[0] if str(exc) else "no reason given"
+    return JsonataError("", f"The expression could not be evaluated (the JSONata library failed: {message})")
 
 
 def _bounded(compiled: Any, data: Any, recursive: bool) -> Any:
@@ -1597,7 +1633,7 @@ def _bounded(compiled: Any, data: Any, recursive: bool) -> Any:
             return compiled.evaluate(data, None, timeout=EVALUATION_TIMEOUT_MS)
         except BaseException as exc:
             if _is_panic(exc):
-                raise _out_of_memory() from None
+                raise _panicked(exc) from None
             raise
     if not recursive:
         current = _CURRENT.get(None)
@@ -1609,32 +1645,43 @@ def _bounded(compiled: Any, data: Any, recursive: bool) -> Any:
                 raise
         except BaseException as exc:
             if _is_panic(exc):
-                raise _out_of_memory() from None
+                raise _panicked(exc) from None
             raise
         if current is not None:  # start again from where the slice started
             current.failure = None
             if saved is not None and current.rng is not None:
                 current.rng.setstate(saved)
-    return _evaluate_in_child(compiled, data, EVALUATION_TIMEOUT_MS)
+    try:
+        return _evaluate_in_child(compiled, data, EVALUATION_TIMEOUT_MS)
+    except OSError:  # no child could be made (no memory, no processes left): evaluate here
+        return compiled.evaluate(data, None, timeout=EVALUATION_TIMEOUT_MS)
 
 
 def _evaluate_in_child(compiled: Any, data: Any, timeout_ms: int) -> Any:
     import pickle
     import select
     import signal
+    from os import pipe
 
     current = _CURRENT.get(None)
-    read_end, write_end = os.pipe()
-    pid = os.fork()
+    read_end, write_end = pipe()
+    # the child starts with standard error silenced: while it is made, the library's objects that
+    # other threads own are dropped there and complain about it, which is no concern of the user's
+    saved_stderr = os.dup(2)
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    pid = -1
+    try:
+        os.dup2(quiet, 2)
+        pid = os.fork()
+    finally:
+        if pid != 0:
+            os.dup2(saved_stderr, 2)
+            os.close(saved_stderr)
+            os.close(quiet)
     if pid == 0:  # the child: evaluate, send the outcome back, leave without any clean-up
         try:
             os.close(read_end)
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-            quiet = os.open(os.devnull, os.O_WRONLY)  # a failed allocation's report is not the user's
-            os.dup2(quiet, 2)
-            import faulthandler
-
-            faulthandler.disable()
+            _quiet_child()
             _limit_memory()
             outcome: tuple[str, Any]
             try:
@@ -1685,6 +1732,18 @@ def _evaluate_in_child(compiled: Any, data: Any, timeout_ms: int) -> Any:
     if kind == "error":
         raise ValueError(value)
     raise _out_of_memory()
+
+
+def _quiet_child() -> None:
+    """In a child: Ctrl-C is for the parent (which ends the child), and a failed allocation's
+    report is not the user's to read (standard error is silenced already).  Any thread may have
+    forked, so only calls that are safe there."""
+    import faulthandler
+    import signal
+
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    faulthandler.disable()
 
 
 def _monotonic() -> float:

@@ -897,6 +897,7 @@ def _build(text: str, root: str, segments: tuple[_Segment, ...]) -> JsonPath:
 
 
 _cache: dict[str, JsonPath] = {}
+_JAVA_WHITESPACE: Final = "".join(chr(c) for c in range(33))  # what String.trim removes
 
 
 def compile_path(text: str) -> JsonPath:
@@ -906,12 +907,13 @@ def compile_path(text: str) -> JsonPath:
         return cached
     if not isinstance(text, str):
         raise PathError("a path must be a string", repr(text))
-    parser = _Parser(text)
+    trimmed = text.strip(_JAVA_WHITESPACE)  # Jayway trims the path as Java's String.trim does
+    parser = _Parser(trimmed)
     root = parser.parse_root()
-    if root == "$" and text.startswith("$") and len(text) > 1 and text[1] not in ".[":
-        raise parser.fail(f"unexpected character {text[1]!r} after '$'", 1)
+    if root == "$" and trimmed.startswith("$") and len(trimmed) > 1 and trimmed[1] not in ".[":
+        raise parser.fail(f"unexpected character {trimmed[1]!r} after '$'", 1)
     segments = parser.parse_segments()
-    path = _build(text, root, tuple(segments))
+    path = _build(trimmed, root, tuple(segments))
     if len(_cache) < 10_000:
         _cache[text] = path
     return path

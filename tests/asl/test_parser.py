@@ -2635,10 +2635,25 @@ def test_an_express_machine_takes_request_response_integrations() -> None:
         StateMachine(asl({"T": {"Type": "Task", "Resource": resource, "End": True}}), type="EXPRESS")
 
 
-def test_a_service_step_functions_does_not_integrate_is_refused() -> None:
-    found = errors(asl({"T": {"Type": "Task", "Resource": "arn:aws:states:::lambada:invoke", "End": True}}))
+def test_a_service_step_functions_is_not_known_to_integrate_is_accepted_with_a_warning() -> None:
+    definition = asl({"T": {"Type": "Task", "Resource": "arn:aws:states:::lambada:invoke", "End": True}})
+    (warning,) = StateMachine(definition).diagnostics
+    assert (warning.code, warning.pointer) == ("UNKNOWN_INTEGRATION", "/States/T/Resource")
+    assert "did you mean 'lambda'" in warning.message
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        "arn:aws:states:::dynamodb:query",
+        "arn:aws:states:::sqs:receiveMessage",
+        "arn:aws:states:::lambda:call",
+    ],
+)
+def test_an_action_an_optimised_integration_does_not_offer_is_refused(resource: str) -> None:
+    found = errors(asl({"T": {"Type": "Task", "Resource": resource, "End": True}}))
     assert codes(found) == [("INVALID_RESOURCE", "/States/T/Resource")]
-    assert "did you mean 'lambda'" in found[0].message
+    assert "aws-sdk" in found[0].message
 
 
 @pytest.mark.parametrize("credentials", [{}, {"Role": "x"}, {"RoleArn": "arn:aws:iam::1:role/r", "Extra": 1}])
@@ -2679,3 +2694,20 @@ def nested_values(depth: int) -> Any:
     for _ in range(depth):
         value = {"a": value}
     return value
+
+
+def test_a_payload_template_may_be_an_array_as_aws_accepts() -> None:
+    definition = asl({"P": pass_(Parameters=[{"item.$": "$.item"}, "x"], End=True)})
+    assert StateMachine(definition).run({"item": 3}).output == [{"item": 3}, "x"]
+    assert codes(errors(asl({"P": pass_(Parameters="x", End=True)}))) == [
+        ("INVALID_TYPE", "/States/P/Parameters")
+    ]
+
+
+@pytest.mark.parametrize(
+    "resource", ["arn:aws:states:::dynamodb:putItem.waitForTaskToken", "arn:aws:states:::lambda:invoke.sync"]
+)
+def test_a_pattern_an_optimised_integration_does_not_offer_is_refused(resource: str) -> None:
+    found = errors(asl({"T": {"Type": "Task", "Resource": resource, "End": True}}))
+    assert codes(found) == [("INVALID_RESOURCE", "/States/T/Resource")]
+    assert "cannot be used with" in found[0].message

@@ -918,3 +918,21 @@ def test_a_value_nested_deeper_than_python_recurses_fails_the_expression() -> No
         deep = {"a": deep}
     error = error_of("[$states.input.x, 1]", {"x": deep})
     assert "nested too deeply" in error.message
+
+
+def test_an_expression_evaluates_in_any_thread_and_in_a_child_forked_from_one() -> None:
+    import threading
+
+    plain = compile_jsonata("$sum($states.input.n.($ * 2))")
+    recursive = compile_jsonata("($f := function($n) { $n = 0 ? 0 : $n + $f($n - 1) }; $f($states.input.k))")
+    results: list[Any] = []
+
+    def work() -> None:
+        results.append(plain.evaluate({"input": {"n": [1, 2]}}, {}))
+        results.append(recursive.evaluate({"input": {"k": 4}}, {}))
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    worker.join()
+    work()  # and again here, where both were compiled
+    assert results == [6, 10, 6, 10]

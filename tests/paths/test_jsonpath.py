@@ -611,3 +611,8 @@ def test_a_scan_and_a_filter_reach_values_of_any_depth() -> None:
     deep = nested(5000)
     assert len(compile_path("$..a").get(deep)) == 5001
     assert compile_path("$.x[?(@ == $.y)]").get({"x": [deep, 1], "y": nested(5000)}) == [deep]
+
+
+def test_whitespace_around_a_path_is_trimmed_like_jayway() -> None:
+    assert compile_path("$.a ").get({"a": 1}) == 1
+    assert compile_path("$$.Execution.Name\n").root == "$$"
