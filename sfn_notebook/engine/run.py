@@ -22,7 +22,7 @@ from .._json import MISSING, dumps, loads_compact, utf8_size
 from ..asl import model as m
 from ..errors import StatesError
 from . import dataflow as df
-from .events import HISTORY_LIMIT, MAX_PAYLOAD, Details, EventLog, flat_details
+from .events import HISTORY_LIMIT, MAX_PAYLOAD, NO_DETAILS, Details, EventLog, flat_details
 from .fibers import AwaitToken, Cancel, Fiber, Sleep, Spawn, TaskToken, WaitAny
 from .resources import HandlerRegistry
 from .scope import Scope, Variables, iso_time
@@ -259,7 +259,8 @@ class Run:
         main = log is self.events
         if main and count >= HISTORY_LIMIT - 1:
             self._fail_history_limit()
-        records.append((event_type, self.now, previous, details))
+        record = (event_type, self.now, previous)
+        records.append(record if details is None else record + (details or NO_DETAILS))
         event_id = count + 1
         if fiber is not None:
             fiber.last = event_id
