@@ -1576,26 +1576,35 @@ def parse_machine(source: Source) -> tuple[m.Machine | None, list[Diagnostic]]:
 
 def _in_document_order(diagnostics: list[Diagnostic], value: Any) -> list[Diagnostic]:
     """Diagnostics sorted by where they point in the definition, as a reader meets them."""
-    order: dict[str, int] = {}
-    stack: list[tuple[str, Any]] = [("", value)]
-    while stack:  # pre-order walk: each pointer gets its position in the document
-        pointer, node = stack.pop()
-        order[pointer] = len(order)
-        if isinstance(node, dict):
-            stack.extend(reversed([(_ptr(pointer, k), v) for k, v in node.items()]))
-        elif isinstance(node, list):
-            stack.extend(reversed([(_ptr(pointer, i), v) for i, v in enumerate(node)]))
+    if len(diagnostics) < 2:
+        return diagnostics
+    places: dict[int, dict[str, int]] = {}  # the place of each key of an object, once asked for
 
-    def rank(d: Diagnostic) -> tuple[int, int, int]:
-        pointer = d.pointer
-        while pointer not in order and pointer:
-            pointer = pointer.rsplit("/", 1)[0]
-        position = (d.line or 0, d.column or 0)
-        return (
-            (0 if d.severity == "ERROR" else 1, *position)
-            if d.line is not None
-            else (0 if d.severity == "ERROR" else 1, order.get(pointer, 0), 0)
-        )
+    def path(pointer: str) -> tuple[int, ...]:
+        """The place of each step of the pointer among its siblings (as far as the value has it):
+        ordered like a pre-order walk of the definition, without walking it."""
+        steps: list[int] = []
+        node = value
+        for raw in pointer.split("/")[1:] if pointer else ():
+            token = raw.replace("~1", "/").replace("~0", "~")
+            if isinstance(node, dict) and token in node:
+                place = places.get(id(node))
+                if place is None:
+                    place = places[id(node)] = {key: i for i, key in enumerate(node)}
+                steps.append(place[token])
+                node = node[token]
+            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+                steps.append(int(token))
+                node = node[int(token)]
+            else:
+                break
+        return tuple(steps)
+
+    def rank(d: Diagnostic) -> tuple[int, tuple[int, ...]]:
+        severity = 0 if d.severity == "ERROR" else 1
+        if d.line is not None:
+            return severity, (d.line, d.column or 0)
+        return severity, path(d.pointer)
 
     return sorted(diagnostics, key=rank)
 
