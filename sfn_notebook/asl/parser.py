@@ -8,7 +8,6 @@ when any diagnostic is an error.
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -118,6 +117,8 @@ def parse_timestamp(text: Any) -> datetime | None:
 
 
 def _ptr(pointer: str, key: str | int) -> str:
+    if type(key) is str and "~" not in key and "/" not in key:  # a field name: nothing to escape
+        return pointer + "/" + key
     return f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
 
 
@@ -824,9 +825,9 @@ def _check_transitions(ctx: _Ctx, states: dict[str, m.State], names: dict, point
         for target, where in targets:
             if target == "" or target in names:
                 continue
-            elsewhere = ctx.state_names.get(target) or (
-                target if target in getattr(ctx, "all_state_names", ()) else None
-            )
+            if not hasattr(ctx, "all_state_names"):
+                ctx.all_state_names = _all_state_names(getattr(ctx, "definition", None))  # type: ignore[attr-defined]
+            elsewhere = ctx.state_names.get(target) or (target if target in ctx.all_state_names else None)  # type: ignore[attr-defined]
             detail = (
                 " (it exists in another scope: a state cannot move into or out of a Parallel branch "
                 "or Map item processor)"
@@ -860,6 +861,8 @@ def _parse_state(ctx: _Ctx, name: str, spec: Any, pointer: str, machine_language
     allowed = STATE_FIELDS[type_]
     _mode_fields(ctx, spec, pointer, allowed, jsonata, f"a {type_} state")
     common: dict[str, Any] = {"name": name, "type": type_, "pointer": pointer, "query_language": language}
+    if type_ in _PLAIN_TYPES and not any(f in spec for f in _DATA_FIELDS):
+        common["plain"] = True
     if "Comment" in spec:
         common["comment"] = _check_str(ctx, spec["Comment"], _ptr(pointer, "Comment"), "Comment") or MISSING
     # Next / End
@@ -907,8 +910,6 @@ def _parse_state(ctx: _Ctx, name: str, spec: Any, pointer: str, machine_language
         state = builder(ctx, spec, pointer, jsonata, common)
     except _Skip:
         return None
-    if type_ in _PLAIN_TYPES and not any(f in spec for f in _DATA_FIELDS):
-        state = dataclasses.replace(state, plain=True)
     return state
 
 
@@ -1560,7 +1561,7 @@ def parse_machine(source: Source) -> tuple[m.Machine | None, list[Diagnostic]]:
             "", "INVALID_TYPE", f"a state machine definition must be an object, not {a_type_name(value)}"
         )
         return None, ctx.diagnostics
-    ctx.all_state_names = _all_state_names(value)  # type: ignore[attr-defined]
+    ctx.definition = value  # type: ignore[attr-defined]  # its state names, if a transition needs them
     top_language = value.get("QueryLanguage", "JSONPath")
     ctx.top_language = top_language if top_language in ("JSONPath", "JSONata") else "JSONPath"  # type: ignore[attr-defined]
     machine = _parse_machine_scope(ctx, value, "", "JSONPath", True, "the state machine")
