@@ -829,7 +829,9 @@ def main(argv: list[str] | None = None) -> int:
     print(report.render())
     if scaling is not None:
         print()
-        print(f"Scaling failed: {scaling['error']}" if "error" in scaling else scaling_section.render(scaling))
+        print(
+            f"Scaling failed: {scaling['error']}" if "error" in scaling else scaling_section.render(scaling)
+        )
     for text in profiles:
         print()
         print(text)

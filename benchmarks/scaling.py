@@ -126,14 +126,14 @@ def measure(sfn: Any, repeat: int = 3, big: bool = True) -> dict[str, Any]:
     sm = sfn.StateMachine(_DMAP)
     for n in DMAP_SIZES if big else DMAP_SIZES[:1]:
         resources = _dmap_resources([{"i": i} for i in range(n)])
-        dmap[n] = _best(lambda r=resources: _succeeded(sm.run({}, resources=r)), 1 if n > 10_000 else repeat) / n
+        dmap[n] = (
+            _best(lambda r=resources: _succeeded(sm.run({}, resources=r)), 1 if n > 10_000 else repeat) / n
+        )
     out["dmap_us_per_item"] = {n: t * 1e6 for n, t in dmap.items()}
     if len(dmap) == 2:
         out["dmap_growth"] = dmap[DMAP_SIZES[1]] / dmap[DMAP_SIZES[0]]
 
-    sm = sfn.StateMachine(
-        _inline_map({"Type": "Pass", "Result": {"v": 1}, "ResultPath": "$.r", "End": True})
-    )
+    sm = sfn.StateMachine(_inline_map({"Type": "Pass", "Result": {"v": 1}, "ResultPath": "$.r", "End": True}))
     doc = {"items": [{"i": i} for i in range(TABLE_ITEMS)]}
     _succeeded(sm.run(doc))
     try:
