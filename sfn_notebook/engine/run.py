@@ -53,6 +53,9 @@ def _token_limit(token: TaskToken) -> float | None:
     return min(limits) if limits else None
 
 
+_LAST_EVENT = HISTORY_LIMIT - 1  # an emit at this count would leave no room for the execution's end
+
+
 class _ExecutionEnded(Exception):
     """Internal: stop the run now (history limit, timeout, abort)."""
 
@@ -141,7 +144,7 @@ class Run:
         execution_name: str | None,
         start_time: float,
         seed: int | None = None,
-        identity: bytes | None = None,
+        identity: bytes | str | None = None,
         listener: Callable[[Run, int], None] | None = None,
     ) -> None:
         self.setup = setup
@@ -190,7 +193,10 @@ class Run:
     state_machine_arn = property(lambda self: self.setup.state_machine_arn)
 
     def _digest(self) -> bytes:
-        return hashlib.blake2b(self._identity or b"", digest_size=16).digest()
+        identity = self._identity
+        if isinstance(identity, str):
+            identity = identity.encode("utf-8", "surrogatepass")
+        return hashlib.blake2b(identity or b"", digest_size=16).digest()
 
     @property
     def execution_name(self) -> str:
@@ -242,28 +248,35 @@ class Run:
         """Record an event in the current fiber's history (the hot path: kept small).
 
         ``details``: a dict, or its flat form (keys and values in turn, see ``events.flat_details``)."""
-        if isinstance(details, dict):
-            details = flat_details(details)
         fiber = self.current
         if fiber is None:  # the execution's own states, run without a fiber (see drive())
-            log = self.events
-            records = log.records
+            records = self.events.records
             count = len(records)
+            if count >= _LAST_EVENT:
+                self._fail_history_limit()
             # as on AWS, the first state's entry names no previous event (previousEventId 0)
-            previous = count if count != 1 else 0
-        else:
-            log = fiber.log
-            records = log.records
-            count = len(records)
-            previous = fiber.last
+            if details is None:
+                records.append((event_type, self.now, count if count != 1 else 0))
+            else:
+                if details.__class__ is dict:
+                    details = flat_details(details)  # type: ignore[arg-type]
+                records.append((event_type, self.now, count if count != 1 else 0, *(details or NO_DETAILS)))
+            if self.listener is not None:
+                self.listener(self, count + 1)
+            return count + 1
+        log = fiber.log
+        records = log.records
+        count = len(records)
         main = log is self.events
-        if main and count >= HISTORY_LIMIT - 1:
+        if main and count >= _LAST_EVENT:
             self._fail_history_limit()
-        record = (event_type, self.now, previous)
-        records.append(record if details is None else record + (details or NO_DETAILS))
-        event_id = count + 1
-        if fiber is not None:
-            fiber.last = event_id
+        if details is None:
+            records.append((event_type, self.now, fiber.last))
+        else:
+            if details.__class__ is dict:
+                details = flat_details(details)  # type: ignore[arg-type]
+            records.append((event_type, self.now, fiber.last, *(details or NO_DETAILS)))
+        event_id = fiber.last = count + 1
         if main and self.listener is not None:
             self.listener(self, event_id)
         return event_id
@@ -304,11 +317,8 @@ class Run:
             raise ValueError(
                 f"the execution input is {utf8_size(text)} bytes; Step Functions accepts at most {MAX_PAYLOAD}"
             )
-        self.events.add(
-            "ExecutionStarted",
-            self.now,
-            0,
-            ("input", text, "roleArn", self.setup.role_arn),
+        self.events.records.append(
+            ("ExecutionStarted", self.now, 0, "input", text, "roleArn", self.setup.role_arn)
         )
         if isinstance(self.input, (dict, list)):
             self.input = loads_compact(text)  # a private copy: the caller's object is never shared or mutated
