@@ -148,7 +148,10 @@ def _plain_children(
     scheduler would run and collect them: ``(index, error, output)`` as each is collected.  A child
     that ended keeps only its records (a tuple the garbage collector soon stops tracking)."""
     count = len(inputs)
-    outcomes: list[Any] = [None] * count
+    # each child's outcome, in two lists: a tuple holding an output would stay tracked by the
+    # garbage collector until collected, and a Map Run keeps thousands ahead of its collection
+    errors: list[StatesError | None] = [None] * count
+    outputs: list[Any] = [None] * count
     stand_in = Fiber(None, run.now, 0, parent.log, 0)  # type: ignore[arg-type]
     processor = state.processor
     role = run.role_arn
@@ -166,10 +169,10 @@ def _plain_children(
             except StatesError as err:
                 details = {k: v for k, v in (("error", err.error), ("cause", err.cause)) if v is not None}
                 run.emit("ExecutionFailed", details)
-                outcomes[index] = (err, None)
+                errors[index] = err
                 return
             run.emit("ExecutionSucceeded", ("output", dumps(output)))
-            outcomes[index] = (None, output)
+            outputs[index] = output
         finally:
             run.current = parent
             logs.append(tuple(log.records))
@@ -178,9 +181,9 @@ def _plain_children(
     for index in range(started):
         execute(index)
     for index in range(count):
-        error, output = outcomes[index]
-        outcomes[index] = None
-        yield index, error, output
+        output = outputs[index]
+        outputs[index] = None
+        yield index, errors[index], output
         if started < count:
             execute(started)
             started += 1
