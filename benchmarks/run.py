@@ -668,7 +668,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         description="Run the shared and our own workloads on sfn_notebook and on the peer interpreters.",
     )
     parser.add_argument(
-        "--runs", type=int, default=3, help="timed runs per workload; the median counts (default 3)"
+        "--runs", type=int, default=21, help="timed runs per workload; the median counts (default 21)"
+    )
+    parser.add_argument(
+        "--moto-runs",
+        type=int,
+        default=3,
+        metavar="N",
+        help="timed runs for moto, a correctness peer that takes seconds per run (default 3)",
+    )
+    parser.add_argument(
+        "--skip-scaling", action="store_true", help="leave out the scaling section (sfn_notebook alone)"
+    )
+    parser.add_argument(
+        "--quick-scaling",
+        action="store_true",
+        help="scaling without the 100,000-item Distributed Map (it takes seconds)",
     )
     parser.add_argument(
         "--min-time",
@@ -748,10 +763,12 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[tuple[str, str], Result] = {}
     profiles: list[str] = []
 
+    sfn: Any = None
     if OURS in args.engines:
         try:
             sfn = import_engine()
         except Exception as exc:
+            sfn = None
             engines.append(EngineInfo(OURS, available=False, reason=short(f"import failed: {exc}")))
         else:
             engines.append(EngineInfo(OURS, label=f"{OURS} {getattr(sfn, '__version__', '')}".strip()))
@@ -786,11 +803,23 @@ def main(argv: list[str] | None = None) -> int:
                 ]
                 peer_results: list[Result] = []
             else:
-                infos, peer_results = run_peer(peer, script_dir, args.runs, args.peer_timeout, peer_workloads)
+                runs = min(args.runs, args.moto_runs) if peer.key == MOTO else args.runs
+                infos, peer_results = run_peer(peer, script_dir, runs, args.peer_timeout, peer_workloads)
             engines.extend(info for info in infos if info.engine in wanted)
             for result in peer_results:
                 if result.engine in wanted:
                     results[(result.engine, result.workload)] = result
+
+    scaling: dict[str, Any] | None = None
+    if OURS in args.engines and not args.skip_scaling and sfn is not None:
+        sys.path.insert(0, str(HERE))
+        import scaling as scaling_section
+
+        print("measuring how sfn_notebook scales...", file=sys.stderr)
+        try:
+            scaling = scaling_section.measure(sfn, big=not args.quick_scaling)
+        except Exception as exc:  # a broken figure must not lose the table
+            scaling = {"error": short(f"{type(exc).__name__}: {exc}")}
 
     engines.sort(key=lambda info: ENGINES.index(info.engine))
     load.append(load_average())
@@ -798,11 +827,18 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(report.header())
     print(report.render())
+    if scaling is not None:
+        print()
+        print(
+            f"Scaling failed: {scaling['error']}" if "error" in scaling else scaling_section.render(scaling)
+        )
     for text in profiles:
         print()
         print(text)
     if args.json:
-        Path(args.json).write_text(json.dumps(report.as_json(), indent=2), encoding="utf-8")
+        data = report.as_json()
+        data["scaling"] = scaling
+        Path(args.json).write_text(json.dumps(data, indent=2), encoding="utf-8")
     ours_failed = any(r.engine == OURS and r.status != OK for r in results.values())
     return 1 if ours_failed else 0
 

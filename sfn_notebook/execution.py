@@ -10,10 +10,10 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from ._json import MISSING
+from .engine.events import EventLog, Events
 from .history import HistoryPass, history_frame, parse_json_text, states_frame
 
 if TYPE_CHECKING:
-    from .engine.events import Events
     from .engine.fibers import TaskToken
     from .engine.run import Run
     from .machine import StateMachine
@@ -310,7 +310,10 @@ class LocalExecution(Execution):
     @property
     def map_runs(self) -> dict[str, list[Events]]:
         """Histories of the child executions of each Distributed Map run, by map run ARN."""
-        return {arn: [log.materialize() for log in logs] for arn, logs in self._run.map_runs.items()}
+        return {
+            arn: [log.materialize() if isinstance(log, EventLog) else Events(log, len(log)) for log in logs]
+            for arn, logs in self._run.map_runs.items()
+        }
 
     @property
     def start_date(self) -> datetime | None:

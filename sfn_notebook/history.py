@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from ._json import loads_compact
+from .engine.events import details_key
 
 __all__ = [
     "HISTORY_COLUMNS",
@@ -72,6 +73,11 @@ _JSON_FIELDS = ("input", "output", "parameters")
 
 def event_details(event: dict[str, Any]) -> dict[str, Any]:
     """The event's ``*EventDetails`` member (empty when the type has none)."""
+    event_type = event.get("type")
+    if isinstance(event_type, str):  # the member AWS names after the type, if it is there
+        value = event.get(details_key(event_type))
+        if isinstance(value, dict):
+            return value
     for key, value in event.items():
         if key.endswith("EventDetails") and isinstance(value, dict):
             return value
@@ -319,6 +325,9 @@ def state_visits(events: Sequence[dict[str, Any]], rows: list[EventRow] | None =
     for row in event_rows(events) if rows is None else rows:
         event = row.event
         event_type = event["type"]
+        if event_type.startswith("MapIteration") and row.visit_id in visits:  # the Map's own events
+            visits[row.visit_id].events.append(event["id"])
+            continue
         details = event_details(event)
         if event_type.endswith("StateEntered") and row.visit_id is not None:
             visits[row.visit_id] = StateVisit(

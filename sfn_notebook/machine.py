@@ -353,7 +353,7 @@ class StateMachine:
             value,
             execution_name=name,
             start_time=started,
-            identity=source.encode("utf-8", "surrogatepass"),
+            identity=source,  # hashed when the run first needs its name or randomness
         )
         execution = LocalExecution(run, self)
         if progress is not None:
@@ -476,8 +476,19 @@ def _current_state(run: Run) -> str | None:
 START_TIME_VARIABLE = "SFN_NOTEBOOK_START_TIME"
 
 
+_ENVIRON = os.environ
+# os.environ's own table, read without the KeyError an absent variable costs (it is read per run)
+_ENVIRON_DATA: Any = getattr(os.environ, "_data", None)
+try:
+    _START_KEY: Any = os.environ.encodekey(START_TIME_VARIABLE)  # type: ignore[attr-defined]
+except AttributeError:  # pragma: no cover - not CPython's os.environ
+    _ENVIRON_DATA = None
+
+
 def _to_epoch(start_time: Any) -> float:
     if start_time is None:
+        if os.environ is _ENVIRON and _ENVIRON_DATA is not None and _START_KEY not in _ENVIRON_DATA:
+            return time.time_ns() // 1_000_000 / 1000  # now, to the millisecond, as AWS stamps events
         fixed = os.environ.get(START_TIME_VARIABLE, "").strip()
         if fixed != "":
             try:

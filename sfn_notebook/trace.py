@@ -42,6 +42,7 @@ TRACE_COLUMNS = [
 ]
 
 _MISSING_STAGE = None
+_COLUMNS = frozenset(TRACE_COLUMNS)
 
 
 def visit_traces(execution: Execution) -> list[dict[str, Any]]:
@@ -55,7 +56,10 @@ def visit_traces(execution: Execution) -> list[dict[str, Any]]:
             stages = run.traces.get(event_id)
             if stages is None:  # a state that transforms nothing: every stage is its input
                 stages = _identity_stages(visit)
-            row = {column: stages.get(column, _MISSING_STAGE) for column in TRACE_COLUMNS}
+            row = dict.fromkeys(TRACE_COLUMNS, _MISSING_STAGE)
+            for stage, value in stages.items():
+                if stage in _COLUMNS:
+                    row[stage] = value
             row.update(entered_event_id=event_id, state=visit.name, type=visit.type, status=visit.status)
             if row["error"] is None and visit.error is not None:
                 row["error"], row["cause"] = visit.error, visit.cause

@@ -8,7 +8,6 @@ when any diagnostic is an error.
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -118,6 +117,8 @@ def parse_timestamp(text: Any) -> datetime | None:
 
 
 def _ptr(pointer: str, key: str | int) -> str:
+    if type(key) is str and "~" not in key and "/" not in key:  # a field name: nothing to escape
+        return pointer + "/" + key
     return f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
 
 
@@ -835,9 +836,9 @@ def _check_transitions(ctx: _Ctx, states: dict[str, m.State], names: dict, point
         for target, where in targets:
             if target == "" or target in names:
                 continue
-            elsewhere = ctx.state_names.get(target) or (
-                target if target in getattr(ctx, "all_state_names", ()) else None
-            )
+            if not hasattr(ctx, "all_state_names"):
+                ctx.all_state_names = _all_state_names(getattr(ctx, "definition", None))  # type: ignore[attr-defined]
+            elsewhere = ctx.state_names.get(target) or (target if target in ctx.all_state_names else None)  # type: ignore[attr-defined]
             detail = (
                 " (it exists in another scope: a state cannot move into or out of a Parallel branch "
                 "or Map item processor)"
@@ -871,6 +872,8 @@ def _parse_state(ctx: _Ctx, name: str, spec: Any, pointer: str, machine_language
     allowed = STATE_FIELDS[type_]
     _mode_fields(ctx, spec, pointer, allowed, jsonata, f"a {type_} state")
     common: dict[str, Any] = {"name": name, "type": type_, "pointer": pointer, "query_language": language}
+    if type_ in _PLAIN_TYPES and not any(f in spec for f in _DATA_FIELDS):
+        common["plain"] = True
     if "Comment" in spec:
         common["comment"] = _check_str(ctx, spec["Comment"], _ptr(pointer, "Comment"), "Comment") or MISSING
     # Next / End
@@ -918,8 +921,6 @@ def _parse_state(ctx: _Ctx, name: str, spec: Any, pointer: str, machine_language
         state = builder(ctx, spec, pointer, jsonata, common)
     except _Skip:
         return None
-    if type_ in _PLAIN_TYPES and not any(f in spec for f in _DATA_FIELDS):
-        state = dataclasses.replace(state, plain=True)
     return state
 
 
@@ -1693,7 +1694,7 @@ def parse_machine(
             "JSON readers stop at such depths, and so does this one",
         )
         return None, ctx.diagnostics
-    ctx.all_state_names = _all_state_names(value)  # type: ignore[attr-defined]
+    ctx.definition = value  # type: ignore[attr-defined]  # its state names, if a transition needs them
     top_language = value.get("QueryLanguage", "JSONPath")
     ctx.top_language = top_language if top_language in ("JSONPath", "JSONata") else "JSONPath"  # type: ignore[attr-defined]
     try:
@@ -1713,26 +1714,35 @@ def parse_machine(
 
 def _in_document_order(diagnostics: list[Diagnostic], value: Any) -> list[Diagnostic]:
     """Diagnostics sorted by where they point in the definition, as a reader meets them."""
-    order: dict[str, int] = {}
-    stack: list[tuple[str, Any]] = [("", value)]
-    while stack:  # pre-order walk: each pointer gets its position in the document
-        pointer, node = stack.pop()
-        order[pointer] = len(order)
-        if isinstance(node, dict):
-            stack.extend(reversed([(_ptr(pointer, k), v) for k, v in node.items()]))
-        elif isinstance(node, list):
-            stack.extend(reversed([(_ptr(pointer, i), v) for i, v in enumerate(node)]))
+    if len(diagnostics) < 2:
+        return diagnostics
+    places: dict[int, dict[str, int]] = {}  # the place of each key of an object, once asked for
 
-    def rank(d: Diagnostic) -> tuple[int, int, int]:
-        pointer = d.pointer
-        while pointer not in order and pointer:
-            pointer = pointer.rsplit("/", 1)[0]
-        position = (d.line or 0, d.column or 0)
-        return (
-            (0 if d.severity == "ERROR" else 1, *position)
-            if d.line is not None
-            else (0 if d.severity == "ERROR" else 1, order.get(pointer, 0), 0)
-        )
+    def path(pointer: str) -> tuple[int, ...]:
+        """The place of each step of the pointer among its siblings (as far as the value has it):
+        ordered like a pre-order walk of the definition, without walking it."""
+        steps: list[int] = []
+        node = value
+        for raw in pointer.split("/")[1:] if pointer else ():
+            token = raw.replace("~1", "/").replace("~0", "~")
+            if isinstance(node, dict) and token in node:
+                place = places.get(id(node))
+                if place is None:
+                    place = places[id(node)] = {key: i for i, key in enumerate(node)}
+                steps.append(place[token])
+                node = node[token]
+            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+                steps.append(int(token))
+                node = node[int(token)]
+            else:
+                break
+        return tuple(steps)
+
+    def rank(d: Diagnostic) -> tuple[int, tuple[int, ...]]:
+        severity = 0 if d.severity == "ERROR" else 1
+        if d.line is not None:
+            return severity, (d.line, d.column or 0)
+        return severity, path(d.pointer)
 
     return sorted(diagnostics, key=rank)
 

@@ -55,6 +55,7 @@ from yaml.reader import Reader
 from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
+from .._json import dumps, loads_compact
 from ..errors import DefinitionError, Diagnostic
 
 __all__ = ["Format", "Source", "escape_token", "join_pointer", "load_text", "load_value"]
@@ -99,7 +100,7 @@ class Source:
     a file name, used in error messages.  Create one with :func:`load_text` or :func:`load_value`.
     """
 
-    __slots__ = ("_bom", "_keys", "_line_starts", "_values", "format", "name", "text", "value")
+    __slots__ = ("_bom", "_line_starts", "_members", "_root", "format", "name", "text", "value")
 
     def __init__(
         self,
@@ -107,15 +108,19 @@ class Source:
         format: Format,
         text: str | None = None,
         name: str | None = None,
-        key_offsets: dict[str, int] | None = None,
-        value_offsets: dict[str, int] | None = None,
+        members: dict[int, tuple[Any, Members]] | None = None,
+        root_offset: int | None = None,
     ) -> None:
         self.value = value
         self.format: Format = format
         self.text = text
         self.name = name
-        self._keys = key_offsets if key_offsets is not None else {}
-        self._values = value_offsets if value_offsets is not None else {}
+        # where each container's members were written, by the container's id (with the container,
+        # so the id stays its own): {key: (key offset, value offset)} or [item offsets].  No pointer
+        # is stored: a definition's locations cost what its values do.  JSON text is scanned for
+        # a container's members only when a position inside it is asked for.
+        self._members: dict[int, tuple[Any, Members]] = members if members is not None else {}
+        self._root = root_offset
         self._line_starts: list[int] | None = None
         self._bom = text is not None and text.startswith("\ufeff")
 
@@ -131,12 +136,12 @@ class Source:
         where the value starts.  A pointer with no recorded position (a missing field, say) falls
         back to its nearest enclosing pointer.  ``None`` when there is no text.
         """
-        offset = self._lookup(pointer, self._keys)
+        offset = self._lookup(pointer, True)
         return None if offset is None else self.offset_to_position(offset)
 
     def value_position(self, pointer: str) -> Position | None:
         """``(line, column)`` where the value at ``pointer`` starts (falls back like :meth:`position`)."""
-        offset = self._lookup(pointer, None)
+        offset = self._lookup(pointer, False)
         return None if offset is None else self.offset_to_position(offset)
 
     def line_text(self, line: int) -> str | None:
@@ -180,20 +185,92 @@ class Source:
             self._line_starts = [0, *(m.end() for m in _LINE_BREAK.finditer(text))]
         return self._line_starts
 
-    def _lookup(self, pointer: str, keys: dict[str, int] | None) -> int | None:
+    def _lookup(self, pointer: str, keys: bool) -> int | None:
         if pointer != "" and not pointer.startswith("/"):
             raise ValueError(f"not a JSON Pointer: {pointer!r} (must be empty or start with '/')")
-        if self.text is None:
+        text = self.text
+        if text is None:
             return None
-        values = self._values
+        if self._root is None:
+            self._root = _WS.match(text, 1 if text.startswith("\ufeff") else 0).end()  # type: ignore[union-attr]
+        node = self.value
+        key_at: int | None = None
+        value_at = self._root
+        for raw in pointer.split("/")[1:] if pointer else ():
+            members = self._container_members(node, value_at)
+            if isinstance(node, dict) and isinstance(members, dict):
+                token = raw.replace("~1", "/").replace("~0", "~")
+                if token not in members or token not in node:
+                    break
+                key_at, value_at = members[token]
+                node = node[token]
+            elif isinstance(node, list) and isinstance(members, list):
+                if not raw.isdigit() or (raw != "0" and raw.startswith("0")) or int(raw) >= len(members):
+                    break
+                key_at, value_at = None, members[int(raw)]
+                node = node[int(raw)]
+            else:
+                break
+        return key_at if keys and key_at is not None else value_at
+
+    def _container_members(self, node: Any, offset: int) -> Members | None:
+        if not isinstance(node, (dict, list)):
+            return None
+        known = self._members.get(id(node))
+        if known is not None and known[0] is node:
+            return known[1]
+        if self.format != "json" or self.text is None:
+            return None
+        members = _json_members(self.text, offset)
+        if members is not None:
+            self._members[id(node)] = (node, members)
+        return members
+
+
+Members = dict[str, tuple[int, int]] | list[int]
+
+
+def _json_members(text: str, pos: int) -> Members | None:
+    """Where the members of the JSON object or array starting at ``pos`` were written: for an
+    object ``{key: (key offset, value offset)}`` (the first key, the last value, as parsing keeps
+    them), for an array the offset of each item.  Values are skipped with the C scanner."""
+    ws = _WS.match
+    scan_key = json.decoder.scanstring  # type: ignore[attr-defined]
+    skip = _SKIP
+    opener = text[pos : pos + 1]
+    if opener not in ("{", "["):
+        return None
+    pos = ws(text, pos + 1).end()  # type: ignore[union-attr]
+    try:
+        if opener == "[":
+            items: list[int] = []
+            if text[pos : pos + 1] == "]":
+                return items
+            while True:
+                items.append(pos)
+                pos = ws(text, skip(text, pos)[1]).end()  # type: ignore[union-attr]
+                if text[pos : pos + 1] != ",":
+                    return items
+                pos = ws(text, pos + 1).end()  # type: ignore[union-attr]
+        members: dict[str, tuple[int, int]] = {}
+        if text[pos : pos + 1] == "}":
+            return members
         while True:
-            if keys is not None and pointer in keys:
-                return keys[pointer]
-            if pointer in values:
-                return values[pointer]
-            if pointer == "":
-                return None
-            pointer = pointer[: pointer.rindex("/")]
+            key_at = pos
+            key, pos = scan_key(text, pos + 1)
+            pos = ws(text, pos).end() + 1  # type: ignore[union-attr]  # past the ':'
+            pos = ws(text, pos).end()  # type: ignore[union-attr]
+            first = members.get(key)
+            members[key] = (key_at if first is None else first[0], pos)
+            pos = ws(text, skip(text, pos)[1]).end()  # type: ignore[union-attr]
+            if text[pos : pos + 1] != ",":
+                return members
+            pos = ws(text, pos + 1).end()  # type: ignore[union-attr]
+    except (ValueError, StopIteration):  # not text this module parsed: no positions
+        return None
+
+
+_SKIP = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 # ----------------------------------------------------------------------------- entry points
@@ -232,6 +309,8 @@ def load_text(text: str, format: str | None = None, *, name: str | None = None) 
         )
     if format is not None and format not in _FORMATS:
         raise ValueError(f"unknown format: {format!r} (must be one of {list(_FORMATS)} or None)")
+    if len(text) > DEFINITION_LIMIT and text.lstrip(" \t\r\n\ufeff")[:1] in ("{", "["):
+        _check_size(len(text), name)  # JSON text: what would be sent to Step Functions
     guessed = format is None
     if format is None:
         format = "json" if text.lstrip(" \t\r\n\ufeff")[:1] in ("{", "[") else "yaml"
@@ -265,10 +344,29 @@ def load_value(value: Any, *, name: str | None = None) -> Source:
     sfn_notebook.errors.DefinitionError: invalid state machine definition (1 error)
       - error NOT_JSON at state 'A', field 'Next' (/States/A/Next): a tuple is not a JSON value (use a list)
     """
-    problems = _check_json_value(value)
+    try:  # the usual case: JSON data, which the C encoder writes and reads back the same
+        text = dumps(value)
+        problems = [] if loads_compact(text) == value else _check_json_value(value)
+    except (TypeError, ValueError, RecursionError):
+        text = ""
+        problems = _check_json_value(value)
     if problems:
         raise DefinitionError(problems, name)
+    _check_size(len(text), name)
     return Source(value, "dict", None, name)
+
+
+#: The longest definition Step Functions accepts, in characters of its JSON text (1 MB).
+DEFINITION_LIMIT: Final = 1_048_576
+
+
+def _check_size(length: int, name: str | None) -> None:
+    if length > DEFINITION_LIMIT:
+        message = (
+            f"the definition is {length:,} characters of JSON; Step Functions accepts at most "
+            f"{DEFINITION_LIMIT:,} (1 MB)"
+        )
+        raise DefinitionError([Diagnostic("DEFINITION_TOO_LARGE", message, "")], name)
 
 
 # ----------------------------------------------------------------------------- shared helpers
@@ -339,11 +437,47 @@ _PYTHON_WORDS: Final = {"True": "true", "False": "false", "None": "null"}
 _ESCAPES: Final = {"\t": "\\t", "\n": "\\n", "\r": "\\r", "\b": "\\b", "\f": "\\f"}
 
 
+class _NeedsDiagnosis(Exception):
+    """The text holds something the C scanner accepts and a definition may not (a duplicate key, a
+    non-finite number): the positional reader diagnoses it."""
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _NeedsDiagnosis
+    return result
+
+
+def _finite_float(literal: str) -> float:
+    number = float(literal)
+    if not math.isfinite(number):
+        raise _NeedsDiagnosis
+    return number
+
+
+def _not_a_constant(word: str) -> Any:
+    raise _NeedsDiagnosis
+
+
+_FAST_JSON = json.JSONDecoder(
+    object_pairs_hook=_unique_pairs, parse_float=_finite_float, parse_constant=_not_a_constant
+)
+
+
 def _load_json(text: str, name: str | None) -> Source:
+    # the usual case, a valid definition: read by the C scanner, positions found when asked for
+    if not text.startswith("\ufeff"):
+        try:
+            value = _FAST_JSON.decode(text)
+        except (_NeedsDiagnosis, ValueError, RecursionError):
+            pass
+        else:
+            return Source(value, "json", text, name)
     parser = _JsonParser(text)
     value = parser.parse()
     parser.problems.raise_if_any(name)
-    return Source(value, "json", text, name, parser.key_offsets, parser.value_offsets)
+    return Source(value, "json", text, name)
 
 
 class _JsonParser:
@@ -355,8 +489,6 @@ class _JsonParser:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.key_offsets: dict[str, int] = {}
-        self.value_offsets: dict[str, int] = {}
         self.problems = _Problems(text)
         self.seen_string = False
         # the whitespace pattern always matches (possibly empty)
@@ -382,7 +514,7 @@ class _JsonParser:
 
     def fail(self, offset: int, message: str) -> _JsonSyntaxError:
         # a key or a string was read before the error: the text is meant to be JSON
-        looks_like_json = self.seen_string or len(self.key_offsets) > 0
+        looks_like_json = self.seen_string
         return _JsonSyntaxError(offset, message, looks_like_json)
 
     def end_of_text(self) -> int:
@@ -391,7 +523,6 @@ class _JsonParser:
 
     def value(self, pos: int, pointer: str) -> tuple[Any, int]:
         text = self.text
-        self.value_offsets[pointer] = pos
         char = text[pos : pos + 1]
         if char == '"':
             return self.string(pos)
@@ -492,7 +623,7 @@ class _JsonParser:
     def object(self, start: int, pointer: str) -> tuple[dict[str, Any], int]:
         text = self.text
         ws = self.ws
-        key_offsets = self.key_offsets
+        key_offsets: dict[str, int] = {}  # where each key was first written
         scan = self.scan
         value = self.value
         result: dict[str, Any] = {}
@@ -507,6 +638,7 @@ class _JsonParser:
                 key, pos = scan(text, pos + 1)
             except json.JSONDecodeError as exc:
                 raise self.string_error(key_at, exc.pos, exc.msg) from None
+            self.seen_string = True
             if text[pos : pos + 1] in _WS_CHARS:
                 pos = ws(text, pos).end()
             if text[pos : pos + 1] != ":":
@@ -516,9 +648,9 @@ class _JsonParser:
             pos = ws(text, pos + 1).end()
             child = pointer + "/" + key.replace("~", "~0").replace("/", "~1")
             if key in result:
-                self.problems.duplicate(key, child, key_at, key_offsets[child])
+                self.problems.duplicate(key, child, key_at, key_offsets[key])
             else:
-                key_offsets[child] = key_at
+                key_offsets[key] = key_at
             result[key], pos = value(pos, child)
             char = text[pos : pos + 1]
             if char in _WS_CHARS:
@@ -692,7 +824,8 @@ def _load_yaml(text: str, name: str | None) -> Source:
         builder.problems.items.clear()
         builder.problems.add("UNSUPPORTED_YAML", str(exc), "", exc.offset)
     builder.problems.raise_if_any(name)
-    return Source(value, "yaml", text, name, builder.key_offsets, builder.value_offsets)
+    _check_size(len(dumps(value)), name)  # the JSON the YAML stands for, as Step Functions gets it
+    return Source(value, "yaml", text, name, builder.members, root.start_mark.index)
 
 
 def _describe_token(found: str) -> str:
@@ -785,8 +918,7 @@ class _YamlBuilder:
     """Turns composed YAML nodes into JSON values, recording offsets and collecting problems."""
 
     def __init__(self, text: str, budget: int) -> None:
-        self.key_offsets: dict[str, int] = {}
-        self.value_offsets: dict[str, int] = {}
+        self.members: dict[int, tuple[Any, Members]] = {}  # see Source: offsets by container
         self.problems = _Problems(text)
         self.budget = budget
         self.active: set[int] = set()  # collections being built (to catch recursive aliases)
@@ -795,7 +927,6 @@ class _YamlBuilder:
         self.budget -= 1
         if self.budget < 0:
             raise _AliasExplosion(node.start_mark.index)
-        self.value_offsets[pointer] = node.start_mark.index
         if isinstance(node, _Alias):
             if id(node.target) in self.active:
                 self.problems.add(
@@ -812,7 +943,9 @@ class _YamlBuilder:
         try:
             if isinstance(node, SequenceNode):
                 self.check_tag(node, _SEQ_TAG, pointer)
-                return [self.build(item, f"{pointer}/{index}") for index, item in enumerate(node.value)]
+                items = [self.build(item, f"{pointer}/{index}") for index, item in enumerate(node.value)]
+                self.members[id(items)] = (items, [item.start_mark.index for item in node.value])
+                return items
             self.check_tag(node, _MAP_TAG, pointer)
             return self.mapping(node, pointer)
         finally:
@@ -897,13 +1030,13 @@ class _YamlBuilder:
         result: dict[str, Any] = {}
         own = {self.key_text(k) for k, _ in node.value if not self.is_merge(k)}
         seen: dict[str, int] = {}
-        key_offsets = self.key_offsets
+        offsets: dict[str, tuple[int, int]] = {}  # key: (where the key was first written, its value)
         for key_node, value_node in node.value:
             if self.is_merge(key_node):
                 for name, name_at, merged in self.merge_entries(value_node, pointer):
                     if name not in own and name not in result:
                         child = pointer + "/" + name.replace("~", "~0").replace("/", "~1")
-                        key_offsets[child] = name_at
+                        offsets[name] = (name_at, merged.start_mark.index)
                         result[name] = self.build(merged, child)
                 continue
             key = self.key(key_node, pointer)
@@ -913,10 +1046,12 @@ class _YamlBuilder:
             child = pointer + "/" + key.replace("~", "~0").replace("/", "~1")
             if key in seen:
                 self.problems.duplicate(key, child, key_at, seen[key])
+                offsets[key] = (offsets[key][0], value_node.start_mark.index)
             else:
                 seen[key] = key_at
-                key_offsets[child] = key_at
+                offsets[key] = (key_at, value_node.start_mark.index)
             result[key] = self.build(value_node, child)
+        self.members[id(result)] = (result, offsets)
         return result
 
     @staticmethod

@@ -55,7 +55,10 @@ _PAYLOAD_DETAILS = {
 }
 
 
-Details = tuple  # a record's details: keys and values in turn, ``("name", "P", "input", "{}")``
+Details = tuple  # an event's details: keys and values in turn, ``("name", "P", "input", "{}")``
+# one event: ``(type, timestamp_seconds, previous_event_id, *details)`` (details flat, maybe none)
+Record = tuple
+NO_DETAILS = (None,)  # what a record holds for empty details (``{}``), as opposed to none at all
 
 
 def flat_details(details: dict[str, Any]) -> Details:
@@ -79,17 +82,17 @@ def shaped_details(details: Details) -> dict[str, Any]:
     return shaped
 
 
-def shaped_event(index: int, record: tuple[str, float, int, Details | None]) -> dict[str, Any]:
+def shaped_event(index: int, record: Record) -> dict[str, Any]:
     """One record as a dict shaped exactly like ``get_execution_history()["events"][index]``."""
-    event_type, ts, previous, details = record
+    event_type = record[0]
     event: dict[str, Any] = {
-        "timestamp": datetime.fromtimestamp(ts, tz=timezone.utc),
+        "timestamp": datetime.fromtimestamp(record[1], tz=timezone.utc),
         "type": event_type,
         "id": index + 1,
-        "previousEventId": previous,
+        "previousEventId": record[2],
     }
-    if details is not None:
-        event[details_key(event_type)] = shaped_details(details)
+    if len(record) > 3:
+        event[details_key(event_type)] = {} if record[3] is None else shaped_details(record[3:])
     return event
 
 
@@ -102,7 +105,7 @@ class Events(Sequence[dict[str, Any]]):
 
     __slots__ = ("_records", "_stop")
 
-    def __init__(self, records: list[tuple[str, float, int, Details | None]], stop: int) -> None:
+    def __init__(self, records: Sequence[Record], stop: int) -> None:
         self._records = records
         self._stop = stop
 
@@ -151,16 +154,16 @@ class Events(Sequence[dict[str, Any]]):
 class EventLog:
     """Append-only list of events as compact tuples; :meth:`materialize` shapes them like boto3.
 
-    Each record is ``(type, timestamp_seconds, previous_event_id, details_or_None)``; the event id
-    is its position + 1.  Details are a flat tuple of keys and values (:func:`flat_details`) holding
-    text and numbers (payload ``...Details`` members are added when shaped), so the garbage
-    collector stops tracking a record once it has seen it.
+    Each record is one flat tuple, ``(type, timestamp_seconds, previous_event_id, *details)``, the
+    details being keys and values in turn (:func:`flat_details`); the event id is its position + 1.
+    Records hold text and numbers (payload ``...Details`` members are added when shaped), so the
+    garbage collector stops tracking a record the first time it sees it.
     """
 
     __slots__ = ("records",)
 
     def __init__(self) -> None:
-        self.records: list[tuple[str, float, int, Details | None]] = []
+        self.records: list[Record] = []
 
     def __len__(self) -> int:
         return len(self.records)
@@ -170,7 +173,8 @@ class EventLog:
     ) -> int:
         if isinstance(details, dict):
             details = flat_details(details)
-        self.records.append((event_type, timestamp, previous, details))
+        record = (event_type, timestamp, previous)
+        self.records.append(record if details is None else record + (details or NO_DETAILS))
         return len(self.records)
 
     def materialize(self) -> Events:

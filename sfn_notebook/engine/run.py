@@ -23,7 +23,7 @@ from .._json import MISSING, dumps, loads_compact, utf8_size
 from ..asl import model as m
 from ..errors import StatesError
 from . import dataflow as df
-from .events import HISTORY_LIMIT, MAX_PAYLOAD, Details, EventLog, flat_details
+from .events import HISTORY_LIMIT, MAX_PAYLOAD, NO_DETAILS, Details, EventLog, flat_details
 from .fibers import AwaitToken, Cancel, Fiber, Sleep, Spawn, TaskToken, WaitAny
 from .resources import HandlerRegistry, has_cycle
 from .scope import Scope, Variables, iso_time
@@ -61,6 +61,8 @@ def _token_limit(token: TaskToken) -> float | None:
 # Asked before virtual time moves on: true holds the run where it is (it stays RUNNING) while a
 # task token delivered elsewhere is being answered from another thread; set by the local AWS.
 time_hold: Callable[[Run], bool] | None = None
+
+_LAST_EVENT = HISTORY_LIMIT - 1  # an emit at this count would leave no room for the execution's end
 
 
 class _ExecutionEnded(Exception):
@@ -160,7 +162,7 @@ class Run:
         execution_name: str | None,
         start_time: float,
         seed: int | None = None,
-        identity: bytes | None = None,
+        identity: bytes | str | None = None,
         listener: Callable[[Run, int], None] | None = None,
     ) -> None:
         self.setup = setup
@@ -217,7 +219,10 @@ class Run:
     state_machine_arn = property(lambda self: self.setup.state_machine_arn)
 
     def _digest(self) -> bytes:
-        return hashlib.blake2b(self._identity or b"", digest_size=16).digest()
+        identity = self._identity
+        if isinstance(identity, str):
+            identity = identity.encode("utf-8", "surrogatepass")
+        return hashlib.blake2b(identity or b"", digest_size=16).digest()
 
     @property
     def execution_name(self) -> str:
@@ -271,27 +276,35 @@ class Run:
         ``details``: a dict, or its flat form (keys and values in turn, see ``events.flat_details``)."""
         if self.stop_request is not None:
             self._stop_now()
-        if isinstance(details, dict):
-            details = flat_details(details)
         fiber = self.current
         if fiber is None:  # the execution's own states, run without a fiber (see drive())
-            log = self.events
-            records = log.records
+            records = self.events.records
             count = len(records)
+            if count >= _LAST_EVENT:
+                self._fail_history_limit()
             # as on AWS, the first state's entry names no previous event (previousEventId 0)
-            previous = count if count != 1 else 0
-        else:
-            log = fiber.log
-            records = log.records
-            count = len(records)
-            previous = fiber.last
+            if details is None:
+                records.append((event_type, self.now, count if count != 1 else 0))
+            else:
+                if details.__class__ is dict:
+                    details = flat_details(details)  # type: ignore[arg-type]
+                records.append((event_type, self.now, count if count != 1 else 0, *(details or NO_DETAILS)))
+            if self.listener is not None:
+                self._tell(count + 1)
+            return count + 1
+        log = fiber.log
+        records = log.records
+        count = len(records)
         main = log is self.events
-        if main and count >= HISTORY_LIMIT - 1:
+        if main and count >= _LAST_EVENT:
             self._fail_history_limit()
-        records.append((event_type, self.now, previous, details))
-        event_id = count + 1
-        if fiber is not None:
-            fiber.last = event_id
+        if details is None:
+            records.append((event_type, self.now, fiber.last))
+        else:
+            if details.__class__ is dict:
+                details = flat_details(details)  # type: ignore[arg-type]
+            records.append((event_type, self.now, fiber.last, *(details or NO_DETAILS)))
+        event_id = fiber.last = count + 1
         if main and self.listener is not None:
             self._tell(event_id)
         return event_id
@@ -361,11 +374,8 @@ class Run:
             raise ValueError(
                 f"the execution input is {utf8_size(text)} bytes; Step Functions accepts at most {MAX_PAYLOAD}"
             )
-        self.events.add(
-            "ExecutionStarted",
-            self.now,
-            0,
-            ("input", text, "roleArn", self.setup.role_arn),
+        self.events.records.append(
+            ("ExecutionStarted", self.now, 0, "input", text, "roleArn", self.setup.role_arn)
         )
         if isinstance(self.input, (dict, list)):
             self.input = loads_compact(text)  # a private copy: the caller's object is never shared or mutated

@@ -400,7 +400,7 @@ def _started_input(run: Any) -> str:
     from .._json import dumps
 
     if len(run.events):
-        details = run.events.records[0][3] or ()
+        details = run.events.records[0][3:]  # (type, time, previous, key, value, key, value, ...)
         for key, value in zip(details[0::2], details[1::2]):
             if key == "input":
                 return str(value)

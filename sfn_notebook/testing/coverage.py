@@ -215,7 +215,7 @@ class _Child:
 
 
 def _add_history(
-    cov: MachineCoverage, machine: m.Machine, execution: Any, events: list[dict[str, Any]]
+    cov: MachineCoverage, machine: m.Machine, execution: Any, events: Sequence[dict[str, Any]]
 ) -> None:
     states = {s.name: s for s in machine.walk()}
     by_key = {(i.kind, i.state, i.label): i for i in cov.items}

@@ -870,3 +870,81 @@ def test_json_text_read_as_yaml_gives_the_same_value_and_positions(value: Any, i
 @given(value=json_values)
 def test_load_value_accepts_every_json_value(value: Any) -> None:
     assert load_value(value).value is value
+
+
+# ----------------------------------------------------------------------------- compact locations, size limit
+
+
+def _long_key_document(key: str, items: int) -> dict[str, Any]:
+    return {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {key: [1] * items}, "End": True}}}
+
+
+def test_locations_of_a_long_key_above_a_long_array_cost_no_more_than_the_text() -> None:
+    """No pointer is kept per value: a 3,000-character key above 3,000 items does not multiply."""
+    import tracemalloc
+
+    key = "k" * 3000
+    text = json.dumps(_long_key_document(key, 3000))
+    tracemalloc.start()
+    try:
+        src = load_text(text)
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert held < 20 * len(text)  # once, a full pointer per item: over 9 MB for these 12 KB
+    assert src.value_position(f"/States/P/Result/{key}/2999") == (1, text.rindex("1]") + 1)
+    assert src.position("/States/P/End") == (1, text.rindex('"End"') + 1)
+
+
+def test_yaml_aliases_expand_values_not_location_tables() -> None:
+    import tracemalloc
+
+    key = "k" * 1000
+    text = (
+        "StartAt: P\nStates:\n  P:\n    Type: Pass\n    End: true\n    Result:\n"
+        f"      a: &big\n        {key}: [{', '.join(['1'] * 3000)}]\n      b: *big\n      c: *big\n"
+    )
+    tracemalloc.start()
+    try:
+        src = load_text(text)
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert held < 50 * len(text)
+    assert src.value["States"]["P"]["Result"]["c"][key][5] == 1
+    assert src.position(f"/States/P/Result/c/{key}/5") == (8, 1027)  # where the anchored list has it
+    assert src.position("/States/P/Result/c") == (10, 7)
+
+
+def test_json_positions_are_found_in_containers_read_on_demand() -> None:
+    src = load_text('{"a": [10, {"b/c": {"~": 1}}, 30],\n "z": "last"}')
+    assert src.value_position("/a/1/b~1c/~0") == (1, 26)
+    assert src.position("/a/1/b~1c/~0") == (1, 21)
+    assert src.value_position("/a/2") == (1, 31)
+    assert src.position("/a/7") == (1, 2)  # no such item: the array's member
+    assert src.position("/z") == (2, 2)
+
+
+def test_definitions_over_one_megabyte_are_refused_clearly() -> None:
+    filler = "x" * 1_048_576
+    document = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": filler, "End": True}}}
+    for attempt in (lambda: load_value(document), lambda: load_text(json.dumps(document))):
+        with pytest.raises(DefinitionError) as caught:
+            attempt()
+        (problem,) = caught.value.diagnostics
+        assert problem.code == "DEFINITION_TOO_LARGE"
+        assert "1,048,576" in problem.message
+    with pytest.raises(DefinitionError, match="DEFINITION_TOO_LARGE"):
+        load_text(f"StartAt: P\nStates:\n  P: {{Type: Pass, End: true, Result: {filler}}}\n")
+    assert load_value({"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": "x" * 1000, "End": True}}})
+
+
+def test_python_data_that_is_not_json_is_found_after_the_quick_check() -> None:
+    for bad, code in (
+        ({"a": (1, 2)}, "NOT_JSON"),
+        ({"a": {1: 2}}, "INVALID_KEY"),
+        ({"a": float("nan")}, "NON_FINITE_NUMBER"),
+    ):
+        with pytest.raises(DefinitionError) as caught:
+            load_value(bad)
+        assert [d.code for d in caught.value.diagnostics] == [code]

@@ -146,7 +146,7 @@ def test_an_execution_on_aws_is_answered_through_the_backend() -> None:
         "status": "RUNNING",
         "startDate": local.start_date,
     }
-    history = {"events": local.events}
+    history = {"events": list(local.events)}
     stubber.add_response("describe_execution", running, {"executionArn": arn})
     stubber.add_response("get_execution_history", history, {"executionArn": arn, "maxResults": 1000})
     ex = sfn_aws.AwsExecution(backend, arn, state_machine=REVIEW)

@@ -192,7 +192,7 @@ def test_an_aws_execution_becomes_a_local_regression_test(pytester: pytest.Pytes
     }
     stubber.add_response("describe_execution", description, {"executionArn": arn})
     stubber.add_response(
-        "get_execution_history", {"events": recorded.events}, {"executionArn": arn, "maxResults": 1000}
+        "get_execution_history", {"events": list(recorded.events)}, {"executionArn": arn, "maxResults": 1000}
     )
     ex = sfn_aws.AwsExecution(backend, arn, state_machine=ORDERS, description=description)
     written = ex.to_pytest(pytester.path / "test_nightly.py")

@@ -68,7 +68,7 @@ def run_until_pause(
     while True:
         kind = state.type
         if kind not in _NEVER_PAUSE:
-            return value, state, scope
+            return value, state, None if scope is _NO_VARIABLES else scope
         if state.plain and kind in _PASS_THROUGH:
             cached = run.last_text
             text = cached[1] if cached is not None and cached[0] is value else run.text(value, state.name)
@@ -77,16 +77,26 @@ def run_until_pause(
             emit(_EXITED[kind], ("name", name, "output", text))
             next_name = state.next
         else:
-            if scope is None:
-                scope = Scope(Variables(), None) if make_scope is None else make_scope()
+            if scope is None or scope is _NO_VARIABLES:
+                if make_scope is not None:
+                    scope = make_scope()
+                elif state.assign is MISSING and kind != "Choice":
+                    scope = _NO_VARIABLES  # nothing assigned so far, nor by this state: reads see none
+                else:
+                    scope = Scope(Variables(), None)
             visit = enter_state(run, state, value, scope)
             try:
                 value, next_name = runners[kind](run, state, visit, value, scope)
             except StatesError as err:
                 raise located(run, err, visit) from None
         if next_name is None:
-            return value, None, scope
+            return value, None, None if scope is _NO_VARIABLES else scope
         state = states[next_name]
+
+
+# the variables of an execution that has assigned none yet (read-only: a state that assigns gets a
+# scope of its own)
+_NO_VARIABLES = Scope(Variables(), None)
 
 
 def run_states(

@@ -4,16 +4,16 @@ and the ResultWriter (the ItemReader/ItemBatcher/ResultWriter handlers are engin
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..._json import MISSING, dumps
 from ...asl import model as m
 from ...errors import StatesError
 from ..events import EventLog
-from ..fibers import Cancel, Spawn, WaitAny
+from ..fibers import Cancel, Fiber, Spawn, WaitAny
 from ..scope import Scope, Variables, Visit
-from .common import run_states
+from .common import never_pauses, run_states, run_until_pause
 
 if TYPE_CHECKING:
     from ..run import Run
@@ -43,7 +43,7 @@ def map_run(
         run.emit("MapRunFailed", details)
         raise
     limit = concurrency if concurrency > 0 else 10_000
-    logs: list[EventLog] = []
+    logs: list[Any] = []  # each child's EventLog, or its records once it ended (see _plain_children)
     run.map_runs[map_run_arn] = logs
     results: list[Any] = [None] * len(inputs)
     succeeded_indexes: list[int] = []
@@ -54,6 +54,26 @@ def map_run(
     index_of: dict[int, int] = {}
     next_index = 0
     total = len(inputs)
+    parent = run.current
+    if parent is not None and never_pauses(state.processor):
+        for index, error, result in _plain_children(run, state, inputs, limit, logs, parent):
+            if error is not None:
+                failures += 1
+                count_given = state.tolerated_failure_count is not MISSING
+                pct_given = state.tolerated_failure_percentage is not MISSING
+                over_count = count_given and failures > tolerated_count
+                over_pct = pct_given and total > 0 and failures * 100.0 / total > tolerated_pct
+                if over_count or over_pct or not (count_given or pct_given):
+                    cause = "The specified tolerated failure threshold was exceeded"
+                    run.emit(
+                        "MapRunFailed", {"error": "States.ExceedToleratedFailureThreshold", "cause": cause}
+                    )
+                    raise StatesError("States.ExceedToleratedFailureThreshold", cause)
+                failed_records.append((index, error))
+            else:
+                results[index] = result
+                succeeded_indexes.append(index)
+        next_index = total  # every child ran; what follows writes the results
     while next_index < total or running:
         while next_index < total and len(running) < limit:
             log = EventLog()
@@ -119,3 +139,55 @@ def _child_execution(run: Run, state: m.MapState, value: Any, scope: Scope) -> G
         raise
     run.emit("ExecutionSucceeded", {"output": dumps(result)})
     return result
+
+
+def _plain_children(
+    run: Run, state: m.MapState, inputs: list[Any], limit: int, logs: list[Any], parent: Fiber
+) -> Iterator[tuple[int, StatesError | None, Any]]:
+    """Child executions of a processor that never waits, run as plain calls in the order the
+    scheduler would run and collect them: ``(index, error, output)`` as each is collected.  A child
+    that ended keeps only its records (a tuple the garbage collector soon stops tracking)."""
+    count = len(inputs)
+    # each child's outcome, in two lists: a tuple holding an output would stay tracked by the
+    # garbage collector until collected, and a Map Run keeps thousands ahead of its collection
+    errors: list[StatesError | None] = [None] * count
+    outputs: list[Any] = [None] * count
+    stand_in = Fiber(None, run.now, 0, parent.log, 0)  # type: ignore[arg-type]
+    processor = state.processor
+    role = run.role_arn
+
+    def execute(index: int) -> None:
+        log = EventLog()
+        value = inputs[index]
+        log.add("ExecutionStarted", run.now, 0, ("input", dumps(value), "roleArn", role))
+        stand_in.log = log
+        stand_in.last = 0  # as on AWS, the first state's entry names no previous event
+        run.current = stand_in
+        try:
+            try:
+                output = run_until_pause(run, processor, value, None, _child_scope(index, value))[0]
+            except StatesError as err:
+                details = {k: v for k, v in (("error", err.error), ("cause", err.cause)) if v is not None}
+                run.emit("ExecutionFailed", details)
+                errors[index] = err
+                return
+            run.emit("ExecutionSucceeded", ("output", dumps(output)))
+            outputs[index] = output
+        finally:
+            run.current = parent
+            logs.append(tuple(log.records))
+
+    started = min(limit, count)
+    for index in range(started):
+        execute(index)
+    for index in range(count):
+        output = outputs[index]
+        outputs[index] = None
+        yield index, errors[index], output
+        if started < count:
+            execute(started)
+            started += 1
+
+
+def _child_scope(index: int, value: Any) -> Callable[[], Scope]:
+    return lambda: Scope(Variables(), {"Index": index, "Value": value})
