@@ -395,11 +395,15 @@ BAD_DEFINITIONS: list[tuple[str, Any, str, str, str]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("definition", "machine_type", "code", "pointer"),
-    [case[1:] for case in BAD_DEFINITIONS],
-    ids=[case[0] for case in BAD_DEFINITIONS],
-)
+def cases(table: list[tuple[Any, ...]]) -> list[Any]:
+    """The table's rows as parameters; those about JSONata need the JSONata library."""
+    return [
+        pytest.param(*row[1:], id=row[0], marks=[pytest.mark.jsonata] if "JSONata" in row[0] else [])
+        for row in table
+    ]
+
+
+@pytest.mark.parametrize(("definition", "machine_type", "code", "pointer"), cases(BAD_DEFINITIONS))
 def test_a_bad_definition_is_refused_with_what_and_where(
     definition: Any, machine_type: str, code: str, pointer: str
 ) -> None:
@@ -511,9 +515,7 @@ BAD_DATA: list[tuple[str, Any, Any, str]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("make", "data", "error"), [case[1:] for case in BAD_DATA], ids=[case[0] for case in BAD_DATA]
-)
+@pytest.mark.parametrize(("make", "data", "error"), cases(BAD_DATA))
 def test_data_a_definition_cannot_handle_fails_the_execution(make: Any, data: Any, error: str) -> None:
     ex = make().run(data)
     assert ex.status == "FAILED"

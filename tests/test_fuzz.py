@@ -331,3 +331,42 @@ def test_a_jsonata_state_ends_whatever_its_expression(text: str, data: Any) -> N
     assert ex.status in ("SUCCEEDED", "FAILED")
     if ex.status == "FAILED":
         assert ex.error in ("States.QueryEvaluationError", "States.DataLimitExceeded", "States.Runtime")
+
+
+# ----------------------------------------------------------------------------- values of any depth
+
+
+def _nested(depth: int, shape: list[bool]) -> tuple[Any, int]:
+    """A value ``depth`` containers deep, objects (key "k") or arrays by ``shape``; and its objects."""
+    value: Any = "leaf"
+    objects = 0
+    for level in range(depth):
+        if shape[level % len(shape)]:
+            value, objects = {"k": value}, objects + 1
+        else:
+            value = [value]
+    return value, objects
+
+
+@settings(FUZZ, max_examples=40)
+@given(st.integers(1, 3000), st.lists(st.booleans(), min_size=1, max_size=4))
+def test_values_of_any_depth_meet_only_documented_outcomes(depth: int, shape: list[bool]) -> None:
+    from sfn_notebook.paths.jsonata import JsonataError, compile_jsonata
+
+    value, objects = _nested(depth, shape)
+    doc = {"x": value, "y": _nested(depth, shape)[0]}
+    assert len(compile_path("$.x..k").find(doc)) == objects
+    assert compile_path("$[?(@ == $.y)]").find([value]) == []  # @ is the item, $ the list: no match
+    assert compile_path("$.l[?(@ == $.y)]").find({"l": [value], "y": doc["y"]}) == [value]
+    resolve = lambda path: path.get(doc)  # noqa: E731
+    assert parse_intrinsic("States.ArrayUnique(States.Array($.x, $.y))").evaluate(
+        resolve, random.Random(1)
+    ) == [value]
+    assert parse_intrinsic("States.ArrayContains(States.Array($.x), $.y)").evaluate(resolve, random.Random(1))
+    for text in ("States.JsonToString($.x)", "States.StringToJson(States.JsonToString($.x))"):
+        try:
+            parse_intrinsic(text).evaluate(resolve, random.Random(1))
+        except StatesError as exc:  # text too deep to write or read
+            assert exc.error == "States.Runtime"
+    with contextlib.suppress(JsonataError):  # a value too deep to hand to the library
+        compile_jsonata("[$states.input.x]").evaluate({"input": doc}, {})

@@ -1067,22 +1067,31 @@ _INTEGRATED_ACTIONS: Final = {
     "mediaconvert": {"createJob"},
     "athena": {"startQueryExecution", "stopQueryExecution", "getQueryExecution", "getQueryResults"},
 }
-# and the integration patterns each of those services offers ("" is request-response)
+# the integration patterns each integration offers ("" is request-response), as AWS's table of
+# optimised integrations gives them; the AWS SDK integrations cannot run a job (.sync)
 _INTEGRATED_PATTERNS: Final = {
-    "lambda": {"", ".waitForTaskToken"},
-    "dynamodb": {""},
-    "sqs": {"", ".waitForTaskToken"},
-    "sns": {"", ".waitForTaskToken"},
-    "events": {"", ".waitForTaskToken"},
-    "states": {"", ".sync", ".sync:2", ".waitForTaskToken"},
-    "ecs": {"", ".sync", ".waitForTaskToken"},
-    "batch": {"", ".sync", ".waitForTaskToken"},
-    "glue": {"", ".sync"},
+    "aws-sdk": {"", ".waitForTaskToken"},
     "apigateway": {"", ".waitForTaskToken"},
-    "http": {""},
-    "databrew": {"", ".sync"},
-    "mediaconvert": {"", ".sync"},
     "athena": {"", ".sync"},
+    "batch": {"", ".sync"},
+    "bedrock": {"", ".sync", ".waitForTaskToken"},
+    "codebuild": {"", ".sync"},
+    "dynamodb": {""},
+    "ecs": {"", ".sync", ".waitForTaskToken"},
+    "eks": {"", ".sync", ".waitForTaskToken"},
+    "elasticmapreduce": {"", ".sync"},
+    "emr-containers": {"", ".sync"},
+    "emr-serverless": {"", ".sync"},
+    "events": {"", ".waitForTaskToken"},
+    "glue": {"", ".sync"},
+    "databrew": {"", ".sync"},
+    "lambda": {"", ".waitForTaskToken"},
+    "mediaconvert": {"", ".sync"},
+    "sagemaker": {"", ".sync"},
+    "sns": {"", ".waitForTaskToken"},
+    "sqs": {"", ".waitForTaskToken"},
+    "states": {"", ".sync", ".sync:2", ".waitForTaskToken"},
+    "http": {""},
 }
 _WAITING_SUFFIXES: Final = (".sync:2", ".sync", ".waitForTaskToken")
 _STATES_SERVICE_ARN = re.compile(r"arn:[\w-]+:states:[\w-]*:\d*:(?P<service>[^:]+):(?P<action>.+)\Z", re.S)

@@ -772,7 +772,7 @@ _PRELUDE: Final = {
     # the library allocates the whole padding before anything can stop it: widths are bounded first
     "pad": (
         "$__sfn_pad := $pad; $pad := function($s, $w, $c) { $type($w) = 'number' and $abs($w) > "
-        f"{1 << 24} ? $error('$pad: a width beyond {1 << 24} characters needs more memory than an "
+        f"{1 << 20} ? $error('$pad: a width beyond {1 << 20} characters needs more memory than an "
         "evaluation may use') : $__sfn_pad($s, $w, $c) }"
     ),
 }

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final, cast
@@ -483,7 +484,7 @@ def _compare(op: str, left: Any, right: Any) -> bool:
             return left >= right
         return False
     if op == "=~":
-        if not isinstance(left, str) or not isinstance(right, re.Pattern):
+        if not isinstance(left, str) or not isinstance(right, (re.Pattern, _LinearRegex)):
             return False
         return right.fullmatch(left) is not None
     if op == "in":
@@ -519,6 +520,56 @@ def _compare(op: str, left: Any, right: Any) -> bool:
             return False
         return (len(left) == 0) == right
     raise AssertionError(op)
+
+
+# a repeated group that itself repeats or alternates, as in (a+)+ or (a|aa)*: a backtracking engine
+# can take exponential time on a text that almost matches
+_NESTED_REPETITION: Final = re.compile(r"\((?:[^()\\]|\\.)*[+*|}](?:[^()\\]|\\.)*\)\s*[+*{]")
+
+
+class _LinearRegex:
+    """A filter's regular expression with nested repetition, matched by the JSONata library's
+    engine, which takes linear time where Python's could take hours.  Its compiled matchers belong to
+    the thread that made them, so each thread makes its own."""
+
+    __slots__ = ("_expression", "_local", "pattern")
+
+    def __init__(self, pattern: re.Pattern[str], expression: str) -> None:
+        self.pattern = pattern
+        self._expression = expression
+        self._local = threading.local()
+
+    @classmethod
+    def make(cls, pattern: re.Pattern[str]) -> _LinearRegex | None:
+        """The linear matcher for ``pattern``, or None when that engine cannot read it (a back
+        reference, a look-around) or the library is missing."""
+        flags = ("i" if pattern.flags & re.I else "") + ("m" if pattern.flags & re.M else "")
+        regex = cls(pattern, "$contains(s, /^(?:" + pattern.pattern + ")$/" + flags + ")")
+        try:
+            regex._matcher()
+        except (ImportError, ValueError):
+            return None
+        return regex
+
+    def _matcher(self) -> Any:
+        matcher = getattr(self._local, "matcher", None)
+        if matcher is None:
+            import jsonatapy
+
+            matcher = self._local.matcher = jsonatapy.compile(self._expression)
+        return matcher
+
+    def fullmatch(self, text: str) -> bool | None:
+        try:
+            return True if self._matcher().evaluate({"s": text}) is True else None
+        except ValueError:
+            return self.pattern.fullmatch(text) is not None or None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _LinearRegex) and other.pattern == self.pattern
+
+    def __hash__(self) -> int:
+        return hash(self.pattern)
 
 
 def _equal(a: Any, b: Any) -> bool:
@@ -799,9 +850,14 @@ class _Parser:
             i += 1
         self.pos = i
         try:
-            return _Expr("lit", (re.compile(pattern, flags),))
+            compiled = re.compile(pattern, flags)
         except re.error as exc:
             raise self.fail(f"invalid regular expression: {exc}") from None
+        if _NESTED_REPETITION.search(pattern) and not flags & ~(re.I | re.M):
+            linear = _LinearRegex.make(compiled)
+            if linear is not None:
+                return _Expr("lit", (linear,))
+        return _Expr("lit", (compiled,))
 
     def parse_operand(self) -> _Expr:
         self.skip_ws()

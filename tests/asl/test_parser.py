@@ -2705,7 +2705,13 @@ def test_a_payload_template_may_be_an_array_as_aws_accepts() -> None:
 
 
 @pytest.mark.parametrize(
-    "resource", ["arn:aws:states:::dynamodb:putItem.waitForTaskToken", "arn:aws:states:::lambda:invoke.sync"]
+    "resource",
+    [
+        "arn:aws:states:::dynamodb:putItem.waitForTaskToken",
+        "arn:aws:states:::lambda:invoke.sync",
+        "arn:aws:states:::batch:submitJob.waitForTaskToken",
+        "arn:aws:states:::aws-sdk:s3:getObject.sync",
+    ],
 )
 def test_a_pattern_an_optimised_integration_does_not_offer_is_refused(resource: str) -> None:
     found = errors(asl({"T": {"Type": "Task", "Resource": resource, "End": True}}))

@@ -616,3 +616,12 @@ def test_a_scan_and_a_filter_reach_values_of_any_depth() -> None:
 def test_whitespace_around_a_path_is_trimmed_like_jayway() -> None:
     assert compile_path("$.a ").get({"a": 1}) == 1
     assert compile_path("$$.Execution.Name\n").root == "$$"
+
+
+@pytest.mark.jsonata  # the linear-time engine is the JSONata library's
+def test_a_regex_with_nested_repetition_matches_in_linear_time() -> None:
+    # Python's backtracking engine would try 2**50000 ways to split the a's before giving up
+    doc = [{"s": "a" * 50_000 + "c"}, {"s": "aaab"}, {"s": "AAAB"}]
+    assert compile_path("$[?(@.s =~ /(a+)+b/)].s").get(doc) == ["aaab"]
+    assert compile_path("$[?(@.s =~ /(a|aa)*b/i)].s").get(doc) == ["aaab", "AAAB"]
+    assert compile_path("$[?(@.s =~ /(a)\\1+b/)].s").get([{"s": "aab"}]) == ["aab"]  # a back reference
