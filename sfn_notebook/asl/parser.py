@@ -898,6 +898,20 @@ def _parse_state(ctx: _Ctx, name: str, spec: Any, pointer: str, machine_language
             common["output_path"] = _compile_path(
                 ctx, spec["OutputPath"], _ptr(pointer, "OutputPath"), "OutputPath", nullable=True
             )
+    if "Output" in spec or "Assign" in spec:
+        _output_and_assign(ctx, spec, pointer, type_, allowed, jsonata, common)
+    builder = _BUILDERS[type_]
+    try:
+        state = builder(ctx, spec, pointer, jsonata, common)
+    except _Skip:
+        return None
+    return state
+
+
+def _output_and_assign(
+    ctx: _Ctx, spec: dict, pointer: str, type_: str, allowed: dict, jsonata: bool, common: dict
+) -> None:
+    """A state's Output (JSONata) and Assign, with the $states fields its type may read."""
     with _AllowStates(ctx, _STATES_WITH_RESULT if type_ in ("Task", "Map", "Parallel") else _STATES_BASE):
         if jsonata and "Output" in spec and "Output" in allowed:
             common["output"] = _compile_jsonata_template(
@@ -905,12 +919,6 @@ def _parse_state(ctx: _Ctx, name: str, spec: Any, pointer: str, machine_language
             )
         if "Assign" in allowed:
             common["assign"] = _parse_assign(ctx, spec, pointer, jsonata)
-    builder = _BUILDERS[type_]
-    try:
-        state = builder(ctx, spec, pointer, jsonata, common)
-    except _Skip:
-        return None
-    return state
 
 
 _PLAIN_TYPES = frozenset({"Pass", "Succeed", "Wait", "Choice"})
