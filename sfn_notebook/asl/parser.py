@@ -861,7 +861,7 @@ def _parse_state(ctx: _Ctx, name: str, spec: Any, pointer: str, machine_language
     allowed = STATE_FIELDS[type_]
     _mode_fields(ctx, spec, pointer, allowed, jsonata, f"a {type_} state")
     common: dict[str, Any] = {"name": name, "type": type_, "pointer": pointer, "query_language": language}
-    if type_ in _PLAIN_TYPES and not any(f in spec for f in _DATA_FIELDS):
+    if type_ in _PLAIN_TYPES and _DATA_FIELD_SET.isdisjoint(spec):
         common["plain"] = True
     if "Comment" in spec:
         common["comment"] = _check_str(ctx, spec["Comment"], _ptr(pointer, "Comment"), "Comment") or MISSING
@@ -933,6 +933,7 @@ _DATA_FIELDS = (
     "Output",
     "Assign",
 )
+_DATA_FIELD_SET = frozenset(_DATA_FIELDS)
 
 
 class _Skip(Exception):
