@@ -144,7 +144,7 @@ class Run:
         execution_name: str | None,
         start_time: float,
         seed: int | None = None,
-        identity: bytes | str | None = None,
+        identity: bytes | str | tuple | None = None,
         listener: Callable[[Run, int], None] | None = None,
     ) -> None:
         self.setup = setup
@@ -194,6 +194,8 @@ class Run:
 
     def _digest(self) -> bytes:
         identity = self._identity
+        if isinstance(identity, tuple):
+            identity = "\0".join(map(str, identity))
         if isinstance(identity, str):
             identity = identity.encode("utf-8", "surrogatepass")
         return hashlib.blake2b(identity or b"", digest_size=16).digest()
