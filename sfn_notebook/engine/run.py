@@ -283,6 +283,27 @@ class Run:
             self.listener(self, event_id)
         return event_id
 
+    def emit_unchanged(self, entered: str, exited: str, name: str, text: str) -> None:
+        """Record a state that transforms nothing (its StateEntered and StateExited events share
+        one text): :meth:`emit` twice, in one step when no listener and no limit is in the way."""
+        fiber = self.current
+        log = self.events if fiber is None else fiber.log
+        records = log.records
+        count = len(records)
+        main = log is self.events
+        if main and (self.listener is not None or count + 1 >= _LAST_EVENT):
+            self.emit(entered, ("name", name, "input", text))
+            self.emit(exited, ("name", name, "output", text))
+            return
+        now = self.now
+        if fiber is None:  # as on AWS, the first state's entry names no previous event
+            previous = count if count != 1 else 0
+        else:
+            previous = fiber.last
+            fiber.last = count + 2
+        records.append((entered, now, previous, "name", name, "input", text))
+        records.append((exited, now, count + 1, "name", name, "output", text))
+
     def _fail_history_limit(self) -> None:
         self.error = "States.Runtime"
         self.cause = f"The execution reached the maximum number of history events ({HISTORY_LIMIT})."
