@@ -325,9 +325,9 @@ class StateMachine:
         # task tokens, jitter), and a notebook run again from the top gives the same runs again.
         self._runs += 1
         if seed is not None:
-            source = f"seed\0{seed}"
+            source: str | tuple[str, str, str, int] = f"seed\0{seed}"
         else:
-            source = f"{self.name}\0{self._digest()}\0{text}\0{self._runs}"
+            source = (self.name, self._digest(), text, self._runs)  # joined only if the run needs it
         if name is not None:
             _check_name(name, "execution")
         # no resources (None or empty): the shared registry, so the run set-up below is shared too
@@ -338,7 +338,7 @@ class StateMachine:
             config = mocks if isinstance(mocks, MockConfig) else MockConfig.load(mocks)
             handlers = config.handlers(self.name, test_case, fallback=handlers)
         started = _to_epoch(start_time)
-        role = role_arn or self.role_arn or self._default_role(account)
+        role = role_arn or self.role_arn or self._roles.get(account) or self._default_role(account)
         if handlers is _NO_RESOURCES:  # the usual case: share one set-up between runs
             key = (region, account, role, local_aws)
             setup = self._setups.get(key)

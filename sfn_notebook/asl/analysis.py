@@ -25,26 +25,37 @@ def edges(machine: m.Machine) -> Iterator[tuple[str, str, str]]:
                 yield state.name, target, label
 
 
-def reachable(machine: m.Machine) -> set[str]:
+def _targets(machine: m.Machine) -> dict[str, list[str]]:
+    """The states each state of the scope can move to (in the scope)."""
+    states = machine.states
+    return {
+        name: [target for _, target in state.transitions() if target in states]
+        for name, state in states.items()
+    }
+
+
+def reachable(machine: m.Machine, targets: dict[str, list[str]] | None = None) -> set[str]:
     """Names of the states that can be entered from ``StartAt``."""
     if machine.start_at not in machine.states:
         return set()
+    graph = _targets(machine) if targets is None else targets
     seen = {machine.start_at}
     stack = [machine.start_at]
     while stack:
-        state = machine.states[stack.pop()]
-        for _, target in state.transitions():
-            if target in machine.states and target not in seen:
+        for target in graph[stack.pop()]:
+            if target not in seen:
                 seen.add(target)
                 stack.append(target)
     return seen
 
 
-def can_finish(machine: m.Machine) -> set[str]:
+def can_finish(machine: m.Machine, targets: dict[str, list[str]] | None = None) -> set[str]:
     """Names of the states from which some path leads to the end of the scope."""
+    graph = _targets(machine) if targets is None else targets
     incoming: dict[str, list[str]] = {name: [] for name in machine.states}
-    for source, target, _ in edges(machine):
-        incoming[target].append(source)
+    for source, outgoing in graph.items():
+        for target in outgoing:
+            incoming[target].append(source)
     done = {name for name, state in machine.states.items() if terminal(state)}
     stack = list(done)
     while stack:
@@ -62,8 +73,9 @@ def flow_warnings(machine: m.Machine) -> list[tuple[str, str, str]]:
     for state in machine.walk():
         scopes.extend(state.children())
     for scope in scopes:
-        live = reachable(scope)
-        finishing = can_finish(scope)
+        targets = _targets(scope)
+        live = reachable(scope, targets)
+        finishing = can_finish(scope, targets)
         terminal = any(name in finishing for name in scope.states)
         for name, state in scope.states.items():
             if name not in live and scope.start_at in scope.states:

@@ -872,7 +872,7 @@ def _parse_state(ctx: _Ctx, name: str, spec: Any, pointer: str, machine_language
     allowed = STATE_FIELDS[type_]
     _mode_fields(ctx, spec, pointer, allowed, jsonata, f"a {type_} state")
     common: dict[str, Any] = {"name": name, "type": type_, "pointer": pointer, "query_language": language}
-    if type_ in _PLAIN_TYPES and not any(f in spec for f in _DATA_FIELDS):
+    if type_ in _PLAIN_TYPES and _DATA_FIELD_SET.isdisjoint(spec):
         common["plain"] = True
     if "Comment" in spec:
         common["comment"] = _check_str(ctx, spec["Comment"], _ptr(pointer, "Comment"), "Comment") or MISSING
@@ -909,6 +909,20 @@ def _parse_state(ctx: _Ctx, name: str, spec: Any, pointer: str, machine_language
             common["output_path"] = _compile_path(
                 ctx, spec["OutputPath"], _ptr(pointer, "OutputPath"), "OutputPath", nullable=True
             )
+    if "Output" in spec or "Assign" in spec:
+        _output_and_assign(ctx, spec, pointer, type_, allowed, jsonata, common)
+    builder = _BUILDERS[type_]
+    try:
+        state = builder(ctx, spec, pointer, jsonata, common)
+    except _Skip:
+        return None
+    return state
+
+
+def _output_and_assign(
+    ctx: _Ctx, spec: dict, pointer: str, type_: str, allowed: dict, jsonata: bool, common: dict
+) -> None:
+    """A state's Output (JSONata) and Assign, with the $states fields its type may read."""
     with _AllowStates(ctx, _STATES_WITH_RESULT if type_ in ("Task", "Map", "Parallel") else _STATES_BASE):
         if jsonata and "Output" in spec and "Output" in allowed:
             common["output"] = _compile_jsonata_template(
@@ -916,12 +930,6 @@ def _parse_state(ctx: _Ctx, name: str, spec: Any, pointer: str, machine_language
             )
         if "Assign" in allowed:
             common["assign"] = _parse_assign(ctx, spec, pointer, jsonata)
-    builder = _BUILDERS[type_]
-    try:
-        state = builder(ctx, spec, pointer, jsonata, common)
-    except _Skip:
-        return None
-    return state
 
 
 _PLAIN_TYPES = frozenset({"Pass", "Succeed", "Wait", "Choice"})
@@ -936,6 +944,7 @@ _DATA_FIELDS = (
     "Output",
     "Assign",
 )
+_DATA_FIELD_SET = frozenset(_DATA_FIELDS)
 
 
 class _Skip(Exception):

@@ -141,6 +141,11 @@ class Events(Sequence[dict[str, Any]]):
 
     __hash__ = None  # type: ignore[assignment]
 
+    def types(self) -> list[str]:
+        """Every event's type, read without shaping the events (for scans that need only those)."""
+        records = self._records
+        return [records[i][0] for i in range(self._stop)]
+
     def __copy__(self) -> list[dict[str, Any]]:
         return list(self)  # a list of events of one's own, to edit
 

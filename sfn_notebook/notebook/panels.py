@@ -152,12 +152,14 @@ class LiveProgress(StaticFallback, W.VBox):  # type: ignore[misc]
             self.status.value = status_html(execution)
             self.counter.value = f"{len(events)} events"
             total = done = failed = 0
-            for event in events:
-                if event["type"] == "MapStateStarted":
-                    total += event_details(event).get("length", 0)
-                elif event["type"] == "MapIterationSucceeded":
+            # a local history gives its types without shaping every event at each refresh
+            kinds = events.types() if hasattr(events, "types") else [event["type"] for event in events]
+            for index, kind in enumerate(kinds):
+                if kind == "MapStateStarted":
+                    total += event_details(events[index]).get("length", 0)
+                elif kind == "MapIterationSucceeded":
                     done += 1
-                elif event["type"] in ("MapIterationFailed", "MapIterationAborted"):
+                elif kind in ("MapIterationFailed", "MapIterationAborted"):
                     done += 1
                     failed += 1
             if total > 0:

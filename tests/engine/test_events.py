@@ -132,3 +132,12 @@ def test_empty_details_stay_apart_from_no_details() -> None:
     aborted, started = log.materialize()
     assert aborted["executionAbortedEventDetails"] == {}
     assert "parallelStateStartedEventDetails" not in started
+
+
+def test_types_are_read_without_shaping_the_events() -> None:
+    log = EventLog()
+    log.add("ExecutionStarted", 0.0, 0, {"input": "{}"})
+    log.add("MapStateStarted", 0.0, 1, {"length": 2})
+    view = log.materialize()
+    log.add("ExecutionSucceeded", 0.0, 2, {"output": "{}"})
+    assert view.types() == ["ExecutionStarted", "MapStateStarted"]

@@ -64,7 +64,7 @@ def run_until_pause(
     states = machine.states
     state = states[machine.start_at]
     runners = RUNNERS
-    emit = run.emit
+    unchanged = run.emit_unchanged
     while True:
         kind = state.type
         if kind not in _NEVER_PAUSE:
@@ -73,8 +73,7 @@ def run_until_pause(
             cached = run.last_text
             text = cached[1] if cached is not None and cached[0] is value else run.text(value, state.name)
             name = state.name
-            emit(_ENTERED[kind], ("name", name, "input", text))
-            emit(_EXITED[kind], ("name", name, "output", text))
+            unchanged(_ENTERED[kind], _EXITED[kind], name, text)
             next_name = state.next
         else:
             if scope is None or scope is _NO_VARIABLES:
@@ -107,7 +106,7 @@ def run_states(
     states = machine.states
     state = states[machine.start_at] if start is None else start
     runners = RUNNERS
-    emit = run.emit
+    unchanged = run.emit_unchanged
     while True:
         if state.plain and state.type in _PASS_THROUGH:
             # a Pass or Succeed that transforms nothing: its output is its input, so the two events
@@ -115,8 +114,7 @@ def run_states(
             cached = run.last_text
             text = cached[1] if cached is not None and cached[0] is value else run.text(value, state.name)
             name = state.name
-            emit(_ENTERED[state.type], ("name", name, "input", text))
-            emit(_EXITED[state.type], ("name", name, "output", text))
+            unchanged(_ENTERED[state.type], _EXITED[state.type], name, text)
             next_name = state.next
         else:
             visit = enter_state(run, state, value, scope)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from sfn_notebook import StateMachine, TaskFailed
 from tests.engine.helpers import LAMBDA, branch, doubler, machine, types
 
@@ -146,3 +148,41 @@ class TestDistributedMap:
         ex = sm.run([1, 2], resources={"W": fail_multiples_of(2)})
         assert ex.status == "SUCCEEDED"
         assert ex.output["Error"] == "States.ExceedToleratedFailureThreshold"
+
+
+# ----------------------------------------------------------------------------- processors that never wait
+
+_PLAIN_CHILD = {
+    "StartAt": "Check",
+    "States": {
+        "Check": {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$", "NumericEquals": 3, "Next": "Boom"}],
+            "Default": "Keep",
+        },
+        "Keep": {"Type": "Pass", "Parameters": {"v.$": "$", "i.$": "$$.Map.Item.Index"}, "End": True},
+        "Boom": {"Type": "Fail", "Error": "Three", "Cause": "item three"},
+    },
+}
+
+
+@pytest.mark.parametrize("concurrency", [0, 1, 2])
+@pytest.mark.parametrize("items", [[1, 2, 4], [3, 1, 3, 2], [0, 1, 2, 3, 4, 5]])
+@pytest.mark.parametrize("tolerated", [None, 1, 50])
+def test_children_that_never_wait_record_what_child_fibers_do(
+    monkeypatch: pytest.MonkeyPatch, concurrency: int, items: list[int], tolerated: int | None
+) -> None:
+    """Child executions run as plain calls when their processor never waits; the Map Run, its
+    children's histories and the outcome are the scheduler's."""
+    from sfn_notebook.engine.states import map_distributed
+
+    fields: dict[str, Any] = {"MaxConcurrency": concurrency}
+    if tolerated is not None:
+        fields["ToleratedFailurePercentage" if tolerated == 50 else "ToleratedFailureCount"] = tolerated
+    sm = distributed(_PLAIN_CHILD, **fields)
+    plain = sm.run(items, seed=5, start_time=1_700_000_000)
+    monkeypatch.setattr(map_distributed, "never_pauses", lambda machine: False)
+    fibers = sm.run(items, seed=5, start_time=1_700_000_000)
+    assert (plain.status, plain.error, plain.output) == (fibers.status, fibers.error, fibers.output)
+    assert plain.events == fibers.events
+    assert plain.map_runs == fibers.map_runs
