@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ._json import MISSING
+from ._json import MISSING, dumps
 from .asl import model as m
 from .asl.parser import parse_machine
 from .asl.source import Source, load_text, load_value
@@ -383,7 +383,10 @@ class StateMachine:
     def _prepare_default(self, input: Any) -> LocalExecution:
         """:meth:`_prepare` for a run given no option (what it does, with the option checks left out)."""
         value = {} if input is MISSING else input
-        text = input_text(value)
+        try:
+            text = dumps(value)
+        except Exception:
+            text = input_text(value)  # raises the error that tells what is wrong
         self._runs += 1
         setup = self._default_setup
         if setup is None or setup[0] is not self.role_arn:  # made again if role_arn was changed
@@ -402,7 +405,11 @@ class StateMachine:
             setup[1],
             value,
             execution_name=None,
-            start_time=_to_epoch(None),
+            start_time=(
+                time.time_ns() // 1_000_000 / 1000  # now, to the millisecond (as _to_epoch)
+                if _ENVIRON_DATA is not None and _START_KEY not in _ENVIRON_DATA and os.environ is _ENVIRON
+                else _to_epoch(None)
+            ),
             identity=(self.name, digest, text, self._runs),  # hashed when the run first needs it
         )
         execution = LocalExecution(run, self)

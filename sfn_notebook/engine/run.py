@@ -476,6 +476,8 @@ class Run:
                 self._stop_now()
             if self._pending:
                 self._run_first()
+                if not ready:  # the execution ended, or waits for a token
+                    return
             while ready and self.status == "RUNNING":
                 time, _, fiber = heapq.heappop(ready)
                 if fiber.done or fiber.cancelled:
@@ -613,14 +615,28 @@ class Run:
         fiber.gen.close()
 
     def _succeed(self, output: Any) -> None:
-        self.current = self._main
-        try:
-            text = self.text(output, "execution")
-        except StatesError as err:
-            self.error, self.cause = err.error, err.cause
-            self._end_failed("ExecutionFailed")
-            return
-        self.emit("ExecutionSucceeded", ("output", text))
+        main = self.current = self._main
+        cached = self.last_text
+        if cached is not None and cached[0] is output:  # the last state's output, already written
+            text = cached[1]
+        else:
+            try:
+                text = self.text(output, "execution")
+            except StatesError as err:
+                self.error, self.cause = err.error, err.cause
+                self._end_failed("ExecutionFailed")
+                return
+        records = self.events.records
+        if (
+            main is None
+            and self.stop_request is None
+            and self.listener is None
+            and len(records) < _LAST_EVENT
+        ):
+            # the execution ran without a fiber: what emit() records, in one step
+            records.append(("ExecutionSucceeded", self.now, len(records), "output", text))
+        else:
+            self.emit("ExecutionSucceeded", ("output", text))
         self.status = "SUCCEEDED"
         self.output = output
         self.output_text = text
