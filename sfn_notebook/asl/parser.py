@@ -753,7 +753,11 @@ def _parse_machine_scope(
         ctx.scope_stack.append(scope_id)
         states_pointer = _ptr(pointer, "States")
         for name, state_spec in states_spec.items():
-            here = _ptr(states_pointer, name)
+            here = (
+                states_pointer + "/" + name
+                if type(name) is str and "~" not in name and "/" not in name
+                else _ptr(states_pointer, name)
+            )
             if len(name) > 80:
                 ctx.error(
                     here,
@@ -1009,7 +1013,7 @@ def _result_fields(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: d
 
 
 def _build_pass(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict) -> m.State:
-    kw = dict(common)
+    kw = common  # made for this state alone (see _parse_state)
     if not jsonata:
         if "Result" in spec:
             kw["result"] = spec["Result"]
@@ -1797,8 +1801,9 @@ MAX_NESTING: Final = 250
 def _nested_beyond(value: Any, limit: int) -> str | None:
     """The JSON Pointer of a value nested deeper than ``limit``, or None.
 
-    Walks the containers one level at a time (no per-value bookkeeping); only a definition that
-    does nest too deeply is walked again to find where."""
+    Walks the containers one level at a time, skipping those that hold no container (no
+    per-value bookkeeping); only a definition that does nest too deeply is walked again to find
+    where."""
     level = [value]
     depth = 0
     while level:
@@ -1806,16 +1811,21 @@ def _nested_beyond(value: Any, limit: int) -> str | None:
         for node in level:
             kind = type(node)
             if kind is dict:
-                below.extend(node.values())
+                values: Any = node.values()
             elif kind is list:
-                below.extend(node)
+                values = node
             else:
                 continue
             if depth >= limit:
                 return _deep_pointer(value, limit)
+            if not _CONTAINERS.isdisjoint(map(type, values)):
+                below.extend(values)
         level = below
         depth += 1
     return None
+
+
+_CONTAINERS = frozenset({dict, list})
 
 
 def _deep_pointer(value: Any, limit: int) -> str | None:
