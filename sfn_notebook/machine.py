@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ._json import MISSING
+from ._json import MISSING, dumps
 from .asl import model as m
 from .asl.parser import parse_machine
 from .asl.source import Source, load_text, load_value
@@ -168,23 +168,41 @@ class StateMachine:
             remote = on.run(self, {} if input is MISSING else input, name=name, wait=wait, timeout=timeout)
             _observed(self, remote)
             return remote
-        execution = self._prepare(
-            input,
-            resources,
-            name,
-            mocks,
-            test_case,
-            start_time,
-            seed,
-            role_arn,
-            region,
-            account,
-            progress,
-            local_aws,
-        )
+        if (
+            resources is None
+            and name is None
+            and mocks is None
+            and test_case is None
+            and start_time is None
+            and seed is None
+            and role_arn is None
+            and progress is None
+            and local_aws is True
+            and region == DEFAULT_REGION
+            and account == DEFAULT_ACCOUNT
+        ):  # the usual call: no option given
+            execution = self._prepare_default(input)
+        else:
+            execution = self._prepare(
+                input,
+                resources,
+                name,
+                mocks,
+                test_case,
+                start_time,
+                seed,
+                role_arn,
+                region,
+                account,
+                progress,
+                local_aws,
+            )
         self.last_execution = execution  # reachable even if the run is interrupted
         try:
-            if self._has_tasks():
+            tasks = self._tasks_found
+            if tasks is None:
+                tasks = self._has_tasks()
+            if tasks:
                 with execution._lock:  # task tokens may be answered from other threads meanwhile
                     execution._track()
                     execution._run.drive()
@@ -362,16 +380,58 @@ class StateMachine:
         _observed(self, execution)
         return execution
 
+    def _prepare_default(self, input: Any) -> LocalExecution:
+        """:meth:`_prepare` for a run given no option (what it does, with the option checks left out)."""
+        value = {} if input is MISSING else input
+        try:
+            text = dumps(value)
+        except Exception:
+            text = input_text(value)  # raises the error that tells what is wrong
+        self._runs += 1
+        setup = self._default_setup
+        if setup is None or setup[0] is not self.role_arn:  # made again if role_arn was changed
+            role = self.role_arn or self._roles.get(DEFAULT_ACCOUNT) or self._default_role(DEFAULT_ACCOUNT)
+            key = (DEFAULT_REGION, DEFAULT_ACCOUNT, role, True)
+            shared = self._setups.get(key)
+            if shared is None:
+                shared = self._setups[key] = RunSetup(
+                    self.machine, _NO_RESOURCES, self.name, DEFAULT_REGION, DEFAULT_ACCOUNT, role, True
+                )
+            setup = self._default_setup = (self.role_arn, shared)
+        digest = self._definition_digest
+        if digest is None:
+            digest = self._digest()
+        run = Run(
+            setup[1],
+            value,
+            execution_name=None,
+            start_time=(
+                time.time_ns() // 1_000_000 / 1000  # now, to the millisecond (as _to_epoch)
+                if _ENVIRON_DATA is not None and _START_KEY not in _ENVIRON_DATA and os.environ is _ENVIRON
+                else _to_epoch(None)
+            ),
+            identity=(self.name, digest, text, self._runs),  # hashed when the run first needs it
+        )
+        execution = LocalExecution(run, self)
+        run.start(text)
+        if RUN_OBSERVERS:
+            _observed(self, execution)
+        return execution
+
+    _tasks_found: bool | None = None  # whether the machine has a Task state (see _has_tasks)
+    _definition_digest: str | None = None
+    _default_setup: tuple[str | None, RunSetup] | None = None  # role_arn it was made for, the set-up
+
     def _has_tasks(self) -> bool:
         """Whether any state, nested ones included, is a Task (made once)."""
-        found = getattr(self, "_tasks_found", None)
+        found = self._tasks_found
         if found is None:
             found = self._tasks_found = any(state.type == "Task" for state in self.machine.walk())
         return found
 
     def _digest(self) -> str:
         """A digest of the definition (made once): two machines of one name and input run apart."""
-        digest = getattr(self, "_definition_digest", None)
+        digest = self._definition_digest
         if digest is None:
             import hashlib
             import json

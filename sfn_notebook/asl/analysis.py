@@ -28,10 +28,16 @@ def edges(machine: m.Machine) -> Iterator[tuple[str, str, str]]:
 def _targets(machine: m.Machine) -> dict[str, list[str]]:
     """The states each state of the scope can move to (in the scope)."""
     states = machine.states
-    return {
-        name: [target for _, target in state.transitions() if target in states]
-        for name, state in states.items()
-    }
+    out: dict[str, list[str]] = {}
+    choice = m.ChoiceState
+    for name, state in states.items():
+        catches: tuple[m.Catcher, ...] = getattr(state, "catch", ())
+        if state.__class__ is choice or catches:
+            out[name] = [target for _, target in state.transitions() if target in states]
+        else:  # Next is its one transition (what State.transitions() gives)
+            target = state.next
+            out[name] = [target] if target is not None and target in states else []
+    return out
 
 
 def reachable(machine: m.Machine, targets: dict[str, list[str]] | None = None) -> set[str]:
@@ -56,7 +62,8 @@ def can_finish(machine: m.Machine, targets: dict[str, list[str]] | None = None) 
     for source, outgoing in graph.items():
         for target in outgoing:
             incoming[target].append(source)
-    done = {name for name, state in machine.states.items() if terminal(state)}
+    ends = (m.SucceedState, m.FailState)
+    done = {name for name, state in machine.states.items() if state.end or isinstance(state, ends)}
     stack = list(done)
     while stack:
         for source in incoming[stack.pop()]:
@@ -70,8 +77,10 @@ def flow_warnings(machine: m.Machine) -> list[tuple[str, str, str]]:
     """``(pointer, code, message)`` for unreachable states and states that can never finish."""
     out: list[tuple[str, str, str]] = []
     scopes = [machine]
-    for state in machine.walk():
-        scopes.extend(state.children())
+    for scope in scopes:  # and every scope nested in it (the warnings are sorted later)
+        for state in scope.states.values():
+            if isinstance(state, (m.ParallelState, m.MapState)):
+                scopes.extend(state.children())
     for scope in scopes:
         targets = _targets(scope)
         live = reachable(scope, targets)

@@ -9,6 +9,7 @@ discards the result).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -316,3 +317,33 @@ STATE_CLASSES: dict[str, type[State]] = {
     "Parallel": ParallelState,
     "Map": MapState,
 }
+
+
+# what build() needs of each state class: its defaults, its required fields, every field's name
+_SHAPES: dict[type, tuple[dict[str, Any], frozenset[str], frozenset[str]]] = {}
+
+
+def build(cls: type[State], fields: dict[str, Any]) -> State:
+    """``cls(**fields)`` without the frozen dataclass's per-field ``__setattr__`` calls (the parser
+    builds every state through this): the same object, its defaults filled in.  Fields it does
+    not know, or required ones left out, go through ``cls(**fields)`` for its usual TypeError."""
+    shape = _SHAPES.get(cls)
+    if shape is None:
+        defaults: dict[str, Any] = {}
+        required = set()
+        for f in dataclasses.fields(cls):
+            if f.default is not dataclasses.MISSING:
+                defaults[f.name] = f.default
+            elif f.default_factory is not dataclasses.MISSING:
+                required.add(f.name)  # none today; a factory's value must be made per object
+            else:
+                required.add(f.name)
+        shape = _SHAPES[cls] = (defaults, frozenset(required), frozenset(defaults) | frozenset(required))
+    defaults, needed, names = shape
+    if not (needed <= fields.keys() <= names):
+        return cls(**fields)
+    state = object.__new__(cls)
+    values = state.__dict__
+    values.update(defaults)
+    values.update(fields)
+    return state

@@ -751,8 +751,13 @@ def _parse_machine_scope(
         scope_id = len(ctx.scope_parent)
         ctx.scope_parent.append(ctx.scope_stack[-1] if ctx.scope_stack else None)
         ctx.scope_stack.append(scope_id)
+        states_pointer = _ptr(pointer, "States")
         for name, state_spec in states_spec.items():
-            here = _ptr(_ptr(pointer, "States"), name)
+            here = (
+                states_pointer + "/" + name
+                if type(name) is str and "~" not in name and "/" not in name
+                else _ptr(states_pointer, name)
+            )
             if len(name) > 80:
                 ctx.error(
                     here,
@@ -823,6 +828,10 @@ def _query_language(ctx: _Ctx, spec: dict, pointer: str, inherited: str, what: s
 
 def _check_transitions(ctx: _Ctx, states: dict[str, m.State], names: dict, pointer: str) -> None:
     for state in states.values():
+        if state.__class__ is not m.ChoiceState and not getattr(state, "catch", ()):
+            target = state.next
+            if target is None or target == "" or target in names:
+                continue  # its one transition, if any, is fine
         targets: list[tuple[str, str]] = []
         if state.next is not None:
             targets.append((state.next, _ptr(state.pointer, "Next")))
@@ -867,10 +876,15 @@ def _parse_state(ctx: _Ctx, name: str, spec: Any, pointer: str, machine_language
             f"(one of {', '.join(STATE_FIELDS)})",
         )
         return None
-    language = _query_language(ctx, spec, pointer, machine_language, "a state")
+    language = (
+        _query_language(ctx, spec, pointer, machine_language, "a state")
+        if "QueryLanguage" in spec
+        else machine_language
+    )
     jsonata = language == "JSONata"
     allowed = STATE_FIELDS[type_]
-    _mode_fields(ctx, spec, pointer, allowed, jsonata, f"a {type_} state")
+    if not _FIELDS_IN_MODE[type_, jsonata].issuperset(spec):  # some field to report
+        _mode_fields(ctx, spec, pointer, allowed, jsonata, f"a {type_} state")
     common: dict[str, Any] = {"name": name, "type": type_, "pointer": pointer, "query_language": language}
     if type_ in _PLAIN_TYPES and _DATA_FIELD_SET.isdisjoint(spec):
         common["plain"] = True
@@ -880,7 +894,10 @@ def _parse_state(ctx: _Ctx, name: str, spec: Any, pointer: str, machine_language
     has_next, has_end = "Next" in spec, "End" in spec
     if "Next" in allowed:
         if has_next:
-            common["next"] = _check_str(ctx, spec["Next"], _ptr(pointer, "Next"), "Next")
+            target = spec["Next"]
+            common["next"] = (
+                target if type(target) is str else _check_str(ctx, target, _ptr(pointer, "Next"), "Next")
+            )
         if has_end:
             end = spec["End"]
             if end is not True:
@@ -931,6 +948,15 @@ def _output_and_assign(
         if "Assign" in allowed:
             common["assign"] = _parse_assign(ctx, spec, pointer, jsonata)
 
+
+# the fields each state type takes in each query language (False: JSONPath, True: JSONata)
+_FIELDS_IN_MODE: dict[tuple[str, bool], frozenset[str]] = {
+    (type_, jsonata): frozenset(
+        key for key, mode in fields.items() if not ((mode == P and jsonata) or (mode == A and not jsonata))
+    )
+    for type_, fields in STATE_FIELDS.items()
+    for jsonata in (False, True)
+}
 
 _PLAIN_TYPES = frozenset({"Pass", "Succeed", "Wait", "Choice"})
 _DATA_FIELDS = (
@@ -987,7 +1013,7 @@ def _result_fields(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: d
 
 
 def _build_pass(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict) -> m.State:
-    kw = dict(common)
+    kw = common  # made for this state alone (see _parse_state)
     if not jsonata:
         if "Result" in spec:
             kw["result"] = spec["Result"]
@@ -999,7 +1025,7 @@ def _build_pass(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict
             rp = _compile_path(ctx, spec["ResultPath"], _ptr(pointer, "ResultPath"), "ResultPath", True, True)
             _check_result_path(ctx, rp, _ptr(pointer, "ResultPath"))
             kw["result_path"] = rp
-    return m.PassState(**kw)
+    return m.build(m.PassState, kw)
 
 
 def _build_task(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict) -> m.State:
@@ -1035,7 +1061,7 @@ def _build_task(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict
         here = _ptr(pointer, "Credentials")
         if not isinstance(cred, dict):
             ctx.error(here, "INVALID_TYPE", f"'Credentials' must be an object, not {a_type_name(cred)}")
-            return m.TaskState(**kw)
+            return m.build(m.TaskState, kw)
         role_fields = ("RoleArn",) if jsonata else ("RoleArn", "RoleArn.$")
         _unknown_fields(ctx, cred, here, role_fields, "'Credentials'")
         if not any(key in cred for key in role_fields):
@@ -1046,7 +1072,7 @@ def _build_task(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict
             kw["credentials"] = _compile_jsonata_template(ctx, cred, here, "Credentials")
         else:
             kw["credentials"] = _template_node(ctx, cred, here)
-    return m.TaskState(**kw)
+    return m.build(m.TaskState, kw)
 
 
 # the services of AWS's optimised integrations (arn:aws:states:::<service>:<action>), and aws-sdk
@@ -1168,7 +1194,7 @@ def _build_choice(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: di
     kw["choices"] = tuple(rules)
     if "Default" in spec:
         kw["default"] = _check_str(ctx, spec["Default"], _ptr(pointer, "Default"), "Default") or MISSING
-    return m.ChoiceState(**kw)
+    return m.build(m.ChoiceState, kw)
 
 
 def _parse_top_rule(ctx: _Ctx, rule: Any, pointer: str, jsonata: bool) -> m.ChoiceRule | None:
@@ -1376,7 +1402,7 @@ def _build_wait(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict
             else "'Seconds', 'SecondsPath', 'Timestamp' or 'TimestampPath'"
         )
         ctx.error(pointer, "INVALID_WAIT", f"a Wait state needs exactly one of {choices} (found {what})")
-        return m.WaitState(**kw)
+        return m.build(m.WaitState, kw)
     field = given[0]
     kw["wait_field"] = field
     here = _ptr(pointer, field)
@@ -1402,11 +1428,11 @@ def _build_wait(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict
         path = _compile_path(ctx, value, here, field, reference=True)
         if isinstance(path, JsonPath):
             kw["seconds" if field == "SecondsPath" else "timestamp"] = m.TPath(path, field)
-    return m.WaitState(**kw)
+    return m.build(m.WaitState, kw)
 
 
 def _build_succeed(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict) -> m.State:
-    return m.SucceedState(**common)
+    return m.build(m.SucceedState, common)
 
 
 def _build_fail(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict) -> m.State:
@@ -1429,7 +1455,7 @@ def _build_fail(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict
                 kw[key] = m.TConst(value)
         elif path_value is not MISSING:
             kw[key] = _fail_path(ctx, path_value, _ptr(pointer, name + "Path"), name + "Path")
-    return m.FailState(**kw)
+    return m.build(m.FailState, kw)
 
 
 _STRING_INTRINSICS = frozenset(
@@ -1494,7 +1520,7 @@ def _build_parallel(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: 
             if machine is not None:
                 parsed.append(machine)
     kw["branches"] = tuple(parsed)
-    return m.ParallelState(**kw)
+    return m.build(m.ParallelState, kw)
 
 
 def _machine_language(ctx: _Ctx) -> str:
@@ -1519,7 +1545,7 @@ def _build_map(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict)
         kw["label"] = (
             _check_str(ctx, spec["Label"], _ptr(pointer, "Label"), "Label", nonempty=True) or MISSING
         )
-    return m.MapState(**kw)
+    return m.build(m.MapState, kw)
 
 
 def _map_processor(ctx: _Ctx, spec: dict, pointer: str, name: str, kw: dict) -> None:
@@ -1773,7 +1799,37 @@ MAX_NESTING: Final = 250
 
 
 def _nested_beyond(value: Any, limit: int) -> str | None:
-    """The JSON Pointer of a value nested deeper than ``limit``, or None (iteratively)."""
+    """The JSON Pointer of a value nested deeper than ``limit``, or None.
+
+    Walks the containers one level at a time, skipping those that hold no container (no
+    per-value bookkeeping); only a definition that does nest too deeply is walked again to find
+    where."""
+    level = [value]
+    depth = 0
+    while level:
+        below: list[Any] = []
+        for node in level:
+            kind = type(node)
+            if kind is dict:
+                values: Any = node.values()
+            elif kind is list:
+                values = node
+            else:
+                continue
+            if depth >= limit:
+                return _deep_pointer(value, limit)
+            if not _CONTAINERS.isdisjoint(map(type, values)):
+                below.extend(values)
+        level = below
+        depth += 1
+    return None
+
+
+_CONTAINERS = frozenset({dict, list})
+
+
+def _deep_pointer(value: Any, limit: int) -> str | None:
+    """The JSON Pointer of the first value found nested deeper than ``limit`` (iteratively)."""
     pending: list[tuple[Any, int, Any]] = [(value, 0, None)]  # (node, depth, (key, parent's path))
     while pending:
         node, depth, path = pending.pop()

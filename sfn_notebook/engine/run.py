@@ -115,13 +115,12 @@ class RunSetup:
 class Run:
     """One local execution: the scheduler, the clock, the history, the task tokens and the outcome."""
 
+    # What every run sets up front; the rest starts as the class's default below (an instance
+    # gets its own value when one is first written), so a short run sets up little.
     __slots__ = (
         "setup",
         "input",
-        "_seed",
-        "_rng",
         "listener",
-        "_execution_arn",
         "_identity",
         "_execution_name",
         "start_time",
@@ -130,29 +129,35 @@ class Run:
         "status",
         "output",
         "output_text",
-        "error",
-        "cause",
         "stop_time",
         "_ready",
-        "_seq",
         "current",
-        "_main",
-        "tokens",
-        "notes",
-        "tracing",
         "traces",
-        "map_runs",
-        "deadline",
-        "_execution_ctx",
         "last_text",
-        "variable_bytes",
         "stop_request",
         "driving",
         "_pending",
-        "_first_scope",
-        "override",
-        "in_handler",
+        "__dict__",
     )
+
+    _seed: int | None = None
+    _rng: random.Random | None = None
+    _execution_arn: str | None = None
+    _execution_ctx: dict[str, Any] | None = None
+    error: str | None = None
+    cause: str | None = None
+    _seq = 0
+    _main: Fiber | None = None  # the execution's fiber, once one of its states may wait
+    tracing = True
+    deadline: float | None = None  # when the execution times out (its TimeoutSeconds), if it does
+    variable_bytes = 0  # the JSON size of every variable the execution holds
+    in_handler = False  # a task's handler is running (stop() does not wait for it)
+    _first_scope: Scope | None = None  # variables given at the start (a local TestState's)
+    # a local TestState's stand-ins (teststate.py): the context object and mocked state results
+    override: Any = None
+    _tokens: dict[str, TaskToken] | None = None
+    _notes: list[str] | None = None
+    _map_runs: dict[str, list[Any]] | None = None
 
     def __init__(
         self,
@@ -167,10 +172,9 @@ class Run:
     ) -> None:
         self.setup = setup
         self.input = input_value
-        self._seed = seed
-        self._rng: random.Random | None = None
+        if seed is not None:
+            self._seed = seed
         self.listener = listener
-        self._execution_arn: str | None = None
         self._execution_name = execution_name
         # what names the run and seeds its randomness when no name/seed was given (hashed on first use)
         self._identity = identity
@@ -180,34 +184,45 @@ class Run:
         self.status = "RUNNING"
         self.output: Any = MISSING
         self.output_text: str | None = None
-        self.error: str | None = None
-        self.cause: str | None = None
         self.stop_time: float | None = None
         self._ready: list[tuple[float, int, Fiber]] = []
-        self._seq = 0
         self.current: Fiber | None = None  # the fiber being stepped: its history gets the events
-        self._main: Fiber | None = None
-        self.tokens: dict[str, TaskToken] = {}
-        self.notes: list[str] = []  # hints for the user (e.g. a Lambda function with no handler)
-        self.tracing = True
         # data-flow stages by the id of the state's StateEntered event (plain states are derived)
         self.traces: dict[int, dict[str, Any]] = {}
-        self.map_runs: dict[str, list[Any]] = {}
-        self.deadline = start_time + setup.timeout if setup.timeout is not None else None
-        self._execution_ctx: dict[str, Any] | None = None
+        if setup.timeout is not None:
+            self.deadline = start_time + setup.timeout
         # the last payload written to the history and its JSON text: the next state's input is
         # usually the same object, so its StateEntered event reuses the text (see text())
         self.last_text: tuple[Any, str] | None = None
-        self.variable_bytes = 0  # the JSON size of every variable the execution holds
         # StopExecution's (error, cause), asked for from another thread while the run is driven:
         # the next event ends the run instead (see emit)
         self.stop_request: tuple[str | None, str | None] | None = None
         self.driving = 0  # the id of the thread driving the run (see drive), 0 when none is
-        self.in_handler = False  # a task's handler is running (stop() does not wait for it)
         self._pending = False  # started, and its first states not run yet (see drive())
-        self._first_scope: Scope | None = None  # variables given at the start (a local TestState's)
-        # a local TestState's stand-ins (teststate.py): the context object and mocked state results
-        self.override: Any = None
+
+    @property
+    def tokens(self) -> dict[str, TaskToken]:
+        """The task tokens the run handed out, by token."""
+        tokens = self._tokens
+        if tokens is None:
+            tokens = self._tokens = {}
+        return tokens
+
+    @property
+    def notes(self) -> list[str]:
+        """Hints for the user (e.g. a Lambda function with no handler)."""
+        notes = self._notes
+        if notes is None:
+            notes = self._notes = []
+        return notes
+
+    @property
+    def map_runs(self) -> dict[str, list[Any]]:
+        """The child executions' histories of each Distributed Map run, by map run ARN."""
+        runs = self._map_runs
+        if runs is None:
+            runs = self._map_runs = {}
+        return runs
 
     # what all runs of the machine share
     machine = property(lambda self: self.setup.machine)
@@ -461,6 +476,8 @@ class Run:
                 self._stop_now()
             if self._pending:
                 self._run_first()
+                if not ready:  # the execution ended, or waits for a token
+                    return
             while ready and self.status == "RUNNING":
                 time, _, fiber = heapq.heappop(ready)
                 if fiber.done or fiber.cancelled:
@@ -598,14 +615,28 @@ class Run:
         fiber.gen.close()
 
     def _succeed(self, output: Any) -> None:
-        self.current = self._main
-        try:
-            text = self.text(output, "execution")
-        except StatesError as err:
-            self.error, self.cause = err.error, err.cause
-            self._end_failed("ExecutionFailed")
-            return
-        self.emit("ExecutionSucceeded", ("output", text))
+        main = self.current = self._main
+        cached = self.last_text
+        if cached is not None and cached[0] is output:  # the last state's output, already written
+            text = cached[1]
+        else:
+            try:
+                text = self.text(output, "execution")
+            except StatesError as err:
+                self.error, self.cause = err.error, err.cause
+                self._end_failed("ExecutionFailed")
+                return
+        records = self.events.records
+        if (
+            main is None
+            and self.stop_request is None
+            and self.listener is None
+            and len(records) < _LAST_EVENT
+        ):
+            # the execution ran without a fiber: what emit() records, in one step
+            records.append(("ExecutionSucceeded", self.now, len(records), "output", text))
+        else:
+            self.emit("ExecutionSucceeded", ("output", text))
         self.status = "SUCCEEDED"
         self.output = output
         self.output_text = text

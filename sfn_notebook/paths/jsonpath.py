@@ -312,6 +312,10 @@ class JsonPath:
             raise UpdateFailed(f"{self.text} is not a reference path")
         if not keys:
             return value
+        if len(keys) == 1 and type(doc) is dict and type(keys[0]) is str:  # $.field on an object
+            new = dict(doc)
+            new[keys[0]] = value
+            return new
         return _set_in(doc, keys, 0, value, self)
 
 

@@ -2717,3 +2717,12 @@ def test_a_pattern_an_optimised_integration_does_not_offer_is_refused(resource: 
     found = errors(asl({"T": {"Type": "Task", "Resource": resource, "End": True}}))
     assert codes(found) == [("INVALID_RESOURCE", "/States/T/Resource")]
     assert "cannot be used with" in found[0].message
+
+
+def test_a_definition_nested_too_deeply_in_a_later_state_is_pointed_at_there() -> None:
+    states = {"A": pass_(Next="B"), "B": pass_(Result=nested_values(300), End=True)}
+    with pytest.raises(DefinitionError) as caught:
+        StateMachine(asl(states))
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.code == "NESTED_TOO_DEEPLY"
+    assert diagnostic.pointer.startswith("/States/B/Result/a/a")

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 def run_pass(run: Run, state: m.PassState, visit: Visit, raw: Any, scope: Scope) -> tuple[Any, str | None]:
     """Pass its input (or its Result) on, through the data-flow fields."""
-    if state.is_jsonata:
+    if state.query_language == "JSONata":
         return finish_simple(run, state, visit, raw, raw, scope)
     trace = visit.trace
     selected = raw if state.input_path is MISSING else df.apply_input_path(state.input_path, raw, visit)
