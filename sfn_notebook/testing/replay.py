@@ -89,6 +89,21 @@ def machine_name(execution: Execution) -> str:
     return parts[6] if len(parts) > 7 else "StateMachine"
 
 
+def task_visits(execution: Execution) -> dict[str, list[list[dict[str, Any]]]]:
+    """Each Task state's visits in the order they were entered, each visit its attempts' answers."""
+    histories = [execution.events]
+    for children in (getattr(execution, "map_runs", None) or {}).values():
+        histories.extend(children)  # a Distributed Map's child executions (local runs keep them)
+    visits: dict[str, list[list[dict[str, Any]]]] = {}
+    for events, visit in ((history, v) for history in histories for v in state_visits(history)):
+        if visit.type != "Task":
+            continue
+        attempts = _attempts(events, visit.events)
+        if attempts:
+            visits.setdefault(visit.name, []).append(attempts)
+    return visits
+
+
 def mock_config(
     execution: Execution, test_case: str = "Recorded", *, state_machine_name: str | None = None
 ) -> dict[str, Any]:
@@ -97,21 +112,9 @@ def mock_config(
     A state entered several times (a loop, Map iterations) is mocked with its first visit's
     answers, the only kind of answer the format has; a warning says so when the visits differ.
     """
-    histories = [execution.events]
-    for children in (getattr(execution, "map_runs", None) or {}).values():
-        histories.extend(children)  # a Distributed Map's child executions (local runs keep them)
-    answers: dict[str, list[dict[str, Any]]] = {}
-    differing: list[str] = []
-    for events, visit in ((history, v) for history in histories for v in state_visits(history)):
-        if visit.type != "Task":
-            continue
-        attempts = _attempts(events, visit.events)
-        if not attempts:
-            continue
-        if visit.name not in answers:
-            answers[visit.name] = attempts
-        elif answers[visit.name] != attempts and visit.name not in differing:
-            differing.append(visit.name)
+    visits = task_visits(execution)
+    answers = {state: attempts[0] for state, attempts in visits.items()}
+    differing = [state for state, attempts in visits.items() if any(a != attempts[0] for a in attempts)]
     if differing:
         warnings.warn(
             f"{', '.join(differing)}: entered several times with different results; a MockConfigFile "
@@ -128,33 +131,87 @@ def mock_config(
     return {"StateMachines": {name: {"TestCases": {test_case: case}}}, "MockedResponses": responses}
 
 
-def replay(sm: StateMachine, input: Any = None, *, mocks: Any, test_case: str, **run_options: Any) -> Any:
+def replay(
+    sm: StateMachine,
+    input: Any = None,
+    *,
+    mocks: Any,
+    test_case: str,
+    visits: Mapping[str, Sequence[str]] | None = None,
+    **run_options: Any,
+) -> Any:
     """Run ``sm`` locally with a mock configuration, answering its ``.waitForTaskToken`` tasks from
     the same mocks (``Return`` as SendTaskSuccess, ``Throw`` as SendTaskFailure), as Step Functions
-    Local does; returns the :class:`~sfn_notebook.LocalExecution` once it stops."""
+    Local does; returns the :class:`~sfn_notebook.LocalExecution` once it stops.
+
+    ``visits`` maps a state entered several times (a loop, Map iterations) to the mocked responses
+    of its visits, in the order they were entered: each visit answers from its own, attempt by
+    attempt (a retry answers from the earliest visit still waiting for that attempt).
+    """
     from ..errors import TaskFailed
     from ..mocks import MockConfig, MockedResponse
 
     config = mocks if isinstance(mocks, MockConfig) else MockConfig.load(mocks)
-    calls: dict[str, int] = {}  # response name -> the attempt it answered last
+    served: dict[Any, tuple[MockedResponse, int]] = {}  # a call's task token -> its answers, attempt
 
     class _Noted(MockedResponse):
         def __call__(self, event: Any, context: Any = None) -> Any:
             attempt = getattr(context, "retry_count", 0) if context is not None else 0
-            calls[self.name] = attempt
+            served[getattr(context, "task_token", None)] = (self, attempt)
             return self.answer(attempt)
+
+    class _ByVisit(_Noted):
+        """One state's answers visit by visit: a first attempt opens the next visit."""
+
+        def __init__(self, name: str, responses: list[MockedResponse]) -> None:
+            super().__init__(name, responses[0].attempts)
+            self.responses = responses
+            self.tried: list[int] = []  # per opened visit: the attempt a retry would be (-1: done)
+
+        def __call__(self, event: Any, context: Any = None) -> Any:
+            attempt = getattr(context, "retry_count", 0) if context is not None else 0
+            if attempt == 0:
+                self.tried.append(0)
+                index = len(self.tried) - 1
+            else:
+                index = next((i for i, n in enumerate(self.tried) if n == attempt), len(self.tried) - 1)
+            if index < 0 or index >= len(self.responses):
+                raise TaskFailed(
+                    "States.Runtime",
+                    f"the replay recorded {len(self.responses)} visit(s) of this state; "
+                    f"this is visit {index + 1}",
+                )
+            response = self.responses[index]
+            served[getattr(context, "task_token", None)] = (response, attempt)
+            try:
+                answer = response.answer(attempt)
+            except TaskFailed:
+                self.tried[index] = attempt + 1  # a retry may come for this visit
+                raise
+            self.tried[index] = -1  # this visit is over
+            return answer
 
     config.responses = {name: _Noted(name, r.attempts) for name, r in config.responses.items()}
     case = config.machines.get(sm.name, {}).get(test_case, {})
+    for state, names in (visits or {}).items():
+        unknown = [n for n in names if n not in config.responses]
+        if state not in case or not names or unknown:
+            raise ValueError(
+                f"visits: state {state!r} needs a mocked response in test case {test_case!r} and "
+                f"known responses for its visits{f' (unknown: {unknown})' if unknown else ''}"
+            )
+        by_visit = f"{case[state]} (by visit)"
+        config.responses[by_visit] = _ByVisit(by_visit, [config.responses[n] for n in names])
+        case[state] = by_visit
     execution = sm.run({} if input is None else input, mocks=config, test_case=test_case, **run_options)
     while execution.status == "RUNNING":
         waiting = [t for t in execution.waiting_for if t.state in case]
         if not waiting:
             break
         token = waiting[0]
-        response = config.responses[case[token.state]]
+        response, attempt = served.get(token.token, (config.responses[case[token.state]], 0))
         try:
-            value = response.answer(calls.get(response.name, 0))
+            value = response.answer(attempt)
         except TaskFailed as failure:
             execution.send_task_failure(token.token, failure.error, failure.cause)
         else:
@@ -205,10 +262,15 @@ def pytest_source(execution: Execution, *, test_case: str | None = None) -> str:
         raise ValueError(f"the execution is still {execution.status}: write a test once it has ended")
     name = sm.name
     case = test_case or _identifier(f"replay {execution.name[:8]}")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # states whose visits differ are replayed visit by visit
         mocks = mock_config(execution, case, state_machine_name=name)
-    notes = [str(w.message) for w in caught]
+    visits: dict[str, list[str]] = {}
+    for state, recorded in task_visits(execution).items():
+        if any(attempts != recorded[0] for attempts in recorded):
+            visits[state] = [f"{case}: {state} #{i}" for i in range(1, len(recorded) + 1)]
+            for response, attempts in zip(visits[state], recorded):
+                mocks["MockedResponses"][response] = _numbered(attempts)
     parts = execution.arn.split(":")
     region, account = (parts[3], parts[4]) if len(parts) > 4 else ("us-east-1", "123456789012")
     start = execution.start_date
@@ -226,7 +288,12 @@ def pytest_source(execution: Execution, *, test_case: str | None = None) -> str:
             value = getattr(execution, name_)
             checks.append(f"    assert ex.{name_} {'is' if value is None else '=='} {value!r}")
         expected = ""
-    note_text = "".join(f"\nNote: {n}" for n in notes)
+    note_text = (
+        f"\n{', '.join(visits)}: entered several times with different results; MOCKS holds each\n"
+        "visit's answers and VISITS says which visit answers from which."
+        if visits
+        else ""
+    )
     return (
         f'"""A regression test from execution {execution.name} of {name} ({execution.status}).\n\n'
         f"It replays the execution locally: every Task answers what it answered then (MockConfigFile\n"
@@ -237,13 +304,22 @@ def pytest_source(execution: Execution, *, test_case: str | None = None) -> str:
         "from sfn_notebook.testing import replay, state_path, visit_counts\n\n"
         f"DEFINITION = {_literal(sm.definition)}\n"
         f"MOCKS = {_literal(mocks)}\n"
-        f"INPUT = {_literal(execution.input)}\n"
+        + (f"VISITS = {_literal(visits)}\n" if visits else "")
+        + f"INPUT = {_literal(execution.input)}\n"
         f"{expected}\n\n"
         f"def test_{_identifier(name)}_{case}():\n"
         f"    sm = sfn.StateMachine(DEFINITION, {name!r})\n"
         "    ex = replay(\n"
         + "".join(
-            f"        {part},\n" for part in ("sm", "INPUT", "mocks=MOCKS", f"test_case={case!r}", *options)
+            f"        {part},\n"
+            for part in (
+                "sm",
+                "INPUT",
+                "mocks=MOCKS",
+                f"test_case={case!r}",
+                *(["visits=VISITS"] if visits else []),
+                *options,
+            )
         )
         + "    )\n"
         + "\n".join(checks)

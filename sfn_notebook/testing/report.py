@@ -54,11 +54,15 @@ def text_table(results: Sequence[MachineCoverage], *, missed: bool = True, width
         for label, cov in zip(_labels(results), results):
             gone = cov.missed()
             if gone:
-                text = ", ".join(str(item) for item in gone)
-                prefix = f"{label} never reached: "
-                if len(prefix) + len(text) > width:
-                    text = text[: max(width - len(prefix) - 1, 20)] + "…"
-                out.append(prefix + text)
+                # every item, wrapped at ``width`` between items (a cut list would hide what is missed)
+                pieces = [f"{item}," for item in gone[:-1]] + [str(gone[-1])]
+                current, fresh = f"{label} never reached:", True
+                for piece in pieces:
+                    if not fresh and len(current) + 1 + len(piece) > width:
+                        out.append(current)
+                        current, fresh = "   ", True
+                    current, fresh = f"{current} {piece}", False
+                out.append(current)
     return "\n".join(out)
 
 

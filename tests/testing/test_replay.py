@@ -123,6 +123,71 @@ def test_a_state_entered_with_different_results_is_mocked_with_its_first_visit_a
     assert visit_counts(ex) == {"Each": 1, "Work": 2}
 
 
+def test_the_written_test_replays_each_map_iteration_with_its_own_answers_retries_included(
+    pytester: pytest.Pytester,
+) -> None:
+    sm = machine(
+        {
+            "Each": {
+                "Type": "Map",
+                "ItemProcessor": {
+                    "StartAt": "Work",
+                    "States": {
+                        "Work": task(
+                            "work",
+                            Retry=[{"ErrorEquals": ["Busy"], "IntervalSeconds": 1, "MaxAttempts": 2}],
+                            End=True,
+                        )
+                    },
+                },
+                "End": True,
+            }
+        }
+    )
+    tried: set[int] = set()
+
+    def work(item: int) -> int:
+        if item % 2 and item not in tried:  # odd items fail once: their iterations wait, then retry
+            tried.add(item)
+            raise sfn.TaskFailed("Busy", f"item {item}")
+        return item * 10
+
+    ex = sm.run([1, 2, 3, 4], resources={"work": work})
+    assert ex.output == [10, 20, 30, 40]
+    written = ex.to_pytest(pytester.path / "test_each.py")
+    text = written.read_text()
+    assert "visits=VISITS" in text and ": Work #4': {'0': {'Return': 40}}" in text
+    pytester.runpytest(str(written)).assert_outcomes(passed=1)
+
+
+def test_a_loop_of_callbacks_with_different_answers_replays_visit_by_visit(pytester: pytest.Pytester) -> None:
+    sm = machine(
+        {
+            "Ask": {
+                "Type": "Task",
+                "Resource": CALLBACK,
+                "Parameters": {"QueueUrl": "q", "MessageBody": {"token.$": "$$.Task.Token"}},
+                "Next": "Done?",
+            },
+            "Done?": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.done", "BooleanEquals": True, "Next": "End"}],
+                "Default": "Ask",
+            },
+            "End": {"Type": "Succeed"},
+        }
+    )
+    ex = sm.run({}, resources={CALLBACK: lambda params: {"MessageId": "m"}})
+    for answer in ({"done": False}, {"done": False}, {"done": True, "n": 3}):
+        ex.send_task_success(ex.waiting_for[0].token, answer)
+    assert ex.status == "SUCCEEDED"
+    written = ex.to_pytest(pytester.path / "test_loop.py")
+    text = written.read_text()
+    assert "assert visit_counts(ex) == {'Ask': 3, 'Done?': 3, 'End': 1}" in text
+    assert ": Ask #3': {'0': {'Return': {'done': True, 'n': 3}}}" in text
+    pytester.runpytest(str(written)).assert_outcomes(passed=1)
+
+
 def test_an_execution_known_only_from_its_history_gives_the_same_file() -> None:
     ex = recorded_run({"paid": 3})
     from_aws = RecordedExecution(ex, state_machine=ORDERS)

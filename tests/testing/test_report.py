@@ -62,3 +62,25 @@ def test_json_and_html_say_the_same() -> None:
     page = html_report(results())
     assert page.startswith("<!DOCTYPE html>") and "State machine coverage: 70%" in page
     assert page.count('<tr class="missed">') == 3
+
+
+def test_a_long_list_of_what_was_missed_is_wrapped_whole_not_cut() -> None:
+    steps = {f"Step{i:02}": {"Type": "Pass", "Next": f"Step{i + 1:02}"} for i in range(30)}
+    skipped = machine(
+        {
+            "Start": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.go", "IsPresent": True, "Next": "Step00"}],
+                "Default": "Done",
+            },
+            "Done": {"Type": "Succeed"},
+            **steps,
+            "Step30": {"Type": "Succeed"},
+        }
+    )
+    cov = machine_coverage(skipped, [skipped.run({})])
+    lines = text_table([cov], width=60).splitlines()[5:]
+    assert lines[0].startswith("StateMachine never reached: ") and len(lines) > 5
+    assert all(len(line) <= 60 and line.startswith("    ") for line in lines[1:])
+    listed = " ".join(lines).split("never reached: ", 1)[1]
+    assert [item.strip() for item in listed.split(",")] == [str(item) for item in cov.missed()]
