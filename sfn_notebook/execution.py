@@ -262,14 +262,16 @@ class LocalExecution(Execution):
     """An execution of the local engine. Synchronous runs are finished when you get them;
     :meth:`StateMachine.start` returns one that runs in the background (:meth:`wait`)."""
 
+    # set when first needed (most runs need none of them)
+    _thread: threading.Thread | None = None
+    _listeners: tuple[Callable[[LocalExecution, int | None], None], ...] = ()
+    _live: Any = None
+    _children: tuple[LocalExecution, ...] = ()  # started by its Tasks (states:startExecution)
+    _on_end: Callable[[LocalExecution], None] | None = None  # a parent's .sync task waits
+
     def __init__(self, run: Run, state_machine: StateMachine) -> None:
         self._run = run
         self.state_machine = state_machine
-        self._thread: threading.Thread | None = None
-        self._listeners: list[Callable[[LocalExecution, int | None], None]] = []
-        self._live: Any = None
-        self._children: list[LocalExecution] = []  # started by its Tasks (states:startExecution)
-        self._on_end: Callable[[LocalExecution], None] | None = None  # a parent's .sync task waits
 
     @property
     def arn(self) -> str:  # type: ignore[override]
@@ -419,13 +421,13 @@ class LocalExecution(Execution):
         When a background run (:meth:`StateMachine.start`) stops, ``callback(execution, None)``
         follows: by then the status is final, or the run waits for a task token.
         """
-        self._listeners.append(callback)
+        self._listeners = (*self._listeners, callback)
         run = self._run
         if run.listener is None:
             run.listener = lambda _run, event_id: self._notify(event_id)
 
     def _notify(self, event_id: int | None) -> None:
-        for callback in list(self._listeners):
+        for callback in self._listeners:  # a tuple: one added meanwhile waits for the next event
             callback(self, event_id)
 
     def live(self) -> Any:

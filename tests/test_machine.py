@@ -393,3 +393,15 @@ class TestTestState:
     def test_an_unknown_state(self) -> None:
         with pytest.raises(ValueError, match="no state named"):
             StateMachine(self.MACHINE).test_state("Nope")
+
+
+def test_a_run_given_no_option_is_named_as_one_given_the_default_options() -> None:
+    definition = {"StartAt": "A", "States": {"A": {"Type": "Pass", "ResultPath": "$.r", "End": True}}}
+    plain, explicit = StateMachine(definition), StateMachine(definition)
+    first = [plain.run({"k": 1}) for _ in range(3)]
+    # local_aws=1 is not `True`, so these runs take the general set-up path
+    second = [explicit.run({"k": 1}, local_aws=1) for _ in range(3)]  # type: ignore[arg-type]
+    assert [ex.name for ex in first] == [ex.name for ex in second]
+    assert len({ex.name for ex in first}) == 3
+    assert [ex.output for ex in first] == [ex.output for ex in second] == [{"k": 1, "r": {"k": 1}}] * 3
+    assert [e["type"] for e in first[0].events] == [e["type"] for e in second[0].events]

@@ -326,6 +326,19 @@ class Run:
             self._tell(event_id)
         return event_id
 
+    def emit_pairs(self, event_type: str, key1: str, value1: Any, key2: str, value2: Any) -> int:
+        """:meth:`emit` for the commonest details, two keys with their values (no tuple to unpack)."""
+        fiber = self.current
+        if fiber is not None or self.stop_request is not None or self.listener is not None:
+            return self.emit(event_type, (key1, value1, key2, value2))
+        records = self.events.records
+        count = len(records)
+        if count >= _LAST_EVENT:
+            self._fail_history_limit()
+        # as on AWS, the first state's entry names no previous event (previousEventId 0)
+        records.append((event_type, self.now, count if count != 1 else 0, key1, value1, key2, value2))
+        return count + 1
+
     def _tell(self, event_id: int) -> None:
         """Call the listener; one that fails is not called again (the run goes on, with a note)."""
         listener = self.listener

@@ -205,7 +205,7 @@ def start(machine: Any, role: str, params: dict[str, Any], frame: Any) -> dict[s
         callbacks.child_of(run, parent_run)
         parent = next((ex for ex in list(LIVE) if ex._run is parent_run), None)
         if parent is not None:
-            parent._children.append(child)
+            parent._children = (*parent._children, child)
         if token is not None and pattern.startswith(".sync"):
             callbacks.delivered(token, f"the execution {arn}", parent_run)
             child._on_end = _answer_parent(parent_run, token, pattern)

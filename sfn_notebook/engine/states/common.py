@@ -134,7 +134,7 @@ def enter_state(run: Run, state: m.State, value: Any, scope: Scope) -> Visit:
     """Record the state's StateEntered event; the visit is what its expressions see."""
     cached = run.last_text
     text = cached[1] if cached is not None and cached[0] is value else run.text(value, state.name)
-    event_id = run.emit(_ENTERED[state.type], ("name", state.name, "input", text))
+    event_id = run.emit_pairs(_ENTERED[state.type], "name", state.name, "input", text)
     visit = Visit(run, scope, state, event_id)
     if run.tracing and not state.plain:
         fiber = run.current
@@ -153,11 +153,12 @@ def exit_state(run: Run, visit: Visit, output: Any, assigned: dict[str, Any] | N
         details: tuple = ("name", state.name, "output", text, "assignedVariables", variables)
         if trace is not None:
             trace["variables"] = assigned
-    else:
-        details = ("name", state.name, "output", text)
+            trace["output"] = output
+        run.emit(_EXITED[state.type], details)
+        return
     if trace is not None:
         trace["output"] = output
-    run.emit(_EXITED[state.type], details)
+    run.emit_pairs(_EXITED[state.type], "name", state.name, "output", text)
 
 
 def located(run: Run, err: StatesError, visit: Visit) -> StatesError:
