@@ -1307,7 +1307,8 @@ class JsonataExpression:
     def __init__(self, source: str, analysis: _Analysis) -> None:
         self.source = source
         self._analysis = analysis
-        self._recursive = _may_recurse(source)
+        # $distinct compares every pair in one native call that no time limit interrupts: a child's is
+        self._recursive = _may_recurse(source) or "distinct" in analysis.names
         # the library's compiled expressions belong to the thread that made them (using one in
         # another thread panics), so each thread compiles its own, once
         self._local = threading.local()

@@ -906,6 +906,14 @@ def test_replace_and_join_behave_as_jsonatas_below_the_bound() -> None:
     assert error_of("$join([1, 2])").code == "T0412"
 
 
+def test_distinct_runs_where_its_time_limit_can_stop_it() -> None:
+    # its pairwise comparison is one native call: in this process no limit could interrupt it
+    expression = compile_jsonata("$distinct($states.input)")
+    assert expression._recursive  # evaluated in a child process, which is ended at the time limit
+    assert expression.evaluate({"input": [1, 2, 2, "a", "a"]}, {}) == [1, 2, "a"]
+    assert not compile_jsonata("$count($states.input)")._recursive
+
+
 def test_recursive_functions_still_compute_and_draw_random_numbers_in_order() -> None:
     assert run("($f := function($n) { $n = 0 ? 1 : $n * $f($n - 1) }; $f(10))") == 3628800
     text = "($f := function($n) { $n = 0 ? [] : $append($f($n - 1), $random()) }; $f(2))"
