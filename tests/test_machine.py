@@ -393,3 +393,10 @@ class TestTestState:
     def test_an_unknown_state(self) -> None:
         with pytest.raises(ValueError, match="no state named"):
             StateMachine(self.MACHINE).test_state("Nope")
+
+
+def test_a_definition_holding_a_lone_surrogate_escape_runs() -> None:
+    # JSON text may escape half of a UTF-16 pair ("\ud800"): AWS's parser reads it, and so do we
+    sm = StateMachine('{"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": "\\ud800", "End": true}}}')
+    ex = sm.run({})
+    assert (ex.status, ex.output) == ("SUCCEEDED", "\ud800")
