@@ -440,7 +440,9 @@ class StateMachine:
                 text = json.dumps(self.definition, sort_keys=True, ensure_ascii=False, default=str)
             except (RecursionError, ValueError):  # nested too deeply for json: its text, if any
                 text = f"{self.source.text}"
-            digest = self._definition_digest = hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+            digest = self._definition_digest = hashlib.blake2b(
+                text.encode("utf-8", "surrogatepass"), digest_size=8
+            ).hexdigest()
         return digest
 
     def _default_role(self, account: str) -> str:

@@ -72,7 +72,9 @@ def _json_field(value: Any, name: str) -> Any:
         return value
     try:
         return json.loads(value)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
+        if isinstance(exc, RecursionError):
+            exc = ValueError("the JSON text is nested too deeply to be read")
         if name == "input":  # the API's own error for an input that is not JSON
             raise _api_error(
                 "InvalidExecutionInput", f"Invalid State Machine Execution Input: '{exc}'"

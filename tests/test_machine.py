@@ -405,3 +405,10 @@ def test_a_run_given_no_option_is_named_as_one_given_the_default_options() -> No
     assert len({ex.name for ex in first}) == 3
     assert [ex.output for ex in first] == [ex.output for ex in second] == [{"k": 1, "r": {"k": 1}}] * 3
     assert [e["type"] for e in first[0].events] == [e["type"] for e in second[0].events]
+
+
+def test_a_definition_holding_a_lone_surrogate_escape_runs() -> None:
+    # JSON text may escape half of a UTF-16 pair ("\ud800"): AWS's parser reads it, and so do we
+    sm = StateMachine('{"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": "\\ud800", "End": true}}}')
+    ex = sm.run({})
+    assert (ex.status, ex.output) == ("SUCCEEDED", "\ud800")

@@ -350,6 +350,16 @@ def test_an_input_that_is_not_json() -> None:
     assert info.value.code == "InvalidExecutionInput"
 
 
+def test_request_fields_nested_too_deeply_to_read_are_refused_as_the_api_refuses_bad_json() -> None:
+    deep = "[" * 5000 + "]" * 5000
+    with pytest.raises(AwsError) as info:
+        test_state('{"Type": "Pass", "End": true}', input=deep)
+    assert info.value.code == "InvalidExecutionInput" and "nested too deeply" in str(info.value)
+    with pytest.raises(AwsError) as info:
+        test_state('{"Type": "Pass", "End": true}', input="{}", variables=deep)
+    assert info.value.code == "ValidationException"
+
+
 def test_a_state_that_goes_to_a_state_called_statename() -> None:
     state = {"Type": "Pass", "Parameters": {"me.$": "$$.State.Name"}, "Next": "StateName"}
     assert call(state) == {"status": "SUCCEEDED", "output": '{"me":"StateName"}', "nextState": "StateName"}

@@ -344,6 +344,11 @@ def load_value(value: Any, *, name: str | None = None) -> Source:
     sfn_notebook.errors.DefinitionError: invalid state machine definition (1 error)
       - error NOT_JSON at state 'A', field 'Next' (/States/A/Next): a tuple is not a JSON value (use a list)
     """
+    if _surely_too_large(value):  # shared or cyclic containers: their text could be endless
+        problems = _check_json_value(value)
+        if problems:
+            raise DefinitionError(problems, name)
+        _check_size(DEFINITION_LIMIT + 1, name)
     try:  # the usual case: JSON data, which the C encoder writes and reads back the same
         text = dumps(value)
         problems = [] if loads_compact(text) == value else _check_json_value(value)
@@ -358,6 +363,34 @@ def load_value(value: Any, *, name: str | None = None) -> Source:
 
 #: The longest definition Step Functions accepts, in characters of its JSON text (1 MB).
 DEFINITION_LIMIT: Final = 1_048_576
+
+
+def _surely_too_large(value: Any) -> bool:
+    """Whether ``value``'s JSON text would be longer than the limit (counted without writing it).
+
+    A container referenced many times (``v = [v, v]`` forty times) is written out at every
+    reference: its text grows exponentially, so it is measured, by a walk that stops at the limit.
+    """
+    total = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            total += 1 + 3 * len(item)
+            for key in item:
+                total += len(key) if type(key) is str else 1
+            stack.extend(item.values())
+        elif kind is list:
+            total += 1 + len(item)
+            stack.extend(item)
+        elif kind is str:
+            total += 2 + len(item)
+        else:
+            total += 1
+        if total > DEFINITION_LIMIT:
+            return True
+    return False
 
 
 def _check_size(length: int, name: str | None) -> None:
@@ -1117,11 +1150,13 @@ def _check_json_value(value: Any) -> list[Diagnostic]:
     """Every place where ``value`` holds something other than JSON data."""
     problems: list[Diagnostic] = []
     on_path: set[int] = set()
+    checked: set[int] = set()  # containers met again (shared ones) are not walked twice
     stack: list[tuple[Any, str, bool]] = [(value, "", False)]
     while stack:
         item, pointer, leaving = stack.pop()
         if leaving:
             on_path.discard(id(item))
+            checked.add(id(item))
             continue
         kind = type(item)
         if item is None or kind is str or kind is int or kind is bool:
@@ -1137,6 +1172,8 @@ def _check_json_value(value: Any) -> list[Diagnostic]:
                 )
             continue
         if isinstance(item, (dict, list)):
+            if id(item) in checked:
+                continue
             if id(item) in on_path:
                 problems.append(
                     Diagnostic("NOT_JSON", "circular reference: this value contains itself", pointer)

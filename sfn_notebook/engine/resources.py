@@ -22,7 +22,7 @@ import traceback
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from .._json import dumps, loads_compact
 from ..errors import StatesError, TaskFailed
@@ -497,13 +497,19 @@ def to_json_value(result: Any) -> tuple[Any, str]:
     return loads_compact(text), text
 
 
+_INT_DIGITS: Final = 4300  # Python's limit on an int's digits when it is written as text
+
+
 def _without_decimals(value: Any) -> Any:
     """``value`` with every finite Decimal as an int or float; ``value`` itself when it holds none."""
     from decimal import Decimal
 
     def plain(item: Any) -> Any:
         if isinstance(item, Decimal) and item.is_finite():
-            return int(item) if item == item.to_integral_value() else float(item)
+            # an integer too long to write as text (Decimal("1e999999")) is not made an int, which
+            # could take minutes: as a float it is out of range, so the result cannot be marshalled
+            whole = item == item.to_integral_value() and item.adjusted() < _INT_DIGITS
+            return int(item) if whole else float(item)
         return item
 
     if not isinstance(value, (dict, list, tuple)):

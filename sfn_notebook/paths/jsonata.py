@@ -746,6 +746,8 @@ _HASHES: Final = {
     "MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512",
 }  # fmt: skip
 _RANGE_LIMIT: Final = 10_000_000
+#: The longest string $replace and $join may build (characters): far past any payload, far below memory.
+_RESULT_CHARS: Final = 1 << 24
 
 # Each AWS function is a JSONata lambda around a host function, so JSONata decides what is undefined:
 # the host learns which arguments exist and returns a marker for "undefined".  Hosts whose results may
@@ -774,6 +776,20 @@ _PRELUDE: Final = {
         "$__sfn_pad := $pad; $pad := function($s, $w, $c) { $type($w) = 'number' and $abs($w) > "
         f"{1 << 20} ? $error('$pad: a width beyond {1 << 20} characters needs more memory than an "
         "evaluation may use') : $__sfn_pad($s, $w, $c) }"
+    ),
+    # $replace and $join build their whole result at once too (a megabyte string replaced into every
+    # character of itself is a terabyte): the longest result they could give is bounded first
+    "replace": (
+        "$__sfn_replace := $replace; $replace := function($s, $p, $r, $l)<s-(sf)(sf)n?:s> { ($type($s) = 'string' "
+        "and $type($r) = 'string' and ($length($s) + 1) * $length($r) + $length($s) > "
+        f"{_RESULT_CHARS}) ? $error('$replace: the result could reach more characters than an "
+        "evaluation may use') : $__sfn_replace($s, $p, $r, $l) }"
+    ),
+    "join": (
+        "$__sfn_join := $join; $join := function($a, $s) { ($type($a) = 'array' and "
+        "$sum($a.($type($) = 'string' ? $length($) : 0)) + $count($a) * ($type($s) = 'string' ? "
+        f"$length($s) : 0) > {_RESULT_CHARS}) ? $error('$join: the result would be longer than "
+        "an evaluation may build') : $__sfn_join($a, $s) }"
     ),
 }
 _AWS_ARITY: Final = {"partition": 2, "range": 3, "hash": 2, "random": 1, "uuid": 0, "parse": 1}
@@ -1291,7 +1307,8 @@ class JsonataExpression:
     def __init__(self, source: str, analysis: _Analysis) -> None:
         self.source = source
         self._analysis = analysis
-        self._recursive = _may_recurse(source)
+        # $distinct compares every pair in one native call that no time limit interrupts: a child's is
+        self._recursive = _may_recurse(source) or "distinct" in analysis.names
         # the library's compiled expressions belong to the thread that made them (using one in
         # another thread panics), so each thread compiles its own, once
         self._local = threading.local()

@@ -939,6 +939,29 @@ def test_definitions_over_one_megabyte_are_refused_clearly() -> None:
     assert load_value({"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": "x" * 1000, "End": True}}})
 
 
+def test_shared_containers_are_measured_before_their_text_is_written() -> None:
+    # forty levels of a list holding itself twice: 2**40 leaves once written out, a few objects in memory
+    shared: list[object] = [1]
+    for _ in range(40):
+        shared = [shared, shared]
+    document = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": shared, "End": True}}}
+    with pytest.raises(DefinitionError) as caught:
+        load_value(document)
+    assert [d.code for d in caught.value.diagnostics] == ["DEFINITION_TOO_LARGE"]
+    shared.append(float("nan"))  # what is not JSON is still named, once, however often it is shared
+    with pytest.raises(DefinitionError) as caught:
+        load_value(document)
+    assert [d.code for d in caught.value.diagnostics] == ["NON_FINITE_NUMBER"]
+    shared[-1] = shared  # and so is a cycle among shared containers
+    with pytest.raises(DefinitionError) as caught:
+        load_value(document)
+    assert [d.code for d in caught.value.diagnostics] == ["NOT_JSON"]
+    small = {"Type": "Pass", "Next": "B"}  # a state object used twice is fine while it is small
+    assert load_value(
+        {"StartAt": "A", "States": {"A": small, "B": {"Type": "Pass", "Result": small, "End": True}}}
+    )
+
+
 def test_python_data_that_is_not_json_is_found_after_the_quick_check() -> None:
     for bad, code in (
         ({"a": (1, 2)}, "NOT_JSON"),

@@ -397,3 +397,12 @@ class TestToJsonValue:
     def test_rejects_values_that_are_not_json(self, bad: Any) -> None:
         with pytest.raises((TypeError, ValueError)):
             to_json_value(bad)
+
+
+def test_a_decimal_integer_too_long_to_write_fails_at_once() -> None:
+    from decimal import Decimal
+
+    # a million digits: making it an int would take minutes; it is out of range as a number anyway
+    with pytest.raises(ValueError):
+        to_json_value({"n": Decimal("1e999999")})
+    assert to_json_value([Decimal("1e20"), Decimal("2.5")]) == ([10**20, 2.5], "[100000000000000000000,2.5]")

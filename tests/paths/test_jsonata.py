@@ -885,6 +885,35 @@ def test_pad_behaves_as_jsonatas_below_the_bound() -> None:
     assert error_of("$pad('a', '5')").code == "T0410"
 
 
+def test_replace_and_join_refuse_results_too_long_to_build_instead_of_aborting() -> None:
+    # a megabyte put in place of each of its own characters, or joined a thousand times over
+    error = error_of("($s := $pad('', 1000000, 'x'); $replace($s, 'x', $s))")
+    assert error.code == "D3137" and "$replace" in error.message
+    error = error_of("($s := $pad('', 1000000, 'x'); $join([1..1000].($s)))")
+    assert error.code == "D3137" and "$join" in error.message
+    assert error_of("$join([1..100000].$string(), $pad('', 1000000, '-'))").code == "D3137"
+
+
+def test_replace_and_join_behave_as_jsonatas_below_the_bound() -> None:
+    assert run("$replace('a-b-c', '-', '+')") == "a+b+c"
+    assert run("$replace('a-b-c', '-', '+', 1)") == "a+b-c"
+    assert run("$replace('a-b', /-/, function($m) { '#' })") == "a#b"
+    assert run("'a-b' ~> $replace('-', '')") == "ab"
+    assert run("$replace($states.input.none, 'a', 'b')") is UNDEFINED_RESULT
+    assert run("$join(['x', 'y'])") == "xy"
+    assert run("['x', 'y'] ~> $join('|')") == "x|y"
+    assert run("$join('x')") == "x"
+    assert error_of("$join([1, 2])").code == "T0412"
+
+
+def test_distinct_runs_where_its_time_limit_can_stop_it() -> None:
+    # its pairwise comparison is one native call: in this process no limit could interrupt it
+    expression = compile_jsonata("$distinct($states.input)")
+    assert expression._recursive  # evaluated in a child process, which is ended at the time limit
+    assert expression.evaluate({"input": [1, 2, 2, "a", "a"]}, {}) == [1, 2, "a"]
+    assert not compile_jsonata("$count($states.input)")._recursive
+
+
 def test_recursive_functions_still_compute_and_draw_random_numbers_in_order() -> None:
     assert run("($f := function($n) { $n = 0 ? 1 : $n * $f($n - 1) }; $f(10))") == 3628800
     text = "($f := function($n) { $n = 0 ? [] : $append($f($n - 1), $random()) }; $f(2))"
