@@ -282,7 +282,8 @@ class StateMachineMagics(Magics):
                     args.state, _parse_input(self._ns, args.input), resources=resources, **options
                 )
         except AwsError as exc:  # the API refused the request: its words, not a traceback
-            raise UsageError(f"TestState: {exc.code}: {exc.message}") from None
+            hint = f"\n{exc.hint}" if exc.hint else ""  # what to do about it (moto lacks TestState, ...)
+            raise UsageError(f"TestState: {exc.code}: {exc.message}{hint}") from None
         self._ns[args.as_ or f"{args.machine}_test"] = result
         return result
 

@@ -144,14 +144,12 @@ class CoveragePlugin:
 @pytest.fixture
 def sfn() -> Iterator[Any]:
     """The ``sfn_notebook`` module, with no ``@sfn.task`` handlers and an empty local AWS store
-    before and after the test, so nothing leaks from one test into the next."""
+    before and after the test, so nothing leaks from one test into the next.  Handlers registered
+    outside the test (at a module's import, say) are back once it ends: other tests still see them."""
     import sfn_notebook
+    from sfn_notebook.engine.resources import task_scope
 
-    _clean(sfn_notebook)
-    yield sfn_notebook
-    _clean(sfn_notebook)
-
-
-def _clean(module: Any) -> None:
-    module.clear_tasks()
-    module.local_aws.reset()
+    with task_scope():
+        sfn_notebook.local_aws.reset()
+        yield sfn_notebook
+        sfn_notebook.local_aws.reset()

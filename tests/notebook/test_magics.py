@@ -359,6 +359,18 @@ def test_sfn_test_state(shell: InteractiveShell, hello: sfn.StateMachine) -> Non
         shell.run_line_magic("sfn", "test-state hello Nope")
 
 
+def test_sfn_test_state_on_an_endpoint_that_refuses_says_why_and_what_to_do(
+    shell: InteractiveShell, hello: sfn.StateMachine
+) -> None:
+    class NoTestState:  # an endpoint without TestState, as moto is
+        def test_state(self, *args: Any, **kwargs: Any) -> Any:
+            raise sfn.AwsError("EndpointError", "HTTP 500", "TestState", hint="moto lacks TestState")
+
+    shell.user_ns["endpoint"] = NoTestState()
+    with pytest.raises(UsageError, match="TestState: EndpointError: HTTP 500\nmoto lacks TestState"):
+        shell.run_line_magic("sfn", "test-state hello Hi --on endpoint")
+
+
 def test_sfn_help(shell: InteractiveShell) -> None:
     with capture_output() as captured:
         assert shell.run_line_magic("sfn", "") is None

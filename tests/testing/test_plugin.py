@@ -117,6 +117,28 @@ def test_the_sfn_fixture_gives_each_test_a_clean_registry(pytester: pytest.Pytes
     result.assert_outcomes(passed=2)
 
 
+def test_handlers_registered_at_import_are_back_for_the_tests_after_one_using_the_fixture(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        test_module_level="""
+        import sfn_notebook
+
+        sfn_notebook.task("Greet", lambda event: "hi")
+        SM = sfn_notebook.StateMachine({"StartAt": "Greet", "States": {"Greet": {
+            "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Greet",
+            "End": True}}})
+
+        def test_isolated(sfn):
+            assert SM.run({}).error == "Lambda.ResourceNotFoundException"
+
+        def test_after_it():
+            assert SM.run({}).output == "hi"
+        """
+    )
+    pytester.runpytest(*PLUGIN).assert_outcomes(passed=2)
+
+
 def test_loading_it_twice_registers_it_once(pytester: pytest.Pytester) -> None:
     pytester.makeconftest('pytest_plugins = ["sfn_notebook.testing.plugin"]')
     pytester.makepyfile(test_checker=SUITE)
