@@ -71,6 +71,14 @@ else:  # pragma: no cover
         return _encode(value)
 
 
+def with_member(object_text: str, key: str, value_text: str) -> str:
+    """The JSON text of an object (``object_text``, as :func:`dumps` wrote it) with one more
+    member at its end: what ``dumps`` writes for the object once ``key`` (not in it) is added."""
+    if object_text == "{}":
+        return "{" + dumps(key) + ":" + value_text + "}"
+    return object_text[:-1] + "," + dumps(key) + ":" + value_text + "}"
+
+
 _scan_once = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # the C scanner, no Python wrapper
 
 

@@ -21,6 +21,7 @@ from sfn_notebook._json import (
     type_name,
     utf8_size,
     with_article,
+    with_member,
 )
 from tests.builders import json_documents, json_scalars
 
@@ -131,3 +132,9 @@ def test_type_names(value: Any, name: str, with_integers: str, phrase: str) -> N
 def test_numbers_and_integers_never_include_booleans() -> None:
     assert [is_number(v) for v in (1, 1.5, True, "1", None)] == [True, True, False, False, False]
     assert [is_integer(v) for v in (1, 1.0, 1.5, False)] == [True, True, False, False]
+
+
+def test_with_member_writes_what_dumps_writes_for_the_object_with_one_more_field() -> None:
+    for value, key, member in [({}, "r", 1), ({"a": [1, 2]}, "r", {"x": None}), ({"a": 1}, 'ü"/', "é")]:
+        grown = {**value, key: member}
+        assert with_member(dumps(value), key, dumps(member)) == dumps(grown)

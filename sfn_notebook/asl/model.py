@@ -227,6 +227,7 @@ class _WithResult(State):
 @dataclass(frozen=True, kw_only=True)
 class PassState(State):
     result: Any = MISSING
+    result_text: str | None = None  # the Result's JSON text, written once when parsed
     parameters: Template | Missing = MISSING
     result_path: JsonPath | Missing | None = MISSING
 

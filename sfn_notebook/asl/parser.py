@@ -8,13 +8,14 @@ when any diagnostic is an error.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any, Final
 
-from .._json import MISSING, Missing, a_type_name, is_integer, is_number
+from .._json import MISSING, Missing, a_type_name, dumps, is_integer, is_number
 from ..errors import Diagnostic, PathError
 from ..paths.jsonpath import JsonPath, compile_path
 from . import model as m
@@ -1017,6 +1018,8 @@ def _build_pass(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict
     if not jsonata:
         if "Result" in spec:
             kw["result"] = spec["Result"]
+            with contextlib.suppress(TypeError, ValueError, RecursionError):  # not JSON: reported elsewhere
+                kw["result_text"] = dumps(spec["Result"])
         if "Parameters" in spec:
             kw["parameters"] = _compile_payload_template(
                 ctx, spec["Parameters"], _ptr(pointer, "Parameters"), "Parameters"

@@ -154,6 +154,14 @@ class JsonPath:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, JsonPath) and other.text == self.text
 
+    @property
+    def field_name(self) -> str | None:
+        """The one field a reference path names when it is just ``$.field``, else None."""
+        keys = self._simple
+        if keys is not None and len(keys) == 1 and type(keys[0]) is str:
+            return keys[0]
+        return None
+
     def __hash__(self) -> int:
         return hash(self.text)
 

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+import pytest
+
+from sfn_notebook import StateMachine
+from sfn_notebook._json import dumps
 from tests.engine.helpers import located, machine, types
 
 # ----------------------------------------------------------------------------- Pass / Succeed / Fail
@@ -82,3 +89,35 @@ class TestPassSucceedFail:
         ex = machine({"P": {"Type": "Pass", "End": True}}).run()
         assert ex.output == {}
         assert ex.events[0]["executionStartedEventDetails"]["input"] == "{}"
+
+
+@pytest.mark.parametrize(
+    ("given", "result", "result_path"),
+    [
+        ({"a": 1}, {"b": [1, "é", 2.5, None]}, "$.r"),  # a new field at the end of the input
+        ({}, {"ok": True}, "$.r"),  # an empty input object
+        ({"r": 0, "z": 1}, "new", "$.r"),  # the field exists: replaced where it stands
+        ({"a": 1}, 7, '$.ü/"x'),  # a field name that JSON escapes
+        ({"a": 1}, {"k": 1.0}, None),  # no ResultPath: the Result itself
+        ({"a": {"b": 1}}, 3, "$.a.c"),  # a deeper path
+        ([1, 2], 3, "$"),  # the whole input replaced
+    ],
+)
+def test_a_pass_results_history_text_is_its_output_written_as_json(
+    given: Any, result: Any, result_path: str | None
+) -> None:
+    fields: dict[str, Any] = {"Result": result, "Next": "Done"}
+    if result_path is not None:
+        fields["ResultPath"] = result_path
+    sm = StateMachine(
+        {"StartAt": "P", "States": {"P": {"Type": "Pass", **fields}, "Done": {"Type": "Succeed"}}}
+    )
+    ex = sm.run(given)
+    assert ex.status == "SUCCEEDED"
+    written = next(e for e in ex.events if e["type"] == "PassStateExited")["stateExitedEventDetails"][
+        "output"
+    ]
+    assert written == dumps(ex.output)
+    assert json.loads(written) == ex.output
+    final = ex.events[-1]["executionSucceededEventDetails"]["output"]
+    assert final == written
