@@ -46,7 +46,34 @@ def _parallel_attempt(
         pending.remove(finished)
         if finished.error is not None:
             yield Cancel(pending)
+            _task_aborted(run, finished.log.records, finished.last)
             raise finished.error
     run.emit("ParallelStateSucceeded", None)
     results = [f.result for f in children]
     return result_processing(run, state, visit, raw, results)
+
+
+# a task's own failure events: the Task state failed there, with no Retry or Catch left to apply
+_TASK_FAILURES = frozenset(
+    {
+        "TaskFailed",
+        "TaskTimedOut",
+        "LambdaFunctionFailed",
+        "LambdaFunctionTimedOut",
+        "ActivityFailed",
+        "ActivityTimedOut",
+    }
+)
+
+
+def _task_aborted(run: Run, records: list[Any], last: int) -> None:
+    """A branch that failed in a Task state: AWS records the state as aborted (TaskStateAborted, no
+    details) right after the task's failure event; the Parallel's own failure still follows that
+    failure event (its ``previousEventId``), not the abort."""
+    if last < 1 or records[last - 1][0] not in _TASK_FAILURES:
+        return
+    parent = run.current
+    before = parent.last if parent is not None else None
+    run.emit("TaskStateAborted", None)
+    if parent is not None and before is not None:
+        parent.last = before

@@ -163,3 +163,56 @@ class TestParallel:
             }
         )
         assert sm.run({}).output == [[1, 2], 3]
+
+
+class TestBranchFailingInATask:
+    """A branch whose Task state fails (no Retry or Catch left): AWS records the Task state as
+    aborted right after its failure event, and the Parallel's failure links to that failure event."""
+
+    def failing(self, catch: bool = True) -> Any:
+        states: dict[str, Any] = {
+            "P": {
+                "Type": "Parallel",
+                "Branches": [
+                    {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": LAMBDA + "F", "End": True}}}
+                ],
+                "End": True,
+            }
+        }
+        if catch:
+            states["P"]["Catch"] = [{"ErrorEquals": ["States.ALL"], "Next": "H"}]
+            states["P"].pop("End")
+            states["P"]["Next"] = "H"
+            states["H"] = {"Type": "Pass", "End": True}
+
+        def fail(event: Any) -> Any:
+            raise TaskFailed("Broken", "by design")
+
+        return machine(states).run({}, resources={"F": fail})
+
+    def test_the_task_state_is_aborted_after_its_failure(self) -> None:
+        ex = self.failing()
+        assert ex.status == "SUCCEEDED"
+        kinds = types(ex)
+        at = kinds.index("LambdaFunctionFailed")
+        assert kinds[at : at + 3] == ["LambdaFunctionFailed", "TaskStateAborted", "ParallelStateFailed"]
+        failed_id = ex.events[at]["id"]
+        aborted, parallel_failed = ex.events[at + 1], ex.events[at + 2]
+        assert aborted["previousEventId"] == failed_id and not aborted.get("taskStateAbortedEventDetails")
+        assert parallel_failed["previousEventId"] == failed_id
+
+    def test_an_uncaught_failure_also_records_the_abort(self) -> None:
+        ex = self.failing(catch=False)
+        assert (ex.status, ex.error) == ("FAILED", "Broken")
+        assert types(ex)[-3:] == ["TaskStateAborted", "ParallelStateFailed", "ExecutionFailed"]
+
+    def test_a_branch_failing_in_a_fail_state_records_no_task_abort(self) -> None:
+        states = {
+            "P": {
+                "Type": "Parallel",
+                "Branches": [{"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E"}}}],
+                "End": True,
+            }
+        }
+        ex = machine(states).run({})
+        assert "TaskStateAborted" not in types(ex)
