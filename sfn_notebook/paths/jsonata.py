@@ -1308,7 +1308,10 @@ class JsonataExpression:
         self.source = source
         self._analysis = analysis
         # $distinct compares every pair in one native call that no time limit interrupts: a child's is
-        self._recursive = _may_recurse(source) or "distinct" in analysis.names or _may_amplify(source)
+        # a range builds up to ten million items at once (two appended are beyond any memory limit)
+        self._recursive = (
+            _may_recurse(source) or "distinct" in analysis.names or ".." in source or _may_amplify(source)
+        )
         # the library's compiled expressions belong to the thread that made them (using one in
         # another thread panics), so each thread compiles its own, once
         self._local = threading.local()

@@ -917,6 +917,13 @@ def test_writing_out_an_array_of_one_repeated_megabyte_fails_instead_of_aborting
     assert not compile_jsonata("'Hello ' & $states.input.name")._recursive  # plain text stays here
 
 
+def test_ranges_are_built_where_running_out_of_memory_cannot_abort_the_process() -> None:
+    assert compile_jsonata("$count([1..3])")._recursive
+    assert run("$count($append([1..3], [1..2]))") == 5
+    message = error_of("$count($append([1..9000000], [1..9000000]))").message
+    assert "Out of memory" in message or "timeout" in message  # whichever limit the child meets first
+
+
 def test_distinct_runs_where_its_time_limit_can_stop_it() -> None:
     # its pairwise comparison is one native call: in this process no limit could interrupt it
     expression = compile_jsonata("$distinct($states.input)")
