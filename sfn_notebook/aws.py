@@ -495,6 +495,7 @@ class AwsBackend:
     ) -> Iterator[dict[str, Any]]:
         """Every item of a paginated operation, following nextToken."""
         token: str | None = None
+        seen: set[str] = set()
         count = 0
         while True:
             if token is not None:
@@ -508,6 +509,15 @@ class AwsBackend:
             token = page.get("nextToken")
             if token is None or token == "":
                 return
+            if token in seen:  # a page that leads back to itself: following it would never end
+                action = _api_name(operation, self.client)
+                raise AwsCallError(
+                    "MalformedResponse",
+                    f"{self.endpoint_url} answered {action} with a nextToken it had already given",
+                    action,
+                    _MALFORMED_HINT,
+                )
+            seen.add(token)
 
     # -- naming
     @property

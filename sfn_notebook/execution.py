@@ -348,7 +348,9 @@ class LocalExecution(Execution):
         run.stop_request = (error, cause)
         if run.driving == threading.get_ident():
             return self  # asked from inside the run (a handler, a listener): it ends at its next event
-        patience = time.monotonic() + 10.0  # never wait on a driver that waits on this thread
+        # never wait long on a driver that waits on this thread or is busy in one long step (a JSONata
+        # evaluation, a regex match): the run ends ABORTED at its next event and wait() waits for that
+        patience = time.monotonic() + 1.0
         while run.status == "RUNNING":
             if not run.driving:
                 with self._lock:  # held only while a run is driven

@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from ._json import loads_compact
 from .engine.events import details_key
@@ -90,8 +90,15 @@ def failure_kind(event_type: str) -> str:
     return "fail" if event_type.endswith(_FAILURE_TYPES) or event_type == "EvaluationFailed" else "ok"
 
 
+#: What a view shows for a value nested too deeply to write out (a run can build one, then fail on it).
+TOO_DEEP_TO_SHOW: Final = "(a value nested too deeply to show)"
+
+
 def _short(value: Any, limit: int = 120) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    try:
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    except RecursionError:
+        text = TOO_DEEP_TO_SHOW
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

@@ -105,6 +105,16 @@ def described(arn: str, status: str, **extra: Any) -> dict[str, Any]:
 EXEC_ARN = f"arn:aws:states:{REGION}:{ACCOUNT}:execution:Orders:run-1"
 
 
+def test_a_next_token_that_comes_round_again_is_an_error_not_an_endless_history() -> None:
+    backend, stubber, _ = stubbed_backend()
+    stubber.add_response("get_execution_history", {"events": [], "nextToken": "again"}, None)
+    stubber.add_response("get_execution_history", {"events": [], "nextToken": "again"}, None)
+    with pytest.raises(sfn.AwsError) as info:
+        backend.history(EXEC_ARN)
+    assert info.value.code == "MalformedResponse" and "nextToken" in info.value.message
+    stubber.assert_no_pending_responses()
+
+
 @pytest.mark.pandas
 def test_history_follows_next_token_through_every_page() -> None:
     backend, stubber, _ = stubbed_backend()

@@ -389,6 +389,24 @@ def test_stop_from_another_thread_returns_once_a_busy_loop_has_stopped() -> None
     assert ex.error == "Operator" and len(ex.events) == 6
 
 
+def test_stop_returns_while_one_long_step_still_runs_and_the_run_ends_aborted_after_it() -> None:
+    # one step that does not end soon (a long JSONata evaluation, say): stop() does not wait for it
+    reached, go = threading.Event(), threading.Event()
+
+    def listener(execution: LocalExecution, event_id: int | None) -> None:
+        if event_id == 3:
+            reached.set()
+            go.wait(60)
+
+    ex = StateMachine(asl({"Loop": {"Type": "Pass", "Next": "Loop"}})).start({}, progress=listener)
+    assert reached.wait(60)
+    assert ex.stop("Operator") is ex
+    assert not go.is_set() and ex.status == "RUNNING"  # returned with the step still running
+    go.set()
+    assert ex.wait(60).status == "ABORTED"
+    assert ex.error == "Operator" and types(ex)[-1] == "ExecutionAborted"
+
+
 def test_stopping_a_run_that_has_ended_changes_nothing() -> None:
     ex = StateMachine(asl({"P": {"Type": "Pass", "End": True}})).run({})
     assert ex.stop().status == "SUCCEEDED"

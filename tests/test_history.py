@@ -20,8 +20,10 @@ from sfn_notebook.engine.events import details_key
 from sfn_notebook.history import (
     HISTORY_COLUMNS,
     STATE_COLUMNS,
+    TOO_DEEP_TO_SHOW,
     event_details,
     event_rows,
+    event_summary,
     history_frame,
     parse_json_text,
     state_visits,
@@ -614,3 +616,12 @@ def test_payloads_nested_too_deeply_to_parse_are_shown_as_their_text() -> None:
     frame = recorded.history()
     assert len(frame) == len(events)
     assert recorded.states() is not None and recorded.trace() is not None
+
+
+def test_a_value_too_deep_to_write_out_is_summarised_without_an_error() -> None:
+    # a run can build such a value (a loop nesting it one level a time) before it fails on it
+    deep: Any = []
+    for _ in range(5000):
+        deep = [deep]
+    event = {"type": "PassStateExited", "stateExitedEventDetails": {"name": "P", "output": deep}}
+    assert event_summary(event) == "output " + TOO_DEEP_TO_SHOW

@@ -18,7 +18,7 @@ from typing import Any
 import anywidget
 import traitlets as T
 
-from ..history import event_details, event_rows, event_summary, failure_kind
+from ..history import TOO_DEEP_TO_SHOW, event_details, event_rows, event_summary, failure_kind
 from ..render.html import asset, seconds_text, style_tag
 
 __all__ = ["ESM", "CSS", "EventTable", "GraphView", "JsonView", "StaticFallback", "json_text"]
@@ -30,7 +30,10 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 def json_text(value: Any) -> str:
     """A JSON value as compact text for a JSON pane (non-JSON values as their text)."""
-    return json.dumps(value, ensure_ascii=False, default=str)
+    try:
+        return json.dumps(value, ensure_ascii=False, default=str)
+    except RecursionError:
+        return json.dumps(TOO_DEEP_TO_SHOW)
 
 
 class StaticFallback:

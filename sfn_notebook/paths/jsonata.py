@@ -1308,7 +1308,10 @@ class JsonataExpression:
         self.source = source
         self._analysis = analysis
         # $distinct compares every pair in one native call that no time limit interrupts: a child's is
-        self._recursive = _may_recurse(source) or "distinct" in analysis.names
+        # a range builds up to ten million items at once (two appended are beyond any memory limit)
+        self._recursive = (
+            _may_recurse(source) or "distinct" in analysis.names or ".." in source or _may_amplify(source)
+        )
         # the library's compiled expressions belong to the thread that made them (using one in
         # another thread panics), so each thread compiles its own, once
         self._local = threading.local()
@@ -1603,6 +1606,29 @@ def _may_recurse(source: str) -> bool:
     ]
     named = {name for name, _, _ in functions if name}
     return any(not set(_CALLED.findall(body)).isdisjoint(named | params) for _, params, body in functions)
+
+
+# Turning an array into text (``&``, $string) writes every item out, however often one value is
+# repeated in it: a megabyte string mapped over a range or an input array (``[1..5000].($s) & ''``)
+# is gigabytes in one allocation, which aborts the process when it fails.  Expressions that both
+# repeat values and write arrays out run where that cannot hurt.
+_STRINGIFIES: Final = re.compile(r"&|\$string\b")
+_REPEATS: Final = re.compile(
+    r"\.\.|\.\s*[($\[{]|\bfunction\b|λ|\$(?:map|reduce|each|zip|filter|sift|single|spread|merge|append)\b"
+)
+
+
+def _may_amplify(source: str) -> bool:
+    """Whether the expression may write out an array that repeats one value many times.
+
+    >>> _may_amplify("'Hello ' & $states.input.name")
+    False
+    >>> _may_amplify("$string($states.input.items.($states.input.big))")
+    True
+    """
+    if not _STRINGIFIES.search(source):
+        return False
+    return _REPEATS.search(source) is not None or source.count("$") > 200
 
 
 def _body(source: str, start: int) -> str:

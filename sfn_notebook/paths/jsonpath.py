@@ -22,8 +22,11 @@ exactly as Jayway, the library behind AWS's JSONPath, does.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import re
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -574,14 +577,72 @@ class _LinearRegex:
     def fullmatch(self, text: str) -> bool | None:
         try:
             return True if self._matcher().evaluate({"s": text}) is True else None
-        except ValueError:
-            return self.pattern.fullmatch(text) is not None or None
+        except ValueError:  # the engine could not use it after all: the bounded backtracking one
+            return _BoundedRegex(self.pattern).fullmatch(text)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _LinearRegex) and other.pattern == self.pattern
 
     def __hash__(self) -> int:
         return hash(self.pattern)
+
+
+class _BoundedRegex:
+    """A filter's regular expression with nested repetition that the linear engine cannot read (a
+    back reference, a look-around, too many states): Python's backtracking engine matches it, in a
+    child process ended after :data:`REGEX_SECONDS` when the text is long enough to take that long.
+    Python's engine cannot be interrupted, so in this process it could run for hours."""
+
+    __slots__ = ("pattern",)
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+
+    def fullmatch(self, text: str) -> bool | None:
+        if len(text) <= _SHORT_TEXT or not _CAN_FORK:
+            return self.pattern.fullmatch(text) is not None or None
+        return _fullmatch_in_child(self.pattern, text) or None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _BoundedRegex) and other.pattern == self.pattern
+
+    def __hash__(self) -> int:
+        return hash(self.pattern)
+
+
+#: How long a backtracking match may run (seconds) before the path fails.
+REGEX_SECONDS: Final = 10.0
+_SHORT_TEXT: Final = 12  # texts this short match in moments whatever the pattern
+_CAN_FORK: Final = sys.platform.startswith("linux") and hasattr(os, "fork")
+
+
+def _fullmatch_in_child(pattern: re.Pattern[str], text: str) -> bool:
+    import select
+    import signal
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: answer one byte, leave without any clean-up
+        try:
+            os.close(read_end)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent, which ends us
+            os.write(write_end, b"1" if pattern.fullmatch(text) is not None else b"0")
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    try:
+        ready, _, _ = select.select([read_end], [], [], REGEX_SECONDS)
+        answer = os.read(read_end, 1) if ready else b""
+    finally:  # Ctrl-C included: the child goes at once
+        os.close(read_end)
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    if answer not in (b"0", b"1"):
+        raise PathNotFound(
+            f"The regular expression /{pattern.pattern}/ took longer than {REGEX_SECONDS:g} seconds to match"
+        )
+    return answer == b"1"
 
 
 def _equal(a: Any, b: Any) -> bool:
@@ -865,10 +926,9 @@ class _Parser:
             compiled = re.compile(pattern, flags)
         except re.error as exc:
             raise self.fail(f"invalid regular expression: {exc}") from None
-        if _NESTED_REPETITION.search(pattern) and not flags & ~(re.I | re.M):
-            linear = _LinearRegex.make(compiled)
-            if linear is not None:
-                return _Expr("lit", (linear,))
+        if _NESTED_REPETITION.search(pattern):
+            linear = _LinearRegex.make(compiled) if not flags & ~(re.I | re.M) else None
+            return _Expr("lit", (linear if linear is not None else _BoundedRegex(compiled),))
         return _Expr("lit", (compiled,))
 
     def parse_operand(self) -> _Expr:

@@ -129,7 +129,12 @@ def status_html(execution: Any) -> str:
 
 
 def _json_text(value: Any, limit: int) -> str:
-    text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    try:
+        text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    except RecursionError:
+        from ..history import TOO_DEEP_TO_SHOW
+
+        text = TOO_DEEP_TO_SHOW
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

@@ -906,6 +906,24 @@ def test_replace_and_join_behave_as_jsonatas_below_the_bound() -> None:
     assert error_of("$join([1, 2])").code == "T0412"
 
 
+def test_writing_out_an_array_of_one_repeated_megabyte_fails_instead_of_aborting() -> None:
+    # five thousand references to one string cost nothing until & or $string writes each one out
+    for text in (
+        "($s := $pad('', 1000000, 'x'); $length(([1..5000].($s)) & ''))",
+        "($s := $pad('', 1000000, 'x'); $length($string([1..5000].($s))))",
+    ):
+        assert "Out of memory" in error_of(text).message
+    assert run("$string([1..3].('ab')) & '!'") == '["ab","ab","ab"]!'
+    assert not compile_jsonata("'Hello ' & $states.input.name")._recursive  # plain text stays here
+
+
+def test_ranges_are_built_where_running_out_of_memory_cannot_abort_the_process() -> None:
+    assert compile_jsonata("$count([1..3])")._recursive
+    assert run("$count($append([1..3], [1..2]))") == 5
+    message = error_of("$count($append([1..9000000], [1..9000000]))").message
+    assert "Out of memory" in message or "timeout" in message  # whichever limit the child meets first
+
+
 def test_distinct_runs_where_its_time_limit_can_stop_it() -> None:
     # its pairwise comparison is one native call: in this process no limit could interrupt it
     expression = compile_jsonata("$distinct($states.input)")

@@ -625,3 +625,15 @@ def test_a_regex_with_nested_repetition_matches_in_linear_time() -> None:
     assert compile_path("$[?(@.s =~ /(a+)+b/)].s").get(doc) == ["aaab"]
     assert compile_path("$[?(@.s =~ /(a|aa)*b/i)].s").get(doc) == ["aaab", "AAAB"]
     assert compile_path("$[?(@.s =~ /(a)\\1+b/)].s").get([{"s": "aab"}]) == ["aab"]  # a back reference
+
+
+def test_a_backtracking_regex_that_runs_too_long_fails_the_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a back reference keeps Python's engine, which would try every way of splitting forty a's
+    from sfn_notebook.paths import jsonpath
+
+    monkeypatch.setattr(jsonpath, "REGEX_SECONDS", 0.5)
+    path = compile_path("$[?(@.s =~ /(a*)*\\1b/)].s")
+    with pytest.raises(PathNotFound, match=r"took longer than 0\.5 seconds"):
+        path.get([{"s": "a" * 40}])
+    assert path.get([{"s": "aab"}, {"s": "a" * 20 + "b"}, {"s": "ab"}]) == ["aab", "a" * 20 + "b", "ab"]
+    assert path.get([{"s": "a" * 20 + "c"}]) == []  # no match, found in moments

@@ -4,6 +4,7 @@ failures, timeouts and callbacks."""
 from __future__ import annotations
 
 import json
+import math
 import uuid
 from collections.abc import Generator
 from datetime import datetime, timezone
@@ -72,9 +73,12 @@ class TaskContext:
 
     def sleep(self, seconds: float) -> None:
         """Pretend the work takes ``seconds`` (virtual time; the Task's TimeoutSeconds applies)."""
+        if not math.isfinite(seconds):
+            raise ValueError(f"seconds must be a finite number, not {seconds!r}")
         if seconds < 0:
             raise ValueError("seconds must not be negative")
-        self.elapsed += seconds
+        # no execution outlives a year: work longer than two is as long as the clock needs to know
+        self.elapsed += min(seconds, _LONGEST_SLEEP)
 
     def send_task_success(self, output: Any, token: str | None = None) -> None:
         """Complete this ``.waitForTaskToken`` task with ``output`` (as SendTaskSuccess would)."""
@@ -92,6 +96,9 @@ class TaskContext:
         if target.outcome is not None:
             raise ValueError("the task token was already used")
         target.outcome = outcome
+
+
+_LONGEST_SLEEP = 2 * 366 * 24 * 3600.0
 
 
 def invoke(

@@ -647,6 +647,20 @@ class TestTaskTimeouts:
         assert seconds_after_start(ex, timed_out) == 30.0
         assert "LambdaFunctionSucceeded" not in types(ex)
 
+    def test_work_of_endless_or_absurd_length(self) -> None:
+        def sleeper(seconds: float) -> Any:
+            return lambda event, context: context.sleep(seconds)
+
+        for seconds in (float("inf"), float("nan")):  # not a duration: the handler fails, as it raised
+            ex = one_task(FN_ARN).run({}, resources={"Resize": sleeper(seconds)})
+            assert (ex.status, ex.error) == ("FAILED", "ValueError")
+        # far past any clock: the timeout still fires, and without one the run still ends
+        ex = one_task(FN_ARN, TimeoutSeconds=30).run(
+            {}, resources={"Resize": sleeper(1e300)}, start_time=EPOCH
+        )
+        assert (ex.status, ex.error) == ("FAILED", "States.Timeout")
+        assert one_task(FN_ARN).run({}, resources={"Resize": sleeper(1e300)}).status == "SUCCEEDED"
+
     def test_lambda_invoke_beyond_the_timeout_times_out(self) -> None:
         def slow(event: Any, context: Any) -> Any:
             context.sleep(61)
