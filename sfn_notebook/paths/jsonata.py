@@ -1310,7 +1310,10 @@ class JsonataExpression:
         # $distinct compares every pair in one native call that no time limit interrupts: a child's is
         # a range builds up to ten million items at once (two appended are beyond any memory limit)
         self._recursive = (
-            _may_recurse(source) or "distinct" in analysis.names or ".." in source or _may_amplify(source)
+            _may_recurse(source)
+            or "distinct" in analysis.names
+            or _may_range_widely(source)
+            or _may_amplify(source)
         )
         # the library's compiled expressions belong to the thread that made them (using one in
         # another thread panics), so each thread compiles its own, once
@@ -1616,6 +1619,31 @@ _STRINGIFIES: Final = re.compile(r"&|\$string\b")
 _REPEATS: Final = re.compile(
     r"\.\.|\.\s*[($\[{]|\bfunction\b|λ|\$(?:map|reduce|each|zip|filter|sift|single|spread|merge|append)\b"
 )
+
+
+_SMALL_RANGE: Final = re.compile(r"\[\s*(-?\d{1,7})\s*\.\.\s*(-?\d{1,7})\s*\]")
+#: Items that ranges with literal bounds may build in all, evaluated here (a million numbers is
+#: tens of megabytes, far from any memory limit; ``[0..9]`` costs no trip to a child process).
+_LITERAL_RANGE_ITEMS: Final = 1_000_000
+
+
+def _may_range_widely(source: str) -> bool:
+    """Whether a range in the expression may build up to ten million items: one whose bounds are
+    not literal numbers, or literal ranges that build more than :data:`_LITERAL_RANGE_ITEMS` in all.
+
+    >>> _may_range_widely("$count([1..10])")
+    False
+    >>> _may_range_widely("[0..$count($states.input.items) - 1]")
+    True
+    """
+    if ".." not in source:
+        return False
+    total = 0
+    for match in _SMALL_RANGE.finditer(source):
+        total += max(0, int(match.group(2)) - int(match.group(1)) + 1)
+    if total > _LITERAL_RANGE_ITEMS:
+        return True
+    return source.count("..") > len(_SMALL_RANGE.findall(source))
 
 
 def _may_amplify(source: str) -> bool:

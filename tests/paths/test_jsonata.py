@@ -918,7 +918,9 @@ def test_writing_out_an_array_of_one_repeated_megabyte_fails_instead_of_aborting
 
 
 def test_ranges_are_built_where_running_out_of_memory_cannot_abort_the_process() -> None:
-    assert compile_jsonata("$count([1..3])")._recursive
+    assert not compile_jsonata("$count([1..3])")._recursive  # small literal ranges stay here
+    assert compile_jsonata("$count([1..$states.input])")._recursive  # up to ten million items
+    assert compile_jsonata("$count($append([1..900000], [1..900000]))")._recursive
     assert run("$count($append([1..3], [1..2]))") == 5
     message = error_of("$count($append([1..9000000], [1..9000000]))").message
     assert "Out of memory" in message or "timeout" in message  # whichever limit the child meets first
