@@ -319,6 +319,14 @@ class StateVisit:
     events: list[int] = field(default_factory=list)
 
 
+# events of a visit that change nothing in its record but its list of events
+_PLAIN_EVENTS: Final = frozenset(
+    f"{kind}{what}"
+    for kind in ("Task", "LambdaFunction", "Activity")
+    for what in ("Started", "Succeeded", "Submitted")
+) | frozenset({"ParallelStateSucceeded", "MapStateSucceeded"})
+
+
 def state_visits(events: Sequence[dict[str, Any]], rows: list[EventRow] | None = None) -> list[StateVisit]:
     """One record per state entered, with its outcome.
 
@@ -330,14 +338,17 @@ def state_visits(events: Sequence[dict[str, Any]], rows: list[EventRow] | None =
     attempts: dict[int, int] = {}
     failed: set[int] = set()  # visits whose current attempt failed (a Catcher may still take it)
     for row in event_rows(events) if rows is None else rows:
+        visit_id = row.visit_id
+        if visit_id is None:  # an event of no state visit (the execution's own)
+            continue
         event = row.event
         event_type = event["type"]
-        if event_type.startswith("MapIteration") and row.visit_id in visits:  # the Map's own events
-            visits[row.visit_id].events.append(event["id"])
+        if event_type.startswith("MapIteration") and visit_id in visits:  # the Map's own events
+            visits[visit_id].events.append(event["id"])
             continue
-        details = event_details(event)
-        if event_type.endswith("StateEntered") and row.visit_id is not None:
-            visits[row.visit_id] = StateVisit(
+        if event_type.endswith("StateEntered"):
+            details = event_details(event)
+            visits[visit_id] = StateVisit(
                 name=row.state or "",
                 type=row.state_type or "",
                 parent=row.parent,
@@ -349,10 +360,13 @@ def state_visits(events: Sequence[dict[str, Any]], rows: list[EventRow] | None =
                 status="FAILED" if row.state_type == "Fail" else "RUNNING",
             )
             continue
-        visit = visits.get(row.visit_id) if row.visit_id is not None else None
+        visit = visits.get(visit_id)
         if visit is None:
             continue
         visit.events.append(event["id"])
+        if event_type in _PLAIN_EVENTS:  # scheduled, started, succeeded: nothing more to learn
+            continue
+        details = event_details(event)
         if event_type.endswith("StateExited"):
             visit.exited = event["timestamp"]
             visit.exited_event_id = event["id"]
