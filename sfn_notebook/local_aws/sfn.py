@@ -398,10 +398,10 @@ def _executions_lock() -> Any:
 def _started_input(run: Any) -> str:
     """The execution's input as its ExecutionStarted event records it (the JSON text)."""
     from .._json import dumps
+    from ..engine.events import shaped_details
 
-    if len(run.events):
-        details = run.events.records[0][3:]  # (type, time, previous, key, value, key, value, ...)
-        for key, value in zip(details[0::2], details[1::2]):
-            if key == "input":
-                return str(value)
+    if len(run.events):  # a record is (type, time, previous, key, value, key, value, ...)
+        started = shaped_details(run.events.records[0][3:]).get("input")
+        if started is not None:
+            return str(started)
     return dumps(run.input)
