@@ -125,7 +125,7 @@ class Execution:
         """One row per history event (pandas DataFrame); see :data:`sfn_notebook.history.HISTORY_COLUMNS`."""
         with collection_paused():
             derived = self._tables()
-            return history_frame(derived.events, derived.rows)
+            return history_frame(derived.events, derived.rows, derived.payloads)
 
     def states(self) -> Any:
         """One row per state visit (pandas DataFrame): name, type, timing, status, input, output, retries."""

@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from ._json import loads_compact
 from .engine.events import details_key
@@ -32,6 +32,8 @@ __all__ = [
     "variables_at",
     "variables_frame",
     "HistoryPass",
+    "Payloads",
+    "event_payloads",
 ]
 
 #: The columns of :func:`history_frame`; its index is the event id (named ``id``).
@@ -139,13 +141,15 @@ def parse_json_text(text: Any) -> Any:
 
 class HistoryPass:
     """What the tables of one execution derive from its events, each worked out once and shared:
-    the events as a list, their rows (:func:`event_rows`) and the state visits (:func:`state_visits`)."""
+    the events as a list, their rows (:func:`event_rows`), their parsed payloads
+    (:func:`event_payloads`) and the state visits (:func:`state_visits`)."""
 
-    __slots__ = ("events", "_rows", "_visits")
+    __slots__ = ("events", "_rows", "_payloads", "_visits")
 
     def __init__(self, events: Sequence[dict[str, Any]]) -> None:
         self.events: list[dict[str, Any]] = list(events)
         self._rows: list[EventRow] | None = None
+        self._payloads: Payloads | None = None
         self._visits: list[StateVisit] | None = None
 
     @property
@@ -156,11 +160,38 @@ class HistoryPass:
         return rows
 
     @property
+    def payloads(self) -> Payloads:
+        payloads = self._payloads
+        if payloads is None:
+            payloads = self._payloads = event_payloads(self.events)
+        return payloads
+
+    @property
     def visits(self) -> list[StateVisit]:
         visits = self._visits
         if visits is None:
-            visits = self._visits = state_visits(self.events, self.rows)
+            visits = self._visits = state_visits(self.events, self.rows, self.payloads)
         return visits
+
+
+class Payloads(NamedTuple):
+    """Every event's input (or parameters) and output, parsed, in event order; None where an event
+    carries none.  Two lists rather than a pair per event: fewer objects for the collector."""
+
+    inputs: list[Any]
+    outputs: list[Any]
+
+
+def event_payloads(events: Sequence[dict[str, Any]]) -> Payloads:
+    """Every event's payloads, parsed once for all the tables."""
+    inputs: list[Any] = []
+    outputs: list[Any] = []
+    for event in events:
+        details = event_details(event)
+        payload_in = details.get("input", details.get("parameters"))
+        inputs.append(parse_json_text(payload_in) if payload_in is not None else None)
+        outputs.append(parse_json_text(details["output"]) if "output" in details else None)
+    return Payloads(inputs, outputs)
 
 
 def state_type_of(event_type: str) -> str | None:
@@ -203,7 +234,7 @@ class _Open:
     parent: _Open | None
 
 
-@dataclass
+@dataclass(slots=True)
 class EventRow:
     event: dict[str, Any]
     state: str | None
@@ -300,7 +331,7 @@ def _container(open_state: _Open | None) -> str | None:
     return probe.name if probe is not None else None
 
 
-@dataclass
+@dataclass(slots=True)
 class StateVisit:
     name: str
     type: str
@@ -327,7 +358,11 @@ _PLAIN_EVENTS: Final = frozenset(
 ) | frozenset({"ParallelStateSucceeded", "MapStateSucceeded"})
 
 
-def state_visits(events: Sequence[dict[str, Any]], rows: list[EventRow] | None = None) -> list[StateVisit]:
+def state_visits(
+    events: Sequence[dict[str, Any]],
+    rows: list[EventRow] | None = None,
+    payloads: Payloads | None = None,
+) -> list[StateVisit]:
     """One record per state entered, with its outcome.
 
     ``status`` is SUCCEEDED, FAILED (the error left the state), CAUGHT (a Catcher handled it),
@@ -337,7 +372,7 @@ def state_visits(events: Sequence[dict[str, Any]], rows: list[EventRow] | None =
     visits: dict[int, StateVisit] = {}
     attempts: dict[int, int] = {}
     failed: set[int] = set()  # visits whose current attempt failed (a Catcher may still take it)
-    for row in event_rows(events) if rows is None else rows:
+    for index, row in enumerate(event_rows(events) if rows is None else rows):
         visit_id = row.visit_id
         if visit_id is None:  # an event of no state visit (the execution's own)
             continue
@@ -347,7 +382,10 @@ def state_visits(events: Sequence[dict[str, Any]], rows: list[EventRow] | None =
             visits[visit_id].events.append(event["id"])
             continue
         if event_type.endswith("StateEntered"):
-            details = event_details(event)
+            if payloads is None:
+                payload_in = parse_json_text(event_details(event).get("input"))
+            else:
+                payload_in = payloads.inputs[index]
             visits[visit_id] = StateVisit(
                 name=row.state or "",
                 type=row.state_type or "",
@@ -355,7 +393,7 @@ def state_visits(events: Sequence[dict[str, Any]], rows: list[EventRow] | None =
                 iteration=row.iteration,
                 entered=event["timestamp"],
                 entered_event_id=event["id"],
-                input=parse_json_text(details.get("input")),
+                input=payload_in,
                 events=[event["id"]],
                 status="FAILED" if row.state_type == "Fail" else "RUNNING",
             )
@@ -370,7 +408,9 @@ def state_visits(events: Sequence[dict[str, Any]], rows: list[EventRow] | None =
         if event_type.endswith("StateExited"):
             visit.exited = event["timestamp"]
             visit.exited_event_id = event["id"]
-            visit.output = parse_json_text(details.get("output"))
+            visit.output = (
+                parse_json_text(details.get("output")) if payloads is None else payloads.outputs[index]
+            )
             caught = visit.entered_event_id in failed
             visit.status = "CAUGHT" if caught else "SUCCEEDED"
             if caught and visit.error is None and isinstance(visit.output, dict):
@@ -478,7 +518,11 @@ def variables_frame(events: Sequence[dict[str, Any]], rows: list[EventRow] | Non
     return frame
 
 
-def history_frame(events: Sequence[dict[str, Any]], rows: list[EventRow] | None = None) -> Any:
+def history_frame(
+    events: Sequence[dict[str, Any]],
+    rows: list[EventRow] | None = None,
+    payloads: Payloads | None = None,
+) -> Any:
     """The history as a pandas DataFrame with :data:`HISTORY_COLUMNS`, indexed by event id.
 
     ``elapsed`` is the number of seconds from the execution's start (a float).  In a notebook with
@@ -489,33 +533,30 @@ def history_frame(events: Sequence[dict[str, Any]], rows: list[EventRow] | None 
 
     if rows is None:
         rows = event_rows(events)
-    start = events[0]["timestamp"] if events else None
-    records = []
-    for row in rows:
-        event = row.event
-        details = event_details(event)
-        payload_in = details.get("input", details.get("parameters"))
-        records.append(
-            {
-                "id": event["id"],
-                "previous_event_id": event.get("previousEventId", 0),
-                "timestamp": event["timestamp"],
-                "elapsed": (event["timestamp"] - start).total_seconds() if start is not None else 0.0,
-                "type": event["type"],
-                "state": row.state,
-                "state_type": row.state_type,
-                "input": parse_json_text(payload_in) if payload_in is not None else None,
-                "output": parse_json_text(details["output"]) if "output" in details else None,
-                "error": details.get("error"),
-                "cause": details.get("cause"),
-                "resource": _resource(details),
-                "details": details,
-            }
-        )
-    frame = pd.DataFrame.from_records(records, columns=["id", *HISTORY_COLUMNS])
-    frame["id"] = frame["id"].astype("int64")
-    frame["previous_event_id"] = frame["previous_event_id"].astype("int64")
-    frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
+    if payloads is None:
+        payloads = event_payloads(events)
+    details = [event_details(row.event) for row in rows]
+    timestamps = pd.to_datetime([row.event["timestamp"] for row in rows], utc=True)
+    frame = pd.DataFrame(
+        {
+            "id": pd.array([row.event["id"] for row in rows], dtype="int64"),
+            "previous_event_id": pd.array(
+                [row.event.get("previousEventId", 0) for row in rows], dtype="int64"
+            ),
+            "timestamp": timestamps,
+            "elapsed": (timestamps - timestamps[0]).total_seconds() if len(rows) else [],
+            "type": [row.event["type"] for row in rows],
+            "state": [row.state for row in rows],
+            "state_type": [row.state_type for row in rows],
+            "input": pd.Series(payloads.inputs, dtype=object),
+            "output": pd.Series(payloads.outputs, dtype=object),
+            "error": [d.get("error") for d in details],
+            "cause": [d.get("cause") for d in details],
+            "resource": [_resource(d) for d in details],
+            "details": pd.Series(details, dtype=object),
+        },
+        columns=["id", *HISTORY_COLUMNS],
+    )
     frame["elapsed"] = frame["elapsed"].astype("float64")
     for column in ("type", "state", "state_type", "error", "cause", "resource"):
         frame[column] = _none_for_missing(frame[column])
@@ -542,28 +583,26 @@ def states_frame(events: Sequence[dict[str, Any]], visits: list[StateVisit] | No
     """One row per state visit (see :func:`state_visits`), with :data:`STATE_COLUMNS`."""
     import pandas as pd
 
-    records = []
-    for v in state_visits(events) if visits is None else visits:
-        records.append(
-            {
-                "name": v.name,
-                "type": v.type,
-                "parent": v.parent,
-                "iteration": v.iteration,
-                "entered": v.entered,
-                "exited": v.exited,
-                "duration": (v.exited - v.entered) if v.exited is not None else None,
-                "status": v.status,
-                "input": v.input,
-                "output": v.output,
-                "error": v.error,
-                "cause": v.cause,
-                "retries": v.retries,
-                "entered_event_id": v.entered_event_id,
-                "exited_event_id": v.exited_event_id,
-            }
-        )
-    frame = pd.DataFrame.from_records(records, columns=STATE_COLUMNS)
+    if visits is None:
+        visits = state_visits(events)
+    columns: dict[str, list[Any]] = {
+        "name": [v.name for v in visits],
+        "type": [v.type for v in visits],
+        "parent": [v.parent for v in visits],
+        "iteration": [v.iteration for v in visits],
+        "entered": [v.entered for v in visits],
+        "exited": [v.exited for v in visits],
+        "duration": [(v.exited - v.entered) if v.exited is not None else None for v in visits],
+        "status": [v.status for v in visits],
+        "input": [v.input for v in visits],
+        "output": [v.output for v in visits],
+        "error": [v.error for v in visits],
+        "cause": [v.cause for v in visits],
+        "retries": [v.retries for v in visits],
+        "entered_event_id": [v.entered_event_id for v in visits],
+        "exited_event_id": [v.exited_event_id for v in visits],
+    }
+    frame = pd.DataFrame({name: pd.Series(values, dtype=object) for name, values in columns.items()})
     frame["entered"] = pd.to_datetime(frame["entered"], utc=True)
     frame["exited"] = pd.to_datetime(frame["exited"], utc=True)
     frame["duration"] = pd.to_timedelta(frame["duration"])

@@ -373,6 +373,29 @@ class TestHistoryFrame:
         assert list(frame.columns) == HISTORY_COLUMNS
         assert len(frame) == 0
 
+    def test_absent_payloads_are_none_whatever_the_payloads_are(self) -> None:
+        # every payload a JSON string: the payload columns stay objects, and an event with no payload
+        # shows None (not NaN, which pandas would infer for a column of strings)
+        ex = machine(
+            {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Wait", "Seconds": 1, "End": True}}
+        ).run("text")
+        frame = ex.history()
+        assert frame["input"].dtype == object and frame["output"].dtype == object
+        assert frame.loc[1, "input"] == "text" and frame.loc[1, "output"] is None
+        states = ex.states()
+        assert states["input"].dtype == object
+        assert states["input"].tolist() == ["text", "text"]
+        assert frame[frame["type"] == "WaitStateEntered"]["output"].tolist() == [None]
+        empty = history_frame([])
+        assert [str(empty[c].dtype) for c in ("input", "output", "details")] == ["object"] * 3
+
+    def test_the_tables_share_one_parse_of_each_payload(self) -> None:
+        # history() and states() of a finished execution read the same parsed values
+        ex = machine({"A": {"Type": "Pass", "End": True}}).run({"n": [1, 2]})
+        entered = ex.history().loc[2, "input"]
+        assert entered == {"n": [1, 2]}
+        assert ex.states().loc[0, "input"] is entered
+
 
 # ----------------------------------------------------------------------------- states()
 
