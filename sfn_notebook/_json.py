@@ -74,9 +74,14 @@ else:  # pragma: no cover
 def with_member(object_text: str, key: str, value_text: str) -> str:
     """The JSON text of an object (``object_text``, as :func:`dumps` wrote it) with one more
     member at its end: what ``dumps`` writes for the object once ``key`` (not in it) is added."""
+    return append_member(object_text, dumps(key) + ":" + value_text)
+
+
+def append_member(object_text: str, member: str) -> str:
+    """:func:`with_member` given the member's text, ``"key":value``, written already."""
     if object_text == "{}":
-        return "{" + dumps(key) + ":" + value_text + "}"
-    return object_text[:-1] + "," + dumps(key) + ":" + value_text + "}"
+        return "{" + member + "}"
+    return object_text[:-1] + "," + member + "}"
 
 
 _scan_once = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # the C scanner, no Python wrapper

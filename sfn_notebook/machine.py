@@ -169,7 +169,7 @@ class StateMachine:
             _observed(self, remote)
             return remote
         if (
-            resources is None
+            (resources is None or len(resources) == 0)
             and name is None
             and mocks is None
             and test_case is None

@@ -450,6 +450,7 @@ class _Test:
         run = Run(setup, self.input, execution_name=None, start_time=_now(), identity=text.encode())
         run.override = self
         run.tracing = True
+        run.derive_stages = False
         run.start(text, self.variables)
         run.drive()
         return self._response(run)

@@ -9,6 +9,7 @@ does not show and that cannot be recomputed stay empty).
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING, Any
 
 from ._json import MISSING
@@ -52,10 +53,12 @@ def visit_traces(execution: Execution) -> list[dict[str, Any]]:
     run = getattr(execution, "_run", None)
     if run is not None and run.tracing:
         rows = []
+        machine = run.setup.machine
+        states = {s.name: s for s in machine.walk()} if machine.states else {}
         for event_id, visit in statuses.items():
             stages = run.traces.get(event_id)
-            if stages is None:  # a state that transforms nothing: every stage is its input
-                stages = _identity_stages(visit)
+            if stages is None:  # a state whose stages follow from its input and output (not recorded)
+                stages = _derived_stages(visit, states.get(visit.name))
             row = dict.fromkeys(TRACE_COLUMNS, _MISSING_STAGE)
             for stage, value in stages.items():
                 if stage in _COLUMNS:
@@ -68,11 +71,17 @@ def visit_traces(execution: Execution) -> list[dict[str, Any]]:
     return _rebuild(execution, statuses, derived.events)
 
 
-def _identity_stages(visit: Any) -> dict[str, Any]:
+def _derived_stages(visit: Any, state: Any) -> dict[str, Any]:
+    """The stages of a visit the run did not record (``derived_stages`` states): a plain state's
+    are all its input; a JSONPath Pass's result is its Result (or its input), placed by ResultPath."""
     stages: dict[str, Any] = {"input": visit.input}
-    if visit.type in ("Pass",):
-        stages.update(afterInputPath=visit.input, afterParameters=visit.input, result=visit.input)
-        stages["afterResultPath"] = visit.input
+    if visit.type == "Pass":
+        result = visit.input
+        if state is not None and getattr(state, "result", MISSING) is not MISSING:
+            result = copy.deepcopy(state.result)  # the table's value, not the definition's own
+        stages.update(afterInputPath=visit.input, afterParameters=visit.input, result=result)
+        if visit.exited_event_id is not None:
+            stages["afterResultPath"] = visit.output
     elif visit.type in ("Succeed", "Wait", "Choice"):
         stages["afterInputPath"] = visit.input
     if visit.exited_event_id is not None:

@@ -102,6 +102,33 @@ def test_a_plain_pass_state_is_its_input_at_every_stage() -> None:
     assert all(row[stage] == {"a": 1} for stage in filled)
 
 
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"Result": {"ok": True}},
+        {"Result": {"ok": True}, "ResultPath": "$.r"},
+        {"Result": [1, {"n": None}], "ResultPath": "$.deep.er"},
+        {"Result": "text", "ResultPath": None},
+        {"ResultPath": "$.copy"},
+        {"ResultPath": "$"},
+        {"Result": 0, "ResultPath": "$.x"},  # a field replaced
+    ],
+)
+def test_a_pass_state_with_only_result_fields_shows_the_stages_a_recording_would(
+    fields: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # such a Pass's stages are worked out from the history and the definition, not recorded while
+    # it runs; they are the stages the run records when asked to record every stage
+    from sfn_notebook.engine.run import Run
+
+    definition = asl({"P": {"Type": "Pass", **fields, "Next": "Q"}, "Q": {"Type": "Pass", "End": True}})
+    derived = visit_traces(StateMachine(definition).run({"x": 1}))
+    monkeypatch.setattr(Run, "derive_stages", False)
+    recorded = visit_traces(StateMachine(definition).run({"x": 1}))
+    assert derived == recorded
+    assert derived[0]["result"] == fields.get("Result", {"x": 1})
+
+
 def test_a_pass_state_records_its_input_path_before_its_parameters() -> None:
     sm = StateMachine(
         asl({"P": {"Type": "Pass", "InputPath": "$.order", "Parameters": {"n": 1}, "End": True}})

@@ -196,6 +196,10 @@ class State:
     # True when the state transforms no data (no paths, templates, Output or Assign): every data-flow
     # stage equals its input, so the inspector can derive them from the history alone
     plain: bool = False
+    # True when the inspector can derive every data-flow stage from the state's input and output in
+    # the history and its definition: a plain state, or a JSONPath Pass whose only data fields are
+    # Result and ResultPath (its result is its Result, or its input)
+    derived_stages: bool = False
 
     @property
     def is_jsonata(self) -> bool:
@@ -228,6 +232,9 @@ class _WithResult(State):
 class PassState(State):
     result: Any = MISSING
     result_text: str | None = None  # the Result's JSON text, written once when parsed
+    # with a ResultPath ``$.field``: the field and the member ``"field":<Result's text>``
+    result_field: str | None = None
+    result_member: str | None = None
     parameters: Template | Missing = MISSING
     result_path: JsonPath | Missing | None = MISSING
 

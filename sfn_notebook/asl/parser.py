@@ -888,7 +888,9 @@ def _parse_state(ctx: _Ctx, name: str, spec: Any, pointer: str, machine_language
         _mode_fields(ctx, spec, pointer, allowed, jsonata, f"a {type_} state")
     common: dict[str, Any] = {"name": name, "type": type_, "pointer": pointer, "query_language": language}
     if type_ in _PLAIN_TYPES and _DATA_FIELD_SET.isdisjoint(spec):
-        common["plain"] = True
+        common["plain"] = common["derived_stages"] = True
+    elif type_ == "Pass" and not jsonata and _DATA_FIELD_SET.intersection(spec) <= _RESULT_FIELDS:
+        common["derived_stages"] = True
     if "Comment" in spec:
         common["comment"] = _check_str(ctx, spec["Comment"], _ptr(pointer, "Comment"), "Comment") or MISSING
     # Next / End
@@ -972,6 +974,7 @@ _DATA_FIELDS = (
     "Assign",
 )
 _DATA_FIELD_SET = frozenset(_DATA_FIELDS)
+_RESULT_FIELDS = frozenset({"Result", "ResultPath"})
 
 
 class _Skip(Exception):
@@ -1028,6 +1031,10 @@ def _build_pass(ctx: _Ctx, spec: dict, pointer: str, jsonata: bool, common: dict
             rp = _compile_path(ctx, spec["ResultPath"], _ptr(pointer, "ResultPath"), "ResultPath", True, True)
             _check_result_path(ctx, rp, _ptr(pointer, "ResultPath"))
             kw["result_path"] = rp
+            key = rp.field_name if isinstance(rp, JsonPath) else None
+            if key is not None and "result_text" in kw:
+                kw["result_field"] = key
+                kw["result_member"] = dumps(key) + ":" + kw["result_text"]
     return m.build(m.PassState, kw)
 
 

@@ -149,6 +149,9 @@ class Run:
     _seq = 0
     _main: Fiber | None = None  # the execution's fiber, once one of its states may wait
     tracing = True
+    # whether the stages of states whose stages the inspector can derive (``derived_stages``) go
+    # unrecorded (a local TestState records every stage of its one state)
+    derive_stages = True
     deadline: float | None = None  # when the execution times out (its TimeoutSeconds), if it does
     variable_bytes = 0  # the JSON size of every variable the execution holds
     in_handler = False  # a task's handler is running (stop() does not wait for it)

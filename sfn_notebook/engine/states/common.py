@@ -13,10 +13,11 @@ from collections.abc import Callable, Generator
 from types import GeneratorType
 from typing import TYPE_CHECKING, Any
 
-from ..._json import MISSING, dumps
+from ..._json import MISSING, append_member, dumps, utf8_size
 from ...asl import model as m
 from ...errors import StatesError
 from .. import dataflow as df
+from ..events import MAX_PAYLOAD
 from ..fibers import Sleep
 from ..retry import find_catcher, find_retrier, retry_delay
 from ..scope import Scope, Variables, Visit, assign, commit
@@ -75,6 +76,9 @@ def run_until_pause(
             name = state.name
             unchanged(_ENTERED[kind], _EXITED[kind], name, text)
             next_name = state.next
+        elif state.derived_stages and kind == "Pass" and run.derive_stages:
+            value = run_result_pass(run, state, value, scope)  # type: ignore[arg-type]
+            next_name = state.next
         else:
             if scope is None or scope is _NO_VARIABLES:
                 if make_scope is not None:
@@ -116,6 +120,9 @@ def run_states(
             name = state.name
             unchanged(_ENTERED[state.type], _EXITED[state.type], name, text)
             next_name = state.next
+        elif state.derived_stages and state.type == "Pass" and run.derive_stages:
+            value = run_result_pass(run, state, value, scope)  # type: ignore[arg-type]
+            next_name = state.next
         else:
             visit = enter_state(run, state, value, scope)
             try:
@@ -130,13 +137,53 @@ def run_states(
         state = states[next_name]
 
 
+def run_result_pass(run: Run, state: m.PassState, value: Any, scope: Scope | None) -> Any:
+    """Run a JSONPath Pass whose only data fields are Result and ResultPath (``derived_stages``) as
+    :func:`run_states` would, with no visit: nothing reads the context or variables, and the
+    inspector derives its stages.  Returns its output."""
+    name = state.name
+    cached = run.last_text
+    text = cached[1] if cached is not None and cached[0] is value else run.text(value, name)
+    entered_id = run.emit_pairs("PassStateEntered", "name", name, "input", text)
+    result = value if state.result is MISSING else state.result
+    try:
+        output = df.apply_result_path(state.result_path, value, result)
+    except StatesError as err:
+        visit = Visit(run, _NO_VARIABLES if scope is None else scope, state, entered_id)
+        raise located(run, err, visit) from None
+    if output is not value and state.result_text is not None:
+        known_result_text(run, state, value, output)
+    cached = run.last_text
+    text = cached[1] if cached is not None and cached[0] is output else run.text(output, name)
+    run.emit_pairs("PassStateExited", "name", name, "output", text)
+    return output
+
+
+def known_result_text(run: Run, state: m.PassState, raw: Any, output: Any) -> None:
+    """The output's JSON text without writing it again, when it is known: the Result's own text, or
+    the input's text with ``"field":<Result>`` appended (ResultPath adding a new field to the input object)."""
+    text = state.result_text
+    assert text is not None
+    if state.result_path is not MISSING:
+        member = state.result_member
+        cached = run.last_text
+        if member is None or cached is None or cached[0] is not raw or type(raw) is not dict:
+            return
+        if state.result_field in raw:
+            return  # a field replaced: its place in the text moves
+        text = append_member(cached[1], member)
+    if len(text) > MAX_PAYLOAD // 4 and utf8_size(text) > MAX_PAYLOAD:
+        return  # too large: run.text() reports it
+    run.last_text = (output, text)
+
+
 def enter_state(run: Run, state: m.State, value: Any, scope: Scope) -> Visit:
     """Record the state's StateEntered event; the visit is what its expressions see."""
     cached = run.last_text
     text = cached[1] if cached is not None and cached[0] is value else run.text(value, state.name)
     event_id = run.emit_pairs(_ENTERED[state.type], "name", state.name, "input", text)
     visit = Visit(run, scope, state, event_id)
-    if run.tracing and not state.plain:
+    if run.tracing and not (state.derived_stages and run.derive_stages):
         fiber = run.current
         if fiber is None or fiber.log is run.events:  # the inspector covers the main history
             visit.trace = run.traces[event_id] = {"input": value}

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..._json import MISSING, dumps, utf8_size, with_member
+from ..._json import MISSING, dumps
 from ...asl import model as m
 from ...errors import StatesError
-from ...paths.jsonpath import JsonPath
 from .. import dataflow as df
-from ..events import MAX_PAYLOAD
 from ..scope import Scope, Visit, assign, commit
-from .common import exit_state, finish_simple, jsonata_states
+from .common import exit_state, finish_simple, jsonata_states, known_result_text
 
 if TYPE_CHECKING:
     from ..run import Run
@@ -42,26 +40,9 @@ def run_pass(run: Run, state: m.PassState, visit: Visit, raw: Any, scope: Scope)
     if assigned:
         commit(run, scope, assigned)
     if output is combined and combined is not raw and state.result_text is not None:
-        _known_text(run, state, raw, output)
+        known_result_text(run, state, raw, output)
     exit_state(run, visit, output, assigned)
     return output, state.next
-
-
-def _known_text(run: Run, state: m.PassState, raw: Any, output: Any) -> None:
-    """The output's JSON text without writing it again, when it is known: the Result's own text, or
-    the input's text with ``$.field`` appended (ResultPath adding a new field to the input object)."""
-    text = state.result_text
-    assert text is not None
-    path = state.result_path
-    if isinstance(path, JsonPath):
-        key = path.field_name
-        cached = run.last_text
-        if key is None or cached is None or cached[0] is not raw or type(raw) is not dict or key in raw:
-            return
-        text = with_member(cached[1], key, text)
-    if len(text) > MAX_PAYLOAD // 4 and utf8_size(text) > MAX_PAYLOAD:
-        return  # too large: run.text() reports it
-    run.last_text = (output, text)
 
 
 def run_succeed(

@@ -121,3 +121,30 @@ def test_a_pass_results_history_text_is_its_output_written_as_json(
     assert json.loads(written) == ex.output
     final = ex.events[-1]["executionSucceededEventDetails"]["output"]
     assert final == written
+
+
+@pytest.mark.parametrize("where", ["first", "after a wait", "in a map item"])
+def test_a_result_pass_runs_alike_wherever_it_runs(where: str) -> None:
+    # a Pass with only Result and ResultPath runs without a visit of its own: at the start, in the
+    # execution's fiber once a Wait ran, and in a Map item; its events and errors are the same
+    adds = {"Type": "Pass", "Result": {"ok": True}, "ResultPath": "$.r", "Next": "Breaks"}
+    breaks = {"Type": "Pass", "Result": 1, "ResultPath": "$.r.ok.deeper", "End": True}
+    states = {"Adds": adds, "Breaks": breaks}
+    if where == "after a wait":
+        states = {"Nap": {"Type": "Wait", "Seconds": 1, "Next": "Adds"}, **states}
+    if where == "in a map item":
+        item = {"StartAt": "Adds", "States": states}
+        states = {"Each": {"Type": "Map", "ItemProcessor": item, "End": True}}
+        given: Any = [{"n": 1}]
+    else:
+        given = {"n": 1}
+    ex = machine(states).run(given)
+    assert (ex.status, ex.error) == ("FAILED", "States.ResultPathMatchFailure")
+    entered = [e for e in ex.events if e["type"] == "PassStateEntered"]
+    exited = [e for e in ex.events if e["type"] == "PassStateExited"]
+    assert [e["stateEnteredEventDetails"]["name"] for e in entered] == ["Adds", "Breaks"]
+    assert [json.loads(e["stateExitedEventDetails"]["output"]) for e in exited] == [
+        {"n": 1, "r": {"ok": True}}
+    ]
+    assert ex.cause is not None and ex.cause.startswith(located("Breaks", entered[1]["id"], ""))
+    assert "$.r.ok.deeper" in ex.cause
