@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import gc
 import json
 import os
 import platform
@@ -243,7 +242,8 @@ def bench_ours(sfn: Any, workload: Workload, runs: int, min_time: float = 0.0) -
         return result
 
     def timed_run() -> tuple[float, Any]:
-        gc.collect()
+        # no collection forced before a timed run, as on the peers' side: a full collection empties
+        # the interpreter's free lists and caches, which costs a short workload ~15% in the run after
         execution = None
         start = time.perf_counter()
         for _ in range(workload.executions):
