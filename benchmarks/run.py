@@ -193,6 +193,23 @@ class Result:
     runs: int = 0
     reason: str = ""
     note: str = ""
+    walls: list[float] = field(default_factory=list, repr=False)  # every timed run (sfn_notebook)
+
+    def add_runs(self, other: Result, workload: Workload) -> None:
+        """Fold in the timed runs of a second pass on the same workload: the median of both passes."""
+        if SEVERITY[other.status] > SEVERITY[self.status]:
+            self.status, self.reason = other.status, other.reason
+        self.walls.extend(other.walls)
+        if self.walls:
+            _set_speed(self, workload, self.walls)
+
+
+def _set_speed(result: Result, workload: Workload, walls: list[float]) -> None:
+    wall = statistics.median(walls)
+    result.wall_s = wall
+    result.runs = len(walls)
+    result.transitions_per_s = workload.transitions_per_run / wall
+    result.executions_per_s = workload.executions / wall
 
 
 @dataclass
@@ -286,12 +303,9 @@ def bench_ours(sfn: Any, workload: Workload, runs: int, min_time: float = 0.0) -
     except Exception as exc:  # an engine bug must not stop the other workloads
         status, reason = FAILED, short(f"{type(exc).__name__}: {exc}")
     result.status, result.reason = status, reason
+    result.walls = walls
     if walls:
-        wall = statistics.median(walls)
-        result.wall_s = wall
-        result.runs = len(walls)
-        result.transitions_per_s = workload.transitions_per_run / wall
-        result.executions_per_s = workload.executions / wall
+        _set_speed(result, workload, walls)
     return result
 
 
@@ -788,6 +802,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, w in workloads.items()
         if w.origin == "shared" or (args.peer_extras and not w.resources)
     }
+    peers_ran = False
     with tempfile.TemporaryDirectory(prefix="sfn_bench_peers_") as staging:
         script_dir = shared_path.parent
         if set(peer_workloads) != set(shared):
@@ -808,7 +823,17 @@ def main(argv: list[str] | None = None) -> int:
             engines.extend(info for info in infos if info.engine in wanted)
             for result in peer_results:
                 if result.engine in wanted:
+                    peers_ran = True
                     results[(result.engine, result.workload)] = result
+
+    if peers_ran and sfn is not None:
+        # a second pass of ours after the peers, so that a slow or quick spell of a shared machine
+        # weighs on both sides: our figure is the median of both passes' timed runs
+        print(f"{OURS}: a second pass after the peers", file=sys.stderr)
+        for name, workload in peer_workloads.items():
+            first = results.get((OURS, name))
+            if first is not None and first.walls:
+                first.add_runs(bench_ours(sfn, workload, args.runs, args.min_time), workload)
 
     scaling: dict[str, Any] | None = None
     if OURS in args.engines and not args.skip_scaling and sfn is not None:
