@@ -362,10 +362,10 @@ class StateMachine:
             setup = self._setups.get(key)
             if setup is None:
                 setup = self._setups[key] = RunSetup(
-                    self.machine, handlers, self.name, region, account, role, local_aws
+                    self.machine, handlers, self.name, region, account, role, local_aws, self.type
                 )
         else:
-            setup = RunSetup(self.machine, handlers, self.name, region, account, role, local_aws)
+            setup = RunSetup(self.machine, handlers, self.name, region, account, role, local_aws, self.type)
         run = Run(
             setup,
             value,
@@ -395,7 +395,14 @@ class StateMachine:
             shared = self._setups.get(key)
             if shared is None:
                 shared = self._setups[key] = RunSetup(
-                    self.machine, _NO_RESOURCES, self.name, DEFAULT_REGION, DEFAULT_ACCOUNT, role, True
+                    self.machine,
+                    _NO_RESOURCES,
+                    self.name,
+                    DEFAULT_REGION,
+                    DEFAULT_ACCOUNT,
+                    role,
+                    True,
+                    self.type,
                 )
             setup = self._default_setup = (self.role_arn, shared)
         digest = self._definition_digest

@@ -17,7 +17,7 @@ import heapq
 import random
 from _thread import get_ident
 from collections.abc import Callable, Generator
-from typing import Any
+from typing import Any, Final
 
 from .._json import MISSING, dumps, loads_compact, utf8_size
 from ..asl import model as m
@@ -76,6 +76,10 @@ class _Stopped(Exception):
 # ----------------------------------------------------------------------------- the run
 
 
+#: The longest an execution may run, by workflow type: past it, it times out with States.Timeout.
+MAX_EXECUTION_SECONDS: Final = {"STANDARD": 365 * 24 * 3600, "EXPRESS": 5 * 60}
+
+
 class RunSetup:
     """What every run of one StateMachine with the same options shares (built once, reused)."""
 
@@ -100,6 +104,7 @@ class RunSetup:
         account: str,
         role_arn: str,
         local_aws: bool = True,
+        workflow_type: str = "STANDARD",
     ) -> None:
         self.machine = machine
         self.local_aws = local_aws  # Tasks no mock or handler serves are served by the in-process AWS
@@ -109,7 +114,10 @@ class RunSetup:
         self.role_arn = role_arn
         self.state_machine_name = state_machine_name
         self.state_machine_arn = f"arn:aws:states:{region}:{account}:stateMachine:{state_machine_name}"
-        self.timeout = machine.timeout_seconds if isinstance(machine.timeout_seconds, int) else None
+        # the machine's TimeoutSeconds, within the longest an execution may run (then it times out)
+        longest = MAX_EXECUTION_SECONDS[workflow_type]
+        timeout = machine.timeout_seconds
+        self.timeout = min(timeout, longest) if isinstance(timeout, int) else longest
 
 
 class Run:
@@ -152,7 +160,9 @@ class Run:
     # whether the stages of states whose stages the inspector can derive (``derived_stages``) go
     # unrecorded (a local TestState records every stage of its one state)
     derive_stages = True
-    deadline: float | None = None  # when the execution times out (its TimeoutSeconds), if it does
+    deadline: float | None = (
+        None  # when the execution times out (TimeoutSeconds, or the longest a run may last)
+    )
     variable_bytes = 0  # the JSON size of every variable the execution holds
     in_handler = False  # a task's handler is running (stop() does not wait for it)
     _first_scope: Scope | None = None  # variables given at the start (a local TestState's)
@@ -192,8 +202,7 @@ class Run:
         self.current: Fiber | None = None  # the fiber being stepped: its history gets the events
         # data-flow stages by the id of the state's StateEntered event (plain states are derived)
         self.traces: dict[int, dict[str, Any]] = {}
-        if setup.timeout is not None:
-            self.deadline = start_time + setup.timeout
+        self.deadline = start_time + setup.timeout
         # the last payload written to the history and its JSON text: the next state's input is
         # usually the same object, so its StateEntered event reuses the text (see text())
         self.last_text: tuple[Any, str] | None = None

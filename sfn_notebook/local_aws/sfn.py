@@ -196,7 +196,7 @@ def start(machine: Any, role: str, params: dict[str, Any], frame: Any) -> dict[s
     arn = f"arn:aws:states:{REGION}:{ACCOUNT}:execution:{machine.name}:{name}"
     if arn in _executions:
         raise ApiError("ExecutionAlreadyExists", f"Execution Already Exists: '{arn}'")
-    setup = RunSetup(machine.machine, handlers, machine.name, REGION, ACCOUNT, role, True)
+    setup = RunSetup(machine.machine, handlers, machine.name, REGION, ACCOUNT, role, True, machine.type)
     run = Run(setup, value, execution_name=name, start_time=start, seed=seed, identity=arn.encode())
     child = LocalExecution(run, machine)
     child._track()

@@ -246,6 +246,43 @@ class TestLimits:
         sm = machine({"Nap": {"Type": "Wait", "Seconds": 299, "End": True}}, TimeoutSeconds=300)
         assert sm.run({}).status == "SUCCEEDED"
 
+    @pytest.mark.parametrize(("workflow_type", "longest"), [("STANDARD", 365 * 86_400), ("EXPRESS", 300)])
+    def test_no_execution_runs_longer_than_its_type_allows(self, workflow_type: str, longest: int) -> None:
+        # a Standard execution lasts at most a year, an Express one five minutes: past that it times
+        # out as with TimeoutSeconds, whatever TimeoutSeconds says
+        states = {"Nap": {"Type": "Wait", "Seconds": 99_999_999, "End": True}}
+        for top in ({}, {"TimeoutSeconds": 99_999_999}):
+            definition = {"StartAt": "Nap", "States": states, **top}
+            ex = StateMachine(definition, type=workflow_type).run({}, start_time=EPOCH)
+            assert (ex.status, ex.error) == ("TIMED_OUT", "States.Timeout")
+            assert ex.events[-1]["timestamp"] == EPOCH + timedelta(seconds=longest)
+
+    def test_a_retry_that_would_wait_for_ever_times_out_at_a_year(self) -> None:
+        sm = machine(
+            {
+                "Call": {
+                    "Type": "Task",
+                    "Resource": LAMBDA + "Fail",
+                    "Retry": [
+                        {
+                            "ErrorEquals": ["States.ALL"],
+                            "IntervalSeconds": 99_999_999,
+                            "MaxAttempts": 99_999_999,
+                            "BackoffRate": 2.0,
+                        }
+                    ],
+                    "End": True,
+                }
+            }
+        )
+
+        def fail(event: Any) -> Any:
+            raise TaskFailed("Nope", "")
+
+        ex = sm.run({}, resources={"Fail": fail}, start_time=EPOCH)
+        assert (ex.status, ex.error) == ("TIMED_OUT", "States.Timeout")
+        assert ex.events[-1]["timestamp"] == EPOCH + timedelta(days=365)
+
 
 # ----------------------------------------------------------------------------- stopping, background runs
 
