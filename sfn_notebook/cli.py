@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 __all__ = ["main"]
 
@@ -205,8 +205,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0 if execution.status == "SUCCEEDED" else 1
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error on one line (what was wrong, and where the usage is)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="sfn-notebook", description="Validate, draw and run AWS Step Functions state machines locally."
     )
     sub = parser.add_subparsers(dest="command", required=True)

@@ -199,6 +199,24 @@ class TestParser:
             main([])
         assert info.value.code == 2
 
+    @pytest.mark.parametrize(
+        ("argv", "said"),
+        [
+            ([], "sfn-notebook: error: the following arguments are required: command"),
+            (["run"], "sfn-notebook run: error: the following arguments are required: file"),
+            (["demo", "--nope"], "sfn-notebook: error: unrecognized arguments: --nope"),
+            (["render", "f.json", "-o", "g.svg", "--rankdir", "XY"], "argument --rankdir: invalid choice"),
+        ],
+    )
+    def test_a_usage_error_is_one_line(
+        self, argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        assert info.value.code == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and said in err and "--help)" in err
+
     def test_subcommands(self) -> None:
         parser = build_parser()
         assert parser.parse_args(["validate", "f.json"]).command == "validate"
