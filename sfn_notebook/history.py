@@ -11,6 +11,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 from typing import Any, Final, NamedTuple
 
 from ._json import loads_compact
@@ -585,24 +586,11 @@ def states_frame(events: Sequence[dict[str, Any]], visits: list[StateVisit] | No
 
     if visits is None:
         visits = state_visits(events)
-    columns: dict[str, list[Any]] = {
-        "name": [v.name for v in visits],
-        "type": [v.type for v in visits],
-        "parent": [v.parent for v in visits],
-        "iteration": [v.iteration for v in visits],
-        "entered": [v.entered for v in visits],
-        "exited": [v.exited for v in visits],
-        "duration": [(v.exited - v.entered) if v.exited is not None else None for v in visits],
-        "status": [v.status for v in visits],
-        "input": [v.input for v in visits],
-        "output": [v.output for v in visits],
-        "error": [v.error for v in visits],
-        "cause": [v.cause for v in visits],
-        "retries": [v.retries for v in visits],
-        "entered_event_id": [v.entered_event_id for v in visits],
-        "exited_event_id": [v.exited_event_id for v in visits],
-    }
-    frame = pd.DataFrame({name: pd.Series(values, dtype=object) for name, values in columns.items()})
+    fields = [name for name in STATE_COLUMNS if name != "duration"]  # StateVisit's attributes
+    rows = list(map(attrgetter(*fields), visits))
+    columns = dict(zip(fields, zip(*rows))) if rows else dict.fromkeys(fields, ())
+    columns["duration"] = tuple((v.exited - v.entered) if v.exited is not None else None for v in visits)
+    frame = pd.DataFrame({name: pd.Series(list(columns[name]), dtype=object) for name in STATE_COLUMNS})
     frame["entered"] = pd.to_datetime(frame["entered"], utc=True)
     frame["exited"] = pd.to_datetime(frame["exited"], utc=True)
     frame["duration"] = pd.to_timedelta(frame["duration"])
