@@ -588,7 +588,7 @@ def states_frame(events: Sequence[dict[str, Any]], visits: list[StateVisit] | No
         visits = state_visits(events)
     fields = [name for name in STATE_COLUMNS if name != "duration"]  # StateVisit's attributes
     rows = list(map(attrgetter(*fields), visits))
-    columns = dict(zip(fields, zip(*rows))) if rows else dict.fromkeys(fields, ())
+    columns: dict[str, Sequence[Any]] = dict(zip(fields, zip(*rows))) if rows else dict.fromkeys(fields, ())
     columns["duration"] = tuple((v.exited - v.entered) if v.exited is not None else None for v in visits)
     frame = pd.DataFrame({name: pd.Series(list(columns[name]), dtype=object) for name in STATE_COLUMNS})
     frame["entered"] = pd.to_datetime(frame["entered"], utc=True)

@@ -699,34 +699,12 @@ def _parse_machine_scope(
     if not isinstance(spec, dict):
         ctx.error(pointer, "INVALID_TYPE", f"{what} must be an object, not {a_type_name(spec)}")
         return None
-    allowed = TOP_FIELDS if top else NESTED_FIELDS | ({"ProcessorConfig"} if processor else set())
-    for key in spec:
-        if key not in allowed:
-            extra = ""
-            if key in ("Version", "TimeoutSeconds") and not top:
-                extra = f" ('{key}' is only allowed at the top level of a definition)"
-            ctx.error(
-                _ptr(pointer, key),
-                "UNKNOWN_FIELD",
-                f"{what} has no field '{key}'{extra or _suggest(key, allowed)}",
-            )
+    _check_scope_fields(ctx, spec, pointer, top, what, processor)
     language = _query_language(ctx, spec, pointer, query_language, "a branch or item processor")
     comment = spec.get("Comment", MISSING)
     if comment is not MISSING:
         _check_str(ctx, comment, _ptr(pointer, "Comment"), "Comment")
-    version = spec.get("Version", MISSING)
-    if top and version is not MISSING:
-        if version != "1.0":
-            ctx.error(
-                _ptr(pointer, "Version"), "INVALID_VALUE", f"'Version' must be \"1.0\", got {version!r}"
-            )
-    timeout: Any = MISSING
-    if top and "TimeoutSeconds" in spec:
-        timeout = _check_int(
-            ctx, spec["TimeoutSeconds"], _ptr(pointer, "TimeoutSeconds"), "TimeoutSeconds", 0, 99999999
-        )
-        if timeout is None:
-            timeout = MISSING
+    version, timeout = _top_level_fields(ctx, spec, pointer) if top else (MISSING, MISSING)
     states_spec = spec.get("States", MISSING)
     states: dict[str, m.State] = {}
     if isinstance(states_spec, dict) and states_spec.get("QueryLanguage") in ("JSONata", "JSONPath"):
@@ -749,53 +727,8 @@ def _parse_machine_scope(
     elif len(states_spec) == 0:
         ctx.error(_ptr(pointer, "States"), "EMPTY_STATES", "'States' must contain at least one state")
     else:
-        scope_id = len(ctx.scope_parent)
-        ctx.scope_parent.append(ctx.scope_stack[-1] if ctx.scope_stack else None)
-        ctx.scope_stack.append(scope_id)
-        states_pointer = _ptr(pointer, "States")
-        for name, state_spec in states_spec.items():
-            here = (
-                states_pointer + "/" + name
-                if type(name) is str and "~" not in name and "/" not in name
-                else _ptr(states_pointer, name)
-            )
-            if len(name) > 80:
-                ctx.error(
-                    here,
-                    "INVALID_STATE_NAME",
-                    f"state names are at most 80 characters ('{name[:20]}...' has {len(name)})",
-                )
-            elif name == "":
-                ctx.error(here, "INVALID_STATE_NAME", "a state name must not be empty")
-            if name in ctx.state_names:
-                ctx.error(
-                    here,
-                    "DUPLICATE_STATE_NAME",
-                    f"the state name '{name}' is already used at {ctx.state_names[name]}",
-                )
-            else:
-                ctx.state_names[name] = here
-            state = _parse_state(ctx, name, state_spec, here, language)
-            if state is not None:
-                states[name] = state
-        ctx.scope_stack.pop()
-    start_at = spec.get("StartAt", MISSING)
-    if start_at is MISSING:
-        ctx.error(pointer, "MISSING_FIELD", f"{what} needs 'StartAt'")
-        start_at = ""
-    elif not isinstance(start_at, str):
-        ctx.error(
-            _ptr(pointer, "StartAt"),
-            "INVALID_TYPE",
-            f"'StartAt' must be a string, not {a_type_name(start_at)}",
-        )
-        start_at = ""
-    elif isinstance(states_spec, dict) and start_at not in states_spec:
-        ctx.error(
-            _ptr(pointer, "StartAt"),
-            "UNKNOWN_STATE",
-            f"'StartAt' names '{start_at}', which is not a state here{_suggest(start_at, states_spec)}",
-        )
+        states = _parse_states(ctx, states_spec, _ptr(pointer, "States"), language)
+    start_at = _start_at(ctx, spec, pointer, what, states_spec)
     if isinstance(states_spec, dict):
         _check_transitions(ctx, states, states_spec, pointer)
     return m.Machine(
@@ -804,9 +737,96 @@ def _parse_machine_scope(
         query_language=language,  # type: ignore[arg-type]
         comment=comment,
         timeout_seconds=timeout,
-        version=version if top else MISSING,
+        version=version,
         pointer=pointer,
     )
+
+
+def _check_scope_fields(ctx: _Ctx, spec: dict, pointer: str, top: bool, what: str, processor: bool) -> None:
+    """Report the fields a definition, branch or item processor does not have."""
+    allowed = TOP_FIELDS if top else NESTED_FIELDS | ({"ProcessorConfig"} if processor else set())
+    for key in spec:
+        if key not in allowed:
+            extra = ""
+            if key in ("Version", "TimeoutSeconds") and not top:
+                extra = f" ('{key}' is only allowed at the top level of a definition)"
+            ctx.error(
+                _ptr(pointer, key),
+                "UNKNOWN_FIELD",
+                f"{what} has no field '{key}'{extra or _suggest(key, allowed)}",
+            )
+
+
+def _top_level_fields(ctx: _Ctx, spec: dict, pointer: str) -> tuple[Any, Any]:
+    """A definition's Version and TimeoutSeconds (MISSING when absent or invalid)."""
+    version = spec.get("Version", MISSING)
+    if version is not MISSING and version != "1.0":
+        ctx.error(_ptr(pointer, "Version"), "INVALID_VALUE", f"'Version' must be \"1.0\", got {version!r}")
+    timeout: Any = MISSING
+    if "TimeoutSeconds" in spec:
+        timeout = _check_int(
+            ctx, spec["TimeoutSeconds"], _ptr(pointer, "TimeoutSeconds"), "TimeoutSeconds", 0, 99999999
+        )
+        if timeout is None:
+            timeout = MISSING
+    return version, timeout
+
+
+def _parse_states(ctx: _Ctx, states_spec: dict, states_pointer: str, language: str) -> dict[str, m.State]:
+    """The states of one scope, each name checked (length, uniqueness across the definition)."""
+    states: dict[str, m.State] = {}
+    scope_id = len(ctx.scope_parent)
+    ctx.scope_parent.append(ctx.scope_stack[-1] if ctx.scope_stack else None)
+    ctx.scope_stack.append(scope_id)
+    for name, state_spec in states_spec.items():
+        here = (
+            states_pointer + "/" + name
+            if type(name) is str and "~" not in name and "/" not in name
+            else _ptr(states_pointer, name)
+        )
+        if len(name) > 80:
+            ctx.error(
+                here,
+                "INVALID_STATE_NAME",
+                f"state names are at most 80 characters ('{name[:20]}...' has {len(name)})",
+            )
+        elif name == "":
+            ctx.error(here, "INVALID_STATE_NAME", "a state name must not be empty")
+        if name in ctx.state_names:
+            ctx.error(
+                here,
+                "DUPLICATE_STATE_NAME",
+                f"the state name '{name}' is already used at {ctx.state_names[name]}",
+            )
+        else:
+            ctx.state_names[name] = here
+        state = _parse_state(ctx, name, state_spec, here, language)
+        if state is not None:
+            states[name] = state
+    ctx.scope_stack.pop()
+    return states
+
+
+def _start_at(ctx: _Ctx, spec: dict, pointer: str, what: str, states_spec: Any) -> str:
+    """The scope's StartAt ("" when absent or invalid, reported)."""
+    start_at = spec.get("StartAt", MISSING)
+    if start_at is MISSING:
+        ctx.error(pointer, "MISSING_FIELD", f"{what} needs 'StartAt'")
+        return ""
+    if not isinstance(start_at, str):
+        ctx.error(
+            _ptr(pointer, "StartAt"),
+            "INVALID_TYPE",
+            f"'StartAt' must be a string, not {a_type_name(start_at)}",
+        )
+        return ""
+    if isinstance(states_spec, dict) and start_at not in states_spec:
+        ctx.error(
+            _ptr(pointer, "StartAt"),
+            "UNKNOWN_STATE",
+            f"'StartAt' names '{start_at}', which is not a state here{_suggest(start_at, states_spec)}",
+        )
+    return start_at
 
 
 def _query_language(ctx: _Ctx, spec: dict, pointer: str, inherited: str, what: str) -> str:
