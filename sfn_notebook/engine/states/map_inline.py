@@ -154,39 +154,14 @@ def _map_attempt(
         """Each child's input: the items (read by the ItemReader), selected, then batched."""
         if prepared is not None:
             return prepared
-        found = items
-        if reading:
-            from ..distributed import read_items
-
-            limit = _map_number(
-                run, state.max_items, visit, raw, effective, "MaxItems", "integer", 0, negative_ok=True
-            )
-            if limit < 0:
-                raise StatesError("States.ItemReaderFailed", "field MaxItems must be positive")
-            found = read_items(run, state, reader_params, int(limit))
+        found = _read_items(run, state, visit, raw, effective, reader_params) if reading else items
         inputs = [
             _item_input(run, state, visit, raw, effective, scope, i, item) for i, item in enumerate(found)
         ]
         if state.item_selector is not MISSING:
             visit.record("afterItemSelector", inputs)
         if state.item_batcher is not MISSING:
-            from ..distributed import batch_items
-
-            batch_input = (
-                MISSING
-                if state.batch_input is MISSING
-                else df.evaluate(state.batch_input, effective, visit, states)
-            )
-            max_items, max_bytes = (
-                None
-                if expr is MISSING
-                else int(_map_number(run, expr, visit, raw, effective, name, "integer", 0))
-                for expr, name in (
-                    (state.max_items_per_batch, "MaxItemsPerBatch"),
-                    (state.max_input_bytes_per_batch, "MaxInputBytesPerBatch"),
-                )
-            )
-            inputs = batch_items(inputs, max_items, max_bytes, batch_input)
+            inputs = _batched(run, state, visit, raw, effective, inputs)
             visit.record("afterItemBatcher", inputs)
         return inputs
 
@@ -195,24 +170,8 @@ def _map_attempt(
     prepared: list[Any] | None = None
     prepared = None if reading else child_inputs()
     run.emit("MapStateStarted", {"length": len(items)})
-    tolerated_count = _map_number(
-        run, state.tolerated_failure_count, visit, raw, effective, "ToleratedFailureCount", "integer", 0
-    )
-    tolerated_pct = _map_number(
-        run,
-        state.tolerated_failure_percentage,
-        visit,
-        raw,
-        effective,
-        "ToleratedFailurePercentage",
-        "float",
-        0,
-    )
     visit.record("maxConcurrency", concurrency)
-    if state.tolerated_failure_count is not MISSING:
-        visit.record("toleratedFailureCount", int(tolerated_count))
-    if state.tolerated_failure_percentage is not MISSING:
-        visit.record("toleratedFailurePercentage", tolerated_pct)
+    tolerated_count, tolerated_pct = _tolerated(run, state, visit, raw, effective)
     override = run.override  # a local TestState's mock stands in for the iterations
     mocked = MISSING if override is None else override.result(visit, items)
     if mocked is not MISSING:
@@ -229,6 +188,62 @@ def _map_attempt(
     else:
         result = yield from _inline(run, state, scope, child_inputs(), concurrency)
     return result_processing(run, state, visit, raw, result)
+
+
+def _read_items(
+    run: Run, state: m.MapState, visit: Visit, raw: Any, effective: Any, reader_params: Any
+) -> list[Any]:
+    """The items the ItemReader reads, up to its MaxItems."""
+    from ..distributed import read_items
+
+    limit = _map_number(
+        run, state.max_items, visit, raw, effective, "MaxItems", "integer", 0, negative_ok=True
+    )
+    if limit < 0:
+        raise StatesError("States.ItemReaderFailed", "field MaxItems must be positive")
+    return read_items(run, state, reader_params, int(limit))
+
+
+def _batched(
+    run: Run, state: m.MapState, visit: Visit, raw: Any, effective: Any, inputs: list[Any]
+) -> list[Any]:
+    """The children's inputs grouped by the ItemBatcher (with its BatchInput)."""
+    from ..distributed import batch_items
+
+    states = jsonata_states(visit, raw) if state.is_jsonata else None
+    batch_input = (
+        MISSING if state.batch_input is MISSING else df.evaluate(state.batch_input, effective, visit, states)
+    )
+    max_items, max_bytes = (
+        None if expr is MISSING else int(_map_number(run, expr, visit, raw, effective, name, "integer", 0))
+        for expr, name in (
+            (state.max_items_per_batch, "MaxItemsPerBatch"),
+            (state.max_input_bytes_per_batch, "MaxInputBytesPerBatch"),
+        )
+    )
+    return batch_items(inputs, max_items, max_bytes, batch_input)
+
+
+def _tolerated(run: Run, state: m.MapState, visit: Visit, raw: Any, effective: Any) -> tuple[Any, Any]:
+    """ToleratedFailureCount and ToleratedFailurePercentage (0 when absent), recorded for the inspector."""
+    count = _map_number(
+        run, state.tolerated_failure_count, visit, raw, effective, "ToleratedFailureCount", "integer", 0
+    )
+    percentage = _map_number(
+        run,
+        state.tolerated_failure_percentage,
+        visit,
+        raw,
+        effective,
+        "ToleratedFailurePercentage",
+        "float",
+        0,
+    )
+    if state.tolerated_failure_count is not MISSING:
+        visit.record("toleratedFailureCount", int(count))
+    if state.tolerated_failure_percentage is not MISSING:
+        visit.record("toleratedFailurePercentage", percentage)
+    return count, percentage
 
 
 def _item_input(
