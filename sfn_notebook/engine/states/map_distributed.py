@@ -49,7 +49,6 @@ def map_run(
     succeeded_indexes: list[int] = []
     failed_records: list[tuple[int, StatesError]] = []
     failures = 0
-    first_error: StatesError | None = None
     running: list[Any] = []
     index_of: dict[int, int] = {}
     next_index = 0
@@ -59,16 +58,8 @@ def map_run(
         for index, error, result in _plain_children(run, state, inputs, limit, logs, parent):
             if error is not None:
                 failures += 1
-                count_given = state.tolerated_failure_count is not MISSING
-                pct_given = state.tolerated_failure_percentage is not MISSING
-                over_count = count_given and failures > tolerated_count
-                over_pct = pct_given and total > 0 and failures * 100.0 / total > tolerated_pct
-                if over_count or over_pct or not (count_given or pct_given):
-                    cause = "The specified tolerated failure threshold was exceeded"
-                    run.emit(
-                        "MapRunFailed", {"error": "States.ExceedToleratedFailureThreshold", "cause": cause}
-                    )
-                    raise StatesError("States.ExceedToleratedFailureThreshold", cause)
+                if _over_threshold(state, failures, total, tolerated_count, tolerated_pct):
+                    raise _threshold_exceeded(run)
                 failed_records.append((index, error))
             else:
                 results[index] = result
@@ -94,40 +85,63 @@ def map_run(
         running.remove(finished)
         if finished.error is not None:
             failures += 1
-            first_error = first_error or finished.error
-            # each threshold given is a limit; with neither, no failure is tolerated
-            count_given = state.tolerated_failure_count is not MISSING
-            pct_given = state.tolerated_failure_percentage is not MISSING
-            over_count = count_given and failures > tolerated_count
-            over_pct = pct_given and total > 0 and failures * 100.0 / total > tolerated_pct
-            if over_count or over_pct or not (count_given or pct_given):
+            if _over_threshold(state, failures, total, tolerated_count, tolerated_pct):
                 yield Cancel(running)
-                cause = "The specified tolerated failure threshold was exceeded"
-                run.emit("MapRunFailed", {"error": "States.ExceedToleratedFailureThreshold", "cause": cause})
-                raise StatesError("States.ExceedToleratedFailureThreshold", cause)
+                raise _threshold_exceeded(run)
+            failed_records.append((index_of[id(finished)], finished.error))
         else:
             results[index_of[id(finished)]] = finished.result
             succeeded_indexes.append(index_of[id(finished)])
-        if finished.error is not None:
-            failed_records.append((index_of[id(finished)], finished.error))
     if state.result_writer is not MISSING:
-        from ..distributed import write_results
-
-        succeeded = [
-            {"Input": dumps(inputs[i]), "Output": dumps(results[i]), "Status": "SUCCEEDED"}
-            for i in sorted(succeeded_indexes)
-        ]
-        failed = [
-            {"Input": dumps(inputs[i]), "Error": err.error, "Cause": err.cause, "Status": "FAILED"}
-            for i, err in sorted(failed_records, key=lambda pair: pair[0])
-        ]
-        summary = write_results(run, state, writer_params, map_run_arn, succeeded, failed)
-        run.emit("MapRunSucceeded", None)
-        run.emit("MapStateSucceeded", None)
-        return summary
+        results = _write_results(
+            run, state, writer_params, map_run_arn, inputs, results, succeeded_indexes, failed_records
+        )
     run.emit("MapRunSucceeded", None)
     run.emit("MapStateSucceeded", None)
     return results
+
+
+def _over_threshold(
+    state: m.MapState, failures: int, total: int, tolerated_count: float, tolerated_pct: float
+) -> bool:
+    """Whether this many failed children fail the Map Run: each threshold given is a limit; with
+    neither, no failure is tolerated."""
+    count_given = state.tolerated_failure_count is not MISSING
+    pct_given = state.tolerated_failure_percentage is not MISSING
+    over_count = count_given and failures > tolerated_count
+    over_pct = pct_given and total > 0 and failures * 100.0 / total > tolerated_pct
+    return over_count or over_pct or not (count_given or pct_given)
+
+
+def _threshold_exceeded(run: Run) -> StatesError:
+    """Record MapRunFailed for too many failed children; the error that fails the Map."""
+    cause = "The specified tolerated failure threshold was exceeded"
+    run.emit("MapRunFailed", {"error": "States.ExceedToleratedFailureThreshold", "cause": cause})
+    return StatesError("States.ExceedToleratedFailureThreshold", cause)
+
+
+def _write_results(
+    run: Run,
+    state: m.MapState,
+    writer_params: Any,
+    map_run_arn: str,
+    inputs: list[Any],
+    results: list[Any],
+    succeeded_indexes: list[int],
+    failed_records: list[tuple[int, StatesError]],
+) -> Any:
+    """Write the children's outcomes with the ResultWriter; the Map's result is what it returns."""
+    from ..distributed import write_results
+
+    succeeded = [
+        {"Input": dumps(inputs[i]), "Output": dumps(results[i]), "Status": "SUCCEEDED"}
+        for i in sorted(succeeded_indexes)
+    ]
+    failed = [
+        {"Input": dumps(inputs[i]), "Error": err.error, "Cause": err.cause, "Status": "FAILED"}
+        for i, err in sorted(failed_records, key=lambda pair: pair[0])
+    ]
+    return write_results(run, state, writer_params, map_run_arn, succeeded, failed)
 
 
 def _child_execution(run: Run, state: m.MapState, value: Any, scope: Scope) -> Generator[Any, Any, Any]:
