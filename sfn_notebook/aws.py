@@ -1387,66 +1387,84 @@ def _translate(
     region = backend.region if backend is not None else "this region"
     endpoint = backend.endpoint_url if backend is not None else "the endpoint"
     if isinstance(exc, bce.ClientError):
-        code = _error_code(exc)
-        error = exc.response.get("Error", {})
-        message = str(error.get("Message") or exc)
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        if code in _THROTTLING_CODES:
-            tries = f" (retried {attempts} times)" if attempts else ""
-            return AwsCallError(
-                code,
-                message + tries,
-                action,
-                "AWS is throttling these calls: slow down (e.g. a longer poll=) or ask for a higher quota.",
-                exc.response,
-            )
-        if "not been implemented" in message.lower() or "not implemented" in message.lower():
-            return AwsCallError(
-                "NotImplemented",
-                f"{endpoint} does not implement {action}",
-                action,
-                "Use real AWS for this call, or the local engine.",
-                exc.response,
-            )
-        if isinstance(status, int) and status >= 500 and _no_aws_error(code, message) and backend is not None:
-            # moto answers an HTML page for an API it lacks and for its own internal errors: only an
-            # API known to be missing there is blamed on the emulator, anything else may pass
-            if action in _EMULATORS_LACK and not backend.is_aws:
-                hint = (
-                    f"The endpoint does not implement {action} or had an internal error (moto lacks "
-                    "ValidateStateMachineDefinition, TestState, StartSyncExecution and RedriveExecution)."
-                )
-            else:
-                hint = "The endpoint had a server-side error, which may pass: try again."
-            return AwsCallError(
-                "EndpointError",
-                f"{endpoint} failed on {action} with HTTP {status} and no AWS error code",
-                action,
-                hint,
-                exc.response,
-            )
-        if code in _CREDENTIAL_CODES:
-            hint = "The credentials are not valid for this account/region: check AWS_PROFILE or your keys."
-        elif code in _EXPIRED_CODES:
-            hint = "Your credentials have expired: run `aws sso login` (or refresh your temporary keys)."
-        elif code in ("AccessDeniedException", "AccessDenied") and "assume" in message.lower():
-            hint = (
-                "Step Functions cannot assume the execution role: its trust policy must allow "
-                "states.amazonaws.com to sts:AssumeRole."
-            )
-        elif code == "ValidationException" and "role" in message.lower():
-            hint = "Check the execution role ARN (arn:aws:iam::<account>:role/<name>)."
-        else:
-            hint = _HINTS.get(code, "")
-            if hint == "" and isinstance(status, int) and status >= 500:
-                hint = "Step Functions had a server-side problem; try again."
+        return _translate_client_error(exc, action, backend, attempts, prefix, region, endpoint)
+    return _translate_local_error(exc, action, endpoint)
+
+
+def _translate_client_error(
+    exc: bce.ClientError,
+    action: str,
+    backend: AwsBackend | None,
+    attempts: int,
+    prefix: str,
+    region: str,
+    endpoint: str,
+) -> AwsCallError:
+    """An error AWS (or the endpoint) answered, with its code and a hint."""
+    code = _error_code(exc)
+    error = exc.response.get("Error", {})
+    message = str(error.get("Message") or exc)
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    if code in _THROTTLING_CODES:
+        tries = f" (retried {attempts} times)" if attempts else ""
         return AwsCallError(
             code,
-            message,
+            message + tries,
             action,
-            hint.format(action=action, region=region, prefix=prefix) or None,
+            "AWS is throttling these calls: slow down (e.g. a longer poll=) or ask for a higher quota.",
             exc.response,
         )
+    if "not been implemented" in message.lower() or "not implemented" in message.lower():
+        return AwsCallError(
+            "NotImplemented",
+            f"{endpoint} does not implement {action}",
+            action,
+            "Use real AWS for this call, or the local engine.",
+            exc.response,
+        )
+    if isinstance(status, int) and status >= 500 and _no_aws_error(code, message) and backend is not None:
+        # moto answers an HTML page for an API it lacks and for its own internal errors: only an
+        # API known to be missing there is blamed on the emulator, anything else may pass
+        if action in _EMULATORS_LACK and not backend.is_aws:
+            hint = (
+                f"The endpoint does not implement {action} or had an internal error (moto lacks "
+                "ValidateStateMachineDefinition, TestState, StartSyncExecution and RedriveExecution)."
+            )
+        else:
+            hint = "The endpoint had a server-side error, which may pass: try again."
+        return AwsCallError(
+            "EndpointError",
+            f"{endpoint} failed on {action} with HTTP {status} and no AWS error code",
+            action,
+            hint,
+            exc.response,
+        )
+    if code in _CREDENTIAL_CODES:
+        hint = "The credentials are not valid for this account/region: check AWS_PROFILE or your keys."
+    elif code in _EXPIRED_CODES:
+        hint = "Your credentials have expired: run `aws sso login` (or refresh your temporary keys)."
+    elif code in ("AccessDeniedException", "AccessDenied") and "assume" in message.lower():
+        hint = (
+            "Step Functions cannot assume the execution role: its trust policy must allow "
+            "states.amazonaws.com to sts:AssumeRole."
+        )
+    elif code == "ValidationException" and "role" in message.lower():
+        hint = "Check the execution role ARN (arn:aws:iam::<account>:role/<name>)."
+    else:
+        hint = _HINTS.get(code, "")
+        if hint == "" and isinstance(status, int) and status >= 500:
+            hint = "Step Functions had a server-side problem; try again."
+    return AwsCallError(
+        code,
+        message,
+        action,
+        hint.format(action=action, region=region, prefix=prefix) or None,
+        exc.response,
+    )
+
+
+def _translate_local_error(exc: Exception, action: str, endpoint: str) -> AwsCallError:
+    """An error botocore raised before or instead of an answer: credentials, region, network, parameters."""
     if isinstance(exc, (bce.NoCredentialsError, bce.PartialCredentialsError, bce.CredentialRetrievalError)):
         error = _no_credentials(action, None)
         error.message = f"{error.message} ({exc})"
