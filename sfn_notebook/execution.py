@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from ._json import MISSING
+from ._json import MISSING, loads_compact
 from .engine.events import EventLog, Events
 from .history import HistoryPass, history_frame, parse_json_text, states_frame
 
@@ -273,6 +273,7 @@ class LocalExecution(Execution):
     _live: Any = None
     _children: tuple[LocalExecution, ...] = ()  # started by its Tasks (states:startExecution)
     _on_end: Callable[[LocalExecution], None] | None = None  # a parent's .sync task waits
+    _output: Any = MISSING  # the caller's copy of the output (see output)
 
     def __init__(self, run: Run, state_machine: StateMachine) -> None:
         self._run = run
@@ -297,8 +298,20 @@ class LocalExecution(Execution):
 
     @property
     def output(self) -> Any:
-        out = self._run.output
-        return None if out is MISSING else out
+        """The output once the execution succeeded (else None): a copy of its own, made when first
+        read, so that changing it changes nothing the run or its state machine holds (a Pass
+        state's Result, say)."""
+        out = self._output
+        if out is MISSING:
+            run = self._run
+            out = run.output
+            if out is MISSING:
+                return None
+            text = run.output_text
+            if isinstance(out, (dict, list)) and text is not None:
+                out = loads_compact(text)
+            self._output = out
+        return out
 
     @property
     def error(self) -> str | None:

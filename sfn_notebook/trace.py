@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
-from ._json import MISSING
+from ._json import MISSING, dumps, loads_compact
 from .history import event_details, parse_json_text
 
 if TYPE_CHECKING:
@@ -56,19 +56,32 @@ def visit_traces(execution: Execution) -> list[dict[str, Any]]:
         machine = run.setup.machine
         states = {s.name: s for s in machine.walk()} if machine.states else {}
         for event_id, visit in statuses.items():
-            stages = run.traces.get(event_id)
-            if stages is None:  # a state whose stages follow from its input and output (not recorded)
-                stages = _derived_stages(visit, states.get(visit.name))
             row = dict.fromkeys(TRACE_COLUMNS, _MISSING_STAGE)
-            for stage, value in stages.items():
-                if stage in _COLUMNS:
+            recorded = run.traces.get(event_id)
+            if recorded is None:  # a state whose stages follow from its input and output (not recorded)
+                for stage, value in _derived_stages(visit, states.get(visit.name)).items():
                     row[stage] = value
+            else:  # the run's own values (a template's constants among them): the table gets copies
+                for stage, value in recorded.items():
+                    if stage in _COLUMNS:
+                        row[stage] = _own(value)
             row.update(entered_event_id=event_id, state=visit.name, type=visit.type, status=visit.status)
             if row["error"] is None and visit.error is not None:
                 row["error"], row["cause"] = visit.error, visit.cause
             rows.append(row)
         return rows
     return _rebuild(execution, statuses, derived.events)
+
+
+def _own(value: Any) -> Any:
+    """A recorded value as the table hands it out: a copy, so that changing it changes nothing the run
+    or its definition holds (a value too deeply nested to copy is handed out as it is)."""
+    if type(value) is dict or type(value) is list:
+        try:
+            return loads_compact(dumps(value))
+        except (RecursionError, ValueError, TypeError):
+            return value
+    return value
 
 
 def _derived_stages(visit: Any, state: Any) -> dict[str, Any]:
@@ -78,7 +91,9 @@ def _derived_stages(visit: Any, state: Any) -> dict[str, Any]:
     if visit.type == "Pass":
         result = visit.input
         if state is not None and getattr(state, "result", MISSING) is not MISSING:
-            result = copy.deepcopy(state.result)  # the table's value, not the definition's own
+            # the table's own value, not the definition's: read from the Result's text when it has one
+            text = state.result_text
+            result = copy.deepcopy(state.result) if text is None else loads_compact(text)
         stages.update(afterInputPath=visit.input, afterParameters=visit.input, result=result)
         if visit.exited_event_id is not None:
             stages["afterResultPath"] = visit.output

@@ -512,3 +512,13 @@ def test_a_token_can_be_answered_from_another_thread_while_the_run_waits() -> No
     answer.start()
     answer.join()
     assert (ex.status, ex.output) == ("SUCCEEDED", {"from": "thread"})
+
+
+def test_changing_an_output_changes_no_other_run() -> None:
+    # a Pass state's Result ends up in the output: the execution hands out a copy of its own
+    sm = StateMachine({"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"v": [1]}, "End": True}}})
+    first = sm.run({})
+    first.output["v"].append(2)
+    assert first.output == {"v": [1, 2]}  # the same copy each time it is read
+    assert sm.run({}).output == {"v": [1]}
+    assert json.loads(first.events[-1]["executionSucceededEventDetails"]["output"]) == {"v": [1]}

@@ -3,6 +3,7 @@ or rebuilt from a history and the definition."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -253,3 +254,31 @@ def test_an_empty_history_gives_an_empty_frame() -> None:
     ex = StateMachine(asl({"Echo": {"Type": "Pass", "End": True}})).run({})
     frame = trace_frame(Unstarted(ex))
     assert list(frame.columns) == TRACE_COLUMNS and len(frame) == 0
+
+
+@pytest.mark.parametrize(
+    ("definition", "stage", "path"),
+    [
+        (
+            asl({"P": {"Type": "Pass", "Parameters": {"x": {"y": [1]}, "z.$": "$.a"}, "End": True}}),
+            "afterParameters",
+            ("x", "y"),
+        ),
+        (
+            asl({"P": {"Type": "Pass", "Output": {"k": [1]}, "End": True}}, QueryLanguage="JSONata"),
+            "output",
+            ("k",),
+        ),
+    ],
+)
+def test_changing_a_stage_in_the_table_changes_nothing_the_machine_holds(
+    definition: dict[str, Any], stage: str, path: tuple[str, ...]
+) -> None:
+    # a template's constants are the definition's own values; the table hands out copies
+    sm = StateMachine(definition)
+    before = json.loads(json.dumps(sm.run({"a": 1}).output))
+    value = sm.last_execution.trace().iloc[0][stage]
+    for key in path:
+        value = value[key]
+    value.append(5)
+    assert sm.run({"a": 1}).output == before
