@@ -359,6 +359,32 @@ _PLAIN_EVENTS: Final = frozenset(
 ) | frozenset({"ParallelStateSucceeded", "MapStateSucceeded"})
 
 
+# what an event tells the visit it belongs to (see state_visits), by event type
+_ENTERED, _EXITED, _ATTEMPT, _FAILURE, _NOTHING_TO_LEARN = range(5)
+_EVENT_KINDS: dict[str, int] = {}
+
+
+def _event_kind(event_type: str) -> int:
+    """The kind of an event type, worked out once per type (histories from AWS may hold new ones)."""
+    if event_type.startswith("MapIteration"):
+        kind = _NOTHING_TO_LEARN  # the Map's own events (its iterations' states have visits of their own)
+    elif event_type.endswith("StateEntered"):
+        kind = _ENTERED
+    elif event_type in _PLAIN_EVENTS:
+        kind = _NOTHING_TO_LEARN
+    elif event_type.endswith("StateExited"):
+        kind = _EXITED
+    elif event_type in _ATTEMPT_STARTS:
+        kind = _ATTEMPT
+    elif event_type.endswith(_FAILURE_TYPES) or event_type == "EvaluationFailed":
+        kind = _FAILURE
+    else:
+        kind = _NOTHING_TO_LEARN
+    if len(_EVENT_KINDS) < 1000:
+        _EVENT_KINDS[event_type] = kind
+    return kind
+
+
 def state_visits(
     events: Sequence[dict[str, Any]],
     rows: list[EventRow] | None = None,
@@ -373,40 +399,49 @@ def state_visits(
     visits: dict[int, StateVisit] = {}
     attempts: dict[int, int] = {}
     failed: set[int] = set()  # visits whose current attempt failed (a Catcher may still take it)
+    kinds = _EVENT_KINDS
     for index, row in enumerate(event_rows(events) if rows is None else rows):
         visit_id = row.visit_id
         if visit_id is None:  # an event of no state visit (the execution's own)
             continue
         event = row.event
         event_type = event["type"]
-        if event_type.startswith("MapIteration") and visit_id in visits:  # the Map's own events
-            visits[visit_id].events.append(event["id"])
-            continue
-        if event_type.endswith("StateEntered"):
+        kind = kinds.get(event_type)
+        if kind is None:
+            kind = _event_kind(event_type)
+        if kind == _ENTERED:
+            event_id = event["id"]
             if payloads is None:
                 payload_in = parse_json_text(event_details(event).get("input"))
             else:
                 payload_in = payloads.inputs[index]
+            state_type = row.state_type or ""
             visits[visit_id] = StateVisit(
-                name=row.state or "",
-                type=row.state_type or "",
-                parent=row.parent,
-                iteration=row.iteration,
-                entered=event["timestamp"],
-                entered_event_id=event["id"],
-                input=payload_in,
-                events=[event["id"]],
-                status="FAILED" if row.state_type == "Fail" else "RUNNING",
+                row.state or "",
+                state_type,
+                row.parent,
+                row.iteration,
+                event["timestamp"],
+                event_id,
+                payload_in,
+                None,
+                None,
+                None,
+                "FAILED" if state_type == "Fail" else "RUNNING",
+                None,
+                None,
+                0,
+                [event_id],
             )
             continue
         visit = visits.get(visit_id)
         if visit is None:
             continue
         visit.events.append(event["id"])
-        if event_type in _PLAIN_EVENTS:  # scheduled, started, succeeded: nothing more to learn
+        if kind == _NOTHING_TO_LEARN:  # scheduled, started, succeeded, the Map's own iterations
             continue
         details = event_details(event)
-        if event_type.endswith("StateExited"):
+        if kind == _EXITED:
             visit.exited = event["timestamp"]
             visit.exited_event_id = event["id"]
             visit.output = (
@@ -417,22 +452,17 @@ def state_visits(
             if caught and visit.error is None and isinstance(visit.output, dict):
                 visit.error = visit.output.get("Error")  # a Catcher's default output names the error
                 visit.cause = visit.output.get("Cause")
-        elif event_type in _ATTEMPT_STARTS:
+        elif kind == _ATTEMPT:
             attempts[visit.entered_event_id] = attempts.get(visit.entered_event_id, 0) + 1
             visit.retries = attempts[visit.entered_event_id] - 1
             visit.error = visit.cause = None
             failed.discard(visit.entered_event_id)
             if visit.status == "FAILED":
                 visit.status = "RUNNING"
-        elif event_type.endswith(_FAILURE_TYPES) and not event_type.startswith("MapIteration"):
+        elif kind == _FAILURE:
             if "error" in details or "cause" in details:
                 visit.error = details.get("error")
                 visit.cause = details.get("cause")
-            visit.status = "FAILED"
-            failed.add(visit.entered_event_id)
-        elif event_type == "EvaluationFailed":
-            visit.error = details.get("error")
-            visit.cause = details.get("cause")
             visit.status = "FAILED"
             failed.add(visit.entered_event_id)
     ordered = sorted(visits.values(), key=lambda v: v.entered_event_id)

@@ -55,15 +55,23 @@ def visit_traces(execution: Execution) -> list[dict[str, Any]]:
         rows = []
         machine = run.setup.machine
         states = {s.name: s for s in machine.walk()} if machine.states else {}
+        empty = dict.fromkeys(TRACE_COLUMNS, _MISSING_STAGE)
         for event_id, visit in statuses.items():
-            row = dict.fromkeys(TRACE_COLUMNS, _MISSING_STAGE)
+            row = empty.copy()
             recorded = run.traces.get(event_id)
             if recorded is None:  # a state whose stages follow from its input and output (not recorded)
-                for stage, value in _derived_stages(visit, states.get(visit.name)).items():
-                    row[stage] = value
+                _derive_stages(row, visit, states.get(visit.name))
             else:  # the run's own values (a template's constants among them): the table gets copies
+                given = recorded.get("input", MISSING)
+                written = recorded.get("output", MISSING) if visit.exited_event_id is not None else MISSING
                 for stage, value in recorded.items():
-                    if stage in _COLUMNS:
+                    if stage not in _COLUMNS:
+                        continue
+                    if value is given:  # the input as the history holds it, parsed for the tables
+                        row[stage] = visit.input
+                    elif value is written:
+                        row[stage] = visit.output
+                    else:
                         row[stage] = _own(value)
             row.update(entered_event_id=event_id, state=visit.name, type=visit.type, status=visit.status)
             if row["error"] is None and visit.error is not None:
@@ -84,24 +92,26 @@ def _own(value: Any) -> Any:
     return value
 
 
-def _derived_stages(visit: Any, state: Any) -> dict[str, Any]:
-    """The stages of a visit the run did not record (``derived_stages`` states): a plain state's
-    are all its input; a JSONPath Pass's result is its Result (or its input), placed by ResultPath."""
-    stages: dict[str, Any] = {"input": visit.input}
-    if visit.type == "Pass":
-        result = visit.input
+def _derive_stages(row: dict[str, Any], visit: Any, state: Any) -> None:
+    """Fill in the stages of a visit the run did not record (``derived_stages`` states): a plain
+    state's are all its input; a JSONPath Pass's result is its Result (or its input), placed by ResultPath."""
+    given = row["input"] = visit.input
+    exited = visit.exited_event_id is not None
+    kind = visit.type
+    if kind == "Pass":
+        result = given
         if state is not None and getattr(state, "result", MISSING) is not MISSING:
             # the table's own value, not the definition's: read from the Result's text when it has one
             text = state.result_text
             result = copy.deepcopy(state.result) if text is None else loads_compact(text)
-        stages.update(afterInputPath=visit.input, afterParameters=visit.input, result=result)
-        if visit.exited_event_id is not None:
-            stages["afterResultPath"] = visit.output
-    elif visit.type in ("Succeed", "Wait", "Choice"):
-        stages["afterInputPath"] = visit.input
-    if visit.exited_event_id is not None:
-        stages["output"] = visit.output
-    return stages
+        row["afterInputPath"] = row["afterParameters"] = given
+        row["result"] = result
+        if exited:
+            row["afterResultPath"] = visit.output
+    elif kind in ("Succeed", "Wait", "Choice"):
+        row["afterInputPath"] = given
+    if exited:
+        row["output"] = visit.output
 
 
 def _rebuild(
