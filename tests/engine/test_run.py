@@ -55,6 +55,14 @@ class TestLimits:
             "service limit."
         )
 
+    def test_a_result_added_to_an_input_near_the_limit_fails_with_data_limit_exceeded(self) -> None:
+        # the output of a Pass that adds its Result as a new field is the input's text grown by it
+        sm = machine({"Add": {"Type": "Pass", "Result": "y" * 100, "ResultPath": "$.r", "End": True}})
+        ex = sm.run({"s": "x" * (MAX_PAYLOAD - 50)})
+        assert (ex.status, ex.error) == ("FAILED", "States.DataLimitExceeded")
+        assert "'Add'" in (ex.cause or "")
+        assert sm.run({"s": "x" * (MAX_PAYLOAD - 200)}).status == "SUCCEEDED"
+
     def test_the_limit_counts_utf8_bytes(self) -> None:
         # 99,000 characters of three bytes each: under the limit in characters, over it in bytes
         sm = machine(

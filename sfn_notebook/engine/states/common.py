@@ -145,6 +145,18 @@ def run_result_pass(run: Run, state: m.PassState, value: Any, scope: Scope | Non
     cached = run.last_text
     text = cached[1] if cached is not None and cached[0] is value else run.text(value, name)
     entered_id = run.emit_pairs("PassStateEntered", "name", name, "input", text)
+    field = state.result_field
+    if field is not None and type(value) is dict and field not in value:
+        # the commonest Pass of all: a new field on the input object, its text the input's with the
+        # Result's member appended (what apply_result_path and known_result_text do, in one step)
+        output = dict(value)
+        output[field] = state.result
+        text = append_member(text, state.result_member)  # type: ignore[arg-type]
+        if len(text) > MAX_PAYLOAD // 4 and utf8_size(text) > MAX_PAYLOAD:
+            text = run.text(output, name)  # reports the limit
+        run.last_text = (output, text)
+        run.emit_pairs("PassStateExited", "name", name, "output", text)
+        return output
     result = value if state.result is MISSING else state.result
     try:
         output = df.apply_result_path(state.result_path, value, result)
