@@ -147,22 +147,16 @@ def run_result_pass(run: Run, state: m.PassState, value: Any, scope: Scope | Non
     entered_id = run.emit_pairs("PassStateEntered", "name", name, "input", text)
     field = state.result_field
     if field is not None and type(value) is dict and field not in value:
-        # the commonest Pass of all: a new field on the input object, its text the input's with the
-        # Result's member appended (what apply_result_path and known_result_text do, in one step)
+        # the commonest Pass of all, a new field on the input object: what apply_result_path does
         output = dict(value)
         output[field] = state.result
-        text = append_member(text, state.result_member)  # type: ignore[arg-type]
-        if len(text) > MAX_PAYLOAD // 4 and utf8_size(text) > MAX_PAYLOAD:
-            text = run.text(output, name)  # reports the limit
-        run.last_text = (output, text)
-        run.emit_pairs("PassStateExited", "name", name, "output", text)
-        return output
-    result = value if state.result is MISSING else state.result
-    try:
-        output = df.apply_result_path(state.result_path, value, result)
-    except StatesError as err:
-        visit = Visit(run, _NO_VARIABLES if scope is None else scope, state, entered_id)
-        raise located(run, err, visit) from None
+    else:
+        result = value if state.result is MISSING else state.result
+        try:
+            output = df.apply_result_path(state.result_path, value, result)
+        except StatesError as err:
+            visit = Visit(run, _NO_VARIABLES if scope is None else scope, state, entered_id)
+            raise located(run, err, visit) from None
     if output is not value and state.result_text is not None:
         known_result_text(run, state, value, output)
     cached = run.last_text
