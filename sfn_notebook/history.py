@@ -466,27 +466,37 @@ def state_visits(
             visit.status = "FAILED"
             failed.add(visit.entered_event_id)
     ordered = sorted(visits.values(), key=lambda v: v.entered_event_id)
-    last = events[-1] if events else None
-    if last is not None and last["type"] == "ExecutionSucceeded":
-        for visit in ordered:  # branches stopped when a sibling failed and the error was caught
+    if events:
+        _close_unfinished(ordered, events[-1])
+    return ordered
+
+
+_ENDED_AS: Final = {
+    "ExecutionFailed": "FAILED",
+    "ExecutionTimedOut": "TIMED_OUT",
+    "ExecutionAborted": "ABORTED",
+}
+
+
+def _close_unfinished(visits: list[StateVisit], last: dict[str, Any]) -> None:
+    """The visits still open when the execution ended, given the way it ended (its last event)."""
+    if last["type"] == "ExecutionSucceeded":
+        for visit in visits:  # branches stopped when a sibling failed and the error was caught
             if visit.exited is None and visit.status == "RUNNING":
                 visit.status = "ABORTED"
-    if last is not None and last["type"] in ("ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"):
-        final = {
-            "ExecutionFailed": "FAILED",
-            "ExecutionTimedOut": "TIMED_OUT",
-            "ExecutionAborted": "ABORTED",
-        }[last["type"]]
-        details = event_details(last)
-        for visit in ordered:
-            if visit.exited is None:
-                if visit.status == "RUNNING" or final != "FAILED":
-                    visit.status = final
-                if visit.error is None and final == "FAILED":
-                    visit.error = details.get("error")
-                    visit.cause = details.get("cause")
-                visit.exited = last["timestamp"]
-    return ordered
+        return
+    final = _ENDED_AS.get(last["type"])
+    if final is None:  # still running
+        return
+    details = event_details(last)
+    for visit in visits:
+        if visit.exited is None:
+            if visit.status == "RUNNING" or final != "FAILED":
+                visit.status = final
+            if visit.error is None and final == "FAILED":
+                visit.error = details.get("error")
+                visit.cause = details.get("cause")
+            visit.exited = last["timestamp"]
 
 
 _NESTED_ENDS = frozenset(
