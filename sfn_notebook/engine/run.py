@@ -160,9 +160,6 @@ class Run:
     # whether the stages of states whose stages the inspector can derive (``derived_stages``) go
     # unrecorded (a local TestState records every stage of its one state)
     derive_stages = True
-    deadline: float | None = (
-        None  # when the execution times out (TimeoutSeconds, or the longest a run may last)
-    )
     variable_bytes = 0  # the JSON size of every variable the execution holds
     in_handler = False  # a task's handler is running (stop() does not wait for it)
     _first_scope: Scope | None = None  # variables given at the start (a local TestState's)
@@ -200,9 +197,10 @@ class Run:
         self.stop_time: float | None = None
         self._ready: list[tuple[float, int, Fiber]] = []
         self.current: Fiber | None = None  # the fiber being stepped: its history gets the events
-        # data-flow stages by the id of the state's StateEntered event (plain states are derived)
+        # data-flow stages by the id of the state's StateEntered event (see State.derived_stages)
         self.traces: dict[int, dict[str, Any]] = {}
-        self.deadline = start_time + setup.timeout
+        # when the execution times out: its TimeoutSeconds, or the longest an execution may run
+        self.deadline: float = start_time + setup.timeout
         # the last payload written to the history and its JSON text: the next state's input is
         # usually the same object, so its StateEntered event reuses the text (see text())
         self.last_text: tuple[Any, str] | None = None
@@ -507,7 +505,7 @@ class Run:
                 time, _, fiber = heapq.heappop(ready)
                 if fiber.done or fiber.cancelled:
                     continue
-                if self.deadline is not None and time > self.deadline:
+                if time > self.deadline:
                     self.now = self.deadline
                     self._timed_out()
                     return
@@ -718,7 +716,7 @@ class Run:
         """Let virtual time pass while the execution waits for callbacks: task, heartbeat and
         execution timeouts that fall due fire, in time order."""
         target = self.now + seconds
-        horizon = target if self.deadline is None else min(target, self.deadline)
+        horizon = min(target, self.deadline)
         for token in sorted(self.tokens.values(), key=lambda t: _token_limit(t) or float("inf")):
             limit = _token_limit(token)
             if limit is None or limit > horizon or token.outcome is not None or token.fiber is None:
@@ -728,7 +726,7 @@ class Run:
             self._resume_token(token, limit)
         self.drive()
         if self.status == "RUNNING":
-            if self.deadline is not None and target >= self.deadline:
+            if target >= self.deadline:
                 self.now = max(self.now, self.deadline)
                 self._timed_out()
             else:
