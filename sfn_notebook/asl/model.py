@@ -342,9 +342,7 @@ def build(cls: type[State], fields: dict[str, Any]) -> State:
         for f in dataclasses.fields(cls):
             if f.default is not dataclasses.MISSING:
                 defaults[f.name] = f.default
-            elif f.default_factory is not dataclasses.MISSING:
-                required.add(f.name)  # none today; a factory's value must be made per object
-            else:
+            else:  # required, or made by a default_factory (none today): cls(**fields) makes it
                 required.add(f.name)
         shape = _SHAPES[cls] = (defaults, frozenset(required), frozenset(defaults) | frozenset(required))
     defaults, needed, names = shape
