@@ -23,6 +23,9 @@ __all__ = ["StateMachine", "DEFAULT_REGION", "DEFAULT_ACCOUNT"]
 
 DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT = "123456789012"
+# run()'s options name, mocks, test_case, start_time, seed, role_arn, progress, region, account and
+# local_aws as they are when none is given
+_NO_OPTIONS = (None, None, None, None, None, None, None, DEFAULT_REGION, DEFAULT_ACCOUNT, True)
 #: Called as ``observer(state_machine, execution)`` for every run started (coverage collectors).
 RUN_OBSERVERS: list[Any] = []
 _NAME_OK = re.compile(r"[^\s?*<>{}\[\]\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]{1,80}\Z")
@@ -169,65 +172,55 @@ class StateMachine:
             _observed(self, remote)
             return remote
         if (
-            (resources is None or len(resources) == 0)
-            and name is None
-            and mocks is None
-            and test_case is None
-            and start_time is None
-            and seed is None
-            and role_arn is None
-            and progress is None
-            and local_aws is True
-            and region == DEFAULT_REGION
-            and account == DEFAULT_ACCOUNT
-        ):  # the usual call: no option given
-            execution = self._prepare_default(input)
-        else:
-            execution = self._prepare(
-                input,
-                resources,
-                name,
-                mocks,
-                test_case,
-                start_time,
-                seed,
-                role_arn,
-                region,
-                account,
-                progress,
-                local_aws,
-            )
+            name,
+            mocks,
+            test_case,
+            start_time,
+            seed,
+            role_arn,
+            progress,
+            region,
+            account,
+            local_aws,
+        ) == _NO_OPTIONS and (resources is None or len(resources) == 0):  # the usual call: no option given
+            return self._run_default(input)
+        execution = self._prepare(
+            input,
+            resources,
+            name,
+            mocks,
+            test_case,
+            start_time,
+            seed,
+            role_arn,
+            region,
+            account,
+            progress,
+            local_aws,
+        )
         self.last_execution = execution  # reachable even if the run is interrupted
+        tasks = self._tasks_found
+        if tasks is None:
+            tasks = self._has_tasks()
+        self._drive(execution, tasks)
+        return execution
+
+    def _drive(self, execution: LocalExecution, tasks: bool) -> None:
+        """Drive a started run to its end, or until it waits for task tokens no one will answer."""
+        run = execution._run
         try:
-            tasks = self._tasks_found
-            if tasks is None:
-                tasks = self._has_tasks()
             if tasks:
                 with execution._lock:  # task tokens may be answered from other threads meanwhile
                     execution._track()
-                    execution._run.drive()
-                    if execution._run.tokens and execution._run.status == "RUNNING":
+                    run.drive()
+                    if run.tokens and run.status == "RUNNING":
                         from .local_aws.callbacks import settle
 
                         settle(execution)
             else:  # no Task, no token: nothing can reach the run from outside
-                execution._run.drive()
+                run.drive()
         except KeyboardInterrupt:
-            # stopped by the user (Ctrl-C, or the notebook's stop button): end it as StopExecution
-            # would, keep its history, and hand it back
-            run = execution._run
-            current = _current_state(run)
-            where = f" while state '{current}' was running" if current else ""
-            run.abort("KeyboardInterrupt", f"The run was interrupted{where}.")
-            run.notes.append(f"KeyboardInterrupt{where}: the run ended ABORTED, its history kept.")
-            import warnings
-
-            warnings.warn(
-                f"execution {execution.name} was interrupted and is ABORTED; its history is kept",
-                RuntimeWarning,
-                stacklevel=2,
-            )
-        return execution
+            _interrupted(execution)
 
     def test_state(
         self,
@@ -380,36 +373,20 @@ class StateMachine:
         _observed(self, execution)
         return execution
 
-    def _prepare_default(self, input: Any) -> LocalExecution:
-        """:meth:`_prepare` for a run given no option (what it does, with the option checks left out)."""
+    def _run_default(self, input: Any) -> LocalExecution:
+        """:meth:`run` given no option: what :meth:`_prepare` and :meth:`_drive` do, with the option
+        checks left out (the commonest call, made as short as it can be)."""
         value = {} if input is MISSING else input
         try:
             text = dumps(value)
         except Exception:
             text = input_text(value)  # raises the error that tells what is wrong
         self._runs += 1
-        setup = self._default_setup
-        if setup is None or setup[0] is not self.role_arn:  # made again if role_arn was changed
-            role = self.role_arn or self._roles.get(DEFAULT_ACCOUNT) or self._default_role(DEFAULT_ACCOUNT)
-            key = (DEFAULT_REGION, DEFAULT_ACCOUNT, role, True)
-            shared = self._setups.get(key)
-            if shared is None:
-                shared = self._setups[key] = RunSetup(
-                    self.machine,
-                    _NO_RESOURCES,
-                    self.name,
-                    DEFAULT_REGION,
-                    DEFAULT_ACCOUNT,
-                    role,
-                    True,
-                    self.type,
-                )
-            setup = self._default_setup = (self.role_arn, shared)
-        digest = self._definition_digest
-        if digest is None:
-            digest = self._digest()
+        default = self._default
+        if default is None or default.role_arn is not self.role_arn:  # made again if role_arn was changed
+            default = self._default_run()
         run = Run(
-            setup[1],
+            default.setup,
             value,
             execution_name=None,
             start_time=(
@@ -417,17 +394,41 @@ class StateMachine:
                 if _ENVIRON_DATA is not None and _START_KEY not in _ENVIRON_DATA and os.environ is _ENVIRON
                 else _to_epoch(None)
             ),
-            identity=(self.name, digest, text, self._runs),  # hashed when the run first needs it
+            identity=(self.name, default.digest, text, self._runs),  # hashed when the run first needs it
         )
-        execution = LocalExecution(run, self)
-        run.start(text)
+        # reachable even if the run is interrupted
+        execution = self.last_execution = LocalExecution(run, self)
         if RUN_OBSERVERS:
             _observed(self, execution)
+        run.start(text, None, default.private)
+        if default.tasks:
+            self._drive(execution, True)
+        else:  # no Task, no token: nothing can reach the run from outside
+            try:
+                run.drive()
+            except KeyboardInterrupt:
+                _interrupted(execution)
         return execution
+
+    def _default_run(self) -> _DefaultRun:
+        """What every run given no option shares (made once, and again if ``role_arn`` changes)."""
+        role = self.role_arn or self._roles.get(DEFAULT_ACCOUNT) or self._default_role(DEFAULT_ACCOUNT)
+        key = (DEFAULT_REGION, DEFAULT_ACCOUNT, role, True)
+        setup = self._setups.get(key)
+        if setup is None:
+            setup = self._setups[key] = RunSetup(
+                self.machine, _NO_RESOURCES, self.name, DEFAULT_REGION, DEFAULT_ACCOUNT, role, True, self.type
+            )
+        tasks = self._has_tasks()
+        # a run needs a copy of its input unless no code outside the engine can reach its values
+        # while it runs (no Task) or after (no recorded stage): see Run.start
+        private = tasks or any(not state.derived_stages for state in self.machine.walk())
+        default = self._default = _DefaultRun(self.role_arn, setup, self._digest(), tasks, private)
+        return default
 
     _tasks_found: bool | None = None  # whether the machine has a Task state (see _has_tasks)
     _definition_digest: str | None = None
-    _default_setup: tuple[str | None, RunSetup] | None = None  # role_arn it was made for, the set-up
+    _default: _DefaultRun | None = None  # see _default_run
 
     def _has_tasks(self) -> bool:
         """Whether any state, nested ones included, is a Task (made once)."""
@@ -522,6 +523,38 @@ class StateMachine:
         if functions or create_role or resources is not None:
             kwargs.update(functions=functions, create_role=create_role, resources=resources)
         return aws.deploy(self, **kwargs)  # type: ignore[no-any-return]
+
+
+class _DefaultRun:
+    """What every run of a machine given no option shares (see ``StateMachine._default_run``)."""
+
+    __slots__ = ("role_arn", "setup", "digest", "tasks", "private")
+
+    def __init__(
+        self, role_arn: str | None, setup: RunSetup, digest: str, tasks: bool, private: bool
+    ) -> None:
+        self.role_arn = role_arn  # the machine's role_arn it was made for
+        self.setup = setup
+        self.digest = digest  # the definition's (part of what names each run)
+        self.tasks = tasks  # whether the machine has a Task (a run may wait for tokens answered elsewhere)
+        self.private = private  # whether a run needs a copy of its input (see Run.start)
+
+
+def _interrupted(execution: LocalExecution) -> None:
+    """Ctrl-C (or the notebook's stop button) stopped a run: end it ABORTED, as StopExecution
+    would, keep its history, and say so."""
+    run = execution._run
+    current = _current_state(run)
+    where = f" while state '{current}' was running" if current else ""
+    run.abort("KeyboardInterrupt", f"The run was interrupted{where}.")
+    run.notes.append(f"KeyboardInterrupt{where}: the run ended ABORTED, its history kept.")
+    import warnings
+
+    warnings.warn(
+        f"execution {execution.name} was interrupted and is ABORTED; its history is kept",
+        RuntimeWarning,
+        stacklevel=4,
+    )
 
 
 def _observed(sm: StateMachine, execution: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -284,10 +285,6 @@ class TestRepr:
 
 
 def test_an_interrupted_run_is_aborted_and_keeps_its_history() -> None:
-    import warnings
-
-    from sfn_notebook import StateMachine
-
     calls = {"n": 0}
 
     def slow(event):
@@ -327,6 +324,42 @@ def test_an_interrupted_run_is_aborted_and_keeps_its_history() -> None:
     assert types[-1] == "ExecutionAborted"
     assert sm.last_execution is ex
     assert any("interrupted" in str(w.message) for w in caught)
+
+
+@pytest.mark.parametrize("options", [{}, {"seed": 1}], ids=["no-option", "an-option"])
+def test_an_interrupted_run_without_tasks_is_aborted_and_keeps_its_history(
+    options: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # no handler runs here: the interrupt comes while the second state is being recorded
+    from sfn_notebook.engine.run import Run
+
+    recorded = Run.emit_state
+
+    def emit_state(run: Run, entered: str, exited: str, name: str, *texts: str) -> None:
+        if name == "Two":
+            raise KeyboardInterrupt
+        recorded(run, entered, exited, name, *texts)
+
+    monkeypatch.setattr(Run, "emit_state", emit_state)
+    sm = StateMachine(
+        {
+            "StartAt": "One",
+            "States": {"One": {"Type": "Pass", "Next": "Two"}, "Two": {"Type": "Pass", "End": True}},
+        }
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ex = sm.run({"x": 1}, **options)
+    assert (ex.status, ex.error) == ("ABORTED", "KeyboardInterrupt")
+    assert [e["type"] for e in ex.events] == [
+        "ExecutionStarted",
+        "PassStateEntered",
+        "PassStateExited",
+        "ExecutionAborted",
+    ]
+    assert sm.last_execution is ex
+    [warning] = [w for w in caught if "interrupted" in str(w.message)]
+    assert warning.filename == __file__  # it points at the caller's line
 
 
 class TestRunNumbers:

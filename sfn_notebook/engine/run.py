@@ -29,7 +29,7 @@ from .resources import HandlerRegistry, has_cycle
 from .scope import Scope, Variables, iso_time
 from .states import run_states, run_until_pause
 
-__all__ = ["Run", "RunSetup"]
+__all__ = ["Run", "RunSetup", "check_input_size", "input_text"]
 
 
 def uuid_text(raw: bytes) -> str:
@@ -51,6 +51,14 @@ def input_text(value: Any) -> str:
         if has_cycle(value):
             raise TypeError("the execution input is not JSON: Circular reference detected") from None
         raise ValueError("the execution input is nested too deeply to be written as JSON") from None
+
+
+def check_input_size(text: str) -> None:
+    """Refuse an execution input larger than Step Functions accepts (``text``: its JSON)."""
+    if len(text) > MAX_PAYLOAD // 4 and utf8_size(text) > MAX_PAYLOAD:
+        raise ValueError(
+            f"the execution input is {utf8_size(text)} bytes; Step Functions accepts at most {MAX_PAYLOAD}"
+        )
 
 
 def _token_limit(token: TaskToken) -> float | None:
@@ -145,6 +153,7 @@ class Run:
         "stop_request",
         "driving",
         "_pending",
+        "deadline",
         "__dict__",
     )
 
@@ -375,28 +384,34 @@ class Run:
             self.error, self.cause = request
             raise _Stopped
 
-    def emit_unchanged(self, entered: str, exited: str, name: str, text: str) -> None:
-        """Record a state that transforms nothing (its StateEntered and StateExited events share
-        one text): :meth:`emit` twice, in one step when no listener, stop request or limit is in the way."""
+    def emit_state(self, entered: str, exited: str, name: str, input_text: str, output_text: str) -> None:
+        """Record a state that ran in one step (its StateEntered and StateExited events together):
+        :meth:`emit` twice, in one step when no listener, stop request or limit is in the way."""
         fiber = self.current
-        log = self.events if fiber is None else fiber.log
-        records = log.records
-        count = len(records)
-        main = log is self.events
-        if self.stop_request is not None or (
-            main and (self.listener is not None or count + 1 >= _LAST_EVENT)
-        ):
-            self.emit(entered, ("name", name, "input", text))
-            self.emit(exited, ("name", name, "output", text))
-            return
-        now = self.now
-        if fiber is None:  # as on AWS, the first state's entry names no previous event
-            previous = count if count != 1 else 0
-        else:
-            previous = fiber.last
-            fiber.last = count + 2
-        records.append((entered, now, previous, "name", name, "input", text))
-        records.append((exited, now, count + 1, "name", name, "output", text))
+        if self.stop_request is None:
+            if fiber is None:  # the execution's own states, run without a fiber
+                records = self.events.records
+                count = len(records)
+                if self.listener is None and count + 1 < _LAST_EVENT:
+                    now = self.now
+                    # as on AWS, the first state's entry names no previous event
+                    records.append(
+                        (entered, now, count if count != 1 else 0, "name", name, "input", input_text)
+                    )
+                    records.append((exited, now, count + 1, "name", name, "output", output_text))
+                    return
+            else:
+                log = fiber.log
+                records = log.records
+                count = len(records)
+                if log is not self.events or (self.listener is None and count + 1 < _LAST_EVENT):
+                    now = self.now
+                    records.append((entered, now, fiber.last, "name", name, "input", input_text))
+                    records.append((exited, now, count + 1, "name", name, "output", output_text))
+                    fiber.last = count + 2
+                    return
+        self.emit(entered, ("name", name, "input", input_text))
+        self.emit(exited, ("name", name, "output", output_text))
 
     def _fail_history_limit(self) -> None:
         self.error = "States.Runtime"
@@ -428,19 +443,26 @@ class Run:
 
     # -- driving
 
-    def start(self, text: str | None = None, variables: dict[str, Any] | None = None) -> None:
+    def start(
+        self, text: str | None = None, variables: dict[str, Any] | None = None, private: bool = True
+    ) -> None:
         """Record ExecutionStarted and schedule the main fiber (``text``: the input as JSON, if known;
-        ``variables``: workflow variables the first state sees, as TestState takes them)."""
+        ``variables``: workflow variables the first state sees, as TestState takes them).
+
+        ``private``: run on a copy of the input object of its own, so that the caller's is never
+        shared or changed.  The engine changes no value it is given, so only what outlives the run
+        or runs beside it could: a machine with no Task (no handler runs, no token lets another
+        thread in) whose states' stages are all derived from the history (none recorded: every value
+        handed out afterwards is parsed from the history's text) needs no copy.
+        """
         if text is None:
             text = input_text(self.input)
-        if len(text) > MAX_PAYLOAD // 4 and utf8_size(text) > MAX_PAYLOAD:
-            raise ValueError(
-                f"the execution input is {utf8_size(text)} bytes; Step Functions accepts at most {MAX_PAYLOAD}"
-            )
+        if len(text) > MAX_PAYLOAD // 4:
+            check_input_size(text)
         self.events.records.append(
             ("ExecutionStarted", self.now, 0, "input", text, "roleArn", self.setup.role_arn)
         )
-        if isinstance(self.input, (dict, list)):
+        if private and isinstance(self.input, (dict, list)):
             self.input = loads_compact(text)  # a private copy: the caller's object is never shared or mutated
         self.last_text = (self.input, text)
         if self.listener is not None:
@@ -455,7 +477,6 @@ class Run:
         waits (no Task, Wait, Map or Parallel) needs no fiber, scheduler, generator or scope.  The
         rest, if any, runs in the execution's fiber."""
         self._pending = False
-        self.current = None
         machine = self.setup.machine
         try:
             value, state, scope = run_until_pause(self, machine, self.input, self._first_scope)
@@ -491,7 +512,6 @@ class Run:
         Whatever escapes the states ends the run: FAILED with ``States.Runtime`` and a note saying
         what went wrong; only ``KeyboardInterrupt`` propagates (the caller ends the run ABORTED).
         """
-        ready = self._ready
         outer = self.driving
         self.driving = get_ident()
         try:
@@ -499,8 +519,7 @@ class Run:
                 self._stop_now()
             if self._pending:
                 self._run_first()
-                if not ready:  # the execution ended, or waits for a token
-                    return
+            ready = self._ready
             while ready and self.status == "RUNNING":
                 time, _, fiber = heapq.heappop(ready)
                 if fiber.done or fiber.cancelled:
@@ -638,7 +657,7 @@ class Run:
         fiber.gen.close()
 
     def _succeed(self, output: Any) -> None:
-        main = self.current = self._main
+        main = self._main
         cached = self.last_text
         if cached is not None and cached[0] is output:  # the last state's output, already written
             text = cached[1]
@@ -659,6 +678,7 @@ class Run:
             # the execution ran without a fiber: what emit() records, in one step
             records.append(("ExecutionSucceeded", self.now, len(records), "output", text))
         else:
+            self.current = main
             self.emit("ExecutionSucceeded", ("output", text))
         self.status = "SUCCEEDED"
         self.output = output

@@ -449,6 +449,75 @@ def test_the_engine_never_mutates_the_callers_input(extra: dict[str, Any], items
     assert value == snapshot
 
 
+# Machines with no Task: a run of one whose stages are all derived from its history works on the
+# caller's object itself (no copy), so nothing it hands out may be that object
+DERIVED = machine(
+    {
+        "Add": {"Type": "Pass", "Result": {"added": [1]}, "ResultPath": "$.r", "Next": "Check"},
+        "Check": {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.r", "IsPresent": True, "Next": "Done"}],
+            "Default": "Done",
+        },
+        "Done": {"Type": "Succeed"},
+    }
+)
+RECORDED = machine(
+    {
+        "Add": {"Type": "Pass", "Result": {"added": [1]}, "ResultPath": "$.r", "Next": "Pick"},
+        "Pick": {"Type": "Pass", "Parameters": {"all.$": "$", "items.$": "$.items"}, "Next": "Each"},
+        "Each": {
+            "Type": "Map",
+            "ItemsPath": "$.items",
+            "ItemProcessor": {"StartAt": "Keep", "States": {"Keep": {"Type": "Pass", "End": True}}},
+            "ResultPath": "$.each",
+            "Next": "Done",
+        },
+        "Done": {"Type": "Succeed"},
+    }
+)
+
+
+def _deep_change(value: Any) -> None:
+    """Change every container inside ``value`` in place."""
+    if isinstance(value, dict):
+        for child in list(value.values()):
+            _deep_change(child)
+        value["changed"] = True
+    elif isinstance(value, list):
+        for child in list(value):
+            _deep_change(child)
+        value.append("changed")
+
+
+@pytest.mark.parametrize("sm", [DERIVED, RECORDED], ids=["stages-derived", "stages-recorded"])
+@PROPERTY
+@given(st.dictionaries(st.text(max_size=5), json_values, max_size=4), st.lists(json_values, max_size=4))
+def test_a_run_with_no_task_hands_out_nothing_of_the_callers_input(
+    sm: StateMachine, extra: dict[str, Any], items: list[Any]
+) -> None:
+    value = {**extra, "items": items}
+    snapshot = copy.deepcopy(value)
+    ex = sm.run(value)
+    assert ex.status == "SUCCEEDED"
+    assert (ex._run.input is value) == (sm is DERIVED)  # copied only when stages are recorded
+    assert value == snapshot  # not changed by the run
+    events, output = copy.deepcopy(list(ex.events)), copy.deepcopy(ex.output)
+    trace = ex.trace()
+    stages = copy.deepcopy(trace.to_dict("records"))
+    _deep_change(value)  # the caller changes its object afterwards: the execution keeps what it saw
+    assert list(ex.events) == events
+    assert ex.output == output
+    assert ex.trace().to_dict("records") == stages
+    value = copy.deepcopy(snapshot)
+    ex = sm.run(value)
+    _deep_change(ex.output)  # and changing what was handed out does not reach the caller's object
+    for column in ("input", "afterInputPath", "afterParameters", "result", "afterResultPath", "output"):
+        for cell in ex.trace()[column]:
+            _deep_change(cell)
+    assert value == snapshot
+
+
 def test_a_handler_mutating_its_event_does_not_change_the_recorded_history() -> None:
     def mutate(event: Any) -> Any:
         event["nested"]["k"] = "changed"

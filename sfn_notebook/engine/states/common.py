@@ -65,20 +65,20 @@ def run_until_pause(
     states = machine.states
     state = states[machine.start_at]
     runners = RUNNERS
-    unchanged = run.emit_unchanged
+    record = run.emit_state
+    derive = run.derive_stages
     while True:
         kind = state.type
-        if kind not in _NEVER_PAUSE:
-            return value, state, None if scope is _NO_VARIABLES else scope
         if state.plain and kind in _PASS_THROUGH:
             cached = run.last_text
             text = cached[1] if cached is not None and cached[0] is value else run.text(value, state.name)
-            name = state.name
-            unchanged(_ENTERED[kind], _EXITED[kind], name, text)
+            record(_ENTERED[kind], _EXITED[kind], state.name, text, text)
             next_name = state.next
-        elif state.derived_stages and kind == "Pass" and run.derive_stages:
+        elif state.derived_stages and kind == "Pass" and derive:
             value = run_result_pass(run, state, value, scope)  # type: ignore[arg-type]
             next_name = state.next
+        elif kind not in _NEVER_PAUSE:
+            return value, state, None if scope is _NO_VARIABLES else scope
         else:
             if scope is None or scope is _NO_VARIABLES:
                 if make_scope is not None:
@@ -110,15 +110,14 @@ def run_states(
     states = machine.states
     state = states[machine.start_at] if start is None else start
     runners = RUNNERS
-    unchanged = run.emit_unchanged
+    record = run.emit_state
     while True:
         if state.plain and state.type in _PASS_THROUGH:
             # a Pass or Succeed that transforms nothing: its output is its input, so the two events
             # share one JSON text and no data-flow step runs (its trace is derived from them)
             cached = run.last_text
             text = cached[1] if cached is not None and cached[0] is value else run.text(value, state.name)
-            name = state.name
-            unchanged(_ENTERED[state.type], _EXITED[state.type], name, text)
+            record(_ENTERED[state.type], _EXITED[state.type], state.name, text, text)
             next_name = state.next
         elif state.derived_stages and state.type == "Pass" and run.derive_stages:
             value = run_result_pass(run, state, value, scope)  # type: ignore[arg-type]
@@ -144,31 +143,56 @@ def run_result_pass(run: Run, state: m.PassState, value: Any, scope: Scope | Non
     name = state.name
     cached = run.last_text
     text = cached[1] if cached is not None and cached[0] is value else run.text(value, name)
-    entered_id = run.emit_pairs("PassStateEntered", "name", name, "input", text)
-    field = state.result_field
-    if field is not None and type(value) is dict and field not in value:
+    member = state.result_member
+    if member is not None and type(value) is dict and state.result_field not in value:
         # the commonest Pass of all, a new field on the input object: what apply_result_path does
         output = dict(value)
-        output[field] = state.result
+        output[state.result_field] = state.result
+        output_text = appended_result(text, member)
     else:
-        result = value if state.result is MISSING else state.result
         try:
-            output = df.apply_result_path(state.result_path, value, result)
+            output = df.apply_result_path(
+                state.result_path, value, value if state.result is MISSING else state.result
+            )
         except StatesError as err:
-            visit = Visit(run, _NO_VARIABLES if scope is None else scope, state, entered_id)
-            raise located(run, err, visit) from None
-    if output is not value and state.result_text is not None:
-        known_result_text(run, state, value, output)
-    cached = run.last_text
-    text = cached[1] if cached is not None and cached[0] is output else run.text(output, name)
-    run.emit_pairs("PassStateExited", "name", name, "output", text)
+            raise _failed_result_pass(run, state, scope, text, err) from None
+        # with no ResultPath, the output is the Result, whose text is known (a long one is measured below)
+        output_text = None
+        if state.result_path is MISSING:
+            known = state.result_text
+            if known is not None and len(known) <= MAX_PAYLOAD // 4:
+                output_text = known
+    if output_text is None:
+        try:
+            output_text = run.text(output, name)
+        except StatesError as err:
+            raise _failed_result_pass(run, state, scope, text, err) from None
+    run.emit_state("PassStateEntered", "PassStateExited", name, text, output_text)
+    run.last_text = (output, output_text)
     return output
+
+
+def _failed_result_pass(
+    run: Run, state: m.PassState, scope: Scope | None, text: str, err: StatesError
+) -> StatesError:
+    """The error of a Result-only Pass (see :func:`run_result_pass`), after its StateEntered event."""
+    entered_id = run.emit_pairs("PassStateEntered", "name", state.name, "input", text)
+    return located(run, err, Visit(run, _NO_VARIABLES if scope is None else scope, state, entered_id))
+
+
+def appended_result(input_text: str, member: str) -> str | None:
+    """The JSON text of an input object with a Pass's Result added as a new field (``member``,
+    ``"field":<Result's text>``); None when too large (:meth:`Run.text` reports it)."""
+    text = append_member(input_text, member)
+    if len(text) > MAX_PAYLOAD // 4 and utf8_size(text) > MAX_PAYLOAD:
+        return None
+    return text
 
 
 def known_result_text(run: Run, state: m.PassState, raw: Any, output: Any) -> None:
     """The output's JSON text without writing it again, when it is known: the Result's own text, or
     the input's text with ``"field":<Result>`` appended (ResultPath adding a new field to the input object)."""
-    text = state.result_text
+    text: str | None = state.result_text
     assert text is not None
     if state.result_path is not MISSING:
         member = state.result_member
@@ -177,10 +201,11 @@ def known_result_text(run: Run, state: m.PassState, raw: Any, output: Any) -> No
             return
         if state.result_field in raw:
             return  # a field replaced: its place in the text moves
-        text = append_member(cached[1], member)
-    if len(text) > MAX_PAYLOAD // 4 and utf8_size(text) > MAX_PAYLOAD:
+        text = appended_result(cached[1], member)
+    elif len(text) > MAX_PAYLOAD // 4 and utf8_size(text) > MAX_PAYLOAD:
         return  # too large: run.text() reports it
-    run.last_text = (output, text)
+    if text is not None:
+        run.last_text = (output, text)
 
 
 def enter_state(run: Run, state: m.State, value: Any, scope: Scope) -> Visit:
