@@ -80,8 +80,8 @@ def with_member(object_text: str, key: str, value_text: str) -> str:
 def append_member(object_text: str, member: str) -> str:
     """:func:`with_member` given the member's text, ``"key":value``, written already."""
     if object_text == "{}":
-        return "{" + member + "}"
-    return object_text[:-1] + "," + member + "}"
+        return f"{{{member}}}"
+    return f"{object_text[:-1]},{member}}}"
 
 
 _scan_once = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # the C scanner, no Python wrapper

@@ -472,27 +472,6 @@ class Run:
             self._first_scope.variables.values.update(variables)
         self._pending = True
 
-    def _run_first(self) -> None:
-        """Run the execution's states as plain calls until one may wait: an execution that never
-        waits (no Task, Wait, Map or Parallel) needs no fiber, scheduler, generator or scope.  The
-        rest, if any, runs in the execution's fiber."""
-        self._pending = False
-        machine = self.setup.machine
-        try:
-            value, state, scope = run_until_pause(self, machine, self.input, self._first_scope)
-        except StatesError as err:
-            self.error, self.cause = err.error, err.cause
-            self._end_failed("ExecutionFailed")
-            return
-        if state is None:
-            self._succeed(value)
-            return
-        gen = run_states(self, machine, value, scope or Scope(Variables(), None), state)
-        count = len(self.events)
-        # as on AWS, the first state's entry names no previous event (previousEventId 0)
-        main = self._main = self._new_fiber(gen, self.events, count if count > 1 else 0)
-        self._step(main)
-
     def _new_fiber(self, gen: Generator, log: EventLog, last: int) -> Fiber:
         self._seq += 1
         return Fiber(gen, self.now, self._seq, log, last)
@@ -518,7 +497,25 @@ class Run:
             if self.stop_request is not None:
                 self._stop_now()
             if self._pending:
-                self._run_first()
+                # the execution's states run as plain calls until one may wait: an execution that
+                # never waits (no Task, Wait, Map or Parallel) needs no fiber, scheduler, generator
+                # or scope; the rest, if any, runs in the execution's fiber
+                self._pending = False
+                machine = self.setup.machine
+                try:
+                    value, state, scope = run_until_pause(self, machine, self.input, self._first_scope)
+                except StatesError as err:
+                    self.error, self.cause = err.error, err.cause
+                    self._end_failed("ExecutionFailed")
+                    return
+                if state is None:
+                    self._succeed(value)
+                    return
+                gen = run_states(self, machine, value, scope or Scope(Variables(), None), state)
+                count = len(self.events)
+                # as on AWS, the first state's entry names no previous event (previousEventId 0)
+                main = self._main = self._new_fiber(gen, self.events, count if count > 1 else 0)
+                self._step(main)
             ready = self._ready
             while ready and self.status == "RUNNING":
                 time, _, fiber = heapq.heappop(ready)
