@@ -388,13 +388,13 @@ class StateMachine:
         run = Run(
             default.setup,
             value,
-            execution_name=None,
-            start_time=(
+            None,  # no execution name: made from the identity when first needed
+            (
                 time.time_ns() // 1_000_000 / 1000  # now, to the millisecond (as _to_epoch)
                 if _ENVIRON_DATA is not None and _START_KEY not in _ENVIRON_DATA and os.environ is _ENVIRON
                 else _to_epoch(None)
             ),
-            identity=(self.name, default.digest, text, self._runs),  # hashed when the run first needs it
+            (self.name, default.digest, text, self._runs),  # the identity, hashed when the run first needs it
         )
         # reachable even if the run is interrupted
         execution = self.last_execution = LocalExecution(run, self)

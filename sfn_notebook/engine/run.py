@@ -178,15 +178,15 @@ class Run:
     _notes: list[str] | None = None
     _map_runs: dict[str, list[Any]] | None = None
 
+    # (every parameter may be given by position: a class called with keywords costs a dict per call)
     def __init__(
         self,
         setup: RunSetup,
         input_value: Any,
-        *,
         execution_name: str | None,
         start_time: float,
-        seed: int | None = None,
         identity: bytes | str | tuple | None = None,
+        seed: int | None = None,
         listener: Callable[[Run, int], None] | None = None,
     ) -> None:
         self.setup = setup
