@@ -5,7 +5,7 @@ One invocation runs the shared workloads (``workloads.json`` in the shared bench
 beside the shared ``workloads.json`` (moto through boto3, aws-local-stepfunctions and
 @wmfs/statebox on Node) and prints one table: workload x engine, in transitions per second.
 
-    python benchmarks/run.py                       # everything, median of 3 runs
+    python benchmarks/run.py                       # everything (the Node peers in 2 rounds)
     python benchmarks/run.py --skip-peers          # sfn_notebook only
     python benchmarks/run.py --only moto --runs 5
     python benchmarks/run.py --workload map1000 --json out.json
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import dataclasses
 import json
 import os
 import platform
@@ -202,6 +203,20 @@ class Result:
         self.walls.extend(other.walls)
         if self.walls:
             _set_speed(self, workload, self.walls)
+
+
+def median_round(rounds: list[Result]) -> Result:
+    """A peer's result over several rounds: the median figure (the worst status, if any failed)."""
+    worst = max(rounds, key=lambda r: SEVERITY[r.status])
+    timed = [r for r in rounds if r.transitions_per_s]
+    if worst.status != OK or not timed:
+        return worst
+    middle = dataclasses.replace(timed[0])
+    for name in ("transitions_per_s", "executions_per_s", "wall_s"):
+        values = [getattr(r, name) for r in timed if getattr(r, name) is not None]
+        setattr(middle, name, statistics.median(values) if values else None)
+    middle.runs = sum(r.runs for r in timed)
+    return middle
 
 
 def _set_speed(result: Result, workload: Workload, walls: list[float]) -> None:
@@ -544,13 +559,18 @@ class Report:
     runs: int
     load: list[float] = field(default_factory=list)  # 1-minute load average at start and end
     min_time: float = 0.0
+    rounds: int = 1  # rounds of the Node peers, each followed by a pass of ours
 
     def header(self) -> str:
+        ours = f"median of {self.runs}{'+' if self.min_time else ''} timed runs after a warm-up"
+        peers = "their own scripts' medians"
+        if self.rounds > 1:
+            ours += f", in passes before and after each of {self.rounds} rounds of the Node peers"
+            peers += " (Node: the median over its rounds)"
         text = (
             f"sfn_notebook benchmark: Python {platform.python_version()} on "
             f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs; "
-            f"sfn_notebook: median of {self.runs}{'+' if self.min_time else ''} timed runs after a warm-up; "
-            "peers: their own scripts' medians"
+            f"sfn_notebook: {ours}; peers: {peers}"
         )
         if self.load:
             text += "\nload average (1 min) at start and end: " + ", ".join(f"{x:.2f}" for x in self.load)
@@ -727,6 +747,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--peer-timeout", type=float, default=3600.0, help="seconds to allow each peer script"
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        metavar="N",
+        help="run the Node peers N times, each followed by a pass of ours; every engine's figure is "
+        "the median over the rounds (default 2)",
+    )
     parser.add_argument("--json", metavar="FILE", help="also write every result to FILE as JSON")
     parser.add_argument(
         "--profile",
@@ -740,6 +768,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     selected: set[str] = set()
     for item in args.only or []:
         for name in filter(None, (part.strip() for part in item.split(","))):
@@ -802,7 +832,6 @@ def main(argv: list[str] | None = None) -> int:
         for name, w in workloads.items()
         if w.origin == "shared" or (args.peer_extras and not w.resources)
     }
-    second_pass_done = False
     with tempfile.TemporaryDirectory(prefix="sfn_bench_peers_") as staging:
         script_dir = shared_path.parent
         if set(peer_workloads) != set(shared):
@@ -812,28 +841,36 @@ def main(argv: list[str] | None = None) -> int:
             if not wanted:
                 continue
             if not peer_workloads:
-                infos = [
+                engines.extend(
                     EngineInfo(e, available=False, reason="no selected workload runs on peers")
                     for e in wanted
-                ]
-                peer_results: list[Result] = []
-            else:
-                runs = min(args.runs, args.moto_runs) if peer.key == MOTO else args.runs
+                )
+                continue
+            # the fast peers run in rounds, each followed by a pass of ours over the same workloads,
+            # so that a slow or quick spell of a shared machine (they last seconds to minutes) weighs
+            # on both sides: each figure is the median over the rounds (ours: of every timed run)
+            rounds = 1 if peer.key == MOTO else args.rounds
+            runs = min(args.runs, args.moto_runs) if peer.key == MOTO else args.runs
+            seen: dict[tuple[str, str], list[Result]] = {}
+            infos: list[EngineInfo] = []
+            for round_number in range(rounds):
                 infos, peer_results = run_peer(peer, script_dir, runs, args.peer_timeout, peer_workloads)
-            engines.extend(info for info in infos if info.engine in wanted)
-            for result in peer_results:
-                if result.engine in wanted:
-                    results[(result.engine, result.workload)] = result
-            if peer.key != MOTO and peer_results and not second_pass_done and sfn is not None:
-                # a second pass of ours right after the fast peers, so that a slow or quick spell
-                # of a shared machine (they last minutes) weighs on both sides: our figure is the
-                # median of both passes' timed runs
-                second_pass_done = True
-                print(f"{OURS}: a second pass after the {peer.key} peer", file=sys.stderr)
+                for result in peer_results:
+                    if result.engine in wanted:
+                        seen.setdefault((result.engine, result.workload), []).append(result)
+                if peer.key == MOTO or not peer_results or sfn is None:
+                    break
+                print(
+                    f"{OURS}: pass {round_number + 2}, after round {round_number + 1} of the {peer.key} peer",
+                    file=sys.stderr,
+                )
                 for name, workload in peer_workloads.items():
                     first = results.get((OURS, name))
                     if first is not None and first.walls:
                         first.add_runs(bench_ours(sfn, workload, args.runs, args.min_time), workload)
+            engines.extend(info for info in infos if info.engine in wanted)
+            for key, rounds_seen in seen.items():
+                results[key] = median_round(rounds_seen)
 
     scaling: dict[str, Any] | None = None
     if OURS in args.engines and not args.skip_scaling and sfn is not None:
@@ -848,7 +885,9 @@ def main(argv: list[str] | None = None) -> int:
 
     engines.sort(key=lambda info: ENGINES.index(info.engine))
     load.append(load_average())
-    report = Report(workloads, engines, results, args.runs, [x for x in load if x is not None], args.min_time)
+    report = Report(
+        workloads, engines, results, args.runs, [x for x in load if x is not None], args.min_time, args.rounds
+    )
     print()
     print(report.header())
     print(report.render())
