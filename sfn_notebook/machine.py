@@ -548,12 +548,16 @@ def _interrupted(execution: LocalExecution) -> None:
     where = f" while state '{current}' was running" if current else ""
     run.abort("KeyboardInterrupt", f"The run was interrupted{where}.")
     run.notes.append(f"KeyboardInterrupt{where}: the run ended ABORTED, its history kept.")
+    import sys
     import warnings
 
+    level, frame = 1, sys._getframe()  # the warning points at the line that called run()
+    while frame is not None and frame.f_globals.get("__name__") == __name__:
+        level, frame = level + 1, frame.f_back  # type: ignore[assignment]
     warnings.warn(
         f"execution {execution.name} was interrupted and is ABORTED; its history is kept",
         RuntimeWarning,
-        stacklevel=4,
+        stacklevel=level,
     )
 
 

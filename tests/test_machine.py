@@ -326,9 +326,10 @@ def test_an_interrupted_run_is_aborted_and_keeps_its_history() -> None:
     assert any("interrupted" in str(w.message) for w in caught)
 
 
+@pytest.mark.parametrize("task", [False, True], ids=["no-task", "a-task-later"])
 @pytest.mark.parametrize("options", [{}, {"seed": 1}], ids=["no-option", "an-option"])
-def test_an_interrupted_run_without_tasks_is_aborted_and_keeps_its_history(
-    options: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+def test_an_interrupt_outside_a_handler_aborts_the_run_and_keeps_its_history(
+    options: dict[str, Any], task: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # no handler runs here: the interrupt comes while the second state is being recorded
     from sfn_notebook.engine.run import Run
@@ -344,7 +345,15 @@ def test_an_interrupted_run_without_tasks_is_aborted_and_keeps_its_history(
     sm = StateMachine(
         {
             "StartAt": "One",
-            "States": {"One": {"Type": "Pass", "Next": "Two"}, "Two": {"Type": "Pass", "End": True}},
+            "States": {
+                "One": {"Type": "Pass", "Next": "Two"},
+                "Two": {"Type": "Pass", **({"Next": "Three"} if task else {"End": True})},
+                **(
+                    {"Three": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True}}
+                    if task
+                    else {}
+                ),
+            },
         }
     )
     with warnings.catch_warnings(record=True) as caught:

@@ -24,10 +24,11 @@ from ..asl import model as m
 from ..errors import StatesError
 from . import dataflow as df
 from .events import HISTORY_LIMIT, MAX_PAYLOAD, NO_DETAILS, Details, EventLog, flat_details
-from .fibers import AwaitToken, Cancel, Fiber, Sleep, Spawn, TaskToken, WaitAny
+from .fibers import AwaitToken, Cancel, Fiber, Sleep, Spawn, WaitAny
 from .resources import HandlerRegistry, has_cycle
 from .scope import Scope, Variables, iso_time
 from .states import run_states, run_until_pause
+from .tokens import TokenRun
 
 __all__ = ["Run", "RunSetup", "check_input_size", "input_text"]
 
@@ -59,11 +60,6 @@ def check_input_size(text: str) -> None:
         raise ValueError(
             f"the execution input is {utf8_size(text)} bytes; Step Functions accepts at most {MAX_PAYLOAD}"
         )
-
-
-def _token_limit(token: TaskToken) -> float | None:
-    limits = [t for t in (token.timeout_at, token.heartbeat_at) if t is not None]
-    return min(limits) if limits else None
 
 
 # Asked before virtual time moves on: true holds the run where it is (it stays RUNNING) while a
@@ -128,8 +124,9 @@ class RunSetup:
         self.timeout = min(timeout, longest) if isinstance(timeout, int) else longest
 
 
-class Run:
-    """One local execution: the scheduler, the clock, the history, the task tokens and the outcome."""
+class Run(TokenRun):
+    """One local execution: the scheduler, the clock, the history and the outcome (its task tokens:
+    :class:`~sfn_notebook.engine.tokens.TokenRun`)."""
 
     # What every run sets up front; the rest starts as the class's default below (an instance
     # gets its own value when one is first written), so a short run sets up little.
@@ -174,7 +171,6 @@ class Run:
     _first_scope: Scope | None = None  # variables given at the start (a local TestState's)
     # a local TestState's stand-ins (teststate.py): the context object and mocked state results
     override: Any = None
-    _tokens: dict[str, TaskToken] | None = None
     _notes: list[str] | None = None
     _map_runs: dict[str, list[Any]] | None = None
 
@@ -218,14 +214,6 @@ class Run:
         self.stop_request: tuple[str | None, str | None] | None = None
         self.driving = 0  # the id of the thread driving the run (see drive), 0 when none is
         self._pending = False  # started, and its first states not run yet (see drive())
-
-    @property
-    def tokens(self) -> dict[str, TaskToken]:
-        """The task tokens the run handed out, by token."""
-        tokens = self._tokens
-        if tokens is None:
-            tokens = self._tokens = {}
-        return tokens
 
     @property
     def notes(self) -> list[str]:
@@ -728,55 +716,3 @@ class Run:
             return
         self.error, self.cause = error, cause
         self._end_failed("ExecutionAborted")
-
-    def advance(self, seconds: float) -> None:
-        """Let virtual time pass while the execution waits for callbacks: task, heartbeat and
-        execution timeouts that fall due fire, in time order."""
-        target = self.now + seconds
-        horizon = min(target, self.deadline)
-        for token in sorted(self.tokens.values(), key=lambda t: _token_limit(t) or float("inf")):
-            limit = _token_limit(token)
-            if limit is None or limit > horizon or token.outcome is not None or token.fiber is None:
-                continue
-            # a missed heartbeat times the task out like its TimeoutSeconds: AWS records States.Timeout
-            token.outcome = ("timeout", "States.Timeout")
-            self._resume_token(token, limit)
-        self.drive()
-        if self.status == "RUNNING":
-            if target >= self.deadline:
-                self.now = max(self.now, self.deadline)
-                self._timed_out()
-            else:
-                self.now = max(self.now, target)
-
-    def complete_token(self, token_id: str, outcome: tuple[str, Any]) -> None:
-        token = self.tokens.get(token_id)
-        if token is None or token.outcome is not None:
-            raise KeyError(token_id)
-        token.outcome = outcome
-        if token.fiber is not None:
-            self._resume_token(token, self.now)
-            self.drive()
-
-    def heartbeat(self, token_id: str) -> None:
-        token = self.tokens.get(token_id)
-        if token is None or token.outcome is not None:
-            raise KeyError(token_id)
-        if token.heartbeat_seconds is not None:
-            token.heartbeat_at = self.now + token.heartbeat_seconds
-
-    def _resume_token(self, token: TaskToken, at: float) -> None:
-        fiber = token.fiber
-        assert fiber is not None
-        fiber.send = token
-        fiber.time = max(fiber.time, at)
-        heapq.heappush(self._ready, (fiber.time, fiber.seq, fiber))
-
-    @property
-    def held(self) -> bool:
-        """Whether the run stopped with work due later (see ``time_hold``), not for a token."""
-        return self.status == "RUNNING" and any(not fiber.done for _, _, fiber in self._ready)
-
-    @property
-    def waiting_tokens(self) -> list[TaskToken]:
-        return [t for t in self.tokens.values() if t.outcome is None and t.fiber is not None]
