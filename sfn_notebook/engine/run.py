@@ -30,7 +30,7 @@ from .scope import Scope, Variables, iso_time
 from .states import run_states, run_until_pause
 from .tokens import TokenRun
 
-__all__ = ["Run", "RunSetup", "check_input_size", "input_text"]
+__all__ = ["Run", "RunSetup", "input_text"]
 
 
 def uuid_text(raw: bytes) -> str:
@@ -52,14 +52,6 @@ def input_text(value: Any) -> str:
         if has_cycle(value):
             raise TypeError("the execution input is not JSON: Circular reference detected") from None
         raise ValueError("the execution input is nested too deeply to be written as JSON") from None
-
-
-def check_input_size(text: str) -> None:
-    """Refuse an execution input larger than Step Functions accepts (``text``: its JSON)."""
-    if len(text) > MAX_PAYLOAD // 4 and utf8_size(text) > MAX_PAYLOAD:
-        raise ValueError(
-            f"the execution input is {utf8_size(text)} bytes; Step Functions accepts at most {MAX_PAYLOAD}"
-        )
 
 
 # Asked before virtual time moves on: true holds the run where it is (it stays RUNNING) while a
@@ -445,8 +437,10 @@ class Run(TokenRun):
         """
         if text is None:
             text = input_text(self.input)
-        if len(text) > MAX_PAYLOAD // 4:
-            check_input_size(text)
+        if len(text) > MAX_PAYLOAD // 4 and utf8_size(text) > MAX_PAYLOAD:
+            raise ValueError(
+                f"the execution input is {utf8_size(text)} bytes; Step Functions accepts at most {MAX_PAYLOAD}"
+            )
         self.events.records.append(
             ("ExecutionStarted", self.now, 0, "input", text, "roleArn", self.setup.role_arn)
         )

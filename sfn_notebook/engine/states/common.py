@@ -156,12 +156,7 @@ def run_result_pass(run: Run, state: m.PassState, value: Any, scope: Scope | Non
             )
         except StatesError as err:
             raise _failed_result_pass(run, state, scope, text, err) from None
-        # with no ResultPath, the output is the Result, whose text is known (a long one is measured below)
-        output_text = None
-        if state.result_path is MISSING:
-            known = state.result_text
-            if known is not None and len(known) <= MAX_PAYLOAD // 4:
-                output_text = known
+        output_text = None if output is value else known_result_text(state, value, text)
     if output_text is None:
         try:
             output_text = run.text(output, name)
@@ -189,23 +184,20 @@ def appended_result(input_text: str, member: str) -> str | None:
     return text
 
 
-def known_result_text(run: Run, state: m.PassState, raw: Any, output: Any) -> None:
-    """The output's JSON text without writing it again, when it is known: the Result's own text, or
-    the input's text with ``"field":<Result>`` appended (ResultPath adding a new field to the input object)."""
-    text: str | None = state.result_text
-    assert text is not None
-    if state.result_path is not MISSING:
-        member = state.result_member
-        cached = run.last_text
-        if member is None or cached is None or cached[0] is not raw or type(raw) is not dict:
-            return
-        if state.result_field in raw:
-            return  # a field replaced: its place in the text moves
-        text = appended_result(cached[1], member)
-    elif len(text) > MAX_PAYLOAD // 4 and utf8_size(text) > MAX_PAYLOAD:
-        return  # too large: run.text() reports it
-    if text is not None:
-        run.last_text = (output, text)
+def known_result_text(state: m.PassState, raw: Any, raw_text: str | None) -> str | None:
+    """The JSON text of a Pass's output, when known without writing it: the Result's own text (no
+    ResultPath), or the input's text (``raw_text``, if known) with ``"field":<Result>`` appended
+    (ResultPath adding a new field to the input object).  None otherwise, or when too large
+    (:meth:`Run.text` reports it)."""
+    if state.result_path is MISSING:
+        text = state.result_text
+        if text is None or (len(text) > MAX_PAYLOAD // 4 and utf8_size(text) > MAX_PAYLOAD):
+            return None
+        return text
+    member = state.result_member
+    if member is None or raw_text is None or type(raw) is not dict or state.result_field in raw:
+        return None  # no Result, or a field replaced: its place in the text moves
+    return appended_result(raw_text, member)
 
 
 def enter_state(run: Run, state: m.State, value: Any, scope: Scope) -> Visit:

@@ -40,7 +40,10 @@ def run_pass(run: Run, state: m.PassState, visit: Visit, raw: Any, scope: Scope)
     if assigned:
         commit(run, scope, assigned)
     if output is combined and combined is not raw and state.result_text is not None:
-        known_result_text(run, state, raw, output)
+        cached = run.last_text
+        text = known_result_text(state, raw, cached[1] if cached is not None and cached[0] is raw else None)
+        if text is not None:
+            run.last_text = (output, text)  # exit_state() finds it written
     exit_state(run, visit, output, assigned)
     return output, state.next
 
